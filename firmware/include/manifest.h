@@ -69,4 +69,7 @@ typedef struct llmvp_manifest {
   /* memory the firmware may use */
   uint64_t work_base, work_bytes; /* control SRAM for rings (64-byte aligned) */
   uint64_t spad_base, spad_bytes; /* tile 0 scratchpad for activations */
+  /* optional outputs */
+  uint64_t logits;             /* 0, or where the LM head writes logits [batch][vocab] (dt_act)
+                                  instead of the scratchpad, for the host to inspect */
 } llmvp_manifest;

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Base of every descriptor-driven engine (DMA, compute tile, later PNM,
+/// flash and collectives engines): the register block of regs.h, a ring of
+/// 64-byte descriptors fetched over the fabric, semaphore waits and signals,
+/// an interrupt line, error halting, and time accounting (busy / waiting on
+/// memory / waiting on semaphores; idle is the rest).
+///
+/// Loosely timed: the engine thread keeps a local time ahead of the kernel
+/// (tlm_quantumkeeper) and synchronises before anything another process can
+/// observe (semaphore signal, interrupt).
+
+#include <cstdint>
+#include <string>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+#include <vector>
+
+#include "firmware/include/descriptors.h"
+#include "firmware/include/regs.h"
+#include "models/common/Interrupts.h"
+#include "models/common/RegisterTarget.h"
+#include "models/common/Semaphores.h"
+#include "models/common/Stats.h"
+#include "models/common/Time.h"
+
+namespace llmvp::models {
+
+struct EngineParams {
+  double clockMhz = 1000.0;
+  double dispatchCycles = 0.0;      ///< decode/dispatch cost per descriptor
+  std::uint64_t chunkBytes = 1 << 20; ///< size of one streamed memory request
+  std::uint32_t maxOutstanding = 4; ///< streamed requests in flight
+  double registerLatencyNs = 1.0;   ///< MMIO access latency of the register block
+  std::uint64_t semSignalAddress = 0; ///< chip address of SEM_SIGNAL(0)
+  bool functional = false;          ///< move and compute real data
+};
+
+/// Error raised by an operation; ENG_ERR_* and ENG_FIELD_* codes.
+struct EngineError {
+  std::uint32_t code = ENG_ERR_NONE;
+  std::uint32_t field = 0;
+  [[nodiscard]] bool ok() const { return code == ENG_ERR_NONE; }
+};
+
+class Engine : public sc_core::sc_module, public RegisterTarget, public IHasStats {
+public:
+  tlm_utils::simple_target_socket<Engine> regSocket;    ///< register block (MMIO)
+  tlm_utils::simple_initiator_socket<Engine> memSocket; ///< descriptor fetch and data
+  IrqLine irq; ///< bound by the platform to the interrupt controller
+
+  SC_HAS_PROCESS(Engine);
+  Engine(const sc_core::sc_module_name& name, std::uint32_t engineId, const EngineParams& params,
+         ISemaphoreWait& semaphores);
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  [[nodiscard]] const StatsGroup& stats() const override { return stats_; }
+  [[nodiscard]] ComponentKind componentKind() const override { return ComponentKind::Engine; }
+  [[nodiscard]] bool halted() const { return (status_ & ENG_STATUS_ERROR) != 0; }
+
+protected:
+  /// Executes one descriptor whose common fields were validated, starting at
+  /// absolute time `start`. Returns the completion time; sets `err` on failure.
+  virtual Ps execute(const llmvp_desc& d, Ps start, EngineError& err) = 0;
+
+  // ---- helpers for operations -------------------------------------------
+  /// One memory access over the fabric issued at absolute time `at`; returns
+  /// the completion time. `data` may be null only with `timingOnly`.
+  Ps access(tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data, std::uint64_t bytes, Ps at,
+            bool timingOnly, std::uint32_t field, EngineError& err);
+
+  /// Streams [addr, addr + bytes) in chunks of params().chunkBytes, the
+  /// first issued at `start`, at most maxOutstanding ahead of consumption.
+  /// `computePs(chunkBytes)` is the time to consume one chunk; consumption
+  /// starts no earlier than `ready` and overlaps the reads of later chunks.
+  /// Copies data to `dst` when non-null (else timing only). Returns when the
+  /// last chunk is consumed; adds compute time to `computeTotal`.
+  template <typename ComputeFn>
+  Ps streamRead(std::uint64_t addr, std::uint64_t bytes, Ps start, Ps ready, std::uint8_t* dst, ComputeFn&& computePs,
+                std::uint32_t field, EngineError& err, Ps& computeTotal);
+
+  /// Account an operation's span: `compute` of it was the engine working,
+  /// the rest was waiting on memory.
+  void accountOp(Ps span, Ps compute);
+  [[nodiscard]] Ps cyclesPs(double cycles) const { return cyclesToPs(cycles, params_.clockMhz); }
+  [[nodiscard]] const EngineParams& params() const { return params_; }
+  [[nodiscard]] StatsGroup& statsGroup() { return stats_; }
+
+private:
+  void run();
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  unsigned transport_dbg(tlm::tlm_generic_payload& gp);
+  bool readReg(std::uint32_t offset, std::uint32_t& value) override;
+  bool writeReg(std::uint32_t offset, std::uint32_t value, Ps when) override;
+
+  [[nodiscard]] Ps localNow() const { return nowPs() + toPs(qk_.get_local_time()); }
+  void advanceTo(Ps t);
+  void syncNow();
+  void halt(const EngineError& err, std::uint32_t index);
+  void updateIrq();
+  [[nodiscard]] EngineError validateCommon(const llmvp_desc& d) const;
+
+  const std::uint32_t id_;
+  const EngineParams params_;
+  ISemaphoreWait& sems_;
+  tlm_utils::tlm_quantumkeeper qk_;
+  sc_core::sc_event doorbell_;
+
+  std::uint32_t ctrl_ = 0, status_ = 0;
+  std::uint64_t ringBase_ = 0;
+  std::uint32_t ringSize_ = 0, head_ = 0, tail_ = 0, completed_ = 0;
+  std::uint32_t irqStatus_ = 0, irqEnable_ = 0;
+  std::uint32_t errCode_ = 0, errIndex_ = 0, errInfo_ = 0;
+
+  StatsGroup stats_;
+  Stat& descriptors_;
+  Stat& busyPs_;
+  Stat& memWaitPs_;
+  Stat& semWaitPs_;
+  Stat& bytesRead_;
+  Stat& bytesWritten_;
+  Stat& errors_;
+};
+
+template <typename ComputeFn>
+Ps Engine::streamRead(std::uint64_t addr, std::uint64_t bytes, Ps start, Ps ready, std::uint8_t* dst,
+                      ComputeFn&& computePs, std::uint32_t field, EngineError& err, Ps& computeTotal) {
+  const std::uint64_t chunk = params_.chunkBytes;
+  const std::uint32_t depth = params_.maxOutstanding;
+  // Ring of consumption-end times of the last `depth` chunks: a chunk's
+  // buffer is free for the next request once it has been consumed.
+  std::vector<Ps> consumedAt(depth, start);
+  Ps issue = start;
+  Ps computeEnd = std::max(start, ready);
+  std::uint64_t i = 0;
+  for (std::uint64_t off = 0; off < bytes; off += chunk, ++i) {
+    const std::uint64_t n = std::min(chunk, bytes - off);
+    issue = std::max(issue, consumedAt[i % depth]);
+    const Ps arrived = access(tlm::TLM_READ_COMMAND, addr + off, dst ? dst + off : nullptr, n, issue, dst == nullptr,
+                              field, err);
+    if (!err.ok()) return arrived;
+    const Ps c = computePs(n);
+    computeEnd = std::max(arrived, computeEnd) + c;
+    computeTotal += c;
+    consumedAt[i % depth] = computeEnd;
+  }
+  return computeEnd;
+}
+
+} // namespace llmvp::models

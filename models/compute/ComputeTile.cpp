@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "models/compute/ComputeTile.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "models/compute/Kernels.h"
+
+namespace llmvp::models::compute {
+
+namespace {
+// Vector-engine element-operations per output element, counted from the
+// arithmetic of each kernel in Kernels.cpp (multiply, add, exp, divide and
+// the final conversion each count one).
+constexpr double kRmsnormOps = 4;  // square-accumulate, scale, weight, round
+constexpr double kRopeOps = 4;     // two multiplies, one add, round
+constexpr double kSwigluOps = 5;   // exp, add, divide, multiply, round
+constexpr double kAddOps = 2;      // add, round
+constexpr double kSoftmaxOps = 5;  // scale, max, subtract, exp, sum (per score)
+constexpr double kArgmaxOps = 1;   // compare
+constexpr double kConvertOps = 1;  // embedding gather: round to activation type
+
+// Limit on one operand (256 TiB): larger sizes are treated as a bad shape,
+// which also keeps every product below 2^64.
+constexpr std::uint64_t kMaxOperandBytes = 1ull << 48;
+
+bool isFloat(std::uint8_t t) { return t == LLMVP_DT_FP32 || t == LLMVP_DT_BF16 || t == LLMVP_DT_FP8_E4M3; }
+
+/// bytes = a * b * c * elementBytes, or 0 if any factor is 0 or it exceeds the limit.
+std::uint64_t sizeOf(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint8_t t) {
+  if (a == 0 || b == 0 || c == 0) return 0;
+  const long double v = static_cast<long double>(a) * b * c * dtypeBytes(static_cast<DType>(t));
+  return v > static_cast<long double>(kMaxOperandBytes) ? 0 : static_cast<std::uint64_t>(v);
+}
+} // namespace
+
+ComputeTile::ComputeTile(const sc_core::sc_module_name& name, const TileParams& params, ISemaphoreWait& semaphores)
+    : Engine(name, ENG_ID_TILE, params.engine, semaphores), tp_(params), spad_("scratchpad", params.scratchpad),
+      rng_(params.seed), macs_(statsGroup().add("macs", "matrix-engine multiply-accumulates", Unit::Count)),
+      flops_(statsGroup().add("flops", "floating-point operations (2 per MAC + vector ops)", Unit::Flop)),
+      vectorOps_(statsGroup().add("vector_ops", "vector-engine element-operations", Unit::Count)),
+      matrixBusy_(statsGroup().add("matrix_busy", "matrix-engine busy time", Unit::Ps)),
+      vectorBusy_(statsGroup().add("vector_busy", "vector-engine busy time", Unit::Ps)),
+      energy_(statsGroup().add("energy", "matrix and vector dynamic energy", Unit::Pj)) {}
+
+double ComputeTile::peakFlops(DType t) const {
+  return 2.0 * tp_.macsPerCycle.at(static_cast<std::size_t>(t)) * params().clockMhz * 1e6;
+}
+
+bool ComputeTile::inScratchpad(std::uint64_t addr, std::uint64_t bytes) const {
+  return addr >= tp_.scratchpadBase && addr - tp_.scratchpadBase < tp_.scratchpad.bytes;
+}
+
+std::uint8_t* ComputeTile::buffer(std::size_t slot, std::uint64_t bytes) {
+  if (!params().functional) return nullptr;
+  auto& b = buffers_.at(slot);
+  if (b.size() < bytes) b.resize(bytes);
+  return b.data();
+}
+
+Ps ComputeTile::read(std::uint64_t addr, std::uint64_t bytes, Ps at, std::uint8_t* dst, std::uint32_t field,
+                     EngineError& err) {
+  Ps ignored = 0;
+  return stream(addr, bytes, at, at, dst, [](std::uint64_t) { return Ps{0}; }, field, err, ignored);
+}
+
+Ps ComputeTile::write(std::uint64_t addr, std::uint64_t bytes, Ps at, const std::uint8_t* src, std::uint32_t field,
+                      EngineError& err) {
+  if (inScratchpad(addr, bytes)) {
+    bool ok = false;
+    const Ps done =
+        spad_.accessLocal(true, addr - tp_.scratchpadBase, const_cast<std::uint8_t*>(src), bytes, at, ok);
+    if (!ok) err = {ENG_ERR_BUS, field};
+    return done;
+  }
+  Ps done = at;
+  const std::uint64_t chunk = params().chunkBytes;
+  for (std::uint64_t off = 0; off < bytes && err.ok(); off += chunk) {
+    const std::uint64_t n = std::min(chunk, bytes - off);
+    done = std::max(done, access(tlm::TLM_WRITE_COMMAND, addr + off, src ? const_cast<std::uint8_t*>(src) + off : nullptr,
+                                 n, at, src == nullptr, field, err));
+  }
+  return done;
+}
+
+template <typename ComputeFn>
+Ps ComputeTile::stream(std::uint64_t addr, std::uint64_t bytes, Ps start, Ps ready, std::uint8_t* dst, ComputeFn&& fn,
+                       std::uint32_t field, EngineError& err, Ps& compute) {
+  if (inScratchpad(addr, bytes)) {
+    bool ok = false;
+    const Ps arrived = spad_.accessLocal(false, addr - tp_.scratchpadBase, dst, bytes, start, ok);
+    if (!ok) {
+      err = {ENG_ERR_BUS, field};
+      return arrived;
+    }
+    const Ps c = fn(bytes);
+    compute += c;
+    return std::max(arrived, ready) + c;
+  }
+  return streamRead(addr, bytes, start, ready, dst, fn, field, err, compute);
+}
+
+Ps ComputeTile::matrixPs(double elements, std::uint32_t rows, DType t) const {
+  const double padded = std::ceil(static_cast<double>(rows) / tp_.matrixRows) * tp_.matrixRows;
+  return cyclesPs(elements * padded / tp_.macsPerCycle.at(static_cast<std::size_t>(t)));
+}
+
+Ps ComputeTile::vectorPs(double elementOps) const { return cyclesPs(elementOps / tp_.vectorLanes); }
+
+Ps ComputeTile::execute(const llmvp_desc& d, Ps start, EngineError& err) {
+  switch (d.opcode) {
+  case LLMVP_OP_NOP: return start;
+  case LLMVP_OP_GEMV: return opGemv(d, start, err);
+  case LLMVP_OP_ATTN: return opAttn(d, start, err);
+  case LLMVP_OP_RMSNORM:
+  case LLMVP_OP_SWIGLU:
+  case LLMVP_OP_ADD: return opElementwise(d, start, err);
+  case LLMVP_OP_ROPE: return opRope(d, start, err);
+  case LLMVP_OP_EMBED: return opEmbed(d, start, err);
+  case LLMVP_OP_ARGMAX: return opArgmax(d, start, err);
+  default: err = {ENG_ERR_BAD_OPCODE, ENG_FIELD_OPCODE}; return start;
+  }
+}
+
+Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint64_t xBytes = sizeOf(d.m, d.k, 1, d.dt_in);
+  const std::uint64_t wBytes = sizeOf(d.n, d.k, 1, d.dt_w);
+  const std::uint64_t yBytes = sizeOf(d.m, d.n, 1, d.dt_out);
+  if (xBytes == 0 || wBytes == 0 || yBytes == 0) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  const bool accum = (d.flags & DESC_F_ACCUM) != 0;
+  const auto dt = static_cast<DType>(std::min(d.dt_in, d.dt_w)); // the wider type sets the rate
+  std::uint8_t* x = buffer(0, xBytes);
+  std::uint8_t* w = buffer(1, wBytes);
+  std::uint8_t* acc = accum ? buffer(2, yBytes) : nullptr;
+  std::uint8_t* y = buffer(3, yBytes);
+  Ps ready = read(d.src0, xBytes, start, x, ENG_FIELD_SRC0, err);
+  if (accum && err.ok()) ready = std::max(ready, read(d.src2, yBytes, start, acc, ENG_FIELD_SRC2, err));
+  if (!err.ok()) return ready;
+  const double wElt = static_cast<double>(dtypeBytes(static_cast<DType>(d.dt_w)));
+  Ps compute = 0;
+  const Ps computed = stream(d.src1, wBytes, start, ready, w,
+                             [&](std::uint64_t n) { return matrixPs(static_cast<double>(n) / wElt, d.m, dt); },
+                             ENG_FIELD_SRC1, err, compute);
+  if (!err.ok()) return computed;
+  if (params().functional)
+    gemv(x, static_cast<DType>(d.dt_in), w, static_cast<DType>(d.dt_w), acc, y, static_cast<DType>(d.dt_out), d.m,
+         d.n, d.k);
+  const Ps end = write(d.dst, yBytes, computed, y, ENG_FIELD_DST, err);
+  const double macs = static_cast<double>(d.m) * d.n * d.k;
+  macs_ += macs;
+  flops_ += 2 * macs;
+  matrixBusy_ += static_cast<double>(compute);
+  energy_ += macs * tp_.pjPerMac.at(static_cast<std::size_t>(dt));
+  accountOp(end - start, compute);
+  return end;
+}
+
+Ps ComputeTile::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint32_t ctx = d.m, heads = d.n, hd = d.k, kvh = d.arg0;
+  const std::uint64_t qBytes = sizeOf(heads, hd, 1, d.dt_in);
+  const std::uint64_t kvBytes = sizeOf(ctx, kvh, hd, d.dt_w);
+  if (qBytes == 0 || kvBytes == 0 || heads % kvh != 0) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  const std::uint32_t group = heads / kvh;
+  const auto dt = static_cast<DType>(std::min(d.dt_in, d.dt_w));
+  const double kvElt = static_cast<double>(dtypeBytes(static_cast<DType>(d.dt_w)));
+  std::uint8_t* q = buffer(0, qBytes);
+  std::uint8_t* kc = buffer(1, kvBytes);
+  std::uint8_t* vc = buffer(2, kvBytes);
+  std::uint8_t* out = buffer(3, qBytes);
+  const Ps qReady = read(d.src0, qBytes, start, q, ENG_FIELD_SRC0, err);
+  if (!err.ok()) return qReady;
+  // Scores: each cached K element meets `group` query heads (matrix rows).
+  auto dotPs = [&](std::uint64_t n) { return matrixPs(static_cast<double>(n) / kvElt, group, dt); };
+  Ps compute = 0;
+  const Ps scored = stream(d.src1, kvBytes, start, qReady, kc, dotPs, ENG_FIELD_SRC1, err, compute);
+  if (!err.ok()) return scored;
+  const double scores = static_cast<double>(heads) * ctx;
+  const Ps softmax = vectorPs(scores * kSoftmaxOps);
+  // V streams while scores are computed; its consumption follows softmax.
+  const Ps valued = stream(d.src2, kvBytes, start, scored + softmax, vc, dotPs, ENG_FIELD_SRC2, err, compute);
+  if (!err.ok()) return valued;
+  if (params().functional)
+    attention(q, static_cast<DType>(d.dt_in), kc, vc, static_cast<DType>(d.dt_w), out, static_cast<DType>(d.dt_out),
+              ctx, heads, kvh, hd);
+  const Ps end = write(d.dst, qBytes, valued, out, ENG_FIELD_DST, err);
+  const double macs = 2.0 * scores * hd;
+  macs_ += macs;
+  flops_ += 2 * macs + scores * kSoftmaxOps;
+  vectorOps_ += scores * kSoftmaxOps;
+  matrixBusy_ += static_cast<double>(compute);
+  vectorBusy_ += static_cast<double>(softmax);
+  energy_ += macs * tp_.pjPerMac.at(static_cast<std::size_t>(dt)) + scores * kSoftmaxOps * tp_.pjPerVectorOp;
+  accountOp(end - start, compute + softmax);
+  return end;
+}
+
+Ps ComputeTile::opElementwise(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const bool norm = d.opcode == LLMVP_OP_RMSNORM;
+  const std::uint64_t count = static_cast<std::uint64_t>(d.m) * d.n;
+  const std::uint64_t aBytes = sizeOf(d.m, d.n, 1, d.dt_in);
+  const std::uint64_t bBytes = norm ? sizeOf(d.n, 1, 1, d.dt_w) : sizeOf(d.m, d.n, 1, d.dt_w);
+  const std::uint64_t yBytes = sizeOf(d.m, d.n, 1, d.dt_out);
+  if (aBytes == 0 || bBytes == 0 || yBytes == 0) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  std::uint8_t* a = buffer(0, aBytes);
+  std::uint8_t* b = buffer(1, bBytes);
+  std::uint8_t* y = buffer(3, yBytes);
+  Ps ready = read(d.src0, aBytes, start, a, ENG_FIELD_SRC0, err);
+  if (err.ok()) ready = std::max(ready, read(d.src1, bBytes, start, b, ENG_FIELD_SRC1, err));
+  if (!err.ok()) return ready;
+  const double opsPer = norm ? kRmsnormOps : d.opcode == LLMVP_OP_SWIGLU ? kSwigluOps : kAddOps;
+  const double ops = static_cast<double>(count) * opsPer;
+  const Ps compute = vectorPs(ops);
+  if (params().functional) {
+    const auto ta = static_cast<DType>(d.dt_in), tb = static_cast<DType>(d.dt_w), ty = static_cast<DType>(d.dt_out);
+    if (norm)
+      rmsnorm(a, ta, b, tb, y, ty, d.m, d.n, bitsFloat(d.arg0));
+    else if (d.opcode == LLMVP_OP_SWIGLU)
+      swiglu(a, ta, b, tb, y, ty, count);
+    else
+      add(a, ta, b, tb, y, ty, count);
+  }
+  const Ps end = write(d.dst, yBytes, ready + compute, y, ENG_FIELD_DST, err);
+  vectorOps_ += ops;
+  flops_ += ops;
+  vectorBusy_ += static_cast<double>(compute);
+  energy_ += ops * tp_.pjPerVectorOp;
+  accountOp(end - start, compute);
+  return end;
+}
+
+Ps ComputeTile::opRope(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (!isFloat(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint64_t xBytes = sizeOf(d.m, d.n, d.k, d.dt_out);
+  if (xBytes == 0 || d.k % 2 != 0) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  std::vector<std::uint32_t> pos(d.m);
+  std::uint8_t* x = buffer(0, xBytes);
+  Ps ready = read(d.src0, std::uint64_t{d.m} * 4, start, reinterpret_cast<std::uint8_t*>(pos.data()), ENG_FIELD_SRC0,
+                  err);
+  if (err.ok()) ready = std::max(ready, read(d.dst, xBytes, start, x, ENG_FIELD_DST, err));
+  if (!err.ok()) return ready;
+  const double ops = static_cast<double>(d.m) * d.n * d.k * kRopeOps;
+  const Ps compute = vectorPs(ops);
+  if (params().functional) rope(x, static_cast<DType>(d.dt_out), pos.data(), d.m, d.n, d.k, bitsFloat(d.arg0));
+  const Ps end = write(d.dst, xBytes, ready + compute, x, ENG_FIELD_DST, err);
+  vectorOps_ += ops;
+  flops_ += ops;
+  vectorBusy_ += static_cast<double>(compute);
+  energy_ += ops * tp_.pjPerVectorOp;
+  accountOp(end - start, compute);
+  return end;
+}
+
+Ps ComputeTile::opEmbed(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (!isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint64_t rowBytes = sizeOf(d.n, 1, 1, d.dt_w);
+  const std::uint64_t yBytes = sizeOf(d.m, d.n, 1, d.dt_out);
+  if (rowBytes == 0 || yBytes == 0 || d.k == 0) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  // Token ids are control data: always read, in both modes.
+  std::vector<std::uint32_t> ids(d.m);
+  const Ps idsReady = read(d.src0, std::uint64_t{d.m} * 4, start, reinterpret_cast<std::uint8_t*>(ids.data()),
+                           ENG_FIELD_SRC0, err);
+  if (!err.ok()) return idsReady;
+  std::uint8_t* rows = buffer(1, rowBytes * d.m);
+  std::uint8_t* y = buffer(3, yBytes);
+  Ps ready = idsReady;
+  for (std::uint32_t r = 0; r < d.m; ++r) {
+    if (ids[r] >= d.k) {
+      err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC0};
+      return ready;
+    }
+    ready = std::max(ready, read(d.src1 + std::uint64_t{ids[r]} * rowBytes, rowBytes, idsReady,
+                                 rows ? rows + r * rowBytes : nullptr, ENG_FIELD_SRC1, err));
+    if (!err.ok()) return ready;
+  }
+  const double ops = static_cast<double>(d.m) * d.n * kConvertOps;
+  const Ps compute = vectorPs(ops);
+  if (params().functional)
+    convert(rows, static_cast<DType>(d.dt_w), y, static_cast<DType>(d.dt_out), std::uint64_t{d.m} * d.n);
+  const Ps end = write(d.dst, yBytes, ready + compute, y, ENG_FIELD_DST, err);
+  vectorOps_ += ops;
+  vectorBusy_ += static_cast<double>(compute);
+  energy_ += ops * tp_.pjPerVectorOp;
+  accountOp(end - start, compute);
+  return end;
+}
+
+Ps ComputeTile::opArgmax(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (!isFloat(d.dt_in)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint64_t xBytes = sizeOf(d.m, d.n, 1, d.dt_in);
+  if (xBytes == 0) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  std::uint8_t* x = buffer(0, xBytes);
+  const Ps ready = read(d.src0, xBytes, start, x, ENG_FIELD_SRC0, err);
+  if (!err.ok()) return ready;
+  const double ops = static_cast<double>(d.m) * d.n * kArgmaxOps;
+  const Ps compute = vectorPs(ops);
+  std::vector<std::uint32_t> ids(d.m);
+  if (params().functional) {
+    argmax(x, static_cast<DType>(d.dt_in), ids.data(), d.m, d.n);
+  } else {
+    // Timing-only: no logits exist; draw ids so later gathers touch varied rows.
+    for (auto& id : ids) id = static_cast<std::uint32_t>(rng_() % d.n);
+  }
+  // Token ids are control data: always written.
+  const Ps end = write(d.dst, std::uint64_t{d.m} * 4, ready + compute, reinterpret_cast<std::uint8_t*>(ids.data()),
+                       ENG_FIELD_DST, err);
+  vectorOps_ += ops;
+  vectorBusy_ += static_cast<double>(compute);
+  energy_ += ops * tp_.pjPerVectorOp;
+  accountOp(end - start, compute);
+  return end;
+}
+
+} // namespace llmvp::models::compute

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Compute tile: a matrix engine (GEMV/GEMM, attention dot products), a
+/// vector engine (norms, RoPE, SwiGLU, softmax, argmax) and a scratchpad
+/// SRAM, driven by descriptors (descriptors.h). Operands outside the
+/// scratchpad are streamed over the fabric in chunks, overlapping the
+/// matrix engine's work on earlier chunks.
+///
+/// Matrix engine time for a weight chunk of E elements and m input rows:
+///   E * ceil(m / matrixRows) * matrixRows / macsPerCycle(dtype) cycles,
+/// i.e. inputs are padded to the engine's row count (an MMA tile's M).
+/// Vector engine time: element-operations / vectorLanes cycles, with the
+/// per-element operation counts named in ComputeTile.cpp.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "models/common/Engine.h"
+#include "models/common/Numerics.h"
+#include "models/soc/Sram.h"
+
+namespace llmvp::models::compute {
+
+struct TileParams {
+  EngineParams engine;
+  /// Multiply-accumulates per cycle of the matrix engine by operand type
+  /// (indexed by DType: fp32, bf16, fp8). The wider of input and weight type
+  /// selects the rate.
+  std::array<double, 3> macsPerCycle{};
+  std::uint32_t matrixRows = 1;   ///< input rows processed per pass
+  double vectorLanes = 1;         ///< fp32 element-operations per cycle
+  std::array<double, 3> pjPerMac{}; ///< matrix energy by type
+  double pjPerVectorOp = 0;       ///< vector energy per element-operation
+  soc::SramParams scratchpad;
+  std::uint64_t scratchpadBase = 0; ///< chip address of the scratchpad
+  std::uint64_t seed = 0;         ///< timing-only ARGMAX draws token ids from it
+};
+
+class ComputeTile : public Engine {
+public:
+  ComputeTile(const sc_core::sc_module_name& name, const TileParams& params, ISemaphoreWait& semaphores);
+
+  /// Fabric-side access to the scratchpad (bind to the fabric).
+  [[nodiscard]] tlm::tlm_target_socket<>& scratchpadSocket() { return spad_.socket; }
+  [[nodiscard]] soc::Sram& scratchpad() { return spad_; }
+  [[nodiscard]] const TileParams& tileParams() const { return tp_; }
+  /// Peak matrix FLOP/s (2 per MAC) for `t`.
+  [[nodiscard]] double peakFlops(DType t) const;
+
+protected:
+  Ps execute(const llmvp_desc& d, Ps start, EngineError& err) override;
+
+private:
+  struct Operand; // read buffer + its arrival time
+  [[nodiscard]] bool inScratchpad(std::uint64_t addr, std::uint64_t bytes) const;
+  Ps read(std::uint64_t addr, std::uint64_t bytes, Ps at, std::uint8_t* dst, std::uint32_t field, EngineError& err);
+  Ps write(std::uint64_t addr, std::uint64_t bytes, Ps at, const std::uint8_t* src, std::uint32_t field,
+           EngineError& err);
+  /// Streams a large operand while the matrix engine consumes it; compute of
+  /// the first chunk starts no earlier than `ready`.
+  template <typename ComputeFn>
+  Ps stream(std::uint64_t addr, std::uint64_t bytes, Ps start, Ps ready, std::uint8_t* dst, ComputeFn&& fn,
+            std::uint32_t field, EngineError& err, Ps& compute);
+  [[nodiscard]] Ps matrixPs(double elements, std::uint32_t rows, DType t) const;
+  [[nodiscard]] Ps vectorPs(double elementOps) const;
+  [[nodiscard]] std::uint8_t* buffer(std::size_t slot, std::uint64_t bytes);
+
+  Ps opGemv(const llmvp_desc& d, Ps start, EngineError& err);
+  Ps opAttn(const llmvp_desc& d, Ps start, EngineError& err);
+  Ps opElementwise(const llmvp_desc& d, Ps start, EngineError& err);
+  Ps opRope(const llmvp_desc& d, Ps start, EngineError& err);
+  Ps opEmbed(const llmvp_desc& d, Ps start, EngineError& err);
+  Ps opArgmax(const llmvp_desc& d, Ps start, EngineError& err);
+
+  const TileParams tp_;
+  soc::Sram spad_;
+  std::mt19937_64 rng_;
+  std::array<std::vector<std::uint8_t>, 4> buffers_; ///< functional operand buffers
+
+  Stat& macs_;
+  Stat& flops_;
+  Stat& vectorOps_;
+  Stat& matrixBusy_;
+  Stat& vectorBusy_;
+  Stat& energy_;
+};
+
+} // namespace llmvp::models::compute

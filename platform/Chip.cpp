@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "platform/Chip.h"
+
+#include <string>
+
+#include "firmware/include/memmap.h"
+
+namespace llmvp::platform {
+
+namespace {
+models::interconnect::FabricPortParams port(std::string name, std::uint64_t base, std::uint64_t size,
+                                            const PortTiming& t) {
+  return {std::move(name), base, size, t.latencyNs, t.bandwidthGBps};
+}
+} // namespace
+
+Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware)
+    : sc_module(name), params_(params), fabric_("fabric", params.fabric),
+      intc_("intc", params.registerLatencyNs), cpuIrq_(intc_), mailbox_("mailbox", params.registerLatencyNs),
+      sems_("semaphores", params.registerLatencyNs), ctrlSram_("ctrl_sram", params.ctrlSram), hbm_("hbm", params.hbm),
+      debugSocket_("debugSocket") {
+  cpu_ = std::make_unique<models::cpu::ControlCpu>("cpu", params.cpu, firmware, cpuIrq_);
+  cpu_->busSocket.bind(fabric_.initiatorSocket);
+  debugSocket_.bind(fabric_.initiatorSocket);
+
+  // Target ports, bound in the order they are added.
+  fabric_.addPort(port("ctrl_sram", LLMVP_CTRL_SRAM_BASE, params.ctrlSram.bytes, params.ctrlSramPort));
+  fabric_.targetSocket.bind(ctrlSram_.socket);
+  fabric_.addPort(port("intc", LLMVP_INTC_BASE, LLMVP_MMIO_STRIDE, params.mmioPort));
+  fabric_.targetSocket.bind(intc_.regSocket);
+  fabric_.addPort(port("mailbox", LLMVP_MAILBOX_BASE, LLMVP_MMIO_STRIDE, params.mmioPort));
+  fabric_.targetSocket.bind(mailbox_.regSocket);
+  fabric_.addPort(port("semaphores", LLMVP_SEM_BASE, LLMVP_MMIO_STRIDE, params.mmioPort));
+  fabric_.targetSocket.bind(sems_.regSocket);
+  mailbox_.irq.bind(intc_, LLMVP_IRQ_MAILBOX);
+
+  models::EngineParams dmaParams = params.dma;
+  dmaParams.semSignalAddress = LLMVP_SEM_BASE + SEM_SIGNAL(0);
+  for (std::uint32_t i = 0; i < params.dmaCount; ++i) {
+    auto& d = *dmas_.emplace_back(
+        std::make_unique<models::dma::DmaEngine>(("dma" + std::to_string(i)).c_str(), dmaParams, sems_));
+    d.memSocket.bind(fabric_.initiatorSocket);
+    fabric_.addPort(port(d.basename(), LLMVP_DMA_BASE(i), LLMVP_MMIO_STRIDE, params.mmioPort));
+    fabric_.targetSocket.bind(d.regSocket);
+    d.irq.bind(intc_, LLMVP_IRQ_DMA(i));
+  }
+  for (std::uint32_t i = 0; i < params.tileCount; ++i) {
+    models::compute::TileParams tp = params.tile;
+    tp.engine.semSignalAddress = LLMVP_SEM_BASE + SEM_SIGNAL(0);
+    tp.scratchpadBase = LLMVP_SPAD_BASE(i);
+    tp.seed = params.tile.seed + i;
+    auto& t = *tiles_.emplace_back(
+        std::make_unique<models::compute::ComputeTile>(("tile" + std::to_string(i)).c_str(), tp, sems_));
+    t.memSocket.bind(fabric_.initiatorSocket);
+    fabric_.addPort(port(t.basename(), LLMVP_TILE_BASE(i), LLMVP_MMIO_STRIDE, params.mmioPort));
+    fabric_.targetSocket.bind(t.regSocket);
+    fabric_.addPort(port(std::string(t.basename()) + ".scratchpad", LLMVP_SPAD_BASE(i), tp.scratchpad.bytes,
+                         params.scratchpadPort));
+    fabric_.targetSocket.bind(t.scratchpadSocket());
+    t.irq.bind(intc_, LLMVP_IRQ_TILE(i));
+  }
+  fabric_.addPort(port("hbm", LLMVP_HBM_BASE, params.hbm.capacityBytes, params.hbmPort));
+  fabric_.targetSocket.bind(hbm_.socket);
+}
+
+bool Chip::debugWrite(std::uint64_t addr, const void* data, std::size_t bytes) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_WRITE_COMMAND);
+  gp.set_address(addr);
+  gp.set_data_ptr(static_cast<unsigned char*>(const_cast<void*>(data)));
+  gp.set_data_length(static_cast<unsigned>(bytes));
+  return debugSocket_->transport_dbg(gp) == bytes;
+}
+
+bool Chip::debugRead(std::uint64_t addr, void* data, std::size_t bytes) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_READ_COMMAND);
+  gp.set_address(addr);
+  gp.set_data_ptr(static_cast<unsigned char*>(data));
+  gp.set_data_length(static_cast<unsigned>(bytes));
+  return debugSocket_->transport_dbg(gp) == bytes;
+}
+
+} // namespace llmvp::platform

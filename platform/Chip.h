@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// One accelerator chip: control CPU, interrupt controller, mailbox,
+/// semaphores, control SRAM, DMA engines, compute tiles and HBM on an
+/// on-chip fabric, at the addresses of firmware/include/memmap.h.
+
+#include <memory>
+#include <systemc>
+#include <vector>
+
+#include "models/common/Engine.h"
+#include "models/compute/ComputeTile.h"
+#include "models/cpu/ControlCpu.h"
+#include "models/dma/DmaEngine.h"
+#include "models/interconnect/Fabric.h"
+#include "models/memory/dram/FastDram.h"
+#include "models/soc/InterruptController.h"
+#include "models/soc/Mailbox.h"
+#include "models/soc/SemaphoreBlock.h"
+#include "models/soc/Sram.h"
+#include "platform/ChipParams.h"
+
+namespace llmvp::platform {
+
+class Chip : public sc_core::sc_module {
+public:
+  Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware);
+  Chip(const Chip&) = delete;
+  Chip& operator=(const Chip&) = delete;
+
+  [[nodiscard]] const ChipParams& params() const { return params_; }
+  [[nodiscard]] models::cpu::ControlCpu& cpu() { return *cpu_; }
+  [[nodiscard]] models::soc::Mailbox& mailbox() { return mailbox_; }
+  [[nodiscard]] models::soc::Sram& ctrlSram() { return ctrlSram_; }
+  [[nodiscard]] models::dram::FastDram& hbm() { return hbm_; }
+  [[nodiscard]] models::compute::ComputeTile& tile(std::size_t i) { return *tiles_.at(i); }
+  [[nodiscard]] models::dma::DmaEngine& dma(std::size_t i) { return *dmas_.at(i); }
+  [[nodiscard]] std::size_t tileCount() const { return tiles_.size(); }
+  [[nodiscard]] std::size_t dmaCount() const { return dmas_.size(); }
+  /// Untimed access through the fabric's address map (host loading, tests).
+  /// Returns false if the range is not mapped.
+  bool debugWrite(std::uint64_t addr, const void* data, std::size_t bytes);
+  bool debugRead(std::uint64_t addr, void* data, std::size_t bytes);
+
+private:
+  /// Adapter: the CPU's interrupt input is the controller's output.
+  struct CpuIrq : models::cpu::IInterruptInput {
+    explicit CpuIrq(const models::soc::InterruptController& c) : intc(c) {}
+    [[nodiscard]] bool cpuIrq() const override { return intc.cpuIrq(); }
+    [[nodiscard]] const sc_core::sc_event& cpuIrqEvent() const override { return intc.cpuIrqEvent(); }
+    const models::soc::InterruptController& intc;
+  };
+
+  const ChipParams params_;
+  models::interconnect::Fabric fabric_;
+  models::soc::InterruptController intc_;
+  CpuIrq cpuIrq_;
+  models::soc::Mailbox mailbox_;
+  models::soc::SemaphoreBlock sems_;
+  models::soc::Sram ctrlSram_;
+  models::dram::FastDram hbm_;
+  std::unique_ptr<models::cpu::ControlCpu> cpu_;
+  std::vector<std::unique_ptr<models::dma::DmaEngine>> dmas_;
+  std::vector<std::unique_ptr<models::compute::ComputeTile>> tiles_;
+  tlm_utils::simple_initiator_socket<Chip> debugSocket_;
+};
+
+} // namespace llmvp::platform

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Everything needed to build one chip, validated and typed (built from
+/// configs/platforms/*.yaml by testbench/Config).
+
+#include <cstdint>
+#include <string>
+
+#include "models/common/Engine.h"
+#include "models/compute/ComputeTile.h"
+#include "models/cpu/ControlCpu.h"
+#include "models/interconnect/Fabric.h"
+#include "models/memory/dram/DramParams.h"
+#include "models/soc/Sram.h"
+
+namespace llmvp::platform {
+
+/// Latency and bandwidth of one fabric target port.
+struct PortTiming {
+  double latencyNs = 0;
+  double bandwidthGBps = 1;
+};
+
+struct EnergyParams {
+  double staticW = 0; ///< chip static/leakage power (whole package)
+};
+
+struct ChipParams {
+  std::string name;
+  models::cpu::CpuParams cpu;
+  double registerLatencyNs = 1;
+  models::soc::SramParams ctrlSram;
+  models::interconnect::FabricParams fabric;
+  PortTiming ctrlSramPort, mmioPort, scratchpadPort, hbmPort;
+  std::uint32_t dmaCount = 1;
+  models::EngineParams dma;
+  std::uint32_t tileCount = 1;
+  models::compute::TileParams tile;
+  models::dram::DramParams hbm;
+  EnergyParams energy;
+};
+
+} // namespace llmvp::platform

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "testbench/Cli.h"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "firmware/include/manifest.h"
+#include "testbench/Simulation.h"
+#include "testbench/Version.h"
+#include "testbench/model/Weights.h"
+
+namespace llmvp::testbench {
+
+namespace po = boost::program_options;
+
+namespace {
+constexpr int kExitOk = 0;
+constexpr int kExitRunFailed = 1;
+constexpr int kExitUsage = 2;
+
+const char* kUsage = R"(llmvp — virtual platform of an LLM decode accelerator
+
+Usage:
+  llmvp run --platform FILE --model FILE [options]   simulate decoding
+  llmvp validate FILE...                             check config files
+  llmvp --help | --version
+
+Run options:
+)";
+
+std::vector<std::uint32_t> parsePrompt(const std::string& text) {
+  std::vector<std::uint32_t> ids;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) {
+    try {
+      std::size_t used = 0;
+      const unsigned long v = std::stoul(item, &used);
+      if (used != item.size() || v > 0xffffffffu) throw std::invalid_argument(item);
+      ids.push_back(static_cast<std::uint32_t>(v));
+    } catch (const std::exception&) {
+      throw ConfigError("--prompt: \"" + item + "\" is not a token id (expected comma-separated integers)");
+    }
+  }
+  return ids;
+}
+
+int runCommand(const std::vector<std::string>& args) {
+  po::options_description desc("Run options");
+  SimulationInputs in;
+  std::string jsonFile, fault, prompt;
+  std::uint32_t batch = 1, context = 512, gen = 64;
+  std::uint64_t seed = 1;
+  bool functional = false, timingOnly = false;
+  desc.add_options()("help,h", "show these options")("platform", po::value(&in.platformFile)->required(), "platform config (configs/platforms/*.yaml)")(
+      "model", po::value(&in.modelFile)->required(),
+      "model config (configs/models/*.yaml) or a Hugging Face checkpoint folder")(
+      "batch", po::value(&batch)->default_value(1), "requests decoded together")(
+      "context", po::value(&context)->default_value(512),
+      "timing-only: tokens already in the KV cache; functional: prompt length")(
+      "gen-tokens", po::value(&gen)->default_value(64), "tokens to generate per request")(
+      "set", po::value(&in.overrides)->composing(), "override a config value: key.path=value (repeatable)")(
+      "functional", po::bool_switch(&functional), "compute real data and check-able tokens")(
+      "timing-only", po::bool_switch(&timingOnly), "time only, no data (default)")(
+      "json", po::value(&jsonFile), "write the report and all statistics as JSON")(
+      "seed", po::value(&seed)->default_value(1), "seed for weights, prompts and timing-only token ids")(
+      "prompt", po::value(&prompt), "functional: comma-separated prompt token ids (all requests)")(
+      "inject-fault", po::value(&fault), "firmware fault injection for bring-up: bad-opcode | bad-address");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    if (vm.count("help") != 0) {
+      std::cout << "llmvp run --platform FILE --model FILE [options]\n\n" << desc;
+      return kExitOk;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "llmvp run: " << e.what() << "\n\n" << desc;
+    return kExitUsage;
+  }
+  if (functional && timingOnly) throw ConfigError("--functional and --timing-only are exclusive");
+  in.options.batch = batch;
+  in.options.context = context;
+  in.options.genTokens = gen;
+  in.options.functional = functional;
+  in.options.seed = seed;
+  if (!prompt.empty()) {
+    if (!functional) throw ConfigError("--prompt needs --functional");
+    in.options.prompts.assign(batch, parsePrompt(prompt));
+    in.options.context = static_cast<std::uint32_t>(in.options.prompts[0].size());
+  }
+  if (!fault.empty()) {
+    if (fault == "bad-opcode")
+      in.options.debugFlags = FW_DEBUG_BAD_OPCODE;
+    else if (fault == "bad-address")
+      in.options.debugFlags = FW_DEBUG_BAD_ADDRESS;
+    else
+      throw ConfigError("--inject-fault: \"" + fault + "\" is not one of: bad-opcode, bad-address");
+  }
+  const SimulationOutput out = simulate(in);
+  printReport(std::cout, out.report);
+  if (!jsonFile.empty()) {
+    std::ofstream f(jsonFile);
+    if (!f) throw ConfigError("--json: cannot write " + jsonFile);
+    f << boost::json::serialize(reportJson(out.report, in.overrides)) << "\n";
+  }
+  if (!out.result.ok) {
+    std::cerr << "llmvp: run failed: " << out.result.error << "\n";
+    return kExitRunFailed;
+  }
+  return kExitOk;
+}
+
+int validateCommand(const std::vector<std::string>& files) {
+  if (files.empty()) throw ConfigError("llmvp validate: expected one or more config files");
+  int rc = kExitOk;
+  for (const auto& f : files) {
+    try {
+      Overrides none;
+      switch (configKind(f)) {
+      case ConfigKind::Platform: (void)loadPlatform(f, none); break;
+      case ConfigKind::Model: (void)loadModel(f, none); break;
+      case ConfigKind::Memspec: {
+        models::dram::DramParams p;
+        loadMemspec(f, none, "chip.hbm.memspec.", p);
+        break;
+      }
+      }
+      std::cout << f << ": ok\n";
+    } catch (const ConfigError& e) {
+      std::cerr << e.what() << "\n";
+      rc = kExitUsage;
+    } catch (const ModelError& e) {
+      std::cerr << e.what() << "\n";
+      rc = kExitUsage;
+    }
+  }
+  return rc;
+}
+} // namespace
+
+int runCli(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      std::cout << kUsage << "  --platform FILE, --model FILE, --batch N, --context N, --gen-tokens N,\n"
+                   "  --set key.path=value (repeatable), --functional | --timing-only, --json FILE,\n"
+                   "  --seed N, --prompt IDS, --inject-fault bad-opcode|bad-address\n"
+                   "  (`llmvp run --help` describes each)\n\nExit codes: 0 ok, 1 simulated run failed, "
+                   "2 usage or configuration error.\n";
+      return args.empty() ? kExitUsage : kExitOk;
+    }
+    if (args[0] == "--version") {
+      std::cout << "llmvp " << kVersion << " (SystemC " << sc_core::sc_release() << ")\n";
+      return kExitOk;
+    }
+    const std::string cmd = args[0];
+    args.erase(args.begin());
+    if (cmd == "run") {
+      return runCommand(args);
+    }
+    if (cmd == "validate") return validateCommand(args);
+    std::cerr << "llmvp: unknown command \"" << cmd << "\" (expected run or validate; see --help)\n";
+    return kExitUsage;
+  } catch (const ConfigError& e) {
+    std::cerr << "llmvp: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const ModelError& e) {
+    std::cerr << "llmvp: " << e.what() << "\n";
+    return kExitUsage;
+  }
+}
+
+} // namespace llmvp::testbench

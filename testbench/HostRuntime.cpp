@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "testbench/HostRuntime.h"
+
+#include <chrono>
+#include <cstring>
+#include <random>
+#include <sstream>
+
+#include "firmware/include/manifest.h"
+#include "firmware/include/memmap.h"
+#include "firmware/include/regs.h"
+#include "testbench/config/ConfigNode.h"
+
+namespace llmvp::testbench {
+
+namespace {
+constexpr std::uint64_t kAlign = 4096; // tensor alignment in HBM (one OS page; keeps rows DMA-friendly)
+
+std::uint64_t alignUp(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
+
+std::string gb(std::uint64_t bytes) {
+  std::ostringstream s;
+  s.precision(3);
+  s << std::fixed << static_cast<double>(bytes) / 1e9 << " GB";
+  return s.str();
+}
+
+const char* engineErrorName(std::uint32_t code) {
+  switch (code) {
+  case ENG_ERR_BAD_OPCODE: return "bad opcode";
+  case ENG_ERR_BAD_DTYPE: return "bad datatype";
+  case ENG_ERR_BAD_SHAPE: return "bad shape";
+  case ENG_ERR_BUS: return "bus error (unmapped or out-of-range address)";
+  case ENG_ERR_BAD_SEM: return "bad semaphore index";
+  case ENG_ERR_RING: return "ring misconfigured";
+  case ENG_ERR_FETCH: return "descriptor fetch failed";
+  default: return "unknown error";
+  }
+}
+
+const char* fieldName(std::uint32_t f) {
+  switch (f) {
+  case ENG_FIELD_OPCODE: return "opcode";
+  case ENG_FIELD_DTYPE: return "dtype";
+  case ENG_FIELD_DIMS: return "m/n/k";
+  case ENG_FIELD_SRC0: return "src0";
+  case ENG_FIELD_SRC1: return "src1";
+  case ENG_FIELD_SRC2: return "src2";
+  case ENG_FIELD_DST: return "dst";
+  case ENG_FIELD_SEM: return "wait_sem/signal_sem";
+  default: return "-";
+  }
+}
+} // namespace
+
+HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options)
+    : chip_(chip), spec_(spec), opt_(options) {
+  if (opt_.batch == 0 || opt_.batch > LLMVP_MAX_BATCH)
+    throw ConfigError("--batch: " + std::to_string(opt_.batch) + " is out of range [1, " +
+                      std::to_string(LLMVP_MAX_BATCH) + "]");
+  if (opt_.context == 0) throw ConfigError("--context: must be at least 1");
+  if (opt_.genTokens == 0) throw ConfigError("--gen-tokens: must be at least 1");
+  const std::uint32_t b = opt_.batch;
+  promptLen_.assign(b, 0);
+  cachedLen_.assign(b, 0);
+  if (opt_.functional) {
+    // The prompt (length `context`) is consumed token by token, then
+    // genTokens - 1 further steps; the last prompt step yields the first token.
+    prompts_ = opt_.prompts;
+    if (prompts_.empty()) {
+      std::mt19937_64 rng(opt_.seed);
+      prompts_.assign(b, std::vector<std::uint32_t>(opt_.context));
+      for (auto& p : prompts_)
+        for (auto& t : p) t = static_cast<std::uint32_t>(rng() % spec_.vocab);
+    }
+    if (prompts_.size() != b) throw ConfigError("prompts: expected one per request (" + std::to_string(b) + ")");
+    for (const auto& p : prompts_) {
+      if (p.size() != prompts_[0].size()) throw ConfigError("prompts: all requests must have the same length");
+      for (auto t : p)
+        if (t >= spec_.vocab) throw ConfigError("prompt token " + std::to_string(t) + " >= vocab " + std::to_string(spec_.vocab));
+    }
+    const auto len = static_cast<std::uint32_t>(prompts_[0].size());
+    if (len == 0) throw ConfigError("prompts: must not be empty");
+    promptLen_.assign(b, len);
+    steps_ = len + opt_.genTokens - 1;
+    placement_.maxContext = len + opt_.genTokens;
+  } else {
+    // Timing-only: `context` positions are already cached (prefill is not
+    // simulated); prefill's output token is the first input.
+    std::mt19937_64 rng(opt_.seed);
+    prompts_.assign(b, std::vector<std::uint32_t>(opt_.context + 1));
+    for (auto& p : prompts_)
+      for (auto& t : p) t = static_cast<std::uint32_t>(rng() % spec_.vocab);
+    promptLen_.assign(b, opt_.context + 1);
+    cachedLen_.assign(b, opt_.context);
+    steps_ = opt_.genTokens;
+    placement_.maxContext = opt_.context + opt_.genTokens;
+  }
+  place();
+}
+
+void HostRuntime::place() {
+  const std::uint64_t wb = models::dtypeBytes(spec_.weightDtype);
+  const std::uint64_t h = spec_.hidden;
+  std::uint64_t cursor = LLMVP_HBM_BASE;
+  auto alloc = [&](std::uint64_t bytes) {
+    const std::uint64_t a = cursor;
+    cursor = alignUp(cursor + bytes, kAlign);
+    return a;
+  };
+  embed_ = alloc(std::uint64_t{spec_.vocab} * h * wb);
+  layers_.resize(spec_.layers);
+  for (auto& l : layers_) {
+    l.attnNorm = alloc(h * wb);
+    l.wq = alloc(std::uint64_t{spec_.qDim()} * h * wb);
+    l.wk = alloc(std::uint64_t{spec_.kvDim()} * h * wb);
+    l.wv = alloc(std::uint64_t{spec_.kvDim()} * h * wb);
+    l.wo = alloc(h * spec_.qDim() * wb);
+    l.ffnNorm = alloc(h * wb);
+    l.wGate = alloc(std::uint64_t{spec_.ffn} * h * wb);
+    l.wUp = alloc(std::uint64_t{spec_.ffn} * h * wb);
+    l.wDown = alloc(h * spec_.ffn * wb);
+  }
+  finalNorm_ = alloc(h * wb);
+  lmHead_ = spec_.tieEmbeddings ? embed_ : alloc(std::uint64_t{spec_.vocab} * h * wb);
+  placement_.weightBytes = cursor - LLMVP_HBM_BASE;
+
+  const std::uint64_t kvStart = cursor;
+  kvRequestStride_ = alignUp(std::uint64_t{placement_.maxContext} * spec_.kvDim() * models::dtypeBytes(spec_.kvDtype), 64);
+  for (auto& l : layers_) {
+    l.kCache = alloc(kvRequestStride_ * opt_.batch);
+    l.vCache = alloc(kvRequestStride_ * opt_.batch);
+  }
+  placement_.kvBytes = cursor - kvStart;
+
+  const std::uint64_t otherStart = cursor;
+  placement_.tokenStride = placement_.maxContext + 1;
+  placement_.tokens = alloc(std::uint64_t{opt_.batch} * placement_.tokenStride * 4);
+  if (opt_.captureLogits) placement_.logits = alloc(std::uint64_t{opt_.batch} * spec_.vocab * models::dtypeBytes(spec_.actDtype));
+  placement_.otherBytes = cursor - otherStart;
+  placement_.hbmCapacity = chip_.params().hbm.capacityBytes;
+
+  const std::uint64_t used = cursor - LLMVP_HBM_BASE;
+  if (used > placement_.hbmCapacity) {
+    const std::uint64_t perRequest = kvRequestStride_ * 2 * spec_.layers;
+    const std::uint64_t spare = placement_.hbmCapacity > placement_.weightBytes + placement_.otherBytes
+                                    ? placement_.hbmCapacity - placement_.weightBytes - placement_.otherBytes
+                                    : 0;
+    std::ostringstream m;
+    m << "model does not fit in HBM: weights " << gb(placement_.weightBytes) << " + KV cache "
+      << gb(placement_.kvBytes) << " (batch " << opt_.batch << " x " << placement_.maxContext << " positions x "
+      << spec_.layers << " layers) + buffers " << gb(placement_.otherBytes) << " = " << gb(used)
+      << " > capacity " << gb(placement_.hbmCapacity) << " (chip.hbm: " << chip_.params().hbm.stacks
+      << " stacks); the largest batch at this context is " << spare / perRequest;
+    throw ConfigError(m.str());
+  }
+}
+
+void HostRuntime::writeTensor(std::uint64_t addr, const std::vector<float>& values, models::DType t) {
+  std::vector<std::uint8_t> bytes(values.size() * models::dtypeBytes(t));
+  for (std::size_t i = 0; i < values.size(); ++i) models::storeElement(bytes.data(), t, i, values[i]);
+  if (!chip_.debugWrite(addr, bytes.data(), bytes.size()))
+    throw std::logic_error("host: tensor write outside device memory");
+}
+
+void HostRuntime::load(const Weights* w) {
+  const models::DType t = spec_.weightDtype;
+  if (w != nullptr) {
+    writeTensor(embed_, w->embed, t);
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      const LayerWeights& lw = w->layers[i];
+      const LayerAddr& a = layers_[i];
+      writeTensor(a.attnNorm, lw.attnNorm, t);
+      writeTensor(a.wq, lw.wq, t);
+      writeTensor(a.wk, lw.wk, t);
+      writeTensor(a.wv, lw.wv, t);
+      writeTensor(a.wo, lw.wo, t);
+      writeTensor(a.ffnNorm, lw.ffnNorm, t);
+      writeTensor(a.wGate, lw.wGate, t);
+      writeTensor(a.wUp, lw.wUp, t);
+      writeTensor(a.wDown, lw.wDown, t);
+    }
+    writeTensor(finalNorm_, w->finalNorm, t);
+    if (!spec_.tieEmbeddings) writeTensor(lmHead_, w->lmHead, t);
+  }
+  // Control SRAM: manifest, layer table, request table, then the firmware's work area.
+  const std::uint64_t manifestAddr = LLMVP_CTRL_SRAM_BASE;
+  const std::uint64_t layerTable = alignUp(manifestAddr + sizeof(llmvp_manifest), 64);
+  const std::uint64_t requestTable = alignUp(layerTable + sizeof(llmvp_layer_entry) * spec_.layers, 64);
+  const std::uint64_t work = alignUp(requestTable + sizeof(llmvp_request) * opt_.batch, 64);
+  const std::uint64_t sramBytes = chip_.params().ctrlSram.bytes;
+  if (work >= sramBytes) throw ConfigError("chip.ctrl_sram.kib: too small for the manifest tables of this model");
+
+  std::vector<llmvp_layer_entry> table(spec_.layers);
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const LayerAddr& a = layers_[i];
+    table[i] = {a.attnNorm, a.wq, a.wk, a.wv, a.wo, a.ffnNorm, a.wGate, a.wUp, a.wDown, a.kCache, a.vCache};
+  }
+  std::vector<llmvp_request> reqs(opt_.batch);
+  for (std::uint32_t r = 0; r < opt_.batch; ++r) reqs[r] = {promptLen_[r], cachedLen_[r], {0, 0}};
+  std::vector<std::uint32_t> tokens(std::size_t{opt_.batch} * placement_.tokenStride, 0);
+  for (std::uint32_t r = 0; r < opt_.batch; ++r)
+    std::copy(prompts_[r].begin(), prompts_[r].end(), tokens.begin() + std::size_t{r} * placement_.tokenStride);
+
+  llmvp_manifest m;
+  std::memset(&m, 0, sizeof m);
+  m.magic = LLMVP_MANIFEST_MAGIC;
+  m.version = LLMVP_MANIFEST_VERSION;
+  m.layers = spec_.layers;
+  m.hidden = spec_.hidden;
+  m.heads = spec_.heads;
+  m.kv_heads = spec_.kvHeads;
+  m.head_dim = spec_.headDim;
+  m.ffn = spec_.ffn;
+  m.vocab = spec_.vocab;
+  m.rms_eps_bits = models::floatBits(spec_.rmsEps);
+  m.rope_theta_bits = models::floatBits(spec_.ropeTheta);
+  m.dt_w = static_cast<std::uint8_t>(spec_.weightDtype);
+  m.dt_kv = static_cast<std::uint8_t>(spec_.kvDtype);
+  m.dt_act = static_cast<std::uint8_t>(spec_.actDtype);
+  m.batch = opt_.batch;
+  m.max_context = placement_.maxContext;
+  m.steps = steps_;
+  m.token_stride = placement_.tokenStride;
+  m.debug_flags = opt_.debugFlags;
+  m.num_dma = static_cast<std::uint32_t>(chip_.dmaCount());
+  m.num_tiles = static_cast<std::uint32_t>(chip_.tileCount());
+  m.embed = embed_;
+  m.final_norm = finalNorm_;
+  m.lm_head = lmHead_;
+  m.layer_table = layerTable;
+  m.kv_request_stride = kvRequestStride_;
+  m.requests = requestTable;
+  m.tokens = placement_.tokens;
+  m.work_base = work;
+  m.work_bytes = sramBytes - work;
+  m.spad_base = LLMVP_SPAD_BASE(0);
+  m.spad_bytes = chip_.params().tile.scratchpad.bytes;
+  m.logits = placement_.logits;
+
+  bool ok = chip_.debugWrite(manifestAddr, &m, sizeof m);
+  ok = ok && chip_.debugWrite(layerTable, table.data(), table.size() * sizeof(llmvp_layer_entry));
+  ok = ok && chip_.debugWrite(requestTable, reqs.data(), reqs.size() * sizeof(llmvp_request));
+  ok = ok && chip_.debugWrite(placement_.tokens, tokens.data(), tokens.size() * 4);
+  if (!ok) throw std::logic_error("host: manifest write outside device memory");
+  chip_.mailbox().hostWrite(MBOX_MANIFEST_LO, static_cast<std::uint32_t>(manifestAddr));
+  chip_.mailbox().hostWrite(MBOX_MANIFEST_HI, static_cast<std::uint32_t>(manifestAddr >> 32));
+}
+
+std::string HostRuntime::describeError() const {
+  const auto& mb = chip_.mailbox();
+  const std::uint32_t code = mb.reg(MBOX_ERR_CODE);
+  std::ostringstream s;
+  if (code == FW_ERR_ENGINE) {
+    const std::uint32_t src = mb.reg(MBOX_ERR_SOURCE);
+    const std::uint32_t info = mb.reg(MBOX_ERR_INFO);
+    s << "device error: " << (src == ENG_ID_DMA ? "DMA engine" : src == ENG_ID_TILE ? "compute tile" : "engine")
+      << " halted on descriptor #" << mb.reg(MBOX_ERR_INDEX) << ": " << engineErrorName(info >> 16) << " (field "
+      << fieldName(info & 0xffff) << ")";
+  } else if (code == FW_ERR_BAD_MANIFEST) {
+    s << "firmware rejected the manifest (field code " << mb.reg(MBOX_ERR_INFO) << ")";
+  } else if (code == FW_ERR_NO_SPACE) {
+    s << "firmware: scratchpad or control SRAM too small for this model and batch (detail "
+      << mb.reg(MBOX_ERR_INFO) << "): increase chip.tile.scratchpad.mib or chip.ctrl_sram.kib";
+  } else {
+    s << "firmware error code 0x" << std::hex << code;
+  }
+  return s.str();
+}
+
+RunResult HostRuntime::run() {
+  RunResult r;
+  r.prompts = prompts_;
+  // Finish elaboration (socket bindings resolve at its end) so the host can
+  // load memory through the address map; nothing advances time yet.
+  sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  Weights weights;
+  if (opt_.functional) {
+    weights = spec_.weightSource == WeightSource::Safetensors ? loadSafetensors(spec_.safetensorsPath, spec_)
+                                                              : makeRandomWeights(spec_, opt_.seed);
+    load(&weights);
+  } else {
+    load(nullptr);
+  }
+  r.stepEnd.reserve(steps_);
+  bool done = false, failed = false;
+  chip_.mailbox().onFirmwareWrite = [&](std::uint32_t reg, std::uint32_t value, models::Ps when) {
+    if (reg == MBOX_STEP) {
+      r.stepEnd.push_back(when);
+    } else if (value == MBOX_ST_RUNNING) {
+      r.decodeStart = when;
+    } else if (value == MBOX_ST_DONE) {
+      done = true;
+      r.end = when;
+    } else if (value == MBOX_ST_ERROR) {
+      failed = true;
+      r.end = when;
+    }
+  };
+  // Steps before the one at position promptLen - 1 only consume the prompt.
+  r.firstGeneratingStep = promptLen_[0] - 1 - cachedLen_[0];
+
+  chip_.cpu().releaseReset();
+  const auto wall0 = std::chrono::steady_clock::now();
+  sc_core::sc_start(sc_core::sc_time(opt_.maxSimulatedMs, sc_core::SC_MS));
+  r.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  if (r.end == 0) r.end = models::nowPs();
+
+  if (failed) {
+    r.error = describeError();
+  } else if (!done) {
+    std::ostringstream s;
+    if (!chip_.cpu().fault().empty())
+      s << "firmware fault: " << chip_.cpu().fault() << "; ";
+    if (sc_core::sc_pending_activity())
+      s << "firmware did not finish within sim.max_simulated_ms = " << opt_.maxSimulatedMs;
+    else
+      s << "simulation stalled: firmware is waiting for an event that can never happen (after "
+        << r.stepEnd.size() << " of " << steps_ << " steps)";
+    r.error = s.str();
+  } else if (chip_.cpu().exitCode() != 0 || r.stepEnd.size() != steps_) {
+    r.error = "firmware reported done after " + std::to_string(r.stepEnd.size()) + " of " + std::to_string(steps_) +
+              " steps (exit code " + std::to_string(chip_.cpu().exitCode()) + ")";
+  }
+  r.ok = r.error.empty();
+
+  // Generated tokens (and logits) as the firmware left them.
+  std::vector<std::uint32_t> tokens(std::size_t{opt_.batch} * placement_.tokenStride);
+  (void)chip_.debugRead(placement_.tokens, tokens.data(), tokens.size() * 4);
+  r.generated.assign(opt_.batch, {});
+  const std::uint32_t produced = static_cast<std::uint32_t>(r.stepEnd.size());
+  for (std::uint32_t q = 0; q < opt_.batch; ++q)
+    for (std::uint32_t s = r.firstGeneratingStep; s < produced; ++s)
+      r.generated[q].push_back(tokens[std::size_t{q} * placement_.tokenStride + cachedLen_[q] + s + 1]);
+  if (opt_.captureLogits && placement_.logits != 0) {
+    const std::size_t n = std::size_t{spec_.vocab};
+    std::vector<std::uint8_t> raw(opt_.batch * n * models::dtypeBytes(spec_.actDtype));
+    (void)chip_.debugRead(placement_.logits, raw.data(), raw.size());
+    r.lastLogits.assign(opt_.batch, std::vector<float>(n));
+    for (std::uint32_t q = 0; q < opt_.batch; ++q)
+      for (std::size_t j = 0; j < n; ++j) r.lastLogits[q][j] = models::loadElement(raw.data(), spec_.actDtype, q * n + j);
+  }
+  return r;
+}
+
+} // namespace llmvp::testbench

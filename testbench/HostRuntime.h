@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// The host driver and compiler: places the model in device memory, writes
+/// weights (functional mode), the manifest and the prompt, releases the
+/// control CPU, and records per-step timestamps from the mailbox.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/common/Time.h"
+#include "platform/Chip.h"
+#include "testbench/model/ModelSpec.h"
+#include "testbench/model/Weights.h"
+
+namespace llmvp::testbench {
+
+struct RunOptions {
+  std::uint32_t batch = 1;
+  std::uint32_t context = 512;   ///< timing-only: tokens already in the KV cache; functional: prompt length
+  std::uint32_t genTokens = 64;  ///< tokens to generate per request
+  bool functional = false;
+  std::uint64_t seed = 1;
+  std::vector<std::vector<std::uint32_t>> prompts; ///< functional: explicit prompts (else seeded)
+  std::uint32_t debugFlags = 0;  ///< FW_DEBUG_* fault injection
+  bool captureLogits = false;    ///< functional: keep the last step's logits
+  double maxSimulatedMs = 1e5;
+};
+
+/// Where everything was placed (bytes, addresses).
+struct Placement {
+  std::uint64_t weightBytes = 0;
+  std::uint64_t kvBytes = 0;
+  std::uint64_t otherBytes = 0;
+  std::uint64_t hbmCapacity = 0;
+  std::uint32_t maxContext = 0; ///< KV positions per request
+  std::uint64_t tokens = 0, logits = 0;
+  std::uint32_t tokenStride = 0;
+};
+
+struct RunResult {
+  bool ok = false;
+  std::string error;               ///< device/firmware error, if !ok
+  models::Ps decodeStart = 0;      ///< firmware reported RUNNING
+  models::Ps end = 0;              ///< firmware reported DONE (or stopped)
+  std::vector<models::Ps> stepEnd; ///< completion time of each decode step
+  std::uint32_t firstGeneratingStep = 0; ///< earlier steps only consumed the prompt
+  std::vector<std::vector<std::uint32_t>> prompts;
+  std::vector<std::vector<std::uint32_t>> generated; ///< per request
+  std::vector<std::vector<float>> lastLogits;        ///< with captureLogits
+  double wallSeconds = 0;
+};
+
+class HostRuntime {
+public:
+  /// Checks that the run fits the chip; throws ConfigError with sizes if not.
+  HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options);
+
+  [[nodiscard]] const Placement& placement() const { return placement_; }
+  /// Writes weights, manifest and prompts, then simulates until the
+  /// firmware finishes, fails, stalls or the time limit passes.
+  [[nodiscard]] RunResult run();
+
+private:
+  struct LayerAddr {
+    std::uint64_t attnNorm, wq, wk, wv, wo, ffnNorm, wGate, wUp, wDown, kCache, vCache;
+  };
+  void place();
+  void load(const Weights* weights);
+  void writeTensor(std::uint64_t addr, const std::vector<float>& values, models::DType t);
+  [[nodiscard]] std::string describeError() const;
+
+  platform::Chip& chip_;
+  const ModelSpec spec_;
+  const RunOptions opt_;
+  Placement placement_;
+  std::uint64_t embed_ = 0, finalNorm_ = 0, lmHead_ = 0, kvRequestStride_ = 0;
+  std::vector<LayerAddr> layers_;
+  std::uint32_t steps_ = 0;
+  std::vector<std::uint32_t> promptLen_, cachedLen_;
+  std::vector<std::vector<std::uint32_t>> prompts_;
+};
+
+} // namespace llmvp::testbench

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// The run report: derived figures computed once from the run result and
+/// the modules' statistics, printed for people and written as JSON.
+
+#include <boost/json.hpp>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "platform/Chip.h"
+#include "testbench/HostRuntime.h"
+#include "testbench/config/Loaders.h"
+
+namespace llmvp::testbench {
+
+struct EngineTime {
+  std::string name;
+  double busyNs = 0, memWaitNs = 0, semWaitNs = 0, idleNs = 0;
+};
+
+struct MemoryUse {
+  std::string name;
+  double bytesRead = 0, bytesWritten = 0, achievedGBps = 0, peakGBps = 0;
+};
+
+struct EnergyItem {
+  std::string name;
+  double joules = 0;
+};
+
+struct Report {
+  std::string platformName, modelName, platformFile, modelFile;
+  RunOptions options;
+  bool ok = false;
+  std::string error;
+  // time
+  std::uint32_t steps = 0, generatingSteps = 0;
+  std::uint64_t generatedTokens = 0;
+  std::vector<double> tpotNs; ///< per generating step
+  double tpotMeanNs = 0, tpotP50Ns = 0, tpotP99Ns = 0;
+  double tokensPerSecond = 0;
+  double setupNs = 0, decodeNs = 0, simulatedNs = 0;
+  // where time and data went
+  std::vector<EngineTime> engines;
+  std::vector<MemoryUse> memories;
+  double flops = 0, achievedFlops = 0, peakFlops = 0;
+  std::string computeDtype;
+  // energy
+  std::vector<EnergyItem> energy;
+  double joules = 0, joulesPerToken = 0, averageWatts = 0;
+  // simulator
+  double wallSeconds = 0, tokensPerWallSecond = 0;
+  std::vector<std::vector<std::uint32_t>> generated; ///< functional runs
+};
+
+[[nodiscard]] Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const std::string& modelFile,
+                                 platform::Chip& chip, const RunOptions& options, const RunResult& result);
+void printReport(std::ostream& os, const Report& report);
+/// Report plus every module's statistics, the configuration and versions.
+[[nodiscard]] boost::json::object reportJson(const Report& report, const std::vector<std::string>& overrides);
+
+/// Nearest-rank percentile (p in (0, 100]) of unsorted values; 0 if empty.
+[[nodiscard]] double percentile(std::vector<double> values, double p);
+
+} // namespace llmvp::testbench

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// One complete simulated run: load configs, build the chip, run the host
+/// runtime, build the report. Used by the CLI and by integration tests (one
+/// per process: SystemC elaborates once).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "platform/Chip.h"
+#include "testbench/HostRuntime.h"
+#include "testbench/Report.h"
+#include "testbench/config/Loaders.h"
+
+namespace llmvp::testbench {
+
+struct SimulationInputs {
+  std::string platformFile;
+  std::string modelFile;
+  std::vector<std::string> overrides; ///< --set key=value
+  RunOptions options;
+};
+
+struct SimulationOutput {
+  PlatformConfig platform;
+  ModelSpec model;
+  Placement placement;
+  RunResult result;
+  Report report;
+};
+
+/// Runs one simulation. Throws ConfigError (or ModelError) for bad input.
+[[nodiscard]] SimulationOutput simulate(const SimulationInputs& in);
+
+} // namespace llmvp::testbench

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "testbench/config/Loaders.h"
+
+#include <filesystem>
+
+#include "testbench/model/Weights.h"
+
+namespace llmvp::testbench {
+
+namespace {
+constexpr double kBig = 1e12;
+
+models::DType dtypeOf(const ConfigNode& n, const std::string& key) {
+  return *models::parseFloatDType(n.choice(key, {"fp32", "bf16", "fp8"}));
+}
+
+models::EngineParams engineParams(const ConfigNode& n) {
+  models::EngineParams p;
+  p.clockMhz = n.number("clock_mhz", 1, 1e5);
+  p.dispatchCycles = n.number("dispatch_cycles", 0, 1e9);
+  p.chunkBytes = n.integer("chunk_kib", 1, 1 << 20) * 1024;
+  p.maxOutstanding = static_cast<std::uint32_t>(n.integer("max_outstanding", 1, 1024));
+  return p;
+}
+
+platform::PortTiming portTiming(const ConfigNode& ports, const std::string& key) {
+  const ConfigNode n = ports.child(key);
+  platform::PortTiming t{n.number("latency_ns", 0, 1e6), n.number("bandwidth_gbps", 1e-3, kBig)};
+  n.finish();
+  return t;
+}
+
+models::soc::SramParams sramParams(const ConfigNode& n, const std::string& sizeKey, std::uint64_t unit) {
+  models::soc::SramParams p;
+  p.bytes = n.integer(sizeKey, 1, 1ull << 32) * unit;
+  p.latencyNs = n.number("latency_ns", 0, 1e6);
+  p.bandwidthGBps = n.number("bandwidth_gbps", 1e-3, kBig);
+  p.pjPerBit = n.number("pj_per_bit", 0, 1e6);
+  n.finish();
+  return p;
+}
+
+std::array<double, 3> perDtype(const ConfigNode& n, double lo, double hi) {
+  std::array<double, 3> a{n.number("fp32", lo, hi), n.number("bf16", lo, hi), n.number("fp8", lo, hi)};
+  n.finish();
+  return a;
+}
+} // namespace
+
+ConfigKind configKind(const std::string& path) {
+  const ConfigNode root = ConfigNode::load(path, nullptr, "");
+  const std::string k = root.choice("kind", {"platform", "model", "memspec"});
+  return k == "platform" ? ConfigKind::Platform : k == "model" ? ConfigKind::Model : ConfigKind::Memspec;
+}
+
+void loadMemspec(const std::string& path, Overrides& overrides, const std::string& prefix,
+                 models::dram::DramParams& out) {
+  const ConfigNode root = ConfigNode::load(path, &overrides, prefix);
+  if (root.choice("kind", {"platform", "model", "memspec"}) != "memspec") root.fail("kind", "expected \"memspec\"");
+  out.name = root.string("name");
+  (void)root.choice("standard", {"hbm2", "hbm3", "hbm3e", "hbm4", "lpddr5x", "ddr5"});
+  const ConfigNode org = root.child("organisation");
+  out.channelsPerStack = static_cast<std::uint32_t>(org.integer("channels_per_stack", 1, 1024));
+  out.pseudoChannels = static_cast<std::uint32_t>(org.integer("pseudo_channels", 1, 8));
+  out.widthBits = static_cast<std::uint32_t>(org.integer("width_bits", 1, 1024));
+  out.dataRateGbps = org.number("data_rate_gbps", 0.1, 100);
+  out.bankGroups = static_cast<std::uint32_t>(org.integer("bank_groups", 1, 64));
+  out.banksPerGroup = static_cast<std::uint32_t>(org.integer("banks_per_group", 1, 64));
+  out.rowBytes = static_cast<std::uint32_t>(org.integer("row_bytes", 32, 1 << 20));
+  org.finish();
+  const ConfigNode t = root.child("timing_ns");
+  out.t.tCK = t.number("tCK", 0.01, 100);
+  out.t.tRCD = t.number("tRCD", 0, 1000);
+  out.t.tRP = t.number("tRP", 0, 1000);
+  out.t.tCL = t.number("tCL", 0, 1000);
+  out.t.tRAS = t.number("tRAS", 0, 1000);
+  out.t.tRC = t.number("tRC", 0, 1000);
+  out.t.tRRD = t.number("tRRD", 0, 1000);
+  out.t.tFAW = t.number("tFAW", 0, 1000);
+  out.t.tREFI = t.number("tREFI", 1, 1e6);
+  out.t.tRFC = t.number("tRFC", 0, 1e5);
+  out.t.tRFCpb = t.number("tRFCpb", 0, 1e5);
+  if (out.t.tRFC >= out.t.tREFI) t.fail("tRFC", "must be below tREFI");
+  if (out.t.tRFCpb >= out.t.tREFI) t.fail("tRFCpb", "must be below tREFI");
+  t.finish();
+  const ConfigNode c = root.child("controller");
+  out.interleaveBytes = static_cast<std::uint32_t>(c.integer("interleave_bytes", 32, 1 << 20));
+  out.controllerLatencyNs = c.number("latency_ns", 0, 1e5);
+  out.refresh = c.choice("refresh", {"all_bank", "per_bank"}) == "all_bank" ? models::dram::RefreshMode::AllBank
+                                                                            : models::dram::RefreshMode::PerBank;
+  c.finish();
+  const ConfigNode e = root.child("energy");
+  out.readPjPerBit = e.number("read_pj_per_bit", 0, 1e4);
+  out.writePjPerBit = e.number("write_pj_per_bit", 0, 1e4);
+  out.activatePj = e.number("activate_pj", 0, 1e6);
+  out.backgroundMwPerStack = e.number("background_mw_per_stack", 0, 1e6);
+  e.finish();
+  root.finish();
+}
+
+PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
+  PlatformConfig pc;
+  pc.file = path;
+  const ConfigNode root = ConfigNode::load(path, &overrides, "");
+  if (root.choice("kind", {"platform", "model", "memspec"}) != "platform") root.fail("kind", "expected \"platform\"");
+  pc.name = root.string("name");
+  (void)root.string("description");
+  const ConfigNode sim = root.child("sim");
+  pc.sim.quantumNs = sim.number("quantum_ns", 1, 1e9);
+  pc.sim.maxSimulatedMs = sim.number("max_simulated_ms", 1e-3, 1e9);
+  sim.finish();
+
+  platform::ChipParams& chip = pc.chip;
+  chip.name = pc.name;
+  const ConfigNode c = root.child("chip");
+  chip.registerLatencyNs = c.number("register_latency_ns", 0, 1e6);
+  {
+    const ConfigNode e = c.child("energy");
+    chip.energy.staticW = e.number("static_w", 0, 1e6);
+    e.finish();
+  }
+  {
+    const ConfigNode n = c.child("cpu");
+    chip.cpu.clockMhz = n.number("clock_mhz", 1, 1e5);
+    chip.cpu.accessCycles = n.number("access_cycles", 0, 1e6);
+    n.finish();
+  }
+  chip.ctrlSram = sramParams(c.child("ctrl_sram"), "kib", 1024);
+  if (chip.ctrlSram.bytes > (1ull << 28)) c.fail("ctrl_sram.kib", "exceeds the 256 MiB control SRAM window");
+  {
+    const ConfigNode f = c.child("fabric");
+    chip.fabric.pjPerBit = f.number("pj_per_bit", 0, 1e4);
+    const ConfigNode ports = f.child("ports");
+    chip.ctrlSramPort = portTiming(ports, "ctrl_sram");
+    chip.mmioPort = portTiming(ports, "mmio");
+    chip.scratchpadPort = portTiming(ports, "scratchpad");
+    chip.hbmPort = portTiming(ports, "hbm");
+    ports.finish();
+    f.finish();
+  }
+  {
+    const ConfigNode n = c.child("dma");
+    chip.dmaCount = static_cast<std::uint32_t>(n.integer("count", 1, 8));
+    chip.dma = engineParams(n);
+    n.finish();
+  }
+  {
+    const ConfigNode n = c.child("tile");
+    chip.tileCount = static_cast<std::uint32_t>(n.integer("count", 1, 4));
+    chip.tile.engine = engineParams(n);
+    const ConfigNode m = n.child("matrix");
+    chip.tile.matrixRows = static_cast<std::uint32_t>(m.integer("rows", 1, 4096));
+    chip.tile.macsPerCycle = perDtype(m.child("macs_per_cycle"), 1, 1e9);
+    chip.tile.pjPerMac = perDtype(m.child("pj_per_mac"), 0, 1e4);
+    m.finish();
+    const ConfigNode v = n.child("vector");
+    chip.tile.vectorLanes = v.number("lanes", 1, 1e9);
+    chip.tile.pjPerVectorOp = v.number("pj_per_op", 0, 1e4);
+    v.finish();
+    chip.tile.scratchpad = sramParams(n.child("scratchpad"), "mib", 1024 * 1024);
+    if (chip.tile.scratchpad.bytes > (1ull << 30)) n.fail("scratchpad.mib", "exceeds the 1 GiB scratchpad window");
+    n.finish();
+  }
+  {
+    const ConfigNode h = c.child("hbm");
+    pc.memspecFile = h.path("memspec");
+    chip.hbm.stacks = static_cast<std::uint32_t>(h.integer("stacks", 1, 64));
+    const double gib = h.number("capacity_gib_per_stack", 0.001, 1e5);
+    chip.hbm.capacityBytes = static_cast<std::uint64_t>(gib * 1024 * 1024 * 1024) * chip.hbm.stacks;
+    h.finish();
+    loadMemspec(pc.memspecFile, overrides, "chip.hbm.memspec.", chip.hbm);
+  }
+  c.finish();
+  root.finish();
+  return pc;
+}
+
+ModelSpec loadModel(const std::string& path, Overrides& overrides) {
+  namespace fs = std::filesystem;
+  // A Hugging Face checkpoint: folder with config.json + model.safetensors.
+  const fs::path p(path);
+  if (fs::is_directory(p) || p.extension() == ".json") {
+    const fs::path dir = fs::is_directory(p) ? p : p.parent_path();
+    ModelSpec spec = specFromHfConfig((dir / "config.json").string());
+    spec.weightSource = WeightSource::Safetensors;
+    spec.safetensorsPath = (dir / "model.safetensors").string();
+    if (!fs::exists(spec.safetensorsPath))
+      throw ConfigError(spec.safetensorsPath + ": missing (a checkpoint folder needs config.json and model.safetensors)");
+    return spec;
+  }
+  const ConfigNode root = ConfigNode::load(path, &overrides, "model.");
+  if (root.choice("kind", {"platform", "model", "memspec"}) != "model") root.fail("kind", "expected \"model\"");
+  ModelSpec s;
+  s.name = root.string("name");
+  (void)root.string("source");
+  (void)root.choice("architecture", {"llama"});
+  s.layers = static_cast<std::uint32_t>(root.integer("layers", 1, 1024));
+  s.hidden = static_cast<std::uint32_t>(root.integer("hidden", 1, 1 << 20));
+  s.heads = static_cast<std::uint32_t>(root.integer("heads", 1, 4096));
+  s.kvHeads = static_cast<std::uint32_t>(root.integer("kv_heads", 1, 4096));
+  s.headDim = static_cast<std::uint32_t>(root.integer("head_dim", 2, 4096));
+  s.ffn = static_cast<std::uint32_t>(root.integer("ffn", 1, 1 << 22));
+  s.vocab = static_cast<std::uint32_t>(root.integer("vocab", 2, 1 << 24));
+  s.rmsEps = static_cast<float>(root.number("rms_eps", 1e-12, 1));
+  s.ropeTheta = static_cast<float>(root.number("rope_theta", 1, 1e9));
+  s.tieEmbeddings = root.boolean("tie_embeddings");
+  if (s.heads % s.kvHeads != 0) root.fail("kv_heads", std::to_string(s.kvHeads) + " does not divide heads (" + std::to_string(s.heads) + ")");
+  if (s.headDim % 2 != 0) root.fail("head_dim", "must be even (RoPE rotates pairs)");
+  const ConfigNode dt = root.child("dtypes");
+  s.weightDtype = dtypeOf(dt, "weights");
+  s.kvDtype = dtypeOf(dt, "kv");
+  s.actDtype = dtypeOf(dt, "activations");
+  dt.finish();
+  const ConfigNode w = root.child("weights");
+  if (w.choice("source", {"random", "safetensors"}) == "random") {
+    s.weightSource = WeightSource::Random;
+    s.initStd = static_cast<float>(w.number("init_std", 0, 10));
+  } else {
+    s.weightSource = WeightSource::Safetensors;
+    s.safetensorsPath = w.path("path");
+  }
+  w.finish();
+  root.finish();
+  return s;
+}
+
+} // namespace llmvp::testbench

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Loaders from YAML files to the typed, validated parameter structs of the
+/// platform and the model. Documented key by key in docs/config-reference.md.
+
+#include <string>
+
+#include "platform/ChipParams.h"
+#include "testbench/config/ConfigNode.h"
+#include "testbench/model/ModelSpec.h"
+
+namespace llmvp::testbench {
+
+struct SimParams {
+  double quantumNs = 1000;     ///< temporal-decoupling quantum
+  double maxSimulatedMs = 1e5; ///< a run that has not finished by then is stopped with an error
+};
+
+struct PlatformConfig {
+  std::string name;
+  std::string file;
+  SimParams sim;
+  platform::ChipParams chip;
+  std::string memspecFile;
+};
+
+/// Which kind of config a file holds (its `kind:` key).
+enum class ConfigKind { Platform, Model, Memspec };
+[[nodiscard]] ConfigKind configKind(const std::string& path);
+
+/// Loads a platform; `--set` keys start with "sim." or "chip." (memspec keys
+/// with "chip.hbm.memspec.").
+[[nodiscard]] PlatformConfig loadPlatform(const std::string& path, Overrides& overrides);
+/// Loads a memspec into the memory fields of DramParams (organisation,
+/// timing, energy); stacks and capacity come from the platform.
+void loadMemspec(const std::string& path, Overrides& overrides, const std::string& prefix,
+                 models::dram::DramParams& out);
+/// Loads configs/models/*.yaml (keys start with "model."), or a Hugging Face
+/// checkpoint folder / config.json (weights from model.safetensors beside it).
+[[nodiscard]] ModelSpec loadModel(const std::string& path, Overrides& overrides);
+
+} // namespace llmvp::testbench

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tests/golden/Reference.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "models/common/Numerics.h"
+
+namespace llmvp::golden {
+namespace {
+
+/// y[n] = round(sum_k W[n][k] * x[k] (+ residual[n])): the dot product is
+/// accumulated from 0.0f with k ascending, the residual added afterwards, and
+/// the result rounded once to `t`.
+void gemv(const std::vector<float>& w, const std::vector<float>& x, std::uint32_t outFeatures,
+          models::DType t, std::vector<float>& y, const std::vector<float>* residual = nullptr) {
+  const std::size_t in = x.size();
+  y.resize(outFeatures);
+  for (std::uint32_t n = 0; n < outFeatures; ++n) {
+    const float* row = w.data() + static_cast<std::size_t>(n) * in;
+    float acc = 0.0f;
+    for (std::size_t k = 0; k < in; ++k) acc += row[k] * x[k];
+    if (residual) acc += (*residual)[n];
+    y[n] = models::roundTo(t, acc);
+  }
+}
+
+std::string str(std::uint64_t v) { return std::to_string(v); }
+
+} // namespace
+
+ReferenceTransformer::ReferenceTransformer(const testbench::ModelSpec& spec, const testbench::Weights& weights,
+                                           std::uint32_t batch, std::uint32_t maxContext)
+    : spec_(spec), weights_(&weights), batch_(batch), maxContext_(maxContext) {
+  testbench::validateSpec(spec_);
+  testbench::validateWeights(spec_, weights);
+  if (batch == 0) throw std::invalid_argument("ReferenceTransformer: batch must be positive");
+  if (maxContext == 0) throw std::invalid_argument("ReferenceTransformer: maxContext must be positive");
+  const std::size_t cacheSize =
+      static_cast<std::size_t>(spec_.layers) * batch * maxContext * spec_.kvDim();
+  kCache_.assign(cacheSize, 0.0f);
+  vCache_.assign(cacheSize, 0.0f);
+  written_.assign(batch, 0);
+}
+
+float ReferenceTransformer::act(float v) const { return models::roundTo(spec_.actDtype, v); }
+
+float* ReferenceTransformer::kvAt(std::vector<float>& cache, std::uint32_t layer, std::uint32_t row,
+                                  std::uint32_t pos) {
+  const std::size_t idx = ((static_cast<std::size_t>(layer) * batch_ + row) * maxContext_ + pos) * spec_.kvDim();
+  return cache.data() + idx;
+}
+
+void ReferenceTransformer::rmsNorm(const std::vector<float>& x, const std::vector<float>& w,
+                                   std::vector<float>& out) const {
+  const std::size_t n = x.size();
+  float ss = 0.0f;
+  for (std::size_t j = 0; j < n; ++j) ss += x[j] * x[j];
+  const float inv = 1.0f / std::sqrt(ss / static_cast<float>(n) + spec_.rmsEps);
+  out.resize(n);
+  for (std::size_t j = 0; j < n; ++j) out[j] = act((x[j] * inv) * w[j]);
+}
+
+void ReferenceTransformer::rope(std::vector<float>& x, std::uint32_t heads, std::uint32_t pos) const {
+  const std::uint32_t d = spec_.headDim;
+  const std::uint32_t half = d / 2;
+  for (std::uint32_t h = 0; h < heads; ++h) {
+    float* v = x.data() + static_cast<std::size_t>(h) * d;
+    for (std::uint32_t i = 0; i < half; ++i) {
+      const float inv = models::ropeInvFreq(spec_.ropeTheta, i, d);
+      const float ang = static_cast<float>(pos) * inv;
+      const float c = std::cos(ang);
+      const float s = std::sin(ang);
+      const float a = v[i];
+      const float b = v[i + half];
+      v[i] = act(a * c - b * s);
+      v[i + half] = act(b * c + a * s);
+    }
+  }
+}
+
+void ReferenceTransformer::attention(std::uint32_t layer, std::uint32_t row, std::uint32_t ctx) {
+  const std::uint32_t d = spec_.headDim;
+  const std::uint32_t group = spec_.heads / spec_.kvHeads;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  std::vector<float> scores(ctx);
+  attn_.assign(spec_.qDim(), 0.0f);
+  for (std::uint32_t h = 0; h < spec_.heads; ++h) {
+    const std::uint32_t g = h / group;
+    const float* q = q_.data() + static_cast<std::size_t>(h) * d;
+    for (std::uint32_t t = 0; t < ctx; ++t) {
+      const float* kt = kvAt(kCache_, layer, row, t) + static_cast<std::size_t>(g) * d;
+      float dot = 0.0f;
+      for (std::uint32_t i = 0; i < d; ++i) dot += q[i] * kt[i];
+      scores[t] = dot * scale;
+    }
+    float m = scores[0];
+    for (std::uint32_t t = 1; t < ctx; ++t) m = std::max(m, scores[t]);
+    float sum = 0.0f;
+    for (std::uint32_t t = 0; t < ctx; ++t) {
+      scores[t] = std::exp(scores[t] - m);
+      sum += scores[t];
+    }
+    float* out = attn_.data() + static_cast<std::size_t>(h) * d;
+    for (std::uint32_t i = 0; i < d; ++i) {
+      float acc = 0.0f;
+      for (std::uint32_t t = 0; t < ctx; ++t) acc += scores[t] * kvAt(vCache_, layer, row, t)[g * d + i];
+      out[i] = act(acc / sum);
+    }
+  }
+}
+
+void ReferenceTransformer::stepRow(std::uint32_t row, std::uint32_t token, std::uint32_t pos, float* logits) {
+  const testbench::Weights& w = *weights_;
+  const std::uint32_t hidden = spec_.hidden;
+  const models::DType actT = spec_.actDtype;
+
+  x_.resize(hidden);
+  const float* e = w.embed.data() + static_cast<std::size_t>(token) * hidden;
+  for (std::uint32_t j = 0; j < hidden; ++j) x_[j] = act(e[j]);
+
+  for (std::uint32_t l = 0; l < spec_.layers; ++l) {
+    const testbench::LayerWeights& lw = w.layers[l];
+    rmsNorm(x_, lw.attnNorm, h_);
+    gemv(lw.wq, h_, spec_.qDim(), actT, q_);
+    gemv(lw.wk, h_, spec_.kvDim(), actT, k_);
+    gemv(lw.wv, h_, spec_.kvDim(), actT, v_);
+    rope(q_, spec_.heads, pos);
+    rope(k_, spec_.kvHeads, pos);
+    float* kc = kvAt(kCache_, l, row, pos);
+    float* vc = kvAt(vCache_, l, row, pos);
+    for (std::uint32_t i = 0; i < spec_.kvDim(); ++i) {
+      kc[i] = models::roundTo(spec_.kvDtype, k_[i]);
+      vc[i] = models::roundTo(spec_.kvDtype, v_[i]);
+    }
+    attention(l, row, pos + 1);
+    gemv(lw.wo, attn_, hidden, actT, x_, &x_); // reads x_[n] before writing it: element-wise safe
+    rmsNorm(x_, lw.ffnNorm, h_);
+    gemv(lw.wGate, h_, spec_.ffn, actT, gate_);
+    gemv(lw.wUp, h_, spec_.ffn, actT, up_);
+    ffnAct_.resize(spec_.ffn);
+    for (std::uint32_t i = 0; i < spec_.ffn; ++i) ffnAct_[i] = act(models::silu(gate_[i]) * up_[i]);
+    gemv(lw.wDown, ffnAct_, hidden, actT, x_, &x_);
+  }
+  rmsNorm(x_, w.finalNorm, h_);
+  std::vector<float> out;
+  gemv(w.lmHead, h_, spec_.vocab, actT, out);
+  std::copy(out.begin(), out.end(), logits);
+}
+
+std::vector<float> ReferenceTransformer::step(const std::vector<std::uint32_t>& tokens,
+                                              const std::vector<std::uint32_t>& positions) {
+  if (tokens.size() != batch_ || positions.size() != batch_)
+    throw std::invalid_argument("ReferenceTransformer::step: expected " + str(batch_) + " tokens and positions, got " +
+                                str(tokens.size()) + " and " + str(positions.size()));
+  for (std::uint32_t r = 0; r < batch_; ++r) {
+    if (tokens[r] >= spec_.vocab)
+      throw std::invalid_argument("ReferenceTransformer::step: row " + str(r) + ": token " + str(tokens[r]) +
+                                  " >= vocab " + str(spec_.vocab));
+    if (positions[r] >= maxContext_)
+      throw std::invalid_argument("ReferenceTransformer::step: row " + str(r) + ": position " +
+                                  str(positions[r]) + " >= maxContext " + str(maxContext_));
+    if (positions[r] > written_[r])
+      throw std::invalid_argument("ReferenceTransformer::step: row " + str(r) + ": position " +
+                                  str(positions[r]) + " but only positions < " + str(written_[r]) +
+                                  " have been computed");
+  }
+  std::vector<float> logits(static_cast<std::size_t>(batch_) * spec_.vocab);
+  for (std::uint32_t r = 0; r < batch_; ++r) {
+    stepRow(r, tokens[r], positions[r], logits.data() + static_cast<std::size_t>(r) * spec_.vocab);
+    written_[r] = positions[r] + 1;
+  }
+  return logits;
+}
+
+std::uint32_t ReferenceTransformer::argmax(const float* logits, std::uint32_t n) {
+  std::uint32_t best = 0;
+  for (std::uint32_t j = 1; j < n; ++j)
+    if (logits[j] > logits[best] || (std::isnan(logits[best]) && !std::isnan(logits[j]))) best = j;
+  return best;
+}
+
+std::vector<std::vector<std::uint32_t>>
+ReferenceTransformer::generate(const std::vector<std::vector<std::uint32_t>>& prompts, std::uint32_t genTokens,
+                               std::vector<std::vector<float>>* lastLogits) {
+  if (prompts.size() != batch_)
+    throw std::invalid_argument("ReferenceTransformer::generate: expected " + str(batch_) + " prompts, got " +
+                                str(prompts.size()));
+  for (std::uint32_t r = 0; r < batch_; ++r) {
+    const std::uint64_t len = prompts[r].size();
+    if (len == 0) throw std::invalid_argument("ReferenceTransformer::generate: row " + str(r) + ": empty prompt");
+    if (len + genTokens - 1 > maxContext_)
+      throw std::invalid_argument("ReferenceTransformer::generate: row " + str(r) + ": prompt of " + str(len) +
+                                  " tokens + " + str(genTokens) + " generated needs " + str(len + genTokens - 1) +
+                                  " positions, maxContext is " + str(maxContext_));
+    for (auto t : prompts[r])
+      if (t >= spec_.vocab)
+        throw std::invalid_argument("ReferenceTransformer::generate: row " + str(r) + ": token " + str(t) +
+                                    " >= vocab " + str(spec_.vocab));
+  }
+  std::vector<std::vector<std::uint32_t>> generated(batch_);
+  if (lastLogits) lastLogits->assign(batch_, {});
+  std::vector<float> logits(spec_.vocab);
+  // Rows are independent, so each runs to completion on its own.
+  for (std::uint32_t r = 0; r < batch_; ++r) {
+    const auto& prompt = prompts[r];
+    const std::uint32_t len = static_cast<std::uint32_t>(prompt.size());
+    std::uint32_t token = prompt[0];
+    for (std::uint32_t pos = 0;; ++pos) {
+      stepRow(r, token, pos, logits.data());
+      written_[r] = pos + 1;
+      if (pos + 1 < len) {
+        token = prompt[pos + 1];
+        continue;
+      }
+      if (generated[r].size() == genTokens) break; // only when genTokens == 0
+      token = argmax(logits.data(), spec_.vocab);
+      generated[r].push_back(token);
+      if (generated[r].size() == genTokens) break;
+    }
+    if (lastLogits) (*lastLogits)[r] = logits;
+  }
+  return generated;
+}
+
+} // namespace llmvp::golden

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Plain C++ reference transformer: the oracle that the firmware + engine
+/// pipeline is checked against bit for bit. It shares nothing with the
+/// engines except the scalar helpers of models/common/Numerics.h.
+///
+/// Numerics (descriptors.h contract): every operand is widened to fp32, all
+/// arithmetic is fp32, sums accumulate sequentially in index order starting
+/// from 0.0f, and each stored tensor element is rounded once (round_act =
+/// models::roundTo(spec.actDtype, .), round_kv = roundTo(spec.kvDtype, .)).
+/// One decode step of one row at position pos:
+///   1. x = round_act(embed[token])
+///   per layer:
+///   2. h = RMSNorm(x, attnNorm): ss = sum_j x_j^2; inv = 1 / sqrt(ss/n + eps);
+///      h_j = round_act((x_j * inv) * w_j)
+///   3. q, k, v = round_act(GEMV(W, h)), GEMV y_n = sum_k W[n][k] * h[k]
+///   4. RoPE on q (all heads) and k (all kv heads), rotate_half pairs
+///      (i, i + d/2), angle = float(pos) * ropeInvFreq(theta, i, d), each
+///      output rounded to act
+///   5. K/V cache[pos] = round_kv(k), round_kv(v)
+///   6. attention, query head h reads kv head h / (heads / kvHeads) over
+///      t = 0..pos: s_t = dot(q, K_t) * (1 / sqrt(headDim)); p_t = exp(s_t - max);
+///      out = round_act((sum_t p_t V_t) / sum_t p_t)
+///   7. x = round_act(GEMV(wo, out) + x)
+///   8. h = RMSNorm(x, ffnNorm); g = round_act(GEMV(wGate, h));
+///      u = round_act(GEMV(wUp, h)); a = round_act(silu(g) * u);
+///      x = round_act(GEMV(wDown, a) + x)
+///   9. h = RMSNorm(x, finalNorm); logits = round_act(GEMV(lmHead, h));
+///      next token = lowest index of the maximum logit.
+
+#include <cstdint>
+#include <vector>
+
+#include "testbench/model/ModelSpec.h"
+#include "testbench/model/Weights.h"
+
+namespace llmvp::golden {
+
+/// Greedy decoder over `batch` independent rows, each with its own KV cache of
+/// `maxContext` positions.
+///
+/// Keeps a reference to the weights: they must outlive this object (binding a
+/// temporary is rejected at compile time).
+class ReferenceTransformer {
+public:
+  /// Validates the spec and the weight shapes (testbench::ModelError) and
+  /// that batch and maxContext are positive (std::invalid_argument).
+  ReferenceTransformer(const testbench::ModelSpec& spec, const testbench::Weights& weights, std::uint32_t batch,
+                       std::uint32_t maxContext);
+  ReferenceTransformer(const testbench::ModelSpec& spec, testbench::Weights&& weights, std::uint32_t batch,
+                       std::uint32_t maxContext) = delete;
+
+  /// One decode step for every row: row r consumes tokens[r] at positions[r]
+  /// and writes its K/V at that position. Positions 0..positions[r]-1 of row r
+  /// must have been written by earlier steps (a row may restart at any
+  /// position <= the number written so far, e.g. 0 for a new sequence).
+  /// Returns logits [batch][vocab], rounded to spec.actDtype.
+  /// Throws std::invalid_argument for wrong sizes, a token >= vocab, a
+  /// position >= maxContext or beyond what the row has written.
+  [[nodiscard]] std::vector<float> step(const std::vector<std::uint32_t>& tokens,
+                                        const std::vector<std::uint32_t>& positions);
+
+  /// Greedy generation, one prompt per row (prompts.size() == batch, each
+  /// non-empty, prompt length + genTokens - 1 <= maxContext). Each row is fed
+  /// its prompt token by token from position 0 (restarting its cache), then
+  /// its own argmax tokens; rows may have different prompt lengths. Returns
+  /// genTokens generated ids per row. If lastLogits is given it receives, per
+  /// row, the logits of that row's last step (those that chose the last
+  /// generated token; the last prompt token's logits when genTokens == 0).
+  [[nodiscard]] std::vector<std::vector<std::uint32_t>>
+  generate(const std::vector<std::vector<std::uint32_t>>& prompts, std::uint32_t genTokens,
+           std::vector<std::vector<float>>* lastLogits = nullptr);
+
+  /// Lowest index of the maximum of `logits` (NaN never wins).
+  [[nodiscard]] static std::uint32_t argmax(const float* logits, std::uint32_t n);
+
+  [[nodiscard]] std::uint32_t batch() const { return batch_; }
+  [[nodiscard]] std::uint32_t maxContext() const { return maxContext_; }
+
+private:
+  /// One decode step of one row; writes vocab logits to `logits`.
+  void stepRow(std::uint32_t row, std::uint32_t token, std::uint32_t pos, float* logits);
+  void rmsNorm(const std::vector<float>& x, const std::vector<float>& w, std::vector<float>& out) const;
+  void rope(std::vector<float>& x, std::uint32_t heads, std::uint32_t pos) const;
+  void attention(std::uint32_t layer, std::uint32_t row, std::uint32_t ctx);
+  [[nodiscard]] float* kvAt(std::vector<float>& cache, std::uint32_t layer, std::uint32_t row, std::uint32_t pos);
+  [[nodiscard]] float act(float v) const;
+
+  testbench::ModelSpec spec_;
+  const testbench::Weights* weights_;
+  std::uint32_t batch_;
+  std::uint32_t maxContext_;
+  std::vector<float> kCache_; ///< [layer][row][pos][kvHeads][headDim], kv dtype values
+  std::vector<float> vCache_; ///< same layout as kCache_
+  std::vector<std::uint32_t> written_; ///< per row: positions 0..written-1 hold valid K/V
+
+  // Scratch vectors of the row being computed.
+  std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_, ffnAct_;
+};
+
+} // namespace llmvp::golden
