@@ -2,6 +2,7 @@
 #include "testbench/HostRuntime.h"
 
 #include <chrono>
+#include <numeric>
 #include <cstring>
 #include <random>
 #include <sstream>
@@ -14,7 +15,7 @@
 namespace llmvp::testbench {
 
 namespace {
-constexpr std::uint64_t kAlign = 4096; // tensor alignment in HBM (one OS page; keeps rows DMA-friendly)
+constexpr std::uint64_t kPage = 4096; // minimum tensor alignment
 
 std::uint64_t alignUp(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
 
@@ -102,10 +103,14 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
 void HostRuntime::place() {
   const std::uint64_t wb = models::dtypeBytes(spec_.weightDtype);
   const std::uint64_t h = spec_.hidden;
+  // Tensors start on a whole interleave round (every channel once), so a
+  // tensor streams evenly over all channels, as a real allocator would place them.
+  const auto& hbm = chip_.params().hbm;
+  const std::uint64_t align = std::lcm(kPage, std::uint64_t{hbm.channels()} * hbm.interleaveBytes);
   std::uint64_t cursor = LLMVP_HBM_BASE;
   auto alloc = [&](std::uint64_t bytes) {
     const std::uint64_t a = cursor;
-    cursor = alignUp(cursor + bytes, kAlign);
+    cursor = alignUp(cursor + bytes, align);
     return a;
   };
   embed_ = alloc(std::uint64_t{spec_.vocab} * h * wb);

@@ -67,6 +67,7 @@ void loadMemspec(const std::string& path, Overrides& overrides, const std::strin
   out.bankGroups = static_cast<std::uint32_t>(org.integer("bank_groups", 1, 64));
   out.banksPerGroup = static_cast<std::uint32_t>(org.integer("banks_per_group", 1, 64));
   out.rowBytes = static_cast<std::uint32_t>(org.integer("row_bytes", 32, 1 << 20));
+  if ((out.rowBytes & (out.rowBytes - 1)) != 0) org.fail("row_bytes", std::to_string(out.rowBytes) + " is not a power of two");
   org.finish();
   const ConfigNode t = root.child("timing_ns");
   out.t.tCK = t.number("tCK", 0.01, 100);
@@ -85,6 +86,8 @@ void loadMemspec(const std::string& path, Overrides& overrides, const std::strin
   t.finish();
   const ConfigNode c = root.child("controller");
   out.interleaveBytes = static_cast<std::uint32_t>(c.integer("interleave_bytes", 32, 1 << 20));
+  if (out.rowBytes % out.interleaveBytes != 0 && out.interleaveBytes % out.rowBytes != 0)
+    c.fail("interleave_bytes", "must divide organisation.row_bytes or be a multiple of it");
   out.controllerLatencyNs = c.number("latency_ns", 0, 1e5);
   out.refresh = c.choice("refresh", {"all_bank", "per_bank"}) == "all_bank" ? models::dram::RefreshMode::AllBank
                                                                             : models::dram::RefreshMode::PerBank;

@@ -8,11 +8,22 @@
 
 namespace llmvp::models::dram {
 
+namespace {
+/// log2 of a power of two (validated by the config loader).
+unsigned log2Exact(std::uint64_t v) {
+  unsigned s = 0;
+  while ((std::uint64_t{1} << s) < v) ++s;
+  return s;
+}
+} // namespace
+
 FastDram::FastDram(const sc_core::sc_module_name& name, const DramParams& params)
     : sc_module(name), socket("socket"), params_(params), nch_(params.channels()),
-      psPerByte_(1000.0 / params.channelGBps()),
-      actInterval_(nsToPs(std::max({params.t.tRRD, params.t.tFAW / 4.0, params.t.tRC / params.banks()}))),
-      refreshDerate_(params.refreshDerate()), hitLatency_(nsToPs(params.t.tCL)),
+      rowShift_(static_cast<unsigned>(log2Exact(params.rowBytes))),
+      psPerByteDerated_(1000.0 / params.channelGBps() * params.refreshDerate()),
+      actDerated_(1000.0 * std::max({params.t.tRRD, params.t.tFAW / 4.0, params.t.tRC / params.banks()}) *
+                  params.refreshDerate()),
+      hitLatency_(nsToPs(params.t.tCL)),
       missLatency_(nsToPs(params.t.tRP + params.t.tRCD + params.t.tCL)),
       ctrlLatency_(nsToPs(params.controllerLatencyNs)), channels_(nch_), store_(params.capacityBytes),
       stats_(this->name()), reads_(stats_.add("reads", "read requests", Unit::Count)),
@@ -27,53 +38,112 @@ FastDram::FastDram(const sc_core::sc_module_name& name, const DramParams& params
   socket.register_transport_dbg(this, &FastDram::transport_dbg);
 }
 
+void FastDram::setBusy(Channel& c, Ps t) {
+  c.v = static_cast<std::int64_t>(t) - add_;
+  maxV_ = std::max(maxV_, c.v);
+}
+
+void FastDram::setRow(Channel& c, std::uint64_t row) {
+  if (c.rowEpoch != epoch_) {
+    c.rowEpoch = epoch_;
+    explicitRows_.push_back(static_cast<std::uint32_t>(&c - channels_.data()));
+  }
+  c.row = row;
+}
+
+Ps FastDram::scheduleEven(std::uint64_t localBegin, std::uint64_t chBytes, Ps start, bool& even, std::uint64_t& acts,
+                          std::uint64_t& rows, double& busy) {
+  // Every channel gets the same channel-local range; this is only taken when
+  // hit and miss channels have the same service time (transfer-limited), so
+  // one lazy update is exact.
+  const std::uint64_t rowFirst = localBegin >> rowShift_;
+  const std::uint64_t rowLast = (localBegin + chBytes - 1) >> rowShift_;
+  const std::uint64_t rowsPerCh = rowLast - rowFirst + 1;
+  const double transfer = static_cast<double>(chBytes) * psPerByteDerated_;
+  const auto serviceOf = [&](std::uint64_t a) {
+    return static_cast<Ps>(std::max(transfer, static_cast<double>(a) * actDerated_) + 0.5);
+  };
+  const Ps service = serviceOf(rowsPerCh);
+  if (service != serviceOf(rowsPerCh - 1)) {
+    even = false;
+    return 0;
+  }
+  even = true;
+  std::uint64_t hits = 0;
+  for (const std::uint32_t c : explicitRows_) hits += channels_[c].row == rowFirst ? 1 : 0;
+  if (uniformRow_ == rowFirst) hits += nch_ - explicitRows_.size();
+  const bool firstHit = openRow(channels_[0]) == rowFirst;
+  floor_ = std::max(floor_, static_cast<std::int64_t>(start) - add_);
+  add_ += static_cast<std::int64_t>(service);
+  ++epoch_;
+  explicitRows_.clear();
+  uniformRow_ = rowLast;
+  acts = rowsPerCh * nch_ - hits;
+  rows = rowsPerCh * nch_;
+  busy = static_cast<double>(service) * nch_;
+  return static_cast<Ps>(std::max(floor_, maxV_) + add_) + (firstHit ? hitLatency_ : missLatency_);
+}
+
 Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps arrival) {
+  // Hot path of whole-model runs. Block j of the request is on channel
+  // (first + j) % n at channel-local block (first + j) / n. A request whose
+  // blocks cover whole rounds of all channels is scheduled in O(1).
   const std::uint64_t g = params_.interleaveBytes;
   const std::uint64_t n = nch_;
-  const std::uint64_t rowBytes = params_.rowBytes;
-  const std::uint64_t first = addr / g;               // first interleave block
-  const std::uint64_t last = (addr + bytes - 1) / g;  // last interleave block
-  const std::uint64_t headSkip = addr % g;            // bytes of `first` before addr
+  const std::uint64_t first = addr / g;              // first interleave block
+  const std::uint64_t last = (addr + bytes - 1) / g; // last interleave block
+  const std::uint64_t total = last - first + 1;
+  const std::uint64_t q = total / n, rem = total % n;
+  const std::uint64_t headSkip = addr % g;           // bytes of block `first` before addr
   const std::uint64_t tailSkip = g - 1 - (addr + bytes - 1) % g;
   const Ps start = arrival + ctrlLatency_;
-  Ps done = start;
-  double acts = 0, blocks = 0, busy = 0;
-  const std::uint64_t touched = std::min<std::uint64_t>(n, last - first + 1);
-  for (std::uint64_t j = 0; j < touched; ++j) {
-    const std::uint64_t b0 = first + j;         // this channel's first block
-    const std::uint64_t ch = b0 % n;
-    const std::uint64_t count = (last - b0) / n + 1;
-    const std::uint64_t bLast = b0 + (count - 1) * n;
-    std::uint64_t chBytes = count * g;
-    if (b0 == first) chBytes -= headSkip;
-    if (bLast == last) chBytes -= tailSkip;
-    // Channel-local byte range: block b lives at (b / n) * g on channel b % n.
-    const std::uint64_t localBegin = (b0 / n) * g + (b0 == first ? headSkip : 0);
-    const std::uint64_t localEnd = (bLast / n) * g + (bLast == last ? g - tailSkip : g); // exclusive
-    const std::uint64_t rowFirst = localBegin / rowBytes;
-    const std::uint64_t rowLast = (localEnd - 1) / rowBytes;
-    Channel& c = channels_[ch];
-    const bool hit = c.openRowBlock == rowFirst;
-    const std::uint64_t rows = rowLast - rowFirst + 1;
-    const std::uint64_t chActs = rows - (hit ? 1 : 0);
-    c.openRowBlock = rowLast;
-    const double transferPs = static_cast<double>(chBytes) * psPerByte_;
-    const double actPs = static_cast<double>(chActs) * static_cast<double>(actInterval_);
-    const Ps service = static_cast<Ps>(std::llround(std::max(transferPs, actPs) * refreshDerate_));
-    const Ps s = std::max(start, c.busyUntil);
-    c.busyUntil = s + service;
-    done = std::max(done, c.busyUntil + (hit ? hitLatency_ : missLatency_));
-    acts += static_cast<double>(chActs);
-    blocks += static_cast<double>(rows);
-    busy += static_cast<double>(service);
+  std::uint64_t acts = 0, rows = 0;
+  double busy = 0;
+  bool even = false;
+  Ps done = 0;
+  if (rem == 0 && first % n == 0 && headSkip == 0 && tailSkip == 0)
+    done = scheduleEven((first / n) * g, q * g, start, even, acts, rows, busy);
+  if (!even) {
+    const std::uint64_t jLast = (total - 1) % n; // the channel holding block `last`
+    const std::uint64_t touched = std::min(n, total);
+    std::uint64_t ch = first % n, round = first / n;
+    Ps latest = start;
+    bool firstHit = false;
+    for (std::uint64_t j = 0; j < touched; ++j) {
+      const std::uint64_t count = q + (j < rem ? 1 : 0);
+      const std::uint64_t head = j == 0 ? headSkip : 0;
+      const std::uint64_t tail = j == jLast ? tailSkip : 0;
+      const std::uint64_t chBytes = count * g - head - tail;
+      const std::uint64_t rowFirst = (round * g + head) >> rowShift_;
+      const std::uint64_t rowLast = ((round + count) * g - tail - 1) >> rowShift_;
+      Channel& c = channels_[ch];
+      const bool hit = openRow(c) == rowFirst;
+      if (j == 0) firstHit = hit;
+      const std::uint64_t chActs = rowLast - rowFirst + (hit ? 0 : 1);
+      setRow(c, rowLast);
+      const Ps service = static_cast<Ps>(
+          std::max(static_cast<double>(chBytes) * psPerByteDerated_, static_cast<double>(chActs) * actDerated_) + 0.5);
+      const Ps end = std::max(start, busyUntil(c)) + service;
+      setBusy(c, end);
+      latest = std::max(latest, end);
+      acts += chActs;
+      rows += rowLast - rowFirst + 1;
+      busy += static_cast<double>(service);
+      if (++ch == n) {
+        ch = 0;
+        ++round;
+      }
+    }
+    // Latency to the data: that of the request's first access.
+    done = latest + (firstHit ? hitLatency_ : missLatency_);
   }
   (write ? writes_ : reads_) += 1;
   (write ? bytesWritten_ : bytesRead_) += static_cast<double>(bytes);
-  rowBlocks_ += blocks;
-  activations_ += acts;
+  rowBlocks_ += static_cast<double>(rows);
+  activations_ += static_cast<double>(acts);
   channelBusy_ += busy;
   energy_ += static_cast<double>(bytes) * 8.0 * (write ? params_.writePjPerBit : params_.readPjPerBit) +
-             acts * params_.activatePj;
+             static_cast<double>(acts) * params_.activatePj;
   return done;
 }
 

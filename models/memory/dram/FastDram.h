@@ -42,18 +42,33 @@ private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   unsigned transport_dbg(tlm::tlm_generic_payload& gp);
 
+  /// Channel state in a lazy form so that a request spreading evenly over
+  /// every channel costs O(1) instead of O(channels):
+  ///   busyUntil(c) = max(floor_, c.v) + add_
+  ///   openRow(c)   = c.rowEpoch == epoch_ ? c.row : uniformRow_
+  /// Requests touching a subset of channels update channels one by one.
   struct Channel {
-    Ps busyUntil = 0;
-    std::uint64_t openRowBlock = ~0ull; ///< last row-sized block accessed
+    std::int64_t v = 0;
+    std::uint64_t row = ~0ull;   ///< last row-sized block accessed, when explicit
+    std::uint64_t rowEpoch = ~0ull;
   };
+  [[nodiscard]] Ps busyUntil(const Channel& c) const { return static_cast<Ps>(std::max(floor_, c.v) + add_); }
+  [[nodiscard]] std::uint64_t openRow(const Channel& c) const { return c.rowEpoch == epoch_ ? c.row : uniformRow_; }
+  void setBusy(Channel& c, Ps t);
+  void setRow(Channel& c, std::uint64_t row);
+  Ps scheduleEven(std::uint64_t localBegin, std::uint64_t chBytes, Ps start, bool& even, std::uint64_t& acts,
+                  std::uint64_t& rows, double& busy);
 
   const DramParams params_;
   const std::uint32_t nch_;
-  const double psPerByte_;     ///< one channel
-  const Ps actInterval_;
-  const double refreshDerate_; ///< >= 1
+  const unsigned rowShift_;         ///< log2(rowBytes)
+  const double psPerByteDerated_;   ///< one channel, refresh included
+  const double actDerated_;         ///< ps per activation (tACT), refresh included
   const Ps hitLatency_, missLatency_, ctrlLatency_;
   std::vector<Channel> channels_;
+  std::int64_t floor_ = 0, add_ = 0, maxV_ = 0;
+  std::uint64_t uniformRow_ = ~0ull, epoch_ = 0;
+  std::vector<std::uint32_t> explicitRows_; ///< channels whose row is explicit in this epoch
   BackingStore store_;
 
   StatsGroup stats_;
