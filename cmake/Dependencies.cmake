@@ -18,7 +18,7 @@ if(NOT LLMVP_SYSTEMC_LINKS)
                       "Debian's libsystemc-dev is built as C++17; build llmvp as C++17.")
 endif()
 
-find_package(Boost 1.81 EXACT REQUIRED COMPONENTS program_options json)
+find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS program_options json)
 find_package(yaml-cpp REQUIRED)
 if(NOT TARGET yaml-cpp::yaml-cpp)
   add_library(yaml-cpp::yaml-cpp ALIAS yaml-cpp)

@@ -12,10 +12,15 @@
  * index order, and each output element is rounded once to its destination
  * type (round to nearest even; fp8 saturates). See docs/architecture.md.
  *
+ * Aliasing: an operation reads all its inputs before writing its output,
+ * so dst may equal an input (GEMV dst == src2 for a residual add, SWIGLU
+ * dst == src0, ROPE is in place). Fields an opcode does not list are ignored.
+ *
  * Synchronisation: if wait_sem != 0 the engine blocks before the operation
  * until semaphore (wait_sem - 1) is >= 1 and decrements it; if
  * signal_sem != 0 it increments semaphore (signal_sem - 1) after the
- * operation's results are visible. DESC_F_IRQ raises ENG_IRQ_DONE after it.
+ * operation's results are visible, and only then advances ENG_HEAD;
+ * DESC_F_IRQ raises ENG_IRQ_DONE after HEAD has advanced.
  */
 #pragma once
 #include <stdint.h>

@@ -11,7 +11,9 @@
  * An engine fetches 64-byte descriptors (descriptors.h) from a ring in memory.
  * HEAD and TAIL are free-running descriptor counters; slot = counter % SIZE.
  * Firmware appends work by writing TAIL (the doorbell); the engine processes
- * descriptors while HEAD != TAIL. TAIL - HEAD must never exceed RING_SIZE.   */
+ * descriptors while HEAD != TAIL. TAIL - HEAD must never exceed RING_SIZE.
+ * The slot mapping is discontinuous where the 32-bit counters wrap unless
+ * RING_SIZE is a power of two: firmware resets the engine before that.      */
 #define ENG_ID            0x00u /* RO: device id, see ENG_ID_* */
 #define ENG_CTRL          0x04u /* RW: ENG_CTRL_* bits */
 #define ENG_STATUS        0x08u /* RO: ENG_STATUS_* bits */
@@ -31,7 +33,9 @@
 #define ENG_ID_TILE       0x54494C45u /* "TILE" */
 
 #define ENG_CTRL_ENABLE   (1u << 0) /* fetch and execute descriptors */
-#define ENG_CTRL_RESET    (1u << 1) /* write 1: clear error, HEAD = TAIL = 0 */
+#define ENG_CTRL_RESET    (1u << 1) /* write 1: clear error and IRQ status, HEAD = TAIL =
+                                       COMPLETED = 0; ring registers and IRQ_ENABLE keep
+                                       their values; ENABLE takes bit 0 of the same write */
 
 #define ENG_STATUS_BUSY   (1u << 0)
 #define ENG_STATUS_ERROR  (1u << 1) /* halted on an error until reset */
@@ -71,7 +75,8 @@
 #define MBOX_STEP         0x0Cu /* RW firmware: decode steps completed; writes notify host */
 #define MBOX_ERR_CODE     0x10u /* RW firmware: FW_ERR_* or engine error code */
 #define MBOX_ERR_SOURCE   0x14u /* RW firmware: engine id (ENG_ID_*), 0 for firmware */
-#define MBOX_ERR_INDEX    0x18u /* RW firmware: failing descriptor counter */
+#define MBOX_ERR_INDEX    0x18u /* RW firmware: FW_ERR_ENGINE: failing descriptor counter;
+                                   otherwise a detail documented in firmware/src/fw_errors.h */
 #define MBOX_ERR_INFO     0x1Cu /* RW firmware: detail (ENG_FIELD_* or a manifest field) */
 #define MBOX_HOST_IRQ     0x20u /* RW host: write 1 to raise LLMVP_IRQ_MAILBOX, 0 to clear */
 

@@ -28,9 +28,13 @@ void Overrides::add(const std::string& assignment) {
   items_.push_back({assignment.substr(0, eq), assignment.substr(eq + 1), false});
 }
 
-void Overrides::apply(YAML::Node& root, const std::string& prefix, const std::string& file) {
+void Overrides::apply(YAML::Node& root, const std::string& prefix, const std::string& file,
+                      const std::vector<std::string>& exclude) {
   for (Item& item : items_) {
     if (item.path.compare(0, prefix.size(), prefix) != 0) continue;
+    bool excluded = false;
+    for (const auto& e : exclude) excluded = excluded || item.path.compare(0, e.size(), e) == 0;
+    if (excluded) continue;
     const std::string rel = item.path.substr(prefix.size());
     // Walk to the parent mapping, then replace the leaf; the key must exist.
     std::vector<std::string> parts;
@@ -62,7 +66,8 @@ void Overrides::checkAllUsed() const {
                         "such as chip.hbm.memspec.)");
 }
 
-ConfigNode ConfigNode::load(const std::string& path, Overrides* overrides, const std::string& prefix) {
+ConfigNode ConfigNode::load(const std::string& path, Overrides* overrides, const std::string& prefix,
+                            const std::vector<std::string>& exclude) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -73,7 +78,7 @@ ConfigNode ConfigNode::load(const std::string& path, Overrides* overrides, const
                       ": malformed YAML: " + e.msg);
   }
   if (!root.IsMap()) throw ConfigError(path + ": expected a mapping at the top level, got " + show(root));
-  if (overrides != nullptr) overrides->apply(root, prefix, path);
+  if (overrides != nullptr) overrides->apply(root, prefix, path, exclude);
   return ConfigNode(root, path, "");
 }
 

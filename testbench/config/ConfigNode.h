@@ -31,7 +31,9 @@ public:
   /// Applies the overrides whose path starts with `prefix` (e.g. "chip.hbm.memspec.")
   /// to `root`, the tree loaded from `file` at logical path `prefix`. A path
   /// that does not exist in the file is an error.
-  void apply(YAML::Node& root, const std::string& prefix, const std::string& file);
+  /// Paths starting with an entry of `exclude` are left for another file.
+  void apply(YAML::Node& root, const std::string& prefix, const std::string& file,
+             const std::vector<std::string>& exclude = {});
   /// Throws ConfigError naming the first override no loader applied.
   void checkAllUsed() const;
 
@@ -47,7 +49,8 @@ private:
 class ConfigNode {
 public:
   /// Loads `path` (throws ConfigError if unreadable or malformed).
-  static ConfigNode load(const std::string& path, Overrides* overrides, const std::string& prefix);
+  static ConfigNode load(const std::string& path, Overrides* overrides, const std::string& prefix,
+                         const std::vector<std::string>& exclude = {});
   ConfigNode(YAML::Node node, std::string file, std::string keyPath);
 
   [[nodiscard]] ConfigNode child(const std::string& key) const;

@@ -104,7 +104,7 @@ void loadMemspec(const std::string& path, Overrides& overrides, const std::strin
 PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
   PlatformConfig pc;
   pc.file = path;
-  const ConfigNode root = ConfigNode::load(path, &overrides, "");
+  const ConfigNode root = ConfigNode::load(path, &overrides, "", {"model.", "chip.hbm.memspec."});
   if (root.choice("kind", {"platform", "model", "memspec"}) != "platform") root.fail("kind", "expected \"platform\"");
   pc.name = root.string("name");
   (void)root.string("description");
@@ -167,6 +167,7 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
   {
     const ConfigNode h = c.child("hbm");
     pc.memspecFile = h.path("memspec");
+    if (!std::filesystem::exists(pc.memspecFile)) h.fail("memspec", "cannot open file " + pc.memspecFile);
     chip.hbm.stacks = static_cast<std::uint32_t>(h.integer("stacks", 1, 64));
     const double gib = h.number("capacity_gib_per_stack", 0.001, 1e5);
     chip.hbm.capacityBytes = static_cast<std::uint64_t>(gib * 1024 * 1024 * 1024) * chip.hbm.stacks;

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "firmware/src/chains.h"
+
+#include <stddef.h>
+
+#include "firmware/include/hal.h"
+#include "firmware/src/dma.h"
+#include "firmware/src/fw_util.h"
+#include "firmware/src/ring.h"
+#include "firmware/src/tile.h"
+
+/** A layer's KV-cache bases, read straight from the layer table. */
+typedef struct kv_bases {
+  uint64_t k_cache, v_cache;
+} kv_bases;
+
+_Static_assert(offsetof(llmvp_layer_entry, v_cache) == offsetof(llmvp_layer_entry, k_cache) + 8u,
+               "k_cache and v_cache must be adjacent for one 16-byte read");
+
+static uint64_t layer_entry_addr(const fw_ctx *c, uint32_t layer) {
+  return c->m.layer_table + (uint64_t)layer * sizeof(llmvp_layer_entry);
+}
+
+static kv_bases read_kv_bases(const fw_ctx *c, uint32_t layer) {
+  uint64_t v[2];
+  hal_read_block(layer_entry_addr(c, layer) + offsetof(llmvp_layer_entry, k_cache), v, sizeof v);
+  const kv_bases kv = {v[0], v[1]};
+  return kv;
+}
+
+/** ATTN for every request row of one layer at `step` (tile slots
+ *  fw_tile_attn_slot .. + batch). The first waits for the layer's KV writes. */
+static void put_attn_rows(const fw_ctx *c, fw_ring_writer *w, kv_bases kv, uint32_t step) {
+  const llmvp_manifest *m = &c->m;
+  const uint64_t q_row = (uint64_t)m->heads * m->head_dim * fw_dtype_bytes(m->dt_act);
+  for (uint32_t r = 0; r < m->batch; ++r) {
+    const uint64_t req = (uint64_t)r * m->kv_request_stride;
+    llmvp_desc d = tile_attn(c->spad.attn + r * q_row, c->spad.q + r * q_row, kv.k_cache + req, kv.v_cache + req,
+                             fw_position(c, r, step) + 1u, m->heads, m->kv_heads, m->head_dim, m->dt_act, m->dt_kv);
+    if (r == 0) d.wait_sem = fw_sem_field(FW_SEM_KV_DONE);
+    ring_writer_put(w, d);
+  }
+}
+
+/** COPY k and v of every row of one layer into the KV cache at the row's
+ *  position of `step` (DMA slots fw_dma_layer_slot .. + 2 * batch). */
+static void put_kv_copies(const fw_ctx *c, fw_ring_writer *w, kv_bases kv, uint32_t step, int last_layer) {
+  const llmvp_manifest *m = &c->m;
+  const uint32_t elems = m->kv_heads * m->head_dim;
+  const uint64_t spad_row = (uint64_t)elems * fw_dtype_bytes(m->dt_act);
+  const uint64_t cache_row = (uint64_t)elems * fw_dtype_bytes(m->dt_kv);
+  for (uint32_t r = 0; r < m->batch; ++r) {
+    const uint64_t at = (uint64_t)r * m->kv_request_stride + (uint64_t)fw_position(c, r, step) * cache_row;
+    llmvp_desc k = dma_copy(kv.k_cache + at, c->spad.k + r * spad_row, elems, m->dt_act, m->dt_kv);
+    llmvp_desc v = dma_copy(kv.v_cache + at, c->spad.v + r * spad_row, elems, m->dt_act, m->dt_kv);
+    if (r == 0) k.wait_sem = fw_sem_field(FW_SEM_KV_READY);
+    if (r + 1u == m->batch) {
+      v.signal_sem = fw_sem_field(FW_SEM_KV_DONE);
+      if (last_layer) v.flags |= DESC_F_IRQ; /* DMA idle => safe to patch and re-post */
+    }
+    ring_writer_put(w, k);
+    ring_writer_put(w, v);
+  }
+}
+
+static void put_layer(const fw_ctx *c, fw_ring_writer *w, uint32_t layer, const llmvp_layer_entry *e) {
+  const llmvp_manifest *m = &c->m;
+  const fw_spad_plan *s = &c->spad;
+  const uint32_t b = m->batch;
+  const uint8_t act = m->dt_act, wt = m->dt_w;
+  const uint32_t q_dim = m->heads * m->head_dim, kv_dim = m->kv_heads * m->head_dim;
+
+  ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->attn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
+  llmvp_desc *wq = ring_writer_put(w, tile_gemv(s->q, s->h, e->wq, b, q_dim, m->hidden, act, wt));
+  if (layer == 0 && (m->debug_flags & FW_DEBUG_BAD_OPCODE)) wq->opcode = FW_DEBUG_OPCODE;
+  if (layer == 0 && (m->debug_flags & FW_DEBUG_BAD_ADDRESS)) wq->src1 = FW_DEBUG_ADDRESS;
+  ring_writer_put(w, tile_gemv(s->k, s->h, e->wk, b, kv_dim, m->hidden, act, wt));
+  ring_writer_put(w, tile_gemv(s->v, s->h, e->wv, b, kv_dim, m->hidden, act, wt));
+  ring_writer_put(w, tile_rope(s->q, s->positions, b, m->heads, m->head_dim, m->rope_theta_bits, act));
+  llmvp_desc rope_k = tile_rope(s->k, s->positions, b, m->kv_heads, m->head_dim, m->rope_theta_bits, act);
+  rope_k.signal_sem = fw_sem_field(FW_SEM_KV_READY);
+  ring_writer_put(w, rope_k);
+  const kv_bases kv = {e->k_cache, e->v_cache};
+  put_attn_rows(c, w, kv, 0);
+  ring_writer_put(w, tile_gemv_accum(s->x, s->attn, e->wo, s->x, b, m->hidden, q_dim, act, wt));
+  ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->ffn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
+  ring_writer_put(w, tile_gemv(s->gate, s->h, e->w_gate, b, m->ffn, m->hidden, act, wt));
+  ring_writer_put(w, tile_gemv(s->up, s->h, e->w_up, b, m->ffn, m->hidden, act, wt));
+  ring_writer_put(w, tile_swiglu(s->gate, s->gate, s->up, b, m->ffn, act));
+  ring_writer_put(w, tile_gemv_accum(s->x, s->gate, e->w_down, s->x, b, m->hidden, m->ffn, act, wt));
+}
+
+void fw_build_chains(const fw_ctx *c) {
+  const llmvp_manifest *m = &c->m;
+  const fw_spad_plan *s = &c->spad;
+  fw_ring_writer tile, dma;
+  ring_writer_begin(&tile, c->rings.tile_base, 0);
+  ring_writer_begin(&dma, c->rings.dma_base, 0);
+
+  ring_writer_put(&tile, tile_embed(s->x, s->tokens_in, m->embed, m->batch, m->hidden, m->vocab, m->dt_act, m->dt_w));
+  for (uint32_t l = 0; l < m->layers; ++l) {
+    llmvp_layer_entry e;
+    hal_read_block(layer_entry_addr(c, l), &e, sizeof e);
+    put_layer(c, &tile, l, &e);
+    const kv_bases kv = {e.k_cache, e.v_cache};
+    put_kv_copies(c, &dma, kv, 0, l + 1u == m->layers);
+  }
+  ring_writer_put(&tile, tile_rmsnorm(s->h, s->x, m->final_norm, m->batch, m->hidden, m->rms_eps_bits, m->dt_act,
+                                      m->dt_w));
+  ring_writer_put(&tile, tile_gemv(s->logits, s->h, m->lm_head, m->batch, m->vocab, m->hidden, m->dt_act, m->dt_w));
+  llmvp_desc *argmax = ring_writer_put(&tile, tile_argmax(s->tokens_out, s->logits, m->batch, m->vocab, m->dt_act));
+  argmax->flags |= DESC_F_IRQ;
+  ring_writer_flush(&tile);
+  ring_writer_flush(&dma);
+}
+
+void fw_patch_chains(const fw_ctx *c, uint32_t step) {
+  const llmvp_manifest *m = &c->m;
+  fw_ring_writer w;
+  for (uint32_t l = 0; l < m->layers; ++l) {
+    const kv_bases kv = read_kv_bases(c, l);
+    ring_writer_begin(&w, c->rings.tile_base, (uint32_t)fw_tile_attn_slot(l, m->batch));
+    put_attn_rows(c, &w, kv, step);
+    ring_writer_flush(&w);
+    ring_writer_begin(&w, c->rings.dma_base, (uint32_t)fw_dma_layer_slot(l, m->batch));
+    put_kv_copies(c, &w, kv, step, l + 1u == m->layers);
+    ring_writer_flush(&w);
+  }
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "firmware/src/decode.h"
+
+#include <string.h>
+
+#include "firmware/include/hal.h"
+#include "firmware/include/memmap.h"
+#include "firmware/include/regs.h"
+#include "firmware/src/chains.h"
+#include "firmware/src/fw_util.h"
+#include "firmware/src/mailbox.h"
+#include "firmware/src/validate.h"
+
+/* tokens_in [B] u32, padding to 64 bytes, positions [B] u32: one burst. */
+#define STEP_INPUT_WORDS (2u * LLMVP_MAX_BATCH + FW_SPAD_ALIGN / 4u)
+
+static void reset_semaphore(uint32_t sem) { hal_write32(LLMVP_SEM_BASE + SEM_SET(sem), 0u); }
+
+/** Engines reset, rings programmed and filled, IRQs enabled, engines enabled. */
+static void setup_engines(fw_ctx *c) {
+  engine_init(&c->dma, LLMVP_DMA_BASE(0), LLMVP_IRQ_DMA(0));
+  engine_init(&c->tile, LLMVP_TILE_BASE(0), LLMVP_IRQ_TILE(0));
+  engine_reset(&c->dma);
+  engine_reset(&c->tile);
+  reset_semaphore(FW_SEM_KV_READY);
+  reset_semaphore(FW_SEM_KV_DONE);
+  engine_configure(&c->dma, c->rings.dma_base, c->rings.dma_len);
+  engine_configure(&c->tile, c->rings.tile_base, c->rings.tile_len);
+  fw_build_chains(c);
+  intc_enable(engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile));
+  engine_enable(&c->dma);
+  engine_enable(&c->tile);
+}
+
+/** Loads this step's input token of every row (the prompt token while
+ *  teacher forcing, else last step's argmax, which is also what the token
+ *  buffer holds) and writes tokens_in and positions to the scratchpad. */
+static void write_step_inputs(fw_ctx *c, uint32_t step) {
+  const uint32_t b = c->m.batch;
+  const uint32_t pos_word = (uint32_t)((c->spad.positions - c->spad.tokens_in) / 4u);
+  uint32_t words[STEP_INPUT_WORDS];
+  memset(words, 0, (size_t)(pos_word + b) * 4u);
+  for (uint32_t r = 0; r < b; ++r) {
+    const uint32_t pos = fw_position(c, r, step);
+    if (pos < c->prompt_len[r]) c->token[r] = hal_read32(fw_token_addr(c, r, pos));
+    words[r] = c->token[r];
+    words[pos_word + r] = pos;
+  }
+  hal_write_block(c->spad.tokens_in, words, (size_t)(pos_word + b) * 4u);
+}
+
+/** Sleeps until both engines raised DONE for this step; -1 on an engine error. */
+static int wait_step_done(const fw_ctx *c, fw_fault *f) {
+  const fw_engine *engines[2] = {&c->dma, &c->tile};
+  uint32_t done = 0; /* bit i: engines[i] finished its chain */
+  while (done != 3u) {
+    hal_wait_irq();
+    const uint32_t pending = intc_pending();
+    for (uint32_t i = 0; i < 2u; ++i) {
+      if (!(pending & engine_irq_mask(engines[i]))) continue;
+      const uint32_t status = engine_ack_irq(engines[i]);
+      if (status & ENG_IRQ_ERROR) {
+        engine_read_error(engines[i], f);
+        return -1;
+      }
+      if (status & ENG_IRQ_DONE) done |= 1u << i;
+    }
+  }
+  return 0;
+}
+
+/** Reads the argmax of every row; stores it in the token buffer at pos + 1
+ *  unless that position still belongs to the prompt. */
+static void collect_tokens(fw_ctx *c, uint32_t step) {
+  const uint32_t b = c->m.batch;
+  hal_read_block(c->spad.tokens_out, c->token, (size_t)b * 4u);
+  for (uint32_t r = 0; r < b; ++r) {
+    const uint32_t pos = fw_position(c, r, step);
+    if (pos + 1u >= c->prompt_len[r]) hal_write32(fw_token_addr(c, r, pos + 1u), c->token[r]);
+  }
+}
+
+static int run_step(fw_ctx *c, uint32_t step, fw_fault *f) {
+  write_step_inputs(c, step);
+  if (step > 0) fw_patch_chains(c, step); /* the build wrote step 0 */
+  engine_post(&c->dma, c->rings.dma_len);
+  engine_post(&c->tile, c->rings.tile_len);
+  if (wait_step_done(c, f) != 0) return -1;
+  collect_tokens(c, step);
+  mbox_set_step(step + 1u);
+  return 0;
+}
+
+int fw_decode(fw_ctx *c, uint64_t manifest_addr, fw_fault *f) {
+  if (fw_load_manifest(c, manifest_addr, f) != 0) return -1;
+  if (fw_plan_spad(&c->m, &c->spad, f) != 0) return -1;
+  if (fw_plan_rings(&c->m, &c->rings, f) != 0) return -1;
+  setup_engines(c);
+  /* RUNNING marks the end of one-time set-up: the host times decode from here. */
+  mbox_set_status(MBOX_ST_RUNNING);
+  for (uint32_t s = 0; s < c->m.steps; ++s) {
+    if (run_step(c, s, f) != 0) return -1;
+  }
+  engine_disable(&c->dma);
+  engine_disable(&c->tile);
+  return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Decode executor: from the manifest address to the last generated token.
+ *
+ * Per step s: write tokens_in / positions into the scratchpad (one burst),
+ * patch the position-dependent descriptors (s > 0), ring the DMA then the
+ * tile doorbell, sleep until both chains have raised DONE (an ERROR from
+ * either ends the run), copy the argmax tokens into the token buffer where
+ * the schedule asks for them, write MBOX_STEP = s + 1.
+ */
+#pragma once
+#include <stdint.h>
+
+#include "firmware/src/context.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Runs the whole decode described by the manifest at `manifest_addr`.
+ *  Writes MBOX_STATUS = RUNNING once planned and MBOX_STEP per step; does
+ *  not write DONE/ERROR (fw_main does). Returns 0, or -1 with `f` set. */
+int fw_decode(fw_ctx *c, uint64_t manifest_addr, fw_fault *f);
+
+#ifdef __cplusplus
+}
+#endif

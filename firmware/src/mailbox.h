@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Mailbox driver: the firmware's side of the host interface (regs.h MBOX_*). */
+#pragma once
+#include <stdint.h>
+
+#include "firmware/src/fw_errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Manifest address the host left in MBOX_MANIFEST_LO/HI. */
+uint64_t mbox_manifest_addr(void);
+/** MBOX_STATUS = status (MBOX_ST_*); notifies the host. */
+void mbox_set_status(uint32_t status);
+/** MBOX_STEP = steps completed; notifies the host. */
+void mbox_set_step(uint32_t steps_done);
+/** Writes the MBOX_ERR_* registers from `f`, then MBOX_STATUS = MBOX_ST_ERROR
+ *  (last, so the host sees complete error details when notified). */
+void mbox_report_error(const fw_fault *f);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "firmware/src/plan.h"
+
+#include "firmware/include/descriptors.h"
+#include "firmware/include/regs.h"
+#include "firmware/src/fw_util.h"
+
+static int no_space(fw_fault *f, uint32_t region, uint64_t needed) {
+  f->code = FW_ERR_NO_SPACE;
+  f->source = 0;
+  f->index = fw_sat32(needed);
+  f->info = region;
+  return -1;
+}
+
+/** Returns the address of a new buffer of `bytes` at the 64-byte aligned cursor. */
+static uint64_t take(uint64_t *cursor, uint64_t bytes) {
+  const uint64_t at = fw_align_up(*cursor, FW_SPAD_ALIGN);
+  *cursor = at + bytes;
+  return at;
+}
+
+int fw_plan_spad(const llmvp_manifest *m, fw_spad_plan *p, fw_fault *f) {
+  const uint64_t b = m->batch;
+  const uint64_t act = fw_dtype_bytes(m->dt_act);
+  const uint64_t q_row = (uint64_t)m->heads * m->head_dim * act;
+  const uint64_t kv_row = (uint64_t)m->kv_heads * m->head_dim * act;
+  uint64_t cur = m->spad_base;
+  p->x = take(&cur, b * m->hidden * act);
+  p->h = take(&cur, b * m->hidden * act);
+  p->q = take(&cur, b * q_row);
+  p->k = take(&cur, b * kv_row);
+  p->v = take(&cur, b * kv_row);
+  p->attn = take(&cur, b * q_row);
+  p->gate = take(&cur, b * m->ffn * act);
+  p->up = take(&cur, b * m->ffn * act);
+  /* The host may ask for logits in a buffer of its own (manifest.logits). */
+  p->logits = m->logits != 0 ? m->logits : take(&cur, b * m->vocab * act);
+  p->tokens_in = take(&cur, b * 4u);
+  p->positions = take(&cur, b * 4u);
+  p->tokens_out = take(&cur, b * 4u);
+  p->end = cur;
+  const uint64_t needed = cur - m->spad_base;
+  return needed > m->spad_bytes ? no_space(f, FW_SPACE_SPAD, needed) : 0;
+}
+
+int fw_plan_rings(const llmvp_manifest *m, fw_ring_plan *p, fw_fault *f) {
+  const uint64_t tile_len = fw_tile_chain_len(m->layers, m->batch);
+  const uint64_t dma_len = fw_dma_chain_len(m->layers, m->batch);
+  const uint64_t base = fw_align_up(m->work_base, LLMVP_DESC_BYTES);
+  const uint64_t end = base + (tile_len + dma_len) * LLMVP_DESC_BYTES;
+  const uint64_t needed = end - m->work_base;
+  if (needed > m->work_bytes) return no_space(f, FW_SPACE_RINGS, needed);
+  p->tile_base = base;
+  p->dma_base = base + tile_len * LLMVP_DESC_BYTES;
+  p->tile_len = (uint32_t)tile_len; /* < 2^32: the work region lies in the 256 MiB SRAM window */
+  p->dma_len = (uint32_t)dma_len;
+  return 0;
+}

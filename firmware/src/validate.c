@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "firmware/src/validate.h"
+
+#include "firmware/include/hal.h"
+#include "firmware/include/memmap.h"
+#include "firmware/include/regs.h"
+#include "firmware/src/fw_util.h"
+
+#define REQUEST_CHUNK 16u /* requests read per burst */
+
+static int bad(fw_fault *f, uint32_t field, uint32_t index) {
+  f->code = FW_ERR_BAD_MANIFEST;
+  f->source = 0;
+  f->index = index;
+  f->info = field;
+  return -1;
+}
+
+/** [base, base + bytes) lies inside [win, win + win_bytes). */
+static int inside(uint64_t base, uint64_t bytes, uint64_t win, uint64_t win_bytes) {
+  return base >= win && bytes <= win_bytes && base - win <= win_bytes - bytes;
+}
+
+static int check_model(const llmvp_manifest *m, fw_fault *f) {
+  if (m->magic != LLMVP_MANIFEST_MAGIC) return bad(f, FW_MFIELD_MAGIC, 0);
+  if (m->version != LLMVP_MANIFEST_VERSION) return bad(f, FW_MFIELD_VERSION, 0);
+  if (m->layers == 0) return bad(f, FW_MFIELD_LAYERS, 0);
+  if (m->hidden == 0) return bad(f, FW_MFIELD_HIDDEN, 0);
+  if (m->heads == 0) return bad(f, FW_MFIELD_HEADS, 0);
+  if (m->kv_heads == 0 || m->heads % m->kv_heads != 0) return bad(f, FW_MFIELD_KV_HEADS, 0);
+  if (m->head_dim == 0 || m->head_dim % 2u != 0 || (uint64_t)m->heads * m->head_dim > UINT32_MAX)
+    return bad(f, FW_MFIELD_HEAD_DIM, 0);
+  if (m->ffn == 0) return bad(f, FW_MFIELD_FFN, 0);
+  if (m->vocab == 0) return bad(f, FW_MFIELD_VOCAB, 0);
+  if (!fw_dtype_is_float(m->dt_w)) return bad(f, FW_MFIELD_DT_W, 0);
+  if (!fw_dtype_is_float(m->dt_kv)) return bad(f, FW_MFIELD_DT_KV, 0);
+  if (!fw_dtype_is_float(m->dt_act)) return bad(f, FW_MFIELD_DT_ACT, 0);
+  return 0;
+}
+
+static int check_run(const llmvp_manifest *m, fw_fault *f) {
+  if (m->batch == 0 || m->batch > LLMVP_MAX_BATCH) return bad(f, FW_MFIELD_BATCH, 0);
+  if (m->max_context == 0) return bad(f, FW_MFIELD_MAX_CONTEXT, 0);
+  if (m->steps == 0) return bad(f, FW_MFIELD_STEPS, 0);
+  if ((uint64_t)m->token_stride < (uint64_t)m->max_context + 1u) return bad(f, FW_MFIELD_TOKEN_STRIDE, 0);
+  if (m->num_dma == 0) return bad(f, FW_MFIELD_NUM_DMA, 0);
+  if (m->num_tiles == 0) return bad(f, FW_MFIELD_NUM_TILES, 0);
+  const uint64_t cache_row = (uint64_t)m->kv_heads * m->head_dim * fw_dtype_bytes(m->dt_kv);
+  if (m->batch > 1u && m->kv_request_stride / cache_row < m->max_context)
+    return bad(f, FW_MFIELD_KV_REQUEST_STRIDE, 0);
+  if (!inside(m->work_base, m->work_bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW))
+    return bad(f, FW_MFIELD_WORK, 0);
+  if (!inside(m->spad_base, m->spad_bytes, LLMVP_SPAD_BASE(0), LLMVP_SPAD_WINDOW)) return bad(f, FW_MFIELD_SPAD, 0);
+  return 0;
+}
+
+static int load_requests(fw_ctx *c, fw_fault *f) {
+  const llmvp_manifest *m = &c->m;
+  llmvp_request chunk[REQUEST_CHUNK];
+  for (uint32_t first = 0; first < m->batch; first += REQUEST_CHUNK) {
+    const uint32_t n = m->batch - first < REQUEST_CHUNK ? m->batch - first : REQUEST_CHUNK;
+    hal_read_block(m->requests + (uint64_t)first * sizeof(llmvp_request), chunk, n * sizeof(llmvp_request));
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t r = first + i;
+      if (chunk[i].cached_len >= chunk[i].prompt_len) return bad(f, FW_MFIELD_REQ_CACHED_LEN, r);
+      if ((uint64_t)chunk[i].cached_len + m->steps > m->max_context) return bad(f, FW_MFIELD_REQ_STEPS, r);
+      c->prompt_len[r] = chunk[i].prompt_len;
+      c->cached_len[r] = chunk[i].cached_len;
+    }
+  }
+  return 0;
+}
+
+int fw_load_manifest(fw_ctx *c, uint64_t addr, fw_fault *f) {
+  hal_read_block(addr, &c->m, sizeof c->m);
+  if (check_model(&c->m, f) != 0 || check_run(&c->m, f) != 0) return -1;
+  return load_requests(c, f);
+}
