@@ -115,6 +115,20 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
   r.joulesPerToken = r.generatedTokens > 0 ? r.joules / static_cast<double>(r.generatedTokens) : 0;
   r.averageWatts = seconds > 0 ? r.joules / seconds : 0;
 
+  // Metrics per token while decoding at this rate: the chip's time is
+  // amortised over its lifetime, energy is drawn at the facility (PUE).
+  const Economics& econ = platform.economics;
+  if (r.generatedTokens > 0 && seconds > 0) {
+    constexpr double kSecondsPerYear = 365.25 * 24 * 3600;
+    const double perToken = 1.0 / static_cast<double>(r.generatedTokens);
+    const double facilityKwh = r.joules * econ.pue / 3.6e6;
+    const double lifetimeShare = seconds / (econ.lifetimeYears * kSecondsPerYear);
+    r.tokensPerSecondPerWatt = r.averageWatts > 0 ? r.tokensPerSecond / r.averageWatts : 0;
+    r.usdPerMillionTokens =
+        1e6 * perToken * (econ.priceUsd * lifetimeShare + facilityKwh * econ.electricityUsdPerKwh);
+    r.gco2ePerMillionTokens =
+        1e6 * perToken * (facilityKwh * econ.gridGco2ePerKwh + econ.embodiedKgco2e * 1e3 * lifetimeShare);
+  }
   r.wallSeconds = result.wallSeconds;
   r.tokensPerWallSecond = result.wallSeconds > 0 ? static_cast<double>(r.generatedTokens) / result.wallSeconds : 0;
   if (options.functional) r.generated = result.generated;
@@ -153,6 +167,9 @@ void printReport(std::ostream& os, const Report& r) {
   for (const auto& e : r.energy) os << "  " << std::left << std::setw(40) << e.name << std::right << fixed(e.joules, 4) << " J\n";
   os << "  total " << fixed(r.joules, 4) << " J, " << fixed(r.joulesPerToken, 4) << " J/token, average "
      << fixed(r.averageWatts, 1) << " W\n";
+  os << "\nEfficiency and cost (economics section of the platform)\n  " << fixed(r.tokensPerSecondPerWatt, 3)
+     << " tokens/s/W, $" << fixed(r.usdPerMillionTokens, 3) << " per million tokens, "
+     << fixed(r.gco2ePerMillionTokens, 1) << " gCO2e per million tokens\n";
   if (!r.generated.empty()) {
     os << "\nGenerated tokens\n";
     for (std::size_t q = 0; q < r.generated.size(); ++q) {
@@ -217,6 +234,9 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
   res["joules"] = r.joules;
   res["joules_per_token"] = r.joulesPerToken;
   res["average_watts"] = r.averageWatts;
+  res["tokens_per_s_per_w"] = r.tokensPerSecondPerWatt;
+  res["usd_per_million_tokens"] = r.usdPerMillionTokens;
+  res["gco2e_per_million_tokens"] = r.gco2ePerMillionTokens;
   if (!r.generated.empty()) {
     json::array gen;
     for (const auto& g : r.generated) {

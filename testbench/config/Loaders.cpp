@@ -57,6 +57,7 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
   PlatformConfig pc;
   pc.file = path;
   const ConfigNode root = ConfigNode::load(path, &overrides, "", {"model.", "chip.hbm.memspec."});
+  // --set keys for this file start with sim., chip. or economics.
   if (root.choice("kind", {"platform", "model", "memspec"}) != "platform") root.fail("kind", "expected \"platform\"");
   pc.name = root.string("name");
   (void)root.string("description");
@@ -65,6 +66,16 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
   pc.sim.maxSimulatedMs = sim.number("max_simulated_ms", 1e-3, 1e9);
   sim.finish();
 
+  {
+    const ConfigNode e = root.child("economics");
+    pc.economics.priceUsd = e.number("price_usd", 0, 1e9);
+    pc.economics.lifetimeYears = e.number("lifetime_years", 0.1, 100);
+    pc.economics.electricityUsdPerKwh = e.number("electricity_usd_per_kwh", 0, 100);
+    pc.economics.pue = e.number("pue", 1, 10);
+    pc.economics.gridGco2ePerKwh = e.number("grid_gco2e_per_kwh", 0, 1e4);
+    pc.economics.embodiedKgco2e = e.number("embodied_kgco2e", 0, 1e7);
+    e.finish();
+  }
   platform::ChipParams& chip = pc.chip;
   chip.name = pc.name;
   const ConfigNode c = root.child("chip");
