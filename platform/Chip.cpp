@@ -15,10 +15,9 @@ models::interconnect::FabricPortParams port(std::string name, std::uint64_t base
 } // namespace
 
 Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware)
-    : sc_module(name), params_(params), fabric_("fabric", params.fabric),
-      intc_("intc", params.registerLatencyNs), cpuIrq_(intc_), mailbox_("mailbox", params.registerLatencyNs),
-      sems_("semaphores", params.registerLatencyNs), ctrlSram_("ctrl_sram", params.ctrlSram), hbm_("hbm", params.hbm),
-      debugSocket_("debugSocket") {
+    : sc_module(name), params_(params), fabric_("fabric", params.fabric), intc_("intc", params.registerLatencyNs),
+      cpuIrq_(intc_), mailbox_("mailbox", params.registerLatencyNs), sems_("semaphores", params.registerLatencyNs),
+      ctrlSram_("ctrl_sram", params.ctrlSram), hbm_("hbm", params.hbm), debugSocket_("debugSocket") {
   cpu_ = std::make_unique<models::cpu::ControlCpu>("cpu", params.cpu, firmware, cpuIrq_);
   cpu_->busSocket.bind(fabric_.initiatorSocket);
   debugSocket_.bind(fabric_.initiatorSocket);

@@ -2,8 +2,8 @@
 #include "testbench/HostRuntime.h"
 
 #include <chrono>
-#include <numeric>
 #include <cstring>
+#include <numeric>
 #include <random>
 #include <sstream>
 
@@ -78,7 +78,8 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
     for (const auto& p : prompts_) {
       if (p.size() != prompts_[0].size()) throw ConfigError("prompts: all requests must have the same length");
       for (auto t : p)
-        if (t >= spec_.vocab) throw ConfigError("prompt token " + std::to_string(t) + " >= vocab " + std::to_string(spec_.vocab));
+        if (t >= spec_.vocab)
+          throw ConfigError("prompt token " + std::to_string(t) + " >= vocab " + std::to_string(spec_.vocab));
     }
     const auto len = static_cast<std::uint32_t>(prompts_[0].size());
     if (len == 0) throw ConfigError("prompts: must not be empty");
@@ -131,7 +132,8 @@ void HostRuntime::place() {
   placement_.weightBytes = cursor - LLMVP_HBM_BASE;
 
   const std::uint64_t kvStart = cursor;
-  kvRequestStride_ = alignUp(std::uint64_t{placement_.maxContext} * spec_.kvDim() * models::dtypeBytes(spec_.kvDtype), 64);
+  kvRequestStride_ =
+      alignUp(std::uint64_t{placement_.maxContext} * spec_.kvDim() * models::dtypeBytes(spec_.kvDtype), 64);
   for (auto& l : layers_) {
     l.kCache = alloc(kvRequestStride_ * opt_.batch);
     l.vCache = alloc(kvRequestStride_ * opt_.batch);
@@ -141,7 +143,8 @@ void HostRuntime::place() {
   const std::uint64_t otherStart = cursor;
   placement_.tokenStride = placement_.maxContext + 1;
   placement_.tokens = alloc(std::uint64_t{opt_.batch} * placement_.tokenStride * 4);
-  if (opt_.captureLogits) placement_.logits = alloc(std::uint64_t{opt_.batch} * spec_.vocab * models::dtypeBytes(spec_.actDtype));
+  if (opt_.captureLogits)
+    placement_.logits = alloc(std::uint64_t{opt_.batch} * spec_.vocab * models::dtypeBytes(spec_.actDtype));
   placement_.otherBytes = cursor - otherStart;
   placement_.hbmCapacity = chip_.params().hbm.capacityBytes;
 
@@ -152,10 +155,10 @@ void HostRuntime::place() {
                                     ? placement_.hbmCapacity - placement_.weightBytes - placement_.otherBytes
                                     : 0;
     std::ostringstream m;
-    m << "model does not fit in HBM: weights " << gb(placement_.weightBytes) << " + KV cache "
-      << gb(placement_.kvBytes) << " (batch " << opt_.batch << " x " << placement_.maxContext << " positions x "
-      << spec_.layers << " layers) + buffers " << gb(placement_.otherBytes) << " = " << gb(used)
-      << " > capacity " << gb(placement_.hbmCapacity) << " (chip.hbm: " << chip_.params().hbm.stacks
+    m << "model does not fit in HBM: weights " << gb(placement_.weightBytes) << " + KV cache " << gb(placement_.kvBytes)
+      << " (batch " << opt_.batch << " x " << placement_.maxContext << " positions x " << spec_.layers
+      << " layers) + buffers " << gb(placement_.otherBytes) << " = " << gb(used) << " > capacity "
+      << gb(placement_.hbmCapacity) << " (chip.hbm: " << chip_.params().hbm.stacks
       << " stacks); the largest batch at this context is " << spare / perRequest;
     throw ConfigError(m.str());
   }
@@ -259,14 +262,17 @@ std::string HostRuntime::describeError() const {
   if (code == FW_ERR_ENGINE) {
     const std::uint32_t src = mb.reg(MBOX_ERR_SOURCE);
     const std::uint32_t info = mb.reg(MBOX_ERR_INFO);
-    s << "device error: " << (src == ENG_ID_DMA ? "DMA engine" : src == ENG_ID_TILE ? "compute tile" : "engine")
+    s << "device error: "
+      << (src == ENG_ID_DMA    ? "DMA engine"
+          : src == ENG_ID_TILE ? "compute tile"
+                               : "engine")
       << " halted on descriptor #" << mb.reg(MBOX_ERR_INDEX) << ": " << engineErrorName(info >> 16) << " (field "
       << fieldName(info & 0xffff) << ")";
   } else if (code == FW_ERR_BAD_MANIFEST) {
     s << "firmware rejected the manifest (field code " << mb.reg(MBOX_ERR_INFO) << ")";
   } else if (code == FW_ERR_NO_SPACE) {
-    s << "firmware: scratchpad or control SRAM too small for this model and batch (detail "
-      << mb.reg(MBOX_ERR_INFO) << "): increase chip.tile.scratchpad.mib or chip.ctrl_sram.kib";
+    s << "firmware: scratchpad or control SRAM too small for this model and batch (detail " << mb.reg(MBOX_ERR_INFO)
+      << "): increase chip.tile.scratchpad.mib or chip.ctrl_sram.kib";
   } else {
     s << "firmware error code 0x" << std::hex << code;
   }
@@ -315,13 +321,12 @@ RunResult HostRuntime::run() {
     r.error = describeError();
   } else if (!done) {
     std::ostringstream s;
-    if (!chip_.cpu().fault().empty())
-      s << "firmware fault: " << chip_.cpu().fault() << "; ";
+    if (!chip_.cpu().fault().empty()) s << "firmware fault: " << chip_.cpu().fault() << "; ";
     if (sc_core::sc_pending_activity())
       s << "firmware did not finish within sim.max_simulated_ms = " << opt_.maxSimulatedMs;
     else
-      s << "simulation stalled: firmware is waiting for an event that can never happen (after "
-        << r.stepEnd.size() << " of " << steps_ << " steps)";
+      s << "simulation stalled: firmware is waiting for an event that can never happen (after " << r.stepEnd.size()
+        << " of " << steps_ << " steps)";
     r.error = s.str();
   } else if (chip_.cpu().exitCode() != 0 || r.stepEnd.size() != steps_) {
     r.error = "firmware reported done after " + std::to_string(r.stepEnd.size()) + " of " + std::to_string(steps_) +
@@ -343,7 +348,8 @@ RunResult HostRuntime::run() {
     (void)chip_.debugRead(placement_.logits, raw.data(), raw.size());
     r.lastLogits.assign(opt_.batch, std::vector<float>(n));
     for (std::uint32_t q = 0; q < opt_.batch; ++q)
-      for (std::size_t j = 0; j < n; ++j) r.lastLogits[q][j] = models::loadElement(raw.data(), spec_.actDtype, q * n + j);
+      for (std::size_t j = 0; j < n; ++j)
+        r.lastLogits[q][j] = models::loadElement(raw.data(), spec_.actDtype, q * n + j);
   }
   return r;
 }

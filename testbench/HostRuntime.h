@@ -17,13 +17,13 @@ namespace llmvp::testbench {
 
 struct RunOptions {
   std::uint32_t batch = 1;
-  std::uint32_t context = 512;   ///< timing-only: tokens already in the KV cache; functional: prompt length
-  std::uint32_t genTokens = 64;  ///< tokens to generate per request
+  std::uint32_t context = 512;  ///< timing-only: tokens already in the KV cache; functional: prompt length
+  std::uint32_t genTokens = 64; ///< tokens to generate per request
   bool functional = false;
   std::uint64_t seed = 1;
   std::vector<std::vector<std::uint32_t>> prompts; ///< functional: explicit prompts (else seeded)
-  std::uint32_t debugFlags = 0;  ///< FW_DEBUG_* fault injection
-  bool captureLogits = false;    ///< functional: keep the last step's logits
+  std::uint32_t debugFlags = 0;                    ///< FW_DEBUG_* fault injection
+  bool captureLogits = false;                      ///< functional: keep the last step's logits
   double maxSimulatedMs = 1e5;
 };
 
@@ -40,10 +40,10 @@ struct Placement {
 
 struct RunResult {
   bool ok = false;
-  std::string error;               ///< device/firmware error, if !ok
-  models::Ps decodeStart = 0;      ///< firmware reported RUNNING
-  models::Ps end = 0;              ///< firmware reported DONE (or stopped)
-  std::vector<models::Ps> stepEnd; ///< completion time of each decode step
+  std::string error;                     ///< device/firmware error, if !ok
+  models::Ps decodeStart = 0;            ///< firmware reported RUNNING
+  models::Ps end = 0;                    ///< firmware reported DONE (or stopped)
+  std::vector<models::Ps> stepEnd;       ///< completion time of each decode step
   std::uint32_t firstGeneratingStep = 0; ///< earlier steps only consumed the prompt
   std::vector<std::vector<std::uint32_t>> prompts;
   std::vector<std::vector<std::uint32_t>> generated; ///< per request

@@ -82,8 +82,8 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
     dynamicPj += e;
     if (e > 0) r.energy.push_back({g.path(), e * kJPerPj});
     if (m->componentKind() == models::ComponentKind::Engine) {
-      EngineTime t{g.path(), g.value("busy") * kNsPerPs, g.value("mem_wait") * kNsPerPs,
-                   g.value("sem_wait") * kNsPerPs, 0};
+      EngineTime t{g.path(), g.value("busy") * kNsPerPs, g.value("mem_wait") * kNsPerPs, g.value("sem_wait") * kNsPerPs,
+                   0};
       t.idleNs = std::max(0.0, window - t.busyNs - t.memWaitNs - t.semWaitNs);
       r.engines.push_back(t);
       r.flops += g.value("flops");
@@ -124,8 +124,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
     const double facilityKwh = r.joules * econ.pue / 3.6e6;
     const double lifetimeShare = seconds / (econ.lifetimeYears * kSecondsPerYear);
     r.tokensPerSecondPerWatt = r.averageWatts > 0 ? r.tokensPerSecond / r.averageWatts : 0;
-    r.usdPerMillionTokens =
-        1e6 * perToken * (econ.priceUsd * lifetimeShare + facilityKwh * econ.electricityUsdPerKwh);
+    r.usdPerMillionTokens = 1e6 * perToken * (econ.priceUsd * lifetimeShare + facilityKwh * econ.electricityUsdPerKwh);
     r.gco2ePerMillionTokens =
         1e6 * perToken * (facilityKwh * econ.gridGco2ePerKwh + econ.embodiedKgco2e * 1e3 * lifetimeShare);
   }
@@ -164,7 +163,8 @@ void printReport(std::ostream& os, const Report& r) {
      << " TFLOP/s of " << fixed(r.peakFlops / 1e12, 1) << " peak " << r.computeDtype << " ("
      << pct(r.achievedFlops, r.peakFlops) << ")\n";
   os << "\nEnergy\n";
-  for (const auto& e : r.energy) os << "  " << std::left << std::setw(40) << e.name << std::right << fixed(e.joules, 4) << " J\n";
+  for (const auto& e : r.energy)
+    os << "  " << std::left << std::setw(40) << e.name << std::right << fixed(e.joules, 4) << " J\n";
   os << "  total " << fixed(r.joules, 4) << " J, " << fixed(r.joulesPerToken, 4) << " J/token, average "
      << fixed(r.averageWatts, 1) << " W\n";
   os << "\nEfficiency and cost (economics section of the platform)\n  " << fixed(r.tokensPerSecondPerWatt, 3)
@@ -217,13 +217,15 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
   res["tpot_ns"] = tpot;
   json::object engines;
   for (const auto& e : r.engines)
-    engines[e.name] = {{"busy_ns", e.busyNs}, {"mem_wait_ns", e.memWaitNs}, {"sem_wait_ns", e.semWaitNs},
-                       {"idle_ns", e.idleNs}};
+    engines[e.name] = {
+        {"busy_ns", e.busyNs}, {"mem_wait_ns", e.memWaitNs}, {"sem_wait_ns", e.semWaitNs}, {"idle_ns", e.idleNs}};
   res["engines"] = engines;
   json::object mems;
   for (const auto& m : r.memories)
-    mems[m.name] = {{"bytes_read", m.bytesRead}, {"bytes_written", m.bytesWritten},
-                    {"achieved_gbps", m.achievedGBps}, {"peak_gbps", m.peakGBps}};
+    mems[m.name] = {{"bytes_read", m.bytesRead},
+                    {"bytes_written", m.bytesWritten},
+                    {"achieved_gbps", m.achievedGBps},
+                    {"peak_gbps", m.peakGBps}};
   res["memories"] = mems;
   res["flops"] = r.flops;
   res["achieved_flops_per_s"] = r.achievedFlops;

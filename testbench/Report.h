@@ -51,8 +51,8 @@ struct Report {
   double joules = 0, joulesPerToken = 0, averageWatts = 0;
   // the paper's metrics (economics section of the platform config)
   double tokensPerSecondPerWatt = 0;
-  double usdPerMillionTokens = 0;     ///< amortised price + electricity at the facility
-  double gco2ePerMillionTokens = 0;   ///< operational (grid) + amortised embodied carbon
+  double usdPerMillionTokens = 0;   ///< amortised price + electricity at the facility
+  double gco2ePerMillionTokens = 0; ///< operational (grid) + amortised embodied carbon
   // simulator
   double wallSeconds = 0, tokensPerWallSecond = 0;
   std::vector<std::vector<std::uint32_t>> generated; ///< functional runs

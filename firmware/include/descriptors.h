@@ -34,43 +34,43 @@ enum llmvp_dtype {
 };
 
 enum llmvp_opcode {
-  LLMVP_OP_NOP = 0x00,      /* only waits/signals/IRQ */
+  LLMVP_OP_NOP = 0x00, /* only waits/signals/IRQ */
   /* ---- DMA engine ---- */
-  LLMVP_OP_COPY = 0x01,     /* dst[i] = convert(src0[i]), i < n elements;
-                               dt_in -> dt_out (equal types: plain byte copy) */
+  LLMVP_OP_COPY = 0x01, /* dst[i] = convert(src0[i]), i < n elements;
+                           dt_in -> dt_out (equal types: plain byte copy) */
   /* ---- compute tile: matrix engine ---- */
-  LLMVP_OP_GEMV = 0x10,     /* dst[m][n] = sum_k src1[n][k] * src0[m][k]
-                               (+ src2[m][n] if DESC_F_ACCUM); src0 dt_in,
-                               src1 (weights) dt_w, src2/dst dt_out.
-                               m = batch rows, n = out features, k = in features */
-  LLMVP_OP_ATTN = 0x11,     /* decode attention of one sequence:
-                               src0 q[n][k] (dt_in), n = query heads,
-                               k = head_dim, arg0 = kv heads (n % arg0 == 0),
-                               m = context length (positions 0..m-1 read),
-                               src1 K cache [pos][arg0][k] (dt_w),
-                               src2 V cache [pos][arg0][k] (dt_w),
-                               dst out[n][k] (dt_out); scale 1/sqrt(k),
-                               softmax in fp32 with max subtraction */
+  LLMVP_OP_GEMV = 0x10, /* dst[m][n] = sum_k src1[n][k] * src0[m][k]
+                           (+ src2[m][n] if DESC_F_ACCUM); src0 dt_in,
+                           src1 (weights) dt_w, src2/dst dt_out.
+                           m = batch rows, n = out features, k = in features */
+  LLMVP_OP_ATTN = 0x11, /* decode attention of one sequence:
+                           src0 q[n][k] (dt_in), n = query heads,
+                           k = head_dim, arg0 = kv heads (n % arg0 == 0),
+                           m = context length (positions 0..m-1 read),
+                           src1 K cache [pos][arg0][k] (dt_w),
+                           src2 V cache [pos][arg0][k] (dt_w),
+                           dst out[n][k] (dt_out); scale 1/sqrt(k),
+                           softmax in fp32 with max subtraction */
   /* ---- compute tile: vector engine ---- */
-  LLMVP_OP_RMSNORM = 0x20,  /* dst[m][n] = src0[m][n] / sqrt(mean_j src0[m][j]^2 + eps)
-                               * src1[n]; arg0 = eps as fp32 bits; src1 dt_w */
-  LLMVP_OP_ROPE = 0x21,     /* in place on dst[m][n][k] (dt_out): m rows,
-                               n heads, k = head_dim (even); row r uses
-                               position src0[r] (u32); arg0 = theta fp32 bits.
-                               Hugging Face rotate_half pairing (i, i + k/2),
-                               inv_freq_i = theta^(-2i/k) */
-  LLMVP_OP_SWIGLU = 0x22,   /* dst[i] = silu(src0[i]) * src1[i], i < m*n;
-                               silu(x) = x / (1 + exp(-x)) */
-  LLMVP_OP_ADD = 0x23,      /* dst[i] = src0[i] + src1[i], i < m*n */
-  LLMVP_OP_EMBED = 0x24,    /* dst[r][n] = src1[src0[r]][n] for r < m:
-                               src0 token ids (u32), src1 table [k][n] (dt_w),
-                               k = vocab (ids >= k are an error) */
-  LLMVP_OP_ARGMAX = 0x25    /* dst[r] (u32) = lowest j maximising src0[r][j],
-                               r < m, j < n (dt_in) */
+  LLMVP_OP_RMSNORM = 0x20, /* dst[m][n] = src0[m][n] / sqrt(mean_j src0[m][j]^2 + eps)
+                            * src1[n]; arg0 = eps as fp32 bits; src1 dt_w */
+  LLMVP_OP_ROPE = 0x21,    /* in place on dst[m][n][k] (dt_out): m rows,
+                              n heads, k = head_dim (even); row r uses
+                              position src0[r] (u32); arg0 = theta fp32 bits.
+                              Hugging Face rotate_half pairing (i, i + k/2),
+                              inv_freq_i = theta^(-2i/k) */
+  LLMVP_OP_SWIGLU = 0x22,  /* dst[i] = silu(src0[i]) * src1[i], i < m*n;
+                              silu(x) = x / (1 + exp(-x)) */
+  LLMVP_OP_ADD = 0x23,     /* dst[i] = src0[i] + src1[i], i < m*n */
+  LLMVP_OP_EMBED = 0x24,   /* dst[r][n] = src1[src0[r]][n] for r < m:
+                              src0 token ids (u32), src1 table [k][n] (dt_w),
+                              k = vocab (ids >= k are an error) */
+  LLMVP_OP_ARGMAX = 0x25   /* dst[r] (u32) = lowest j maximising src0[r][j],
+                              r < m, j < n (dt_in) */
 };
 
-#define DESC_F_IRQ    (1u << 0) /* raise ENG_IRQ_DONE when this descriptor completes */
-#define DESC_F_ACCUM  (1u << 1) /* GEMV: add src2 to the result */
+#define DESC_F_IRQ (1u << 0)   /* raise ENG_IRQ_DONE when this descriptor completes */
+#define DESC_F_ACCUM (1u << 1) /* GEMV: add src2 to the result */
 
 typedef struct llmvp_desc {
   uint8_t opcode;     /* enum llmvp_opcode */
@@ -82,7 +82,7 @@ typedef struct llmvp_desc {
   uint8_t dt_out;     /* dst (and src2 for GEMV) element type */
   uint8_t reserved0;
   uint64_t src0, src1, src2, dst;
-  uint32_t m, n, k;   /* dimensions, see opcode */
+  uint32_t m, n, k; /* dimensions, see opcode */
   uint32_t arg0, arg1;
   uint32_t reserved1;
 } llmvp_desc;
@@ -93,10 +93,10 @@ typedef struct llmvp_desc {
 #define DESC_OFF_SRC0 8u
 #define DESC_OFF_SRC1 16u
 #define DESC_OFF_SRC2 24u
-#define DESC_OFF_DST  32u
-#define DESC_OFF_M    40u
-#define DESC_OFF_N    44u
-#define DESC_OFF_K    48u
+#define DESC_OFF_DST 32u
+#define DESC_OFF_M 40u
+#define DESC_OFF_N 44u
+#define DESC_OFF_K 48u
 #define DESC_OFF_ARG0 52u
 #define DESC_OFF_ARG1 56u
 

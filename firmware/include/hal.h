@@ -26,8 +26,8 @@ uint64_t hal_read64(uint64_t addr);
 void hal_write64(uint64_t addr, uint64_t value);
 /** Burst transfers between firmware-local buffers and device memory: one
  *  transaction of `bytes` bytes, costed by the fabric like any other access. */
-void hal_read_block(uint64_t addr, void *dst, size_t bytes);
-void hal_write_block(uint64_t addr, const void *src, size_t bytes);
+void hal_read_block(uint64_t addr, void* dst, size_t bytes);
+void hal_write_block(uint64_t addr, const void* src, size_t bytes);
 /** Sleep until at least one enabled interrupt line of the interrupt
  *  controller is pending. Returns immediately if one already is. */
 void hal_wait_irq(void);

@@ -14,87 +14,89 @@
  * descriptors while HEAD != TAIL. TAIL - HEAD must never exceed RING_SIZE.
  * The slot mapping is discontinuous where the 32-bit counters wrap unless
  * RING_SIZE is a power of two: firmware resets the engine before that.      */
-#define ENG_ID            0x00u /* RO: device id, see ENG_ID_* */
-#define ENG_CTRL          0x04u /* RW: ENG_CTRL_* bits */
-#define ENG_STATUS        0x08u /* RO: ENG_STATUS_* bits */
-#define ENG_RING_BASE_LO  0x0Cu /* RW: ring base address, 64-byte aligned */
-#define ENG_RING_BASE_HI  0x10u
-#define ENG_RING_SIZE     0x14u /* RW: ring size in descriptors (>= 1) */
-#define ENG_HEAD          0x18u /* RO: descriptors consumed (free-running) */
-#define ENG_TAIL          0x1Cu /* RW: doorbell, descriptors posted (free-running) */
-#define ENG_IRQ_STATUS    0x20u /* RW1C: ENG_IRQ_* bits */
-#define ENG_IRQ_ENABLE    0x24u /* RW: ENG_IRQ_* bits */
-#define ENG_ERR_CODE      0x28u /* RO: ENG_ERR_* of the first error since reset */
-#define ENG_ERR_INDEX     0x2Cu /* RO: HEAD counter value of the failing descriptor */
-#define ENG_ERR_INFO      0x30u /* RO: error detail (field code, see ENG_FIELD_*) */
-#define ENG_COMPLETED     0x34u /* RO: descriptors completed (free-running) */
+#define ENG_ID 0x00u           /* RO: device id, see ENG_ID_* */
+#define ENG_CTRL 0x04u         /* RW: ENG_CTRL_* bits */
+#define ENG_STATUS 0x08u       /* RO: ENG_STATUS_* bits */
+#define ENG_RING_BASE_LO 0x0Cu /* RW: ring base address, 64-byte aligned */
+#define ENG_RING_BASE_HI 0x10u
+#define ENG_RING_SIZE 0x14u  /* RW: ring size in descriptors (>= 1) */
+#define ENG_HEAD 0x18u       /* RO: descriptors consumed (free-running) */
+#define ENG_TAIL 0x1Cu       /* RW: doorbell, descriptors posted (free-running) */
+#define ENG_IRQ_STATUS 0x20u /* RW1C: ENG_IRQ_* bits */
+#define ENG_IRQ_ENABLE 0x24u /* RW: ENG_IRQ_* bits */
+#define ENG_ERR_CODE 0x28u   /* RO: ENG_ERR_* of the first error since reset */
+#define ENG_ERR_INDEX 0x2Cu  /* RO: HEAD counter value of the failing descriptor */
+#define ENG_ERR_INFO 0x30u   /* RO: error detail (field code, see ENG_FIELD_*) */
+#define ENG_COMPLETED 0x34u  /* RO: descriptors completed (free-running) */
 
-#define ENG_ID_DMA        0x444D4100u /* "DMA\0" */
-#define ENG_ID_TILE       0x54494C45u /* "TILE" */
+#define ENG_ID_DMA 0x444D4100u  /* "DMA\0" */
+#define ENG_ID_TILE 0x54494C45u /* "TILE" */
 
-#define ENG_CTRL_ENABLE   (1u << 0) /* fetch and execute descriptors */
-#define ENG_CTRL_RESET    (1u << 1) /* write 1: clear error and IRQ status, HEAD = TAIL =
-                                       COMPLETED = 0; ring registers and IRQ_ENABLE keep
-                                       their values; ENABLE takes bit 0 of the same write */
+#define ENG_CTRL_ENABLE (1u << 0) /* fetch and execute descriptors */
+#define ENG_CTRL_RESET                                                                                                 \
+  (1u << 1) /* write 1: clear error and IRQ status, HEAD = TAIL =                                                      \
+               COMPLETED = 0; ring registers and IRQ_ENABLE keep                                                       \
+               their values; ENABLE takes bit 0 of the same write */
 
-#define ENG_STATUS_BUSY   (1u << 0)
-#define ENG_STATUS_ERROR  (1u << 1) /* halted on an error until reset */
+#define ENG_STATUS_BUSY (1u << 0)
+#define ENG_STATUS_ERROR (1u << 1) /* halted on an error until reset */
 
-#define ENG_IRQ_DONE      (1u << 0) /* a descriptor with DESC_F_IRQ completed */
-#define ENG_IRQ_ERROR     (1u << 1) /* engine halted on an error */
+#define ENG_IRQ_DONE (1u << 0)  /* a descriptor with DESC_F_IRQ completed */
+#define ENG_IRQ_ERROR (1u << 1) /* engine halted on an error */
 
-#define ENG_ERR_NONE         0u
-#define ENG_ERR_BAD_OPCODE   1u /* opcode not supported by this engine */
-#define ENG_ERR_BAD_DTYPE    2u /* datatype field not supported for the op */
-#define ENG_ERR_BAD_SHAPE    3u /* zero or inconsistent dimension */
-#define ENG_ERR_BUS          4u /* an access returned a TLM error (unmapped address) */
-#define ENG_ERR_BAD_SEM      5u /* semaphore index out of range */
-#define ENG_ERR_RING         6u /* ring misconfigured (size 0, TAIL - HEAD > SIZE) */
-#define ENG_ERR_FETCH        7u /* descriptor fetch failed */
+#define ENG_ERR_NONE 0u
+#define ENG_ERR_BAD_OPCODE 1u /* opcode not supported by this engine */
+#define ENG_ERR_BAD_DTYPE 2u  /* datatype field not supported for the op */
+#define ENG_ERR_BAD_SHAPE 3u  /* zero or inconsistent dimension */
+#define ENG_ERR_BUS 4u        /* an access returned a TLM error (unmapped address) */
+#define ENG_ERR_BAD_SEM 5u    /* semaphore index out of range */
+#define ENG_ERR_RING 6u       /* ring misconfigured (size 0, TAIL - HEAD > SIZE) */
+#define ENG_ERR_FETCH 7u      /* descriptor fetch failed */
 
 /* ENG_ERR_INFO values: which descriptor field was bad. */
-#define ENG_FIELD_OPCODE  1u
-#define ENG_FIELD_DTYPE   2u
-#define ENG_FIELD_DIMS    3u
-#define ENG_FIELD_SRC0    4u
-#define ENG_FIELD_SRC1    5u
-#define ENG_FIELD_SRC2    6u
-#define ENG_FIELD_DST     7u
-#define ENG_FIELD_SEM     8u
+#define ENG_FIELD_OPCODE 1u
+#define ENG_FIELD_DTYPE 2u
+#define ENG_FIELD_DIMS 3u
+#define ENG_FIELD_SRC0 4u
+#define ENG_FIELD_SRC1 5u
+#define ENG_FIELD_SRC2 6u
+#define ENG_FIELD_DST 7u
+#define ENG_FIELD_SEM 8u
 
 /* ---- Interrupt controller -------------------------------------------------
  * Level-sensitive lines (memmap.h LLMVP_IRQ_*). The CPU's interrupt input is
  * (PENDING & ENABLE) != 0. Lines clear when the source clears its status.   */
-#define INTC_PENDING      0x00u /* RO: one bit per line */
-#define INTC_ENABLE       0x04u /* RW */
+#define INTC_PENDING 0x00u /* RO: one bit per line */
+#define INTC_ENABLE 0x04u  /* RW */
 
 /* ---- Mailbox (host <-> firmware) ------------------------------------------ */
-#define MBOX_MANIFEST_LO  0x00u /* RW host: manifest address */
-#define MBOX_MANIFEST_HI  0x04u
-#define MBOX_STATUS       0x08u /* RW firmware: MBOX_ST_*; writes notify host */
-#define MBOX_STEP         0x0Cu /* RW firmware: decode steps completed; writes notify host */
-#define MBOX_ERR_CODE     0x10u /* RW firmware: FW_ERR_* or engine error code */
-#define MBOX_ERR_SOURCE   0x14u /* RW firmware: engine id (ENG_ID_*), 0 for firmware */
-#define MBOX_ERR_INDEX    0x18u /* RW firmware: FW_ERR_ENGINE: failing descriptor counter;
-                                   otherwise a detail documented in firmware/src/fw_errors.h */
-#define MBOX_ERR_INFO     0x1Cu /* RW firmware: detail (ENG_FIELD_* or a manifest field) */
-#define MBOX_HOST_IRQ     0x20u /* RW host: write 1 to raise LLMVP_IRQ_MAILBOX, 0 to clear */
+#define MBOX_MANIFEST_LO 0x00u /* RW host: manifest address */
+#define MBOX_MANIFEST_HI 0x04u
+#define MBOX_STATUS 0x08u     /* RW firmware: MBOX_ST_*; writes notify host */
+#define MBOX_STEP 0x0Cu       /* RW firmware: decode steps completed; writes notify host */
+#define MBOX_ERR_CODE 0x10u   /* RW firmware: FW_ERR_* or engine error code */
+#define MBOX_ERR_SOURCE 0x14u /* RW firmware: engine id (ENG_ID_*), 0 for firmware */
+#define MBOX_ERR_INDEX                                                                                                 \
+  0x18u                     /* RW firmware: FW_ERR_ENGINE: failing descriptor counter;                                 \
+                               otherwise a detail documented in firmware/src/fw_errors.h */
+#define MBOX_ERR_INFO 0x1Cu /* RW firmware: detail (ENG_FIELD_* or a manifest field) */
+#define MBOX_HOST_IRQ 0x20u /* RW host: write 1 to raise LLMVP_IRQ_MAILBOX, 0 to clear */
 
-#define MBOX_ST_IDLE      0u
-#define MBOX_ST_RUNNING   1u
-#define MBOX_ST_DONE      2u
-#define MBOX_ST_ERROR     3u
+#define MBOX_ST_IDLE 0u
+#define MBOX_ST_RUNNING 1u
+#define MBOX_ST_DONE 2u
+#define MBOX_ST_ERROR 3u
 
-#define FW_ERR_NONE           0u
-#define FW_ERR_BAD_MANIFEST   0x100u /* magic/version mismatch or field out of range (INFO: field) */
-#define FW_ERR_ENGINE         0x101u /* an engine reported an error (SOURCE/INDEX/INFO as read) */
-#define FW_ERR_NO_SPACE       0x102u /* scratchpad or control SRAM too small for the plan */
+#define FW_ERR_NONE 0u
+#define FW_ERR_BAD_MANIFEST 0x100u /* magic/version mismatch or field out of range (INFO: field) */
+#define FW_ERR_ENGINE 0x101u       /* an engine reported an error (SOURCE/INDEX/INFO as read) */
+#define FW_ERR_NO_SPACE 0x102u     /* scratchpad or control SRAM too small for the plan */
 
 /* ---- Semaphore block ------------------------------------------------------
  * LLMVP_SEM_COUNT counting semaphores. An engine descriptor may wait on one
  * (block until value >= 1, then decrement) and signal one (increment) after
  * completing. Firmware may read and reset them.                             */
-#define LLMVP_SEM_COUNT   32u
-#define SEM_VALUE(i)      (0x000u + 4u * (i)) /* RO: current value */
-#define SEM_SIGNAL(i)     (0x100u + 4u * (i)) /* WO: add the written value */
-#define SEM_SET(i)        (0x200u + 4u * (i)) /* WO: set the value */
+#define LLMVP_SEM_COUNT 32u
+#define SEM_VALUE(i) (0x000u + 4u * (i))  /* RO: current value */
+#define SEM_SIGNAL(i) (0x100u + 4u * (i)) /* WO: add the written value */
+#define SEM_SET(i) (0x200u + 4u * (i))    /* WO: set the value */

@@ -17,11 +17,11 @@ typedef struct kv_bases {
 _Static_assert(offsetof(llmvp_layer_entry, v_cache) == offsetof(llmvp_layer_entry, k_cache) + 8u,
                "k_cache and v_cache must be adjacent for one 16-byte read");
 
-static uint64_t layer_entry_addr(const fw_ctx *c, uint32_t layer) {
+static uint64_t layer_entry_addr(const fw_ctx* c, uint32_t layer) {
   return c->m.layer_table + (uint64_t)layer * sizeof(llmvp_layer_entry);
 }
 
-static kv_bases read_kv_bases(const fw_ctx *c, uint32_t layer) {
+static kv_bases read_kv_bases(const fw_ctx* c, uint32_t layer) {
   uint64_t v[2];
   hal_read_block(layer_entry_addr(c, layer) + offsetof(llmvp_layer_entry, k_cache), v, sizeof v);
   const kv_bases kv = {v[0], v[1]};
@@ -30,8 +30,8 @@ static kv_bases read_kv_bases(const fw_ctx *c, uint32_t layer) {
 
 /** ATTN for every request row of one layer at `step` (tile slots
  *  fw_tile_attn_slot .. + batch). The first waits for the layer's KV writes. */
-static void put_attn_rows(const fw_ctx *c, fw_ring_writer *w, kv_bases kv, uint32_t step) {
-  const llmvp_manifest *m = &c->m;
+static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint32_t step) {
+  const llmvp_manifest* m = &c->m;
   const uint64_t q_row = (uint64_t)m->heads * m->head_dim * fw_dtype_bytes(m->dt_act);
   for (uint32_t r = 0; r < m->batch; ++r) {
     const uint64_t req = (uint64_t)r * m->kv_request_stride;
@@ -44,8 +44,8 @@ static void put_attn_rows(const fw_ctx *c, fw_ring_writer *w, kv_bases kv, uint3
 
 /** COPY k and v of every row of one layer into the KV cache at the row's
  *  position of `step` (DMA slots fw_dma_layer_slot .. + 2 * batch). */
-static void put_kv_copies(const fw_ctx *c, fw_ring_writer *w, kv_bases kv, uint32_t step, int last_layer) {
-  const llmvp_manifest *m = &c->m;
+static void put_kv_copies(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint32_t step, int last_layer) {
+  const llmvp_manifest* m = &c->m;
   const uint32_t elems = m->kv_heads * m->head_dim;
   const uint64_t spad_row = (uint64_t)elems * fw_dtype_bytes(m->dt_act);
   const uint64_t cache_row = (uint64_t)elems * fw_dtype_bytes(m->dt_kv);
@@ -63,15 +63,15 @@ static void put_kv_copies(const fw_ctx *c, fw_ring_writer *w, kv_bases kv, uint3
   }
 }
 
-static void put_layer(const fw_ctx *c, fw_ring_writer *w, uint32_t layer, const llmvp_layer_entry *e) {
-  const llmvp_manifest *m = &c->m;
-  const fw_spad_plan *s = &c->spad;
+static void put_layer(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const llmvp_layer_entry* e) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
   const uint32_t b = m->batch;
   const uint8_t act = m->dt_act, wt = m->dt_w;
   const uint32_t q_dim = m->heads * m->head_dim, kv_dim = m->kv_heads * m->head_dim;
 
   ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->attn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
-  llmvp_desc *wq = ring_writer_put(w, tile_gemv(s->q, s->h, e->wq, b, q_dim, m->hidden, act, wt));
+  llmvp_desc* wq = ring_writer_put(w, tile_gemv(s->q, s->h, e->wq, b, q_dim, m->hidden, act, wt));
   if (layer == 0 && (m->debug_flags & FW_DEBUG_BAD_OPCODE)) wq->opcode = FW_DEBUG_OPCODE;
   if (layer == 0 && (m->debug_flags & FW_DEBUG_BAD_ADDRESS)) wq->src1 = FW_DEBUG_ADDRESS;
   ring_writer_put(w, tile_gemv(s->k, s->h, e->wk, b, kv_dim, m->hidden, act, wt));
@@ -90,9 +90,9 @@ static void put_layer(const fw_ctx *c, fw_ring_writer *w, uint32_t layer, const 
   ring_writer_put(w, tile_gemv_accum(s->x, s->gate, e->w_down, s->x, b, m->hidden, m->ffn, act, wt));
 }
 
-void fw_build_chains(const fw_ctx *c) {
-  const llmvp_manifest *m = &c->m;
-  const fw_spad_plan *s = &c->spad;
+void fw_build_chains(const fw_ctx* c) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
   fw_ring_writer tile, dma;
   ring_writer_begin(&tile, c->rings.tile_base, 0);
   ring_writer_begin(&dma, c->rings.dma_base, 0);
@@ -105,17 +105,17 @@ void fw_build_chains(const fw_ctx *c) {
     const kv_bases kv = {e.k_cache, e.v_cache};
     put_kv_copies(c, &dma, kv, 0, l + 1u == m->layers);
   }
-  ring_writer_put(&tile, tile_rmsnorm(s->h, s->x, m->final_norm, m->batch, m->hidden, m->rms_eps_bits, m->dt_act,
-                                      m->dt_w));
+  ring_writer_put(&tile,
+                  tile_rmsnorm(s->h, s->x, m->final_norm, m->batch, m->hidden, m->rms_eps_bits, m->dt_act, m->dt_w));
   ring_writer_put(&tile, tile_gemv(s->logits, s->h, m->lm_head, m->batch, m->vocab, m->hidden, m->dt_act, m->dt_w));
-  llmvp_desc *argmax = ring_writer_put(&tile, tile_argmax(s->tokens_out, s->logits, m->batch, m->vocab, m->dt_act));
+  llmvp_desc* argmax = ring_writer_put(&tile, tile_argmax(s->tokens_out, s->logits, m->batch, m->vocab, m->dt_act));
   argmax->flags |= DESC_F_IRQ;
   ring_writer_flush(&tile);
   ring_writer_flush(&dma);
 }
 
-void fw_patch_chains(const fw_ctx *c, uint32_t step) {
-  const llmvp_manifest *m = &c->m;
+void fw_patch_chains(const fw_ctx* c, uint32_t step) {
+  const llmvp_manifest* m = &c->m;
   fw_ring_writer w;
   for (uint32_t l = 0; l < m->layers; ++l) {
     const kv_bases kv = read_kv_bases(c, l);

@@ -14,15 +14,15 @@
 extern "C" {
 #endif
 
-#define FW_DEBUG_OPCODE   0x7Fu                 /* FW_DEBUG_BAD_OPCODE: not an opcode of any engine */
-#define FW_DEBUG_ADDRESS  0x0000F00000000000ull /* FW_DEBUG_BAD_ADDRESS: outside every memory window */
+#define FW_DEBUG_OPCODE 0x7Fu                  /* FW_DEBUG_BAD_OPCODE: not an opcode of any engine */
+#define FW_DEBUG_ADDRESS 0x0000F00000000000ull /* FW_DEBUG_BAD_ADDRESS: outside every memory window */
 
 /** Writes both chains for step 0 into c->rings (engines must be idle). */
-void fw_build_chains(const fw_ctx *c);
+void fw_build_chains(const fw_ctx* c);
 /** Rewrites the position-dependent descriptors for `step` (engines idle).
  *  Per layer: one 16-byte layer-table read and ceil(B/16) + ceil(2B/16)
  *  ring bursts. */
-void fw_patch_chains(const fw_ctx *c, uint32_t step);
+void fw_patch_chains(const fw_ctx* c, uint32_t step);
 
 #ifdef __cplusplus
 }

@@ -15,21 +15,21 @@ extern "C" {
 #endif
 
 typedef struct fw_ctx {
-  llmvp_manifest m;                       /* validated copy of the host's manifest */
-  uint32_t prompt_len[LLMVP_MAX_BATCH];   /* requests[r].prompt_len */
-  uint32_t cached_len[LLMVP_MAX_BATCH];   /* requests[r].cached_len */
-  uint32_t token[LLMVP_MAX_BATCH];        /* row r: input token of the running step, then its argmax */
+  llmvp_manifest m;                     /* validated copy of the host's manifest */
+  uint32_t prompt_len[LLMVP_MAX_BATCH]; /* requests[r].prompt_len */
+  uint32_t cached_len[LLMVP_MAX_BATCH]; /* requests[r].cached_len */
+  uint32_t token[LLMVP_MAX_BATCH];      /* row r: input token of the running step, then its argmax */
   fw_spad_plan spad;
   fw_ring_plan rings;
-  fw_engine dma;                          /* DMA engine 0: KV-cache writes */
-  fw_engine tile;                         /* compute tile 0: the transformer */
+  fw_engine dma;  /* DMA engine 0: KV-cache writes */
+  fw_engine tile; /* compute tile 0: the transformer */
 } fw_ctx;
 
 /** Position processed by request row r in decode step s. */
-static inline uint32_t fw_position(const fw_ctx *c, uint32_t row, uint32_t step) { return c->cached_len[row] + step; }
+static inline uint32_t fw_position(const fw_ctx* c, uint32_t row, uint32_t step) { return c->cached_len[row] + step; }
 
 /** Address of tokens[row * token_stride + pos]. */
-static inline uint64_t fw_token_addr(const fw_ctx *c, uint32_t row, uint32_t pos) {
+static inline uint64_t fw_token_addr(const fw_ctx* c, uint32_t row, uint32_t pos) {
   return c->m.tokens + ((uint64_t)row * c->m.token_stride + pos) * 4u;
 }
 

@@ -17,7 +17,7 @@
 static void reset_semaphore(uint32_t sem) { hal_write32(LLMVP_SEM_BASE + SEM_SET(sem), 0u); }
 
 /** Engines reset, rings programmed and filled, IRQs enabled, engines enabled. */
-static void setup_engines(fw_ctx *c) {
+static void setup_engines(fw_ctx* c) {
   engine_init(&c->dma, LLMVP_DMA_BASE(0), LLMVP_IRQ_DMA(0));
   engine_init(&c->tile, LLMVP_TILE_BASE(0), LLMVP_IRQ_TILE(0));
   engine_reset(&c->dma);
@@ -35,7 +35,7 @@ static void setup_engines(fw_ctx *c) {
 /** Loads this step's input token of every row (the prompt token while
  *  teacher forcing, else last step's argmax, which is also what the token
  *  buffer holds) and writes tokens_in and positions to the scratchpad. */
-static void write_step_inputs(fw_ctx *c, uint32_t step) {
+static void write_step_inputs(fw_ctx* c, uint32_t step) {
   const uint32_t b = c->m.batch;
   const uint32_t pos_word = (uint32_t)((c->spad.positions - c->spad.tokens_in) / 4u);
   uint32_t words[STEP_INPUT_WORDS];
@@ -50,8 +50,8 @@ static void write_step_inputs(fw_ctx *c, uint32_t step) {
 }
 
 /** Sleeps until both engines raised DONE for this step; -1 on an engine error. */
-static int wait_step_done(const fw_ctx *c, fw_fault *f) {
-  const fw_engine *engines[2] = {&c->dma, &c->tile};
+static int wait_step_done(const fw_ctx* c, fw_fault* f) {
+  const fw_engine* engines[2] = {&c->dma, &c->tile};
   uint32_t done = 0; /* bit i: engines[i] finished its chain */
   while (done != 3u) {
     hal_wait_irq();
@@ -71,7 +71,7 @@ static int wait_step_done(const fw_ctx *c, fw_fault *f) {
 
 /** Reads the argmax of every row; stores it in the token buffer at pos + 1
  *  unless that position still belongs to the prompt. */
-static void collect_tokens(fw_ctx *c, uint32_t step) {
+static void collect_tokens(fw_ctx* c, uint32_t step) {
   const uint32_t b = c->m.batch;
   hal_read_block(c->spad.tokens_out, c->token, (size_t)b * 4u);
   for (uint32_t r = 0; r < b; ++r) {
@@ -80,7 +80,7 @@ static void collect_tokens(fw_ctx *c, uint32_t step) {
   }
 }
 
-static int run_step(fw_ctx *c, uint32_t step, fw_fault *f) {
+static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
   write_step_inputs(c, step);
   if (step > 0) fw_patch_chains(c, step); /* the build wrote step 0 */
   engine_post(&c->dma, c->rings.dma_len);
@@ -91,7 +91,7 @@ static int run_step(fw_ctx *c, uint32_t step, fw_fault *f) {
   return 0;
 }
 
-int fw_decode(fw_ctx *c, uint64_t manifest_addr, fw_fault *f) {
+int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   if (fw_load_manifest(c, manifest_addr, f) != 0) return -1;
   if (fw_plan_spad(&c->m, &c->spad, f) != 0) return -1;
   if (fw_plan_rings(&c->m, &c->rings, f) != 0) return -1;

@@ -20,7 +20,7 @@ extern "C" {
 /** Runs the whole decode described by the manifest at `manifest_addr`.
  *  Writes MBOX_STATUS = RUNNING once planned and MBOX_STEP per step; does
  *  not write DONE/ERROR (fw_main does). Returns 0, or -1 with `f` set. */
-int fw_decode(fw_ctx *c, uint64_t manifest_addr, fw_fault *f);
+int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f);
 
 #ifdef __cplusplus
 }

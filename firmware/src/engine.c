@@ -7,7 +7,7 @@
 
 #define ENG_IRQ_ALL (ENG_IRQ_DONE | ENG_IRQ_ERROR)
 
-void engine_init(fw_engine *e, uint64_t regs, uint32_t irq_line) {
+void engine_init(fw_engine* e, uint64_t regs, uint32_t irq_line) {
   e->regs = regs;
   e->ring_base = 0;
   e->ring_size = 0;
@@ -15,12 +15,12 @@ void engine_init(fw_engine *e, uint64_t regs, uint32_t irq_line) {
   e->tail = 0;
 }
 
-void engine_reset(fw_engine *e) {
+void engine_reset(fw_engine* e) {
   hal_write32(e->regs + ENG_CTRL, ENG_CTRL_RESET);
   e->tail = 0;
 }
 
-void engine_configure(fw_engine *e, uint64_t ring_base, uint32_t ring_size) {
+void engine_configure(fw_engine* e, uint64_t ring_base, uint32_t ring_size) {
   e->ring_base = ring_base;
   e->ring_size = ring_size;
   hal_write32(e->regs + ENG_RING_BASE_LO, (uint32_t)ring_base);
@@ -30,11 +30,11 @@ void engine_configure(fw_engine *e, uint64_t ring_base, uint32_t ring_size) {
   hal_write32(e->regs + ENG_IRQ_ENABLE, ENG_IRQ_ALL);
 }
 
-void engine_enable(const fw_engine *e) { hal_write32(e->regs + ENG_CTRL, ENG_CTRL_ENABLE); }
+void engine_enable(const fw_engine* e) { hal_write32(e->regs + ENG_CTRL, ENG_CTRL_ENABLE); }
 
-void engine_disable(const fw_engine *e) { hal_write32(e->regs + ENG_CTRL, 0u); }
+void engine_disable(const fw_engine* e) { hal_write32(e->regs + ENG_CTRL, 0u); }
 
-void engine_post(fw_engine *e, uint32_t count) {
+void engine_post(fw_engine* e, uint32_t count) {
   if (count > UINT32_MAX - e->tail) {
     engine_reset(e);
     engine_configure(e, e->ring_base, e->ring_size);
@@ -44,13 +44,13 @@ void engine_post(fw_engine *e, uint32_t count) {
   hal_write32(e->regs + ENG_TAIL, e->tail);
 }
 
-uint32_t engine_ack_irq(const fw_engine *e) {
+uint32_t engine_ack_irq(const fw_engine* e) {
   const uint32_t status = hal_read32(e->regs + ENG_IRQ_STATUS);
   if (status != 0u) hal_write32(e->regs + ENG_IRQ_STATUS, status);
   return status;
 }
 
-void engine_read_error(const fw_engine *e, fw_fault *f) {
+void engine_read_error(const fw_engine* e, fw_fault* f) {
   const uint32_t code = hal_read32(e->regs + ENG_ERR_CODE);
   const uint32_t info = hal_read32(e->regs + ENG_ERR_INFO);
   f->code = FW_ERR_ENGINE;

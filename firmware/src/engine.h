@@ -24,25 +24,25 @@ typedef struct fw_engine {
   uint32_t tail;      /* last value written to ENG_TAIL */
 } fw_engine;
 
-void engine_init(fw_engine *e, uint64_t regs, uint32_t irq_line);
+void engine_init(fw_engine* e, uint64_t regs, uint32_t irq_line);
 /** ENG_CTRL = RESET: clears errors and IRQ status, HEAD = TAIL = 0, disabled. */
-void engine_reset(fw_engine *e);
+void engine_reset(fw_engine* e);
 /** Programs the ring, clears stale IRQ status, enables DONE and ERROR IRQs. */
-void engine_configure(fw_engine *e, uint64_t ring_base, uint32_t ring_size);
+void engine_configure(fw_engine* e, uint64_t ring_base, uint32_t ring_size);
 /** ENG_CTRL = ENABLE: the engine fetches descriptors while HEAD != TAIL. */
-void engine_enable(const fw_engine *e);
-void engine_disable(const fw_engine *e);
+void engine_enable(const fw_engine* e);
+void engine_disable(const fw_engine* e);
 /** Doorbell: TAIL += count. The engine must be idle (HEAD == TAIL) if the
  *  free-running counter would wrap: the ring is then restarted at counter 0,
  *  because slot = counter % size is only continuous across 2^32 for
  *  power-of-two sizes. */
-void engine_post(fw_engine *e, uint32_t count);
+void engine_post(fw_engine* e, uint32_t count);
 /** Reads ENG_IRQ_STATUS, acknowledges (W1C) what was set, returns it. */
-uint32_t engine_ack_irq(const fw_engine *e);
+uint32_t engine_ack_irq(const fw_engine* e);
 /** Fills `f` as FW_ERR_ENGINE from the engine's ID and ERR_* registers. */
-void engine_read_error(const fw_engine *e, fw_fault *f);
+void engine_read_error(const fw_engine* e, fw_fault* f);
 /** The engine's bit in INTC_PENDING / INTC_ENABLE. */
-static inline uint32_t engine_irq_mask(const fw_engine *e) { return 1u << e->irq_line; }
+static inline uint32_t engine_irq_mask(const fw_engine* e) { return 1u << e->irq_line; }
 
 /** INTC_ENABLE = mask. */
 void intc_enable(uint32_t mask);

@@ -16,33 +16,33 @@
 #include <stdint.h>
 
 /* ---- FW_ERR_BAD_MANIFEST: MBOX_ERR_INFO values --------------------------- */
-#define FW_MFIELD_MAGIC             1u  /* magic != LLMVP_MANIFEST_MAGIC */
-#define FW_MFIELD_VERSION           2u  /* version != LLMVP_MANIFEST_VERSION */
-#define FW_MFIELD_LAYERS            3u  /* layers == 0 */
-#define FW_MFIELD_HIDDEN            4u  /* hidden == 0 */
-#define FW_MFIELD_HEADS             5u  /* heads == 0 */
-#define FW_MFIELD_KV_HEADS          6u  /* kv_heads == 0 or heads % kv_heads != 0 */
-#define FW_MFIELD_HEAD_DIM          7u  /* head_dim == 0, odd, or heads * head_dim >= 2^32 */
-#define FW_MFIELD_FFN               8u  /* ffn == 0 */
-#define FW_MFIELD_VOCAB             9u  /* vocab == 0 */
-#define FW_MFIELD_DT_W              10u /* dt_w not FP32/BF16/FP8_E4M3 */
-#define FW_MFIELD_DT_KV             11u /* dt_kv not FP32/BF16/FP8_E4M3 */
-#define FW_MFIELD_DT_ACT            12u /* dt_act not FP32/BF16/FP8_E4M3 */
-#define FW_MFIELD_BATCH             13u /* batch not in 1 .. LLMVP_MAX_BATCH */
-#define FW_MFIELD_MAX_CONTEXT       14u /* max_context == 0 */
-#define FW_MFIELD_STEPS             15u /* steps == 0 */
-#define FW_MFIELD_TOKEN_STRIDE      16u /* token_stride < max_context + 1 */
-#define FW_MFIELD_NUM_DMA           17u /* num_dma == 0 (firmware needs DMA 0) */
-#define FW_MFIELD_NUM_TILES         18u /* num_tiles == 0 (firmware needs tile 0) */
+#define FW_MFIELD_MAGIC 1u              /* magic != LLMVP_MANIFEST_MAGIC */
+#define FW_MFIELD_VERSION 2u            /* version != LLMVP_MANIFEST_VERSION */
+#define FW_MFIELD_LAYERS 3u             /* layers == 0 */
+#define FW_MFIELD_HIDDEN 4u             /* hidden == 0 */
+#define FW_MFIELD_HEADS 5u              /* heads == 0 */
+#define FW_MFIELD_KV_HEADS 6u           /* kv_heads == 0 or heads % kv_heads != 0 */
+#define FW_MFIELD_HEAD_DIM 7u           /* head_dim == 0, odd, or heads * head_dim >= 2^32 */
+#define FW_MFIELD_FFN 8u                /* ffn == 0 */
+#define FW_MFIELD_VOCAB 9u              /* vocab == 0 */
+#define FW_MFIELD_DT_W 10u              /* dt_w not FP32/BF16/FP8_E4M3 */
+#define FW_MFIELD_DT_KV 11u             /* dt_kv not FP32/BF16/FP8_E4M3 */
+#define FW_MFIELD_DT_ACT 12u            /* dt_act not FP32/BF16/FP8_E4M3 */
+#define FW_MFIELD_BATCH 13u             /* batch not in 1 .. LLMVP_MAX_BATCH */
+#define FW_MFIELD_MAX_CONTEXT 14u       /* max_context == 0 */
+#define FW_MFIELD_STEPS 15u             /* steps == 0 */
+#define FW_MFIELD_TOKEN_STRIDE 16u      /* token_stride < max_context + 1 */
+#define FW_MFIELD_NUM_DMA 17u           /* num_dma == 0 (firmware needs DMA 0) */
+#define FW_MFIELD_NUM_TILES 18u         /* num_tiles == 0 (firmware needs tile 0) */
 #define FW_MFIELD_KV_REQUEST_STRIDE 19u /* batch > 1 and stride < max_context * kv_heads * head_dim * bytes(dt_kv) */
-#define FW_MFIELD_WORK              20u /* work_base/work_bytes not inside the control-SRAM window */
-#define FW_MFIELD_SPAD              21u /* spad_base/spad_bytes not inside tile 0's scratchpad window */
-#define FW_MFIELD_REQ_CACHED_LEN    22u /* requests[INDEX]: cached_len >= prompt_len */
-#define FW_MFIELD_REQ_STEPS         23u /* requests[INDEX]: cached_len + steps > max_context */
+#define FW_MFIELD_WORK 20u              /* work_base/work_bytes not inside the control-SRAM window */
+#define FW_MFIELD_SPAD 21u              /* spad_base/spad_bytes not inside tile 0's scratchpad window */
+#define FW_MFIELD_REQ_CACHED_LEN 22u    /* requests[INDEX]: cached_len >= prompt_len */
+#define FW_MFIELD_REQ_STEPS 23u         /* requests[INDEX]: cached_len + steps > max_context */
 
 /* ---- FW_ERR_NO_SPACE: MBOX_ERR_INFO values ------------------------------- */
 #define FW_SPACE_RINGS 1u /* work region cannot hold both descriptor rings */
-#define FW_SPACE_SPAD  2u /* scratchpad region cannot hold the activation buffers */
+#define FW_SPACE_SPAD 2u  /* scratchpad region cannot hold the activation buffers */
 
 /** A failure on its way to the mailbox (fields as described above). */
 typedef struct fw_fault {

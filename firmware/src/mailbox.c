@@ -15,7 +15,7 @@ void mbox_set_status(uint32_t status) { hal_write32(LLMVP_MAILBOX_BASE + MBOX_ST
 
 void mbox_set_step(uint32_t steps_done) { hal_write32(LLMVP_MAILBOX_BASE + MBOX_STEP, steps_done); }
 
-void mbox_report_error(const fw_fault *f) {
+void mbox_report_error(const fw_fault* f) {
   hal_write32(LLMVP_MAILBOX_BASE + MBOX_ERR_CODE, f->code);
   hal_write32(LLMVP_MAILBOX_BASE + MBOX_ERR_SOURCE, f->source);
   hal_write32(LLMVP_MAILBOX_BASE + MBOX_ERR_INDEX, f->index);

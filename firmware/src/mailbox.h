@@ -17,7 +17,7 @@ void mbox_set_status(uint32_t status);
 void mbox_set_step(uint32_t steps_done);
 /** Writes the MBOX_ERR_* registers from `f`, then MBOX_STATUS = MBOX_ST_ERROR
  *  (last, so the host sees complete error details when notified). */
-void mbox_report_error(const fw_fault *f);
+void mbox_report_error(const fw_fault* f);
 
 #ifdef __cplusplus
 }

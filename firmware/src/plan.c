@@ -5,7 +5,7 @@
 #include "firmware/include/regs.h"
 #include "firmware/src/fw_util.h"
 
-static int no_space(fw_fault *f, uint32_t region, uint64_t needed) {
+static int no_space(fw_fault* f, uint32_t region, uint64_t needed) {
   f->code = FW_ERR_NO_SPACE;
   f->source = 0;
   f->index = fw_sat32(needed);
@@ -14,13 +14,13 @@ static int no_space(fw_fault *f, uint32_t region, uint64_t needed) {
 }
 
 /** Returns the address of a new buffer of `bytes` at the 64-byte aligned cursor. */
-static uint64_t take(uint64_t *cursor, uint64_t bytes) {
+static uint64_t take(uint64_t* cursor, uint64_t bytes) {
   const uint64_t at = fw_align_up(*cursor, FW_SPAD_ALIGN);
   *cursor = at + bytes;
   return at;
 }
 
-int fw_plan_spad(const llmvp_manifest *m, fw_spad_plan *p, fw_fault *f) {
+int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f) {
   const uint64_t b = m->batch;
   const uint64_t act = fw_dtype_bytes(m->dt_act);
   const uint64_t q_row = (uint64_t)m->heads * m->head_dim * act;
@@ -44,7 +44,7 @@ int fw_plan_spad(const llmvp_manifest *m, fw_spad_plan *p, fw_fault *f) {
   return needed > m->spad_bytes ? no_space(f, FW_SPACE_SPAD, needed) : 0;
 }
 
-int fw_plan_rings(const llmvp_manifest *m, fw_ring_plan *p, fw_fault *f) {
+int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
   const uint64_t tile_len = fw_tile_chain_len(m->layers, m->batch);
   const uint64_t dma_len = fw_dma_chain_len(m->layers, m->batch);
   const uint64_t base = fw_align_up(m->work_base, LLMVP_DESC_BYTES);

@@ -20,7 +20,7 @@ extern "C" {
  * layer: ROPE(k) signals KV_READY once, the layer's first KV copy waits it;
  * the layer's last KV copy signals KV_DONE once, its first ATTN waits it. */
 #define FW_SEM_KV_READY 0u /* tile -> DMA: k and v of this layer are in the scratchpad */
-#define FW_SEM_KV_DONE  1u /* DMA -> tile: k and v of this layer are in the KV cache */
+#define FW_SEM_KV_DONE 1u  /* DMA -> tile: k and v of this layer are in the KV cache */
 
 /* ---- Tile chain, one per token --------------------------------------------
  *   EMBED
@@ -32,7 +32,7 @@ extern "C" {
  * length = 4 + layers * (12 + batch)                                         */
 #define FW_TILE_FIXED_DESCS 4u  /* EMBED + final RMSNORM + lm_head GEMV + ARGMAX */
 #define FW_TILE_LAYER_FIXED 12u /* per-layer descriptors besides the ATTNs */
-#define FW_TILE_WQ_OFFSET   1u  /* GEMV q within a layer */
+#define FW_TILE_WQ_OFFSET 1u    /* GEMV q within a layer */
 #define FW_TILE_ATTN_OFFSET 6u  /* first ATTN within a layer */
 
 /* ---- DMA chain, one per token ---------------------------------------------
@@ -78,9 +78,9 @@ typedef struct fw_ring_plan {
 } fw_ring_plan;
 
 /** Plans the scratchpad; FW_ERR_NO_SPACE (FW_SPACE_SPAD) if spad_bytes is too small. */
-int fw_plan_spad(const llmvp_manifest *m, fw_spad_plan *p, fw_fault *f);
+int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f);
 /** Plans the rings; FW_ERR_NO_SPACE (FW_SPACE_RINGS) if work_bytes is too small. */
-int fw_plan_rings(const llmvp_manifest *m, fw_ring_plan *p, fw_fault *f);
+int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f);
 
 #ifdef __cplusplus
 }

@@ -23,14 +23,14 @@ typedef struct fw_ring_writer {
 } fw_ring_writer;
 
 /** Start writing at ring slot `slot` (descriptor index from ring_base). */
-void ring_writer_begin(fw_ring_writer *w, uint64_t ring_base, uint32_t slot);
+void ring_writer_begin(fw_ring_writer* w, uint64_t ring_base, uint32_t slot);
 /** Appends a descriptor; returns it in the buffer so the caller may still
  *  adjust it until the next append or flush. */
-llmvp_desc *ring_writer_put(fw_ring_writer *w, llmvp_desc d);
+llmvp_desc* ring_writer_put(fw_ring_writer* w, llmvp_desc d);
 /** Writes buffered descriptors to memory. */
-void ring_writer_flush(fw_ring_writer *w);
+void ring_writer_flush(fw_ring_writer* w);
 /** Next slot to be written. */
-static inline uint32_t ring_writer_slot(const fw_ring_writer *w) { return w->slot + w->fill; }
+static inline uint32_t ring_writer_slot(const fw_ring_writer* w) { return w->slot + w->fill; }
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,7 @@
 
 #define REQUEST_CHUNK 16u /* requests read per burst */
 
-static int bad(fw_fault *f, uint32_t field, uint32_t index) {
+static int bad(fw_fault* f, uint32_t field, uint32_t index) {
   f->code = FW_ERR_BAD_MANIFEST;
   f->source = 0;
   f->index = index;
@@ -21,7 +21,7 @@ static int inside(uint64_t base, uint64_t bytes, uint64_t win, uint64_t win_byte
   return base >= win && bytes <= win_bytes && base - win <= win_bytes - bytes;
 }
 
-static int check_model(const llmvp_manifest *m, fw_fault *f) {
+static int check_model(const llmvp_manifest* m, fw_fault* f) {
   if (m->magic != LLMVP_MANIFEST_MAGIC) return bad(f, FW_MFIELD_MAGIC, 0);
   if (m->version != LLMVP_MANIFEST_VERSION) return bad(f, FW_MFIELD_VERSION, 0);
   if (m->layers == 0) return bad(f, FW_MFIELD_LAYERS, 0);
@@ -38,7 +38,7 @@ static int check_model(const llmvp_manifest *m, fw_fault *f) {
   return 0;
 }
 
-static int check_run(const llmvp_manifest *m, fw_fault *f) {
+static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if (m->batch == 0 || m->batch > LLMVP_MAX_BATCH) return bad(f, FW_MFIELD_BATCH, 0);
   if (m->max_context == 0) return bad(f, FW_MFIELD_MAX_CONTEXT, 0);
   if (m->steps == 0) return bad(f, FW_MFIELD_STEPS, 0);
@@ -46,16 +46,15 @@ static int check_run(const llmvp_manifest *m, fw_fault *f) {
   if (m->num_dma == 0) return bad(f, FW_MFIELD_NUM_DMA, 0);
   if (m->num_tiles == 0) return bad(f, FW_MFIELD_NUM_TILES, 0);
   const uint64_t cache_row = (uint64_t)m->kv_heads * m->head_dim * fw_dtype_bytes(m->dt_kv);
-  if (m->batch > 1u && m->kv_request_stride / cache_row < m->max_context)
-    return bad(f, FW_MFIELD_KV_REQUEST_STRIDE, 0);
+  if (m->batch > 1u && m->kv_request_stride / cache_row < m->max_context) return bad(f, FW_MFIELD_KV_REQUEST_STRIDE, 0);
   if (!inside(m->work_base, m->work_bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW))
     return bad(f, FW_MFIELD_WORK, 0);
   if (!inside(m->spad_base, m->spad_bytes, LLMVP_SPAD_BASE(0), LLMVP_SPAD_WINDOW)) return bad(f, FW_MFIELD_SPAD, 0);
   return 0;
 }
 
-static int load_requests(fw_ctx *c, fw_fault *f) {
-  const llmvp_manifest *m = &c->m;
+static int load_requests(fw_ctx* c, fw_fault* f) {
+  const llmvp_manifest* m = &c->m;
   llmvp_request chunk[REQUEST_CHUNK];
   for (uint32_t first = 0; first < m->batch; first += REQUEST_CHUNK) {
     const uint32_t n = m->batch - first < REQUEST_CHUNK ? m->batch - first : REQUEST_CHUNK;
@@ -71,7 +70,7 @@ static int load_requests(fw_ctx *c, fw_fault *f) {
   return 0;
 }
 
-int fw_load_manifest(fw_ctx *c, uint64_t addr, fw_fault *f) {
+int fw_load_manifest(fw_ctx* c, uint64_t addr, fw_fault* f) {
   hal_read_block(addr, &c->m, sizeof c->m);
   if (check_model(&c->m, f) != 0 || check_run(&c->m, f) != 0) return -1;
   return load_requests(c, f);

@@ -31,12 +31,12 @@ namespace llmvp::models {
 
 struct EngineParams {
   double clockMhz = 1000.0;
-  double dispatchCycles = 0.0;      ///< decode/dispatch cost per descriptor
+  double dispatchCycles = 0.0;        ///< decode/dispatch cost per descriptor
   std::uint64_t chunkBytes = 1 << 20; ///< size of one streamed memory request
-  std::uint32_t maxOutstanding = 4; ///< streamed requests in flight
-  double registerLatencyNs = 1.0;   ///< MMIO access latency of the register block
+  std::uint32_t maxOutstanding = 4;   ///< streamed requests in flight
+  double registerLatencyNs = 1.0;     ///< MMIO access latency of the register block
   std::uint64_t semSignalAddress = 0; ///< chip address of SEM_SIGNAL(0)
-  bool functional = false;          ///< move and compute real data
+  bool functional = false;            ///< move and compute real data
 };
 
 /// Error raised by an operation; ENG_ERR_* and ENG_FIELD_* codes.
@@ -50,7 +50,7 @@ class Engine : public sc_core::sc_module, public RegisterTarget, public IHasStat
 public:
   tlm_utils::simple_target_socket<Engine> regSocket;    ///< register block (MMIO)
   tlm_utils::simple_initiator_socket<Engine> memSocket; ///< descriptor fetch and data
-  IrqLine irq; ///< bound by the platform to the interrupt controller
+  IrqLine irq;                                          ///< bound by the platform to the interrupt controller
 
   SC_HAS_PROCESS(Engine);
   Engine(const sc_core::sc_module_name& name, std::uint32_t engineId, const EngineParams& params,
@@ -70,8 +70,8 @@ protected:
   // ---- helpers for operations -------------------------------------------
   /// One memory access over the fabric issued at absolute time `at`; returns
   /// the completion time. `data` may be null only with `timingOnly`.
-  Ps access(tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data, std::uint64_t bytes, Ps at,
-            bool timingOnly, std::uint32_t field, EngineError& err);
+  Ps access(tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data, std::uint64_t bytes, Ps at, bool timingOnly,
+            std::uint32_t field, EngineError& err);
 
   /// Streams [addr, addr + bytes) in chunks of params().chunkBytes, the
   /// first issued at `start`, at most maxOutstanding ahead of consumption.
@@ -140,8 +140,8 @@ Ps Engine::streamRead(std::uint64_t addr, std::uint64_t bytes, Ps start, Ps read
   for (std::uint64_t off = 0; off < bytes; off += chunk, ++i) {
     const std::uint64_t n = std::min(chunk, bytes - off);
     issue = std::max(issue, consumedAt[i % depth]);
-    const Ps arrived = access(tlm::TLM_READ_COMMAND, addr + off, dst ? dst + off : nullptr, n, issue, dst == nullptr,
-                              field, err);
+    const Ps arrived =
+        access(tlm::TLM_READ_COMMAND, addr + off, dst ? dst + off : nullptr, n, issue, dst == nullptr, field, err);
     if (!err.ok()) return arrived;
     const Ps c = computePs(n);
     computeEnd = std::max(arrived, computeEnd) + c;

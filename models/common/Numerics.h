@@ -106,8 +106,8 @@ enum class DType : std::uint8_t {
   const int e = (v >> 3) & 0xf;
   const int m = v & 0x7;
   if (e == 0xf && m == 0x7) return std::nanf("");
-  const float mag = e == 0 ? std::ldexp(static_cast<float>(m), -9)
-                           : std::ldexp(1.0f + static_cast<float>(m) / 8.0f, e - 7);
+  const float mag =
+      e == 0 ? std::ldexp(static_cast<float>(m), -9) : std::ldexp(1.0f + static_cast<float>(m) / 8.0f, e - 7);
   return neg ? -mag : mag;
 }
 

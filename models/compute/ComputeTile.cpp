@@ -13,13 +13,13 @@ namespace {
 // Vector-engine element-operations per output element, counted from the
 // arithmetic of each kernel in Kernels.cpp (multiply, add, exp, divide and
 // the final conversion each count one).
-constexpr double kRmsnormOps = 4;  // square-accumulate, scale, weight, round
-constexpr double kRopeOps = 4;     // two multiplies, one add, round
-constexpr double kSwigluOps = 5;   // exp, add, divide, multiply, round
-constexpr double kAddOps = 2;      // add, round
-constexpr double kSoftmaxOps = 5;  // scale, max, subtract, exp, sum (per score)
-constexpr double kArgmaxOps = 1;   // compare
-constexpr double kConvertOps = 1;  // embedding gather: round to activation type
+constexpr double kRmsnormOps = 4; // square-accumulate, scale, weight, round
+constexpr double kRopeOps = 4;    // two multiplies, one add, round
+constexpr double kSwigluOps = 5;  // exp, add, divide, multiply, round
+constexpr double kAddOps = 2;     // add, round
+constexpr double kSoftmaxOps = 5; // scale, max, subtract, exp, sum (per score)
+constexpr double kArgmaxOps = 1;  // compare
+constexpr double kConvertOps = 1; // embedding gather: round to activation type
 
 // Limit on one operand (256 TiB): larger sizes are treated as a bad shape,
 // which also keeps every product below 2^64.
@@ -62,15 +62,15 @@ std::uint8_t* ComputeTile::buffer(std::size_t slot, std::uint64_t bytes) {
 Ps ComputeTile::read(std::uint64_t addr, std::uint64_t bytes, Ps at, std::uint8_t* dst, std::uint32_t field,
                      EngineError& err) {
   Ps ignored = 0;
-  return stream(addr, bytes, at, at, dst, [](std::uint64_t) { return Ps{0}; }, field, err, ignored);
+  return stream(
+      addr, bytes, at, at, dst, [](std::uint64_t) { return Ps{0}; }, field, err, ignored);
 }
 
 Ps ComputeTile::write(std::uint64_t addr, std::uint64_t bytes, Ps at, const std::uint8_t* src, std::uint32_t field,
                       EngineError& err) {
   if (inScratchpad(addr, bytes)) {
     bool ok = false;
-    const Ps done =
-        spad_.accessLocal(true, addr - tp_.scratchpadBase, const_cast<std::uint8_t*>(src), bytes, at, ok);
+    const Ps done = spad_.accessLocal(true, addr - tp_.scratchpadBase, const_cast<std::uint8_t*>(src), bytes, at, ok);
     if (!ok) err = {ENG_ERR_BUS, field};
     return done;
   }
@@ -78,8 +78,9 @@ Ps ComputeTile::write(std::uint64_t addr, std::uint64_t bytes, Ps at, const std:
   const std::uint64_t chunk = params().chunkBytes;
   for (std::uint64_t off = 0; off < bytes && err.ok(); off += chunk) {
     const std::uint64_t n = std::min(chunk, bytes - off);
-    done = std::max(done, access(tlm::TLM_WRITE_COMMAND, addr + off, src ? const_cast<std::uint8_t*>(src) + off : nullptr,
-                                 n, at, src == nullptr, field, err));
+    done =
+        std::max(done, access(tlm::TLM_WRITE_COMMAND, addr + off, src ? const_cast<std::uint8_t*>(src) + off : nullptr,
+                              n, at, src == nullptr, field, err));
   }
   return done;
 }
@@ -146,13 +147,13 @@ Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
   if (!err.ok()) return ready;
   const double wElt = static_cast<double>(dtypeBytes(static_cast<DType>(d.dt_w)));
   Ps compute = 0;
-  const Ps computed = stream(d.src1, wBytes, start, ready, w,
-                             [&](std::uint64_t n) { return matrixPs(static_cast<double>(n) / wElt, d.m, dt); },
-                             ENG_FIELD_SRC1, err, compute);
+  const Ps computed = stream(
+      d.src1, wBytes, start, ready, w,
+      [&](std::uint64_t n) { return matrixPs(static_cast<double>(n) / wElt, d.m, dt); }, ENG_FIELD_SRC1, err, compute);
   if (!err.ok()) return computed;
   if (params().functional)
-    gemv(x, static_cast<DType>(d.dt_in), w, static_cast<DType>(d.dt_w), acc, y, static_cast<DType>(d.dt_out), d.m,
-         d.n, d.k);
+    gemv(x, static_cast<DType>(d.dt_in), w, static_cast<DType>(d.dt_w), acc, y, static_cast<DType>(d.dt_out), d.m, d.n,
+         d.k);
   const Ps end = write(d.dst, yBytes, computed, y, ENG_FIELD_DST, err);
   const double macs = static_cast<double>(d.m) * d.n * d.k;
   macs_ += macs;
@@ -262,8 +263,8 @@ Ps ComputeTile::opRope(const llmvp_desc& d, Ps start, EngineError& err) {
   }
   std::vector<std::uint32_t> pos(d.m);
   std::uint8_t* x = buffer(0, xBytes);
-  Ps ready = read(d.src0, std::uint64_t{d.m} * 4, start, reinterpret_cast<std::uint8_t*>(pos.data()), ENG_FIELD_SRC0,
-                  err);
+  Ps ready =
+      read(d.src0, std::uint64_t{d.m} * 4, start, reinterpret_cast<std::uint8_t*>(pos.data()), ENG_FIELD_SRC0, err);
   if (err.ok()) ready = std::max(ready, read(d.dst, xBytes, start, x, ENG_FIELD_DST, err));
   if (!err.ok()) return ready;
   const double ops = static_cast<double>(d.m) * d.n * d.k * kRopeOps;
@@ -291,8 +292,8 @@ Ps ComputeTile::opEmbed(const llmvp_desc& d, Ps start, EngineError& err) {
   }
   // Token ids are control data: always read, in both modes.
   std::vector<std::uint32_t> ids(d.m);
-  const Ps idsReady = read(d.src0, std::uint64_t{d.m} * 4, start, reinterpret_cast<std::uint8_t*>(ids.data()),
-                           ENG_FIELD_SRC0, err);
+  const Ps idsReady =
+      read(d.src0, std::uint64_t{d.m} * 4, start, reinterpret_cast<std::uint8_t*>(ids.data()), ENG_FIELD_SRC0, err);
   if (!err.ok()) return idsReady;
   std::uint8_t* rows = buffer(1, rowBytes * d.m);
   std::uint8_t* y = buffer(3, yBytes);

@@ -30,13 +30,13 @@ struct TileParams {
   /// (indexed by DType: fp32, bf16, fp8). The wider of input and weight type
   /// selects the rate.
   std::array<double, 3> macsPerCycle{};
-  std::uint32_t matrixRows = 1;   ///< input rows processed per pass
-  double vectorLanes = 1;         ///< fp32 element-operations per cycle
+  std::uint32_t matrixRows = 1;     ///< input rows processed per pass
+  double vectorLanes = 1;           ///< fp32 element-operations per cycle
   std::array<double, 3> pjPerMac{}; ///< matrix energy by type
-  double pjPerVectorOp = 0;       ///< vector energy per element-operation
+  double pjPerVectorOp = 0;         ///< vector energy per element-operation
   soc::SramParams scratchpad;
   std::uint64_t scratchpadBase = 0; ///< chip address of the scratchpad
-  std::uint64_t seed = 0;         ///< timing-only ARGMAX draws token ids from it
+  std::uint64_t seed = 0;           ///< timing-only ARGMAX draws token ids from it
 };
 
 class ComputeTile : public Engine {

@@ -20,7 +20,7 @@ namespace llmvp::models::cpu {
 
 struct CpuParams {
   double clockMhz = 1000.0;
-  double accessCycles = 4.0;       ///< core cycles to issue one HAL access
+  double accessCycles = 4.0;        ///< core cycles to issue one HAL access
   std::size_t stackBytes = 1 << 20; ///< firmware thread stack
 };
 

@@ -45,8 +45,8 @@ Ps DmaEngine::copy(const llmvp_desc& d, Ps start, EngineError& err) {
       out_.resize(n * outElt);
     }
     issue = std::max(issue, writeDone[i % depth]);
-    const Ps readDone = access(tlm::TLM_READ_COMMAND, d.src0 + e * inElt, functional ? in_.data() : nullptr,
-                               n * inElt, issue, !functional, ENG_FIELD_SRC0, err);
+    const Ps readDone = access(tlm::TLM_READ_COMMAND, d.src0 + e * inElt, functional ? in_.data() : nullptr, n * inElt,
+                               issue, !functional, ENG_FIELD_SRC0, err);
     if (!err.ok()) return readDone;
     if (functional) compute::convert(in_.data(), tin, out_.data(), tout, n);
     const Ps written = access(tlm::TLM_WRITE_COMMAND, d.dst + e * outElt, functional ? out_.data() : nullptr,

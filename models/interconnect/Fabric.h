@@ -22,8 +22,8 @@ struct FabricPortParams {
   std::string name;
   std::uint64_t base = 0;
   std::uint64_t size = 0;
-  double latencyNs = 0.0;       ///< one-way traversal latency to this port
-  double bandwidthGBps = 1.0;   ///< port bandwidth
+  double latencyNs = 0.0;     ///< one-way traversal latency to this port
+  double bandwidthGBps = 1.0; ///< port bandwidth
 };
 
 struct FabricParams {

@@ -44,7 +44,8 @@ void Overrides::apply(YAML::Node& root, const std::string& prefix, const std::st
     for (std::size_t i = 0; i < parts.size(); ++i) {
       const YAML::Node& cur = chain.back();
       if (!cur.IsMap() || !cur[parts[i]])
-        throw ConfigError("--set " + item.path + ": " + file + " has no key " + rel.substr(0, rel.find(parts[i]) + parts[i].size()));
+        throw ConfigError("--set " + item.path + ": " + file + " has no key " +
+                          rel.substr(0, rel.find(parts[i]) + parts[i].size()));
       chain.push_back(cur[parts[i]]);
     }
     YAML::Node value;
@@ -62,7 +63,8 @@ void Overrides::apply(YAML::Node& root, const std::string& prefix, const std::st
 void Overrides::checkAllUsed() const {
   for (const Item& item : items_)
     if (!item.used)
-      throw ConfigError("--set " + item.path + ": no such key (keys start with chip., sim., model. or a memspec path "
+      throw ConfigError("--set " + item.path +
+                        ": no such key (keys start with chip., sim., model. or a memspec path "
                         "such as chip.hbm.memspec.)");
 }
 
@@ -120,7 +122,8 @@ double ConfigNode::number(const std::string& key, double lo, double hi) const {
   } catch (const YAML::Exception&) {
     fail(key, show(n) + " is not a number");
   }
-  if (!std::isfinite(v) || v < lo || v > hi) fail(key, n.Scalar() + " is out of range [" + fmt(lo) + ", " + fmt(hi) + "]");
+  if (!std::isfinite(v) || v < lo || v > hi)
+    fail(key, n.Scalar() + " is out of range [" + fmt(lo) + ", " + fmt(hi) + "]");
   return v;
 }
 

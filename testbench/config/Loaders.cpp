@@ -152,7 +152,8 @@ ModelSpec loadModel(const std::string& path, Overrides& overrides) {
     spec.weightSource = WeightSource::Safetensors;
     spec.safetensorsPath = (dir / "model.safetensors").string();
     if (!fs::exists(spec.safetensorsPath))
-      throw ConfigError(spec.safetensorsPath + ": missing (a checkpoint folder needs config.json and model.safetensors)");
+      throw ConfigError(spec.safetensorsPath +
+                        ": missing (a checkpoint folder needs config.json and model.safetensors)");
     return spec;
   }
   const ConfigNode root = ConfigNode::load(path, &overrides, "model.");
@@ -171,7 +172,8 @@ ModelSpec loadModel(const std::string& path, Overrides& overrides) {
   s.rmsEps = static_cast<float>(root.number("rms_eps", 1e-12, 1));
   s.ropeTheta = static_cast<float>(root.number("rope_theta", 1, 1e9));
   s.tieEmbeddings = root.boolean("tie_embeddings");
-  if (s.heads % s.kvHeads != 0) root.fail("kv_heads", std::to_string(s.kvHeads) + " does not divide heads (" + std::to_string(s.heads) + ")");
+  if (s.heads % s.kvHeads != 0)
+    root.fail("kv_heads", std::to_string(s.kvHeads) + " does not divide heads (" + std::to_string(s.heads) + ")");
   if (s.headDim % 2 != 0) root.fail("head_dim", "must be even (RoPE rotates pairs)");
   const ConfigNode dt = root.child("dtypes");
   s.weightDtype = dtypeOf(dt, "weights");

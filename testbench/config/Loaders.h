@@ -18,12 +18,12 @@ struct SimParams {
 
 /// Cost and carbon of operating one chip (the paper's perf/TCO and perf/CO2e).
 struct Economics {
-  double priceUsd = 0;              ///< purchase price of one chip (with its share of the system)
-  double lifetimeYears = 1;         ///< amortisation period
+  double priceUsd = 0;      ///< purchase price of one chip (with its share of the system)
+  double lifetimeYears = 1; ///< amortisation period
   double electricityUsdPerKwh = 0;
-  double pue = 1;                   ///< data-centre power usage effectiveness
-  double gridGco2ePerKwh = 0;       ///< operational carbon intensity
-  double embodiedKgco2e = 0;        ///< manufacturing carbon, amortised like the price
+  double pue = 1;             ///< data-centre power usage effectiveness
+  double gridGco2ePerKwh = 0; ///< operational carbon intensity
+  double embodiedKgco2e = 0;  ///< manufacturing carbon, amortised like the price
 };
 
 struct PlatformConfig {

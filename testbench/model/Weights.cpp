@@ -29,7 +29,8 @@ using Shape = std::vector<std::uint64_t>;
 // ---------------------------------------------------------------- tensor table
 
 /// One tensor of the model under its Hugging Face name.
-template <typename Vec> struct TensorRef {
+template <typename Vec>
+struct TensorRef {
   std::string name;
   Shape shape;
   Vec* data;
@@ -42,8 +43,8 @@ std::string layerName(std::uint32_t i, std::string_view suffix) {
 
 /// Every tensor in checkpoint order; `w.layers` must already have spec.layers
 /// entries. lm_head.weight is listed only if `withLmHead`.
-template <typename W, typename Vec = std::conditional_t<std::is_const_v<W>, const std::vector<float>,
-                                                         std::vector<float>>>
+template <typename W,
+          typename Vec = std::conditional_t<std::is_const_v<W>, const std::vector<float>, std::vector<float>>>
 std::vector<TensorRef<Vec>> tensorTable(const ModelSpec& s, W& w, bool withLmHead) {
   const std::uint64_t h = s.hidden;
   std::vector<TensorRef<Vec>> t;
@@ -124,9 +125,7 @@ private:
 
 // ------------------------------------------------------------ little endian
 
-std::uint16_t getLe16(const unsigned char* p) {
-  return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
-}
+std::uint16_t getLe16(const unsigned char* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
 std::uint32_t getLe32(const unsigned char* p) {
   return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
          (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
@@ -144,9 +143,12 @@ float fromF16(std::uint16_t h) {
   const int e = (h >> 10) & 0x1f;
   const int m = h & 0x3ff;
   float mag;
-  if (e == 0) mag = std::ldexp(static_cast<float>(m), -24);
-  else if (e == 31) mag = m ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
-  else mag = std::ldexp(static_cast<float>(1024 + m), e - 25);
+  if (e == 0)
+    mag = std::ldexp(static_cast<float>(m), -24);
+  else if (e == 31)
+    mag = m ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
+  else
+    mag = std::ldexp(static_cast<float>(1024 + m), e - 25);
   return neg ? -mag : mag;
 }
 
@@ -211,8 +213,7 @@ public:
     const auto* v = find(key);
     if (!v) return std::nullopt;
     const auto u = asUnsigned(*v);
-    if (!u || *u == 0 || *u > std::numeric_limits<std::uint32_t>::max())
-      fail(key, "a positive integer", v);
+    if (!u || *u == 0 || *u > std::numeric_limits<std::uint32_t>::max()) fail(key, "a positive integer", v);
     return static_cast<std::uint32_t>(*u);
   }
 
@@ -370,8 +371,8 @@ void validateSpec(const ModelSpec& s, const std::string& source) {
     throw ModelError(source + ": " + field + ": " + what);
   };
   const std::pair<const char*, std::uint32_t> sizes[] = {
-      {"layers", s.layers}, {"hidden", s.hidden}, {"heads", s.heads}, {"kvHeads", s.kvHeads},
-      {"headDim", s.headDim}, {"ffn", s.ffn}, {"vocab", s.vocab}};
+      {"layers", s.layers},   {"hidden", s.hidden}, {"heads", s.heads}, {"kvHeads", s.kvHeads},
+      {"headDim", s.headDim}, {"ffn", s.ffn},       {"vocab", s.vocab}};
   for (const auto& [field, v] : sizes)
     if (v == 0) fail(field, "expected a positive integer, got 0");
   if (s.heads % s.kvHeads != 0)
@@ -392,8 +393,8 @@ void validateWeights(const ModelSpec& spec, const Weights& w) {
                      std::to_string(spec.layers));
   for (const auto& t : tensorTable(spec, w, true)) {
     if (t.data->size() != numel(t.shape))
-      throw ModelError("weights: tensor '" + t.name + "' has " + std::to_string(t.data->size()) +
-                       " values, expected " + std::to_string(numel(t.shape)) + " (shape " + shapeText(t.shape) + ")");
+      throw ModelError("weights: tensor '" + t.name + "' has " + std::to_string(t.data->size()) + " values, expected " +
+                       std::to_string(numel(t.shape)) + " (shape " + shapeText(t.shape) + ")");
   }
   if (spec.tieEmbeddings && w.lmHead != w.embed)
     throw ModelError("weights: tied embeddings but lm_head.weight differs from model.embed_tokens.weight");
@@ -468,17 +469,20 @@ ModelSpec specFromHfConfig(const std::string& configJsonPath) {
     s.headDim = s.hidden / s.heads;
   }
   if (s.heads % s.kvHeads != 0)
-    cfg.failText("num_key_value_heads", std::to_string(s.kvHeads) + " does not divide num_attention_heads " +
-                                            std::to_string(s.heads));
+    cfg.failText("num_key_value_heads",
+                 std::to_string(s.kvHeads) + " does not divide num_attention_heads " + std::to_string(s.heads));
   if (s.headDim % 2 != 0)
     cfg.failText(cfg.find("head_dim") ? "head_dim" : "num_attention_heads",
                  "head dimension " + std::to_string(s.headDim) + " must be even (RoPE pairs)");
 
   const char* dtypeKey = cfg.find("torch_dtype") ? "torch_dtype" : "dtype";
   if (const auto dt = cfg.optString(dtypeKey)) {
-    if (*dt == "float32") s.weightDtype = models::DType::Fp32;
-    else if (*dt == "bfloat16" || *dt == "float16") s.weightDtype = models::DType::Bf16;
-    else cfg.fail(dtypeKey, "\"float32\", \"bfloat16\" or \"float16\"", cfg.find(dtypeKey));
+    if (*dt == "float32")
+      s.weightDtype = models::DType::Fp32;
+    else if (*dt == "bfloat16" || *dt == "float16")
+      s.weightDtype = models::DType::Bf16;
+    else
+      cfg.fail(dtypeKey, "\"float32\", \"bfloat16\" or \"float16\"", cfg.find(dtypeKey));
   }
 
   const std::filesystem::path p(file);
@@ -537,15 +541,14 @@ Weights loadSafetensors(const std::string& path, const ModelSpec& spec) {
     if (it == header.tensors.end()) throw ModelError(path + ": missing tensor '" + t.name + "'");
     const TensorInfo& info = it->second;
     const auto elemBytes = safetensorsDtypeBytes(info.dtype);
-    if (!elemBytes)
-      throw ModelError(where + "unsupported dtype \"" + info.dtype + "\" (expected F32, F16 or BF16)");
+    if (!elemBytes) throw ModelError(where + "unsupported dtype \"" + info.dtype + "\" (expected F32, F16 or BF16)");
     if (info.shape != t.shape)
       throw ModelError(where + "shape " + shapeText(info.shape) + ", expected " + shapeText(t.shape));
     const std::uint64_t n = numel(t.shape);
     if (info.end - info.begin != n * *elemBytes)
       throw ModelError(where + "data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) +
-                       "] span " + std::to_string(info.end - info.begin) + " bytes, but shape " +
-                       shapeText(t.shape) + " of " + info.dtype + " needs " + std::to_string(n * *elemBytes));
+                       "] span " + std::to_string(info.end - info.begin) + " bytes, but shape " + shapeText(t.shape) +
+                       " of " + info.dtype + " needs " + std::to_string(n * *elemBytes));
     raw.resize(info.end - info.begin);
     in.seekg(static_cast<std::streamoff>(header.dataStart + info.begin));
     in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
@@ -555,9 +558,12 @@ Weights loadSafetensors(const std::string& path, const ModelSpec& spec) {
     const unsigned char* p = raw.data();
     for (std::uint64_t i = 0; i < n; ++i) {
       float v;
-      if (info.dtype == "F32") v = models::bitsFloat(getLe32(p + 4 * i));
-      else if (info.dtype == "BF16") v = models::fromBf16(getLe16(p + 2 * i));
-      else v = fromF16(getLe16(p + 2 * i));
+      if (info.dtype == "F32")
+        v = models::bitsFloat(getLe32(p + 4 * i));
+      else if (info.dtype == "BF16")
+        v = models::fromBf16(getLe16(p + 2 * i));
+      else
+        v = fromF16(getLe16(p + 2 * i));
       (*t.data)[i] = models::roundTo(spec.weightDtype, v);
     }
   }
@@ -593,8 +599,10 @@ void writeSafetensors(const std::string& path, const ModelSpec& spec, const Weig
   out += text;
   for (const auto& t : table) {
     for (float v : *t.data) {
-      if (f32) putLe(out, models::floatBits(v), 4);
-      else putLe(out, models::toBf16(v), 2);
+      if (f32)
+        putLe(out, models::floatBits(v), 4);
+      else
+        putLe(out, models::toBf16(v), 2);
     }
   }
   writeFile(path, out);

@@ -14,8 +14,8 @@ namespace {
 /// y[n] = round(sum_k W[n][k] * x[k] (+ residual[n])): the dot product is
 /// accumulated from 0.0f with k ascending, the residual added afterwards, and
 /// the result rounded once to `t`.
-void gemv(const std::vector<float>& w, const std::vector<float>& x, std::uint32_t outFeatures,
-          models::DType t, std::vector<float>& y, const std::vector<float>* residual = nullptr) {
+void gemv(const std::vector<float>& w, const std::vector<float>& x, std::uint32_t outFeatures, models::DType t,
+          std::vector<float>& y, const std::vector<float>* residual = nullptr) {
   const std::size_t in = x.size();
   y.resize(outFeatures);
   for (std::uint32_t n = 0; n < outFeatures; ++n) {
@@ -38,8 +38,7 @@ ReferenceTransformer::ReferenceTransformer(const testbench::ModelSpec& spec, con
   testbench::validateWeights(spec_, weights);
   if (batch == 0) throw std::invalid_argument("ReferenceTransformer: batch must be positive");
   if (maxContext == 0) throw std::invalid_argument("ReferenceTransformer: maxContext must be positive");
-  const std::size_t cacheSize =
-      static_cast<std::size_t>(spec_.layers) * batch * maxContext * spec_.kvDim();
+  const std::size_t cacheSize = static_cast<std::size_t>(spec_.layers) * batch * maxContext * spec_.kvDim();
   kCache_.assign(cacheSize, 0.0f);
   vCache_.assign(cacheSize, 0.0f);
   written_.assign(batch, 0);
@@ -160,12 +159,11 @@ std::vector<float> ReferenceTransformer::step(const std::vector<std::uint32_t>& 
       throw std::invalid_argument("ReferenceTransformer::step: row " + str(r) + ": token " + str(tokens[r]) +
                                   " >= vocab " + str(spec_.vocab));
     if (positions[r] >= maxContext_)
-      throw std::invalid_argument("ReferenceTransformer::step: row " + str(r) + ": position " +
-                                  str(positions[r]) + " >= maxContext " + str(maxContext_));
+      throw std::invalid_argument("ReferenceTransformer::step: row " + str(r) + ": position " + str(positions[r]) +
+                                  " >= maxContext " + str(maxContext_));
     if (positions[r] > written_[r])
-      throw std::invalid_argument("ReferenceTransformer::step: row " + str(r) + ": position " +
-                                  str(positions[r]) + " but only positions < " + str(written_[r]) +
-                                  " have been computed");
+      throw std::invalid_argument("ReferenceTransformer::step: row " + str(r) + ": position " + str(positions[r]) +
+                                  " but only positions < " + str(written_[r]) + " have been computed");
   }
   std::vector<float> logits(static_cast<std::size_t>(batch_) * spec_.vocab);
   for (std::uint32_t r = 0; r < batch_; ++r) {

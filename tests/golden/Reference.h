@@ -67,9 +67,9 @@ public:
   /// genTokens generated ids per row. If lastLogits is given it receives, per
   /// row, the logits of that row's last step (those that chose the last
   /// generated token; the last prompt token's logits when genTokens == 0).
-  [[nodiscard]] std::vector<std::vector<std::uint32_t>>
-  generate(const std::vector<std::vector<std::uint32_t>>& prompts, std::uint32_t genTokens,
-           std::vector<std::vector<float>>* lastLogits = nullptr);
+  [[nodiscard]] std::vector<std::vector<std::uint32_t>> generate(const std::vector<std::vector<std::uint32_t>>& prompts,
+                                                                 std::uint32_t genTokens,
+                                                                 std::vector<std::vector<float>>* lastLogits = nullptr);
 
   /// Lowest index of the maximum of `logits` (NaN never wins).
   [[nodiscard]] static std::uint32_t argmax(const float* logits, std::uint32_t n);
@@ -90,8 +90,8 @@ private:
   const testbench::Weights* weights_;
   std::uint32_t batch_;
   std::uint32_t maxContext_;
-  std::vector<float> kCache_; ///< [layer][row][pos][kvHeads][headDim], kv dtype values
-  std::vector<float> vCache_; ///< same layout as kCache_
+  std::vector<float> kCache_;          ///< [layer][row][pos][kvHeads][headDim], kv dtype values
+  std::vector<float> vCache_;          ///< same layout as kCache_
   std::vector<std::uint32_t> written_; ///< per row: positions 0..written-1 hold valid K/V
 
   // Scratch vectors of the row being computed.

@@ -85,21 +85,26 @@ TEST_P(CliBadPlatform, ValidateAndRunRejectWithExitTwo) {
 
 INSTANTIATE_TEST_SUITE_P(
     Configs, CliBadPlatform,
-    testing::Values(BadConfig{"malformed", "chip:\n", "chip: [\n", "malformed YAML"},
-                    BadConfig{"unknown_key", "    count: 1\n    clock_mhz: 2000.0", "    count: 1\n    bogus: 3\n    clock_mhz: 2000.0",
-                              "chip.tile.bogus: unknown key"},
-                    BadConfig{"wrong_type", "stacks: 8", "stacks: eight", "chip.hbm.stacks: \"eight\" is not an integer"},
-                    BadConfig{"out_of_range", "quantum_ns: 10000", "quantum_ns: -5", "sim.quantum_ns: -5 is out of range"},
-                    BadConfig{"missing_key", "  register_latency_ns: 5.0 ", "  ", "chip.register_latency_ns: missing required key"},
-                    BadConfig{"bad_choice", "    count: 1\n    clock_mhz: 1500.0", "    count: 0\n    clock_mhz: 1500.0",
-                              "chip.dma.count: 0 is out of range"},
-                    BadConfig{"missing_memspec", "../memory/hbm3e-8000.yaml", "../memory/nope.yaml", "cannot open file"}),
+    testing::Values(
+        BadConfig{"malformed", "chip:\n", "chip: [\n", "malformed YAML"},
+        BadConfig{"unknown_key", "    count: 1\n    clock_mhz: 2000.0",
+                  "    count: 1\n    bogus: 3\n    clock_mhz: 2000.0", "chip.tile.bogus: unknown key"},
+        BadConfig{"wrong_type", "stacks: 8", "stacks: eight", "chip.hbm.stacks: \"eight\" is not an integer"},
+        BadConfig{"out_of_range", "quantum_ns: 10000", "quantum_ns: -5", "sim.quantum_ns: -5 is out of range"},
+        BadConfig{"missing_key", "  register_latency_ns: 5.0 ", "  ", "chip.register_latency_ns: missing required key"},
+        BadConfig{"bad_choice", "    count: 1\n    clock_mhz: 1500.0", "    count: 0\n    clock_mhz: 1500.0",
+                  "chip.dma.count: 0 is out of range"},
+        BadConfig{"missing_memspec", "../memory/hbm3e-8000.yaml", "../memory/nope.yaml", "cannot open file"}),
     [](const auto& p) { return std::string(p.param.name); });
 
 TEST(Cli, BadRunParametersExitTwo) {
-  for (const auto& extra : std::vector<std::vector<std::string>>{
-           {"--batch", "0"}, {"--context", "0"}, {"--gen-tokens", "0"}, {"--set", "chip.tile.nope=3"},
-           {"--set", "novalue"}, {"--inject-fault", "gremlins"}, {"--set", "chip.hbm.memspec.timing_ns.tRFC=99999"}}) {
+  for (const auto& extra : std::vector<std::vector<std::string>>{{"--batch", "0"},
+                                                                 {"--context", "0"},
+                                                                 {"--gen-tokens", "0"},
+                                                                 {"--set", "chip.tile.nope=3"},
+                                                                 {"--set", "novalue"},
+                                                                 {"--inject-fault", "gremlins"},
+                                                                 {"--set", "chip.hbm.memspec.timing_ns.tRFC=99999"}}) {
     const CliResult r = runLlmvp(quickRun(extra));
     EXPECT_EQ(r.exitCode, 2) << extra[0] << " " << extra[1] << ": " << r.err;
     EXPECT_FALSE(r.err.empty());
@@ -107,8 +112,7 @@ TEST(Cli, BadRunParametersExitTwo) {
 }
 
 TEST(Cli, ModelThatDoesNotFitNamesSizes) {
-  const CliResult r =
-      runLlmvp(quickRun({"--set", "chip.hbm.stacks=1", "--set", "chip.hbm.capacity_gib_per_stack=8"}));
+  const CliResult r = runLlmvp(quickRun({"--set", "chip.hbm.stacks=1", "--set", "chip.hbm.capacity_gib_per_stack=8"}));
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("does not fit in HBM"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("weights 16."), std::string::npos) << r.err;
@@ -138,7 +142,9 @@ TEST(Cli, DeviceErrorFromBadAddressFailsTheRun) {
 
 TEST(Cli, SameInputsGiveByteIdenticalJson) {
   ScratchDir dir("determinism");
-  const auto args = [&](const std::string& f) { return quickRun({"--json", dir.file(f), "--batch", "3", "--seed", "7"}); };
+  const auto args = [&](const std::string& f) {
+    return quickRun({"--json", dir.file(f), "--batch", "3", "--seed", "7"});
+  };
   ASSERT_EQ(runLlmvp(args("a.json")).exitCode, 0);
   ASSERT_EQ(runLlmvp(args("b.json")).exitCode, 0);
   const std::string a = slurp(dir.file("a.json")), b = slurp(dir.file("b.json"));
@@ -147,8 +153,8 @@ TEST(Cli, SameInputsGiveByteIdenticalJson) {
 }
 
 TEST(Cli, FunctionalRunPrintsGeneratedTokens) {
-  const CliResult r = runLlmvp({"run", "--platform", kPlatform, "--model", kTiny, "--functional", "--prompt",
-                                "1,2,3,4", "--gen-tokens", "5"});
+  const CliResult r = runLlmvp(
+      {"run", "--platform", kPlatform, "--model", kTiny, "--functional", "--prompt", "1,2,3,4", "--gen-tokens", "5"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("Generated tokens"), std::string::npos);
   EXPECT_NE(r.out.find("request 0:"), std::string::npos);

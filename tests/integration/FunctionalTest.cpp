@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "tests/golden/Reference.h"
-#include "tests/support/Cli.h"
 #include "testbench/Simulation.h"
 #include "testbench/model/Weights.h"
+#include "tests/golden/Reference.h"
+#include "tests/support/Cli.h"
 
 namespace llmvp::test {
 namespace {

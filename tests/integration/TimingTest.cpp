@@ -73,15 +73,16 @@ TEST(Timing, TpotGrowsWithContextThroughKvReads) {
   ASSERT_GT(shortCtx.tpotNs, 0);
   const double extraKvNs = (mustReadBytes(8192) - mustReadBytes(512)) / shortCtx.peakGBps;
   const double grew = longCtx.tpotNs - shortCtx.tpotNs;
-  EXPECT_GE(grew, extraKvNs);     // cannot beat peak bandwidth
+  EXPECT_GE(grew, extraKvNs);       // cannot beat peak bandwidth
   EXPECT_LE(grew, 1.5 * extraKvNs); // and streams the KV cache efficiently
 }
 
 TEST(Timing, DoublingHbmBandwidthNearlyHalvesBatch1Tpot) {
   ScratchDir dir("timing-bw");
   const RunFigures base = run(dir, "base", {"--context", "512", "--gen-tokens", "4"});
-  const RunFigures fast = run(dir, "fast", {"--context", "512", "--gen-tokens", "4", "--set",
-                                     "chip.hbm.memspec.organisation.data_rate_gbps=16.0"});
+  const RunFigures fast =
+      run(dir, "fast",
+          {"--context", "512", "--gen-tokens", "4", "--set", "chip.hbm.memspec.organisation.data_rate_gbps=16.0"});
   ASSERT_GT(fast.tpotNs, 0);
   EXPECT_DOUBLE_EQ(fast.peakGBps, 2 * base.peakGBps);
   // Fixed costs (dispatch, latencies) do not scale, so the gain is below 2x.

@@ -95,6 +95,8 @@ inline boost::json::object runJson(std::vector<std::string> args, const ScratchD
   return boost::json::parse(slurp(json)).as_object();
 }
 
-inline double num(const boost::json::value& v) { return v.is_double() ? v.as_double() : static_cast<double>(v.to_number<double>()); }
+inline double num(const boost::json::value& v) {
+  return v.is_double() ? v.as_double() : static_cast<double>(v.to_number<double>());
+}
 
 } // namespace llmvp::test
