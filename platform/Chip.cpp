@@ -17,7 +17,8 @@ models::interconnect::FabricPortParams port(std::string name, std::uint64_t base
 Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware)
     : sc_module(name), params_(params), fabric_("fabric", params.fabric), intc_("intc", params.registerLatencyNs),
       cpuIrq_(intc_), mailbox_("mailbox", params.registerLatencyNs), sems_("semaphores", params.registerLatencyNs),
-      ctrlSram_("ctrl_sram", params.ctrlSram), hbm_("hbm", params.hbm), debugSocket_("debugSocket") {
+      tracePort_("trace_port", params.registerLatencyNs), ctrlSram_("ctrl_sram", params.ctrlSram),
+      hbm_("hbm", params.hbm), debugSocket_("debugSocket") {
   cpu_ = std::make_unique<models::cpu::ControlCpu>("cpu", params.cpu, firmware, cpuIrq_);
   cpu_->busSocket.bind(fabric_.initiatorSocket);
   debugSocket_.bind(fabric_.initiatorSocket);
@@ -31,6 +32,8 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
   fabric_.targetSocket.bind(mailbox_.regSocket);
   fabric_.addPort(port("semaphores", LLMVP_SEM_BASE, LLMVP_MMIO_STRIDE, params.mmioPort));
   fabric_.targetSocket.bind(sems_.regSocket);
+  fabric_.addPort(port("trace_port", LLMVP_TRACE_BASE, LLMVP_MMIO_STRIDE, params.mmioPort));
+  fabric_.targetSocket.bind(tracePort_.regSocket);
   mailbox_.irq.bind(intc_, LLMVP_IRQ_MAILBOX);
 
   models::EngineParams dmaParams = params.dma;
@@ -60,6 +63,15 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
   }
   fabric_.addPort(port("hbm", LLMVP_HBM_BASE, params.hbm.capacityBytes, params.hbmPort));
   fabric_.targetSocket.bind(hbm_.socket);
+}
+
+void Chip::attachTrace(models::TraceRecorder& recorder) {
+  const std::string process = name();
+  tracePort_.setTrace(&recorder, process);
+  for (auto& d : dmas_) d->setTrace(&recorder, recorder.addTrack(process, d->basename()));
+  for (auto& t : tiles_) t->setTrace(&recorder, recorder.addTrack(process, t->basename()));
+  hbm_.setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + hbm_.basename()));
+  fabric_.setTrace(&recorder, process);
 }
 
 bool Chip::debugWrite(std::uint64_t addr, const void* data, std::size_t bytes) {

@@ -18,6 +18,7 @@
 #include "models/soc/Mailbox.h"
 #include "models/soc/SemaphoreBlock.h"
 #include "models/soc/Sram.h"
+#include "models/soc/TracePort.h"
 #include "platform/ChipParams.h"
 
 namespace llmvp::platform {
@@ -37,6 +38,11 @@ public:
   [[nodiscard]] models::dma::DmaEngine& dma(std::size_t i) { return *dmas_.at(i); }
   [[nodiscard]] std::size_t tileCount() const { return tiles_.size(); }
   [[nodiscard]] std::size_t dmaCount() const { return dmas_.size(); }
+  [[nodiscard]] models::soc::TracePort& tracePort() { return tracePort_; }
+  /// Feeds `recorder` (a process named after the chip: one track per engine,
+  /// the HBM, each fabric port and the firmware phases). Call before the
+  /// simulation starts; without a call nothing is traced.
+  void attachTrace(models::TraceRecorder& recorder);
   /// Untimed access through the fabric's address map (host loading, tests).
   /// Returns false if the range is not mapped.
   bool debugWrite(std::uint64_t addr, const void* data, std::size_t bytes);
@@ -57,6 +63,7 @@ private:
   CpuIrq cpuIrq_;
   models::soc::Mailbox mailbox_;
   models::soc::SemaphoreBlock sems_;
+  models::soc::TracePort tracePort_;
   models::soc::Sram ctrlSram_;
   models::dram::FastDram hbm_;
   std::unique_ptr<models::cpu::ControlCpu> cpu_;

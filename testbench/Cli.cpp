@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "testbench/Cli.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "firmware/include/manifest.h"
+#include "testbench/Csv.h"
+#include "testbench/MemTrace.h"
+#include "testbench/OutputCommands.h"
 #include "testbench/Simulation.h"
 #include "testbench/Version.h"
 #include "testbench/model/Weights.h"
@@ -25,6 +30,9 @@ const char* kUsage = R"(llmvp — virtual platform of an LLM decode accelerator
 Usage:
   llmvp run --platform FILE --model FILE [options]   simulate decoding
   llmvp validate FILE...                             check config files
+  llmvp memtrace --memspec FILE --trace FILE [--detailed|--fast]   play a DRAM trace (docs/memtrace.md)
+  llmvp report RUN.json... -o report.html            HTML report with charts of --json runs
+  llmvp sweep SPEC.yaml [-j N] [--backend slurm]     run a grid of configurations, compare them
   llmvp --help | --version
 
 Run options:
@@ -46,24 +54,50 @@ std::vector<std::uint32_t> parsePrompt(const std::string& text) {
   return ids;
 }
 
+/// "N" or "N1,N2,...": context lengths (each in [1, 2^31)).
+std::vector<std::uint32_t> parseContexts(const std::string& text) {
+  std::vector<std::uint32_t> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v == 0 || v >= (1ull << 31))
+      throw ConfigError("--context: \"" + item + "\" is not a context length (a positive integer)");
+    out.push_back(static_cast<std::uint32_t>(v));
+  }
+  if (out.empty()) throw ConfigError("--context: expected N or N1,N2,... (one per request)");
+  return out;
+}
+
 int runCommand(const std::vector<std::string>& args) {
   po::options_description desc("Run options");
   SimulationInputs in;
-  std::string jsonFile, fault, prompt;
-  std::uint32_t batch = 1, context = 512, gen = 64;
+  std::string jsonFile, fault, prompt, csvFile, traceWindow, progressMode = "auto";
+  std::uint32_t batch = 1, gen = 64, kvBlockTokens = 0;
+  std::string context = "512";
   std::uint64_t seed = 1;
   bool functional = false, timingOnly = false;
-  desc.add_options()("help,h", "show these options")("platform", po::value(&in.platformFile)->required(), "platform config (configs/platforms/*.yaml)")(
+  desc.add_options()("help,h", "show these options")("platform", po::value(&in.platformFile)->required(),
+                                                     "platform config (configs/platforms/*.yaml)")(
       "model", po::value(&in.modelFile)->required(),
       "model config (configs/models/*.yaml) or a Hugging Face checkpoint folder")(
       "batch", po::value(&batch)->default_value(1), "requests decoded together")(
-      "context", po::value(&context)->default_value(512),
-      "timing-only: tokens already in the KV cache; functional: prompt length")(
-      "gen-tokens", po::value(&gen)->default_value(64), "tokens to generate per request")(
+      "context", po::value(&context)->default_value("512"),
+      "timing-only: tokens already in the KV cache, N or N1,N2,... (one per request); functional: prompt length")(
+      "gen-tokens", po::value(&gen)->default_value(64),
+      "tokens to generate per request")("kv-block-tokens", po::value(&kvBlockTokens)->default_value(0),
+                                        "KV cache layout: 0 contiguous, else paged in blocks of N positions")(
       "set", po::value(&in.overrides)->composing(), "override a config value: key.path=value (repeatable)")(
       "functional", po::bool_switch(&functional), "compute real data and check-able tokens")(
-      "timing-only", po::bool_switch(&timingOnly), "time only, no data (default)")(
-      "json", po::value(&jsonFile), "write the report and all statistics as JSON")(
+      "timing-only", po::bool_switch(&timingOnly),
+      "time only, no data (default)")("json", po::value(&jsonFile), "write the report and all statistics as JSON")(
+      "csv", po::value(&csvFile), "write per-token and per-module rows as CSV (docs/outputs.md)")(
+      "trace", po::value(&in.traceFile), "write a Chrome/Perfetto trace-event JSON file")(
+      "trace-window", po::value(&traceWindow), "trace only BEGIN:END microseconds of simulated time")(
+      "trace-max-spans", po::value(&in.trace.maxSpans)->default_value(in.trace.maxSpans),
+      "keep at most this many spans in the trace")("progress", po::value(&progressMode)->default_value("auto"),
+                                                   "progress line on stderr: auto (on a terminal) | always | never")(
       "seed", po::value(&seed)->default_value(1), "seed for weights, prompts and timing-only token ids")(
       "prompt", po::value(&prompt), "functional: comma-separated prompt token ids (all requests)")(
       "inject-fault", po::value(&fault), "firmware fault injection for bring-up: bad-opcode | bad-address");
@@ -81,8 +115,12 @@ int runCommand(const std::vector<std::string>& args) {
   }
   if (functional && timingOnly) throw ConfigError("--functional and --timing-only are exclusive");
   in.options.batch = batch;
-  in.options.context = context;
+  // --context N, or one length per request (timing-only).
+  const std::vector<std::uint32_t> contexts = parseContexts(context);
+  in.options.context = *std::max_element(contexts.begin(), contexts.end());
+  if (contexts.size() > 1) in.options.contexts = contexts;
   in.options.genTokens = gen;
+  in.options.kvBlockTokens = kvBlockTokens;
   in.options.functional = functional;
   in.options.seed = seed;
   if (!prompt.empty()) {
@@ -98,8 +136,16 @@ int runCommand(const std::vector<std::string>& args) {
     else
       throw ConfigError("--inject-fault: \"" + fault + "\" is not one of: bad-opcode, bad-address");
   }
+  if (!traceWindow.empty()) parseTraceWindow(traceWindow, in.trace);
+  in.progress = progressWanted(progressMode);
+  std::ofstream csv;
+  if (!csvFile.empty()) {
+    csv.open(csvFile);
+    if (!csv) throw ConfigError("--csv: cannot write " + csvFile);
+  }
   const SimulationOutput out = simulate(in);
   printReport(std::cout, out.report);
+  if (csv.is_open()) writeCsv(csv, out.report);
   if (!jsonFile.empty()) {
     std::ofstream f(jsonFile);
     if (!f) throw ConfigError("--json: cannot write " + jsonFile);
@@ -144,9 +190,11 @@ int runCli(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-      std::cout << kUsage << "  --platform FILE, --model FILE, --batch N, --context N, --gen-tokens N,\n"
+      std::cout << kUsage
+                << "  --platform FILE, --model FILE, --batch N, --context N, --gen-tokens N,\n"
                    "  --set key.path=value (repeatable), --functional | --timing-only, --json FILE,\n"
-                   "  --seed N, --prompt IDS, --inject-fault bad-opcode|bad-address\n"
+                   "  --seed N, --prompt IDS, --inject-fault bad-opcode|bad-address, --csv FILE,\n"
+                   "  --trace FILE, --trace-window BEGIN:END, --trace-max-spans N, --progress auto|always|never\n"
                    "  (`llmvp run --help` describes each)\n\nExit codes: 0 ok, 1 simulated run failed, "
                    "2 usage or configuration error.\n";
       return args.empty() ? kExitUsage : kExitOk;
@@ -161,7 +209,10 @@ int runCli(int argc, char** argv) {
       return runCommand(args);
     }
     if (cmd == "validate") return validateCommand(args);
-    std::cerr << "llmvp: unknown command \"" << cmd << "\" (expected run or validate; see --help)\n";
+    if (cmd == "memtrace") return memtraceCommand(args);
+    if (cmd == "report") return reportCommand(args);
+    if (cmd == "sweep") return sweepCommand(args);
+    std::cerr << "llmvp: unknown command \"" << cmd << "\" (expected run, validate, report or sweep; see --help)\n";
     return kExitUsage;
   } catch (const ConfigError& e) {
     std::cerr << "llmvp: " << e.what() << "\n";

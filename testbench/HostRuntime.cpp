@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "testbench/HostRuntime.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -11,6 +13,7 @@
 #include "firmware/include/memmap.h"
 #include "firmware/include/regs.h"
 #include "testbench/config/ConfigNode.h"
+#include "testbench/model/Quant.h"
 
 namespace llmvp::testbench {
 
@@ -54,6 +57,48 @@ const char* fieldName(std::uint32_t f) {
 }
 } // namespace
 
+models::compute::RoutingParams routingParams(const ModelSpec& spec) {
+  using D = models::compute::RoutingParams::Distribution;
+  models::compute::RoutingParams p;
+  if (!spec.moe.enabled()) return p;
+  switch (spec.moe.distribution) {
+  case RoutingDistribution::Uniform: p.distribution = D::Uniform; break;
+  case RoutingDistribution::Zipf:
+    p.distribution = D::Zipf;
+    p.zipfExponent = spec.moe.zipfExponent;
+    break;
+  case RoutingDistribution::Trace: {
+    p.distribution = D::Trace;
+    std::ifstream in(spec.moe.traceFile);
+    if (!in) throw ConfigError(spec.moe.traceFile + ": cannot open routing trace");
+    std::string line;
+    for (std::size_t no = 1; std::getline(in, line); ++no) {
+      const auto first = line.find_first_not_of(" \t\r");
+      if (first == std::string::npos || line[first] == '#') continue;
+      std::istringstream ls(line);
+      std::vector<std::uint32_t> rec;
+      long long id = 0;
+      while (ls >> id) {
+        if (id < 0 || id >= static_cast<long long>(spec.moe.experts))
+          throw ConfigError(spec.moe.traceFile + ":" + std::to_string(no) + ": expert id " + std::to_string(id) +
+                            " is out of range [0, " + std::to_string(spec.moe.experts - 1) + "]");
+        if (std::find(rec.begin(), rec.end(), static_cast<std::uint32_t>(id)) != rec.end())
+          throw ConfigError(spec.moe.traceFile + ":" + std::to_string(no) + ": expert id " + std::to_string(id) +
+                            " repeated");
+        rec.push_back(static_cast<std::uint32_t>(id));
+      }
+      if (!ls.eof() || rec.size() != spec.moe.topK)
+        throw ConfigError(spec.moe.traceFile + ":" + std::to_string(no) + ": expected " +
+                          std::to_string(spec.moe.topK) + " expert ids (model.moe.top_k)");
+      p.trace.push_back(std::move(rec));
+    }
+    if (p.trace.empty()) throw ConfigError(spec.moe.traceFile + ": routing trace has no records");
+    break;
+  }
+  }
+  return p;
+}
+
 HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options)
     : chip_(chip), spec_(spec), opt_(options) {
   if (opt_.batch == 0 || opt_.batch > LLMVP_MAX_BATCH)
@@ -61,9 +106,15 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
                       std::to_string(LLMVP_MAX_BATCH) + "]");
   if (opt_.context == 0) throw ConfigError("--context: must be at least 1");
   if (opt_.genTokens == 0) throw ConfigError("--gen-tokens: must be at least 1");
+  if (opt_.kvBlockTokens > (1u << 20))
+    throw ConfigError("--kv-block-tokens: " + std::to_string(opt_.kvBlockTokens) + " is out of range [0, 1048576]");
+  if (spec_.mla.enabled)
+    throw ConfigError(spec_.name + ": multi-head latent attention (model.mla) is not supported by the firmware yet");
   const std::uint32_t b = opt_.batch;
   promptLen_.assign(b, 0);
   cachedLen_.assign(b, 0);
+  if (opt_.functional && !opt_.contexts.empty())
+    throw ConfigError("--context: a list of per-request lengths is for timing-only runs");
   if (opt_.functional) {
     // The prompt (length `context`) is consumed token by token, then
     // genTokens - 1 further steps; the last prompt step yields the first token.
@@ -87,16 +138,27 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
     steps_ = len + opt_.genTokens - 1;
     placement_.maxContext = len + opt_.genTokens;
   } else {
-    // Timing-only: `context` positions are already cached (prefill is not
-    // simulated); prefill's output token is the first input.
+    // Timing-only: request r has contexts[r] (else `context`) positions
+    // already cached (prefill is not simulated); prefill's output token is
+    // the first input.
+    std::vector<std::uint32_t> ctx =
+        opt_.contexts.empty() ? std::vector<std::uint32_t>(b, opt_.context) : opt_.contexts;
+    if (ctx.size() != b)
+      throw ConfigError("--context: " + std::to_string(ctx.size()) + " lengths given for batch " + std::to_string(b) +
+                        " (give one, or one per request)");
     std::mt19937_64 rng(opt_.seed);
-    prompts_.assign(b, std::vector<std::uint32_t>(opt_.context + 1));
-    for (auto& p : prompts_)
-      for (auto& t : p) t = static_cast<std::uint32_t>(rng() % spec_.vocab);
-    promptLen_.assign(b, opt_.context + 1);
-    cachedLen_.assign(b, opt_.context);
+    prompts_.resize(b);
+    std::uint32_t longest = 0;
+    for (std::uint32_t r = 0; r < b; ++r) {
+      if (ctx[r] == 0) throw ConfigError("--context: must be at least 1");
+      prompts_[r].resize(std::size_t{ctx[r]} + 1);
+      for (auto& t : prompts_[r]) t = static_cast<std::uint32_t>(rng() % spec_.vocab);
+      promptLen_[r] = ctx[r] + 1;
+      cachedLen_[r] = ctx[r];
+      longest = std::max(longest, ctx[r]);
+    }
     steps_ = opt_.genTokens;
-    placement_.maxContext = opt_.context + opt_.genTokens;
+    placement_.maxContext = longest + opt_.genTokens;
   }
   place();
 }
@@ -116,27 +178,68 @@ void HostRuntime::place() {
   };
   embed_ = alloc(std::uint64_t{spec_.vocab} * h * wb);
   layers_.resize(spec_.layers);
-  for (auto& l : layers_) {
+  for (std::uint32_t i = 0; i < spec_.layers; ++i) {
+    LayerAddr& l = layers_[i];
     l.attnNorm = alloc(h * wb);
-    l.wq = alloc(std::uint64_t{spec_.qDim()} * h * wb);
-    l.wk = alloc(std::uint64_t{spec_.kvDim()} * h * wb);
-    l.wv = alloc(std::uint64_t{spec_.kvDim()} * h * wb);
-    l.wo = alloc(h * spec_.qDim() * wb);
+    l.wq = alloc(linearBytes(spec_, spec_.qDim(), h));
+    l.wk = alloc(linearBytes(spec_, spec_.kvDim(), h));
+    l.wv = alloc(linearBytes(spec_, spec_.kvDim(), h));
+    if (spec_.qkvBias) {
+      l.bq = alloc(std::uint64_t{spec_.qDim()} * wb);
+      l.bk = alloc(std::uint64_t{spec_.kvDim()} * wb);
+      l.bv = alloc(std::uint64_t{spec_.kvDim()} * wb);
+    }
+    l.wo = alloc(linearBytes(spec_, h, spec_.qDim()));
     l.ffnNorm = alloc(h * wb);
-    l.wGate = alloc(std::uint64_t{spec_.ffn} * h * wb);
-    l.wUp = alloc(std::uint64_t{spec_.ffn} * h * wb);
-    l.wDown = alloc(h * spec_.ffn * wb);
+    // Dense FFN, or an MoE layer's shared experts (none: address 0).
+    const std::uint64_t ffn = spec_.isMoeLayer(i) ? spec_.moe.sharedFfn() : spec_.ffn;
+    l.wGate = ffn ? alloc(linearBytes(spec_, ffn, h)) : 0;
+    l.wUp = ffn ? alloc(linearBytes(spec_, ffn, h)) : 0;
+    l.wDown = ffn ? alloc(linearBytes(spec_, h, ffn)) : 0;
+    if (spec_.isMoeLayer(i)) {
+      // Each expert matrix starts on an interleave round, like every tensor.
+      l.expertStride = alignUp(linearBytes(spec_, spec_.moe.expertFfn, h), align);
+      l.router = alloc(std::uint64_t{spec_.moe.experts} * h * wb);
+      l.expGate = alloc(l.expertStride * spec_.moe.experts);
+      l.expUp = alloc(l.expertStride * spec_.moe.experts);
+      l.expDown = alloc(l.expertStride * spec_.moe.experts);
+    }
   }
   finalNorm_ = alloc(h * wb);
   lmHead_ = spec_.tieEmbeddings ? embed_ : alloc(std::uint64_t{spec_.vocab} * h * wb);
   placement_.weightBytes = cursor - LLMVP_HBM_BASE;
 
   const std::uint64_t kvStart = cursor;
-  kvRequestStride_ =
-      alignUp(std::uint64_t{placement_.maxContext} * spec_.kvDim() * models::dtypeBytes(spec_.kvDtype), 64);
+  const std::uint64_t kvRow = std::uint64_t{spec_.kvDim()} * models::dtypeBytes(spec_.kvDtype);
+  kvRequestStride_ = alignUp(std::uint64_t{placement_.maxContext} * kvRow, 64);
+  std::uint64_t perLayer = kvRequestStride_ * opt_.batch; // one of K, V
+  std::uint64_t largestRequest = kvRequestStride_;        // bytes of one of K, V for one layer
+  if (opt_.kvBlockTokens != 0) {
+    // Paged: request r holds ceil(positions_r / B) blocks, drawn from a
+    // seeded shuffle of the pool (a real allocator's blocks are scattered).
+    const std::uint32_t bt = opt_.kvBlockTokens;
+    blockTableStride_ = (placement_.maxContext + bt - 1) / bt;
+    std::vector<std::uint32_t> need(opt_.batch);
+    std::uint64_t total = 0;
+    for (std::uint32_t r = 0; r < opt_.batch; ++r) {
+      const std::uint64_t positions = opt_.functional ? placement_.maxContext : std::uint64_t{cachedLen_[r]} + steps_;
+      need[r] = static_cast<std::uint32_t>((positions + bt - 1) / bt);
+      total += need[r];
+    }
+    std::vector<std::uint32_t> ids(total);
+    std::iota(ids.begin(), ids.end(), 0u);
+    std::mt19937_64 rng(opt_.seed ^ 0x6b76u); // "kv"
+    std::shuffle(ids.begin(), ids.end(), rng);
+    blockTable_.assign(std::size_t{opt_.batch} * blockTableStride_, 0);
+    std::size_t next = 0;
+    for (std::uint32_t r = 0; r < opt_.batch; ++r)
+      for (std::uint32_t j = 0; j < need[r]; ++j) blockTable_[std::size_t{r} * blockTableStride_ + j] = ids[next++];
+    perLayer = alignUp(total * bt * kvRow, 64);
+    largestRequest = std::uint64_t{*std::max_element(need.begin(), need.end())} * bt * kvRow;
+  }
   for (auto& l : layers_) {
-    l.kCache = alloc(kvRequestStride_ * opt_.batch);
-    l.vCache = alloc(kvRequestStride_ * opt_.batch);
+    l.kCache = alloc(perLayer);
+    l.vCache = alloc(perLayer);
   }
   placement_.kvBytes = cursor - kvStart;
 
@@ -150,16 +253,17 @@ void HostRuntime::place() {
 
   const std::uint64_t used = cursor - LLMVP_HBM_BASE;
   if (used > placement_.hbmCapacity) {
-    const std::uint64_t perRequest = kvRequestStride_ * 2 * spec_.layers;
+    const std::uint64_t perRequest = largestRequest * 2 * spec_.layers;
     const std::uint64_t spare = placement_.hbmCapacity > placement_.weightBytes + placement_.otherBytes
                                     ? placement_.hbmCapacity - placement_.weightBytes - placement_.otherBytes
                                     : 0;
     std::ostringstream m;
     m << "model does not fit in HBM: weights " << gb(placement_.weightBytes) << " + KV cache " << gb(placement_.kvBytes)
-      << " (batch " << opt_.batch << " x " << placement_.maxContext << " positions x " << spec_.layers
-      << " layers) + buffers " << gb(placement_.otherBytes) << " = " << gb(used) << " > capacity "
-      << gb(placement_.hbmCapacity) << " (chip.hbm: " << chip_.params().hbm.stacks
-      << " stacks); the largest batch at this context is " << spare / perRequest;
+      << " (batch " << opt_.batch << " x " << placement_.maxContext << " positions x " << spec_.layers << " layers"
+      << (opt_.kvBlockTokens ? ", paged" : "") << ") + buffers " << gb(placement_.otherBytes) << " = " << gb(used)
+      << " > capacity " << gb(placement_.hbmCapacity) << " (chip.hbm: " << chip_.params().hbm.stacks
+      << " stacks); the largest batch at this context is " << spare / perRequest
+      << (opt_.kvBlockTokens ? " (requests as long as the longest)" : "");
     throw ConfigError(m.str());
   }
 }
@@ -167,6 +271,16 @@ void HostRuntime::place() {
 void HostRuntime::writeTensor(std::uint64_t addr, const std::vector<float>& values, models::DType t) {
   std::vector<std::uint8_t> bytes(values.size() * models::dtypeBytes(t));
   for (std::size_t i = 0; i < values.size(); ++i) models::storeElement(bytes.data(), t, i, values[i]);
+  if (!chip_.debugWrite(addr, bytes.data(), bytes.size()))
+    throw std::logic_error("host: tensor write outside device memory");
+}
+
+void HostRuntime::writeLinear(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k) {
+  if (spec_.quant == WeightQuant::None) {
+    writeTensor(addr, std::vector<float>(values, values + n * k), spec_.weightDtype);
+    return;
+  }
+  const std::vector<std::uint8_t> bytes = encodeQuantized(values, n, k, spec_.quantGroup, spec_.quant);
   if (!chip_.debugWrite(addr, bytes.data(), bytes.size()))
     throw std::logic_error("host: tensor write outside device memory");
 }
@@ -179,14 +293,32 @@ void HostRuntime::load(const Weights* w) {
       const LayerWeights& lw = w->layers[i];
       const LayerAddr& a = layers_[i];
       writeTensor(a.attnNorm, lw.attnNorm, t);
-      writeTensor(a.wq, lw.wq, t);
-      writeTensor(a.wk, lw.wk, t);
-      writeTensor(a.wv, lw.wv, t);
-      writeTensor(a.wo, lw.wo, t);
+      const std::uint64_t h = spec_.hidden;
+      writeLinear(a.wq, lw.wq.data(), spec_.qDim(), h);
+      writeLinear(a.wk, lw.wk.data(), spec_.kvDim(), h);
+      writeLinear(a.wv, lw.wv.data(), spec_.kvDim(), h);
+      writeLinear(a.wo, lw.wo.data(), h, spec_.qDim());
       writeTensor(a.ffnNorm, lw.ffnNorm, t);
-      writeTensor(a.wGate, lw.wGate, t);
-      writeTensor(a.wUp, lw.wUp, t);
-      writeTensor(a.wDown, lw.wDown, t);
+      if (a.wGate != 0) {
+        const std::uint64_t ffn = lw.wGate.size() / h;
+        writeLinear(a.wGate, lw.wGate.data(), ffn, h);
+        writeLinear(a.wUp, lw.wUp.data(), ffn, h);
+        writeLinear(a.wDown, lw.wDown.data(), h, ffn);
+      }
+      if (spec_.qkvBias) {
+        writeTensor(a.bq, lw.bq, t);
+        writeTensor(a.bk, lw.bk, t);
+        writeTensor(a.bv, lw.bv, t);
+      }
+      if (a.router != 0) {
+        writeTensor(a.router, lw.router, t);
+        const std::uint64_t f = spec_.moe.expertFfn, per = f * h;
+        for (std::uint32_t e = 0; e < spec_.moe.experts; ++e) {
+          writeLinear(a.expGate + e * a.expertStride, lw.expGate.data() + e * per, f, h);
+          writeLinear(a.expUp + e * a.expertStride, lw.expUp.data() + e * per, f, h);
+          writeLinear(a.expDown + e * a.expertStride, lw.expDown.data() + e * per, h, f);
+        }
+      }
     }
     writeTensor(finalNorm_, w->finalNorm, t);
     if (!spec_.tieEmbeddings) writeTensor(lmHead_, w->lmHead, t);
@@ -195,14 +327,16 @@ void HostRuntime::load(const Weights* w) {
   const std::uint64_t manifestAddr = LLMVP_CTRL_SRAM_BASE;
   const std::uint64_t layerTable = alignUp(manifestAddr + sizeof(llmvp_manifest), 64);
   const std::uint64_t requestTable = alignUp(layerTable + sizeof(llmvp_layer_entry) * spec_.layers, 64);
-  const std::uint64_t work = alignUp(requestTable + sizeof(llmvp_request) * opt_.batch, 64);
+  const std::uint64_t blockTable = alignUp(requestTable + sizeof(llmvp_request) * opt_.batch, 64);
+  const std::uint64_t work = alignUp(blockTable + blockTable_.size() * 4, 64);
   const std::uint64_t sramBytes = chip_.params().ctrlSram.bytes;
   if (work >= sramBytes) throw ConfigError("chip.ctrl_sram.kib: too small for the manifest tables of this model");
 
   std::vector<llmvp_layer_entry> table(spec_.layers);
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     const LayerAddr& a = layers_[i];
-    table[i] = {a.attnNorm, a.wq, a.wk, a.wv, a.wo, a.ffnNorm, a.wGate, a.wUp, a.wDown, a.kCache, a.vCache};
+    table[i] = {a.attnNorm, a.wq, a.wk, a.wv, a.wo,     a.ffnNorm, a.wGate, a.wUp,     a.wDown,       a.kCache,
+                a.vCache,   a.bq, a.bk, a.bv, a.router, a.expGate, a.expUp, a.expDown, a.expertStride};
   }
   std::vector<llmvp_request> reqs(opt_.batch);
   for (std::uint32_t r = 0; r < opt_.batch; ++r) reqs[r] = {promptLen_[r], cachedLen_[r], {0, 0}};
@@ -245,10 +379,30 @@ void HostRuntime::load(const Weights* w) {
   m.spad_base = LLMVP_SPAD_BASE(0);
   m.spad_bytes = chip_.params().tile.scratchpad.bytes;
   m.logits = placement_.logits;
+  m.attn_bias = spec_.qkvBias ? 1u : 0u;
+  if (opt_.kvBlockTokens != 0) {
+    m.kv_block_tokens = opt_.kvBlockTokens;
+    m.block_table_stride = blockTableStride_;
+    m.block_table = blockTable;
+  }
+  if (spec_.quant != WeightQuant::None) {
+    m.dt_linear = spec_.quant == WeightQuant::Int8 ? LLMVP_DT_INT8 : LLMVP_DT_INT4;
+    m.w_group = spec_.quantGroup;
+  }
+  if (spec_.moe.enabled()) {
+    m.experts = spec_.moe.experts;
+    m.top_k = spec_.moe.topK;
+    m.expert_ffn = spec_.moe.expertFfn;
+    m.shared_ffn = spec_.moe.sharedFfn();
+    m.first_moe_layer = spec_.moe.denseLayers;
+    m.router_scoring = spec_.moe.scoring == RouterScoring::Sigmoid ? LLMVP_ROUTER_SIGMOID : LLMVP_ROUTER_SOFTMAX;
+    m.routed_scale_bits = models::floatBits(spec_.moe.routedScale);
+  }
 
   bool ok = chip_.debugWrite(manifestAddr, &m, sizeof m);
   ok = ok && chip_.debugWrite(layerTable, table.data(), table.size() * sizeof(llmvp_layer_entry));
   ok = ok && chip_.debugWrite(requestTable, reqs.data(), reqs.size() * sizeof(llmvp_request));
+  if (!blockTable_.empty()) ok = ok && chip_.debugWrite(blockTable, blockTable_.data(), blockTable_.size() * 4);
   ok = ok && chip_.debugWrite(placement_.tokens, tokens.data(), tokens.size() * 4);
   if (!ok) throw std::logic_error("host: manifest write outside device memory");
   chip_.mailbox().hostWrite(MBOX_MANIFEST_LO, static_cast<std::uint32_t>(manifestAddr));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/common/Time.h"
+#include "models/compute/ComputeTile.h"
 #include "platform/Chip.h"
 #include "testbench/model/ModelSpec.h"
 #include "testbench/model/Weights.h"
@@ -19,6 +20,13 @@ struct RunOptions {
   std::uint32_t batch = 1;
   std::uint32_t context = 512;  ///< timing-only: tokens already in the KV cache; functional: prompt length
   std::uint32_t genTokens = 64; ///< tokens to generate per request
+  /// Timing-only: one context length per request (size == batch; `context`
+  /// is then their maximum). Empty: every request has `context`.
+  std::vector<std::uint32_t> contexts;
+  /// KV-cache layout: 0 contiguous (max context reserved per request), else
+  /// paged in blocks of this many positions (each request holds the blocks
+  /// it uses; block tables in control SRAM).
+  std::uint32_t kvBlockTokens = 0;
   bool functional = false;
   std::uint64_t seed = 1;
   std::vector<std::vector<std::uint32_t>> prompts; ///< functional: explicit prompts (else seeded)
@@ -51,6 +59,13 @@ struct RunResult {
   double wallSeconds = 0;
 };
 
+/// Timing-only expert choice of the compute tiles for `spec` (its
+/// moe.timing_routing). A trace file holds one line per TOPK row in execution
+/// order (decode step, MoE layer, batch row): top_k distinct expert ids,
+/// whitespace separated; blank lines and lines starting with '#' are skipped.
+/// Throws ConfigError naming file and line for a malformed trace.
+[[nodiscard]] models::compute::RoutingParams routingParams(const ModelSpec& spec);
+
 class HostRuntime {
 public:
   /// Checks that the run fits the chip; throws ConfigError with sizes if not.
@@ -64,10 +79,15 @@ public:
 private:
   struct LayerAddr {
     std::uint64_t attnNorm, wq, wk, wv, wo, ffnNorm, wGate, wUp, wDown, kCache, vCache;
+    std::uint64_t bq = 0, bk = 0, bv = 0;                          ///< with spec.qkvBias
+    std::uint64_t router = 0, expGate = 0, expUp = 0, expDown = 0; ///< MoE layers
+    std::uint64_t expertStride = 0;                                ///< bytes between experts
   };
   void place();
   void load(const Weights* weights);
   void writeTensor(std::uint64_t addr, const std::vector<float>& values, models::DType t);
+  /// A linear projection [n][k], group-quantised when spec.quant says so.
+  void writeLinear(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k);
   [[nodiscard]] std::string describeError() const;
 
   platform::Chip& chip_;
@@ -78,6 +98,8 @@ private:
   std::vector<LayerAddr> layers_;
   std::uint32_t steps_ = 0;
   std::vector<std::uint32_t> promptLen_, cachedLen_;
+  std::vector<std::uint32_t> blockTable_; ///< paged KV: [batch][blockTableStride_] block ids
+  std::uint32_t blockTableStride_ = 0;
   std::vector<std::vector<std::uint32_t>> prompts_;
 };
 

@@ -63,6 +63,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
   for (std::uint32_t s = result.firstGeneratingStep; s < r.steps; ++s) {
     const models::Ps prev = s == 0 ? result.decodeStart : result.stepEnd[s - 1];
     r.tpotNs.push_back(static_cast<double>(result.stepEnd[s] - prev) * kNsPerPs);
+    r.stepEndNs.push_back(static_cast<double>(result.stepEnd[s]) * kNsPerPs);
   }
   r.generatingSteps = static_cast<std::uint32_t>(r.tpotNs.size());
   r.generatedTokens = std::uint64_t{r.generatingSteps} * options.batch;
@@ -87,6 +88,14 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
       t.idleNs = std::max(0.0, window - t.busyNs - t.memWaitNs - t.semWaitNs);
       r.engines.push_back(t);
       r.flops += g.value("flops");
+      // Per-opcode statistics "op.<name>.count|time|bytes|flops" (models/common/Engine.cpp).
+      for (const auto& st : g.stats()) {
+        const std::string& n = st.name;
+        if (n.size() < 10 || n.compare(0, 3, "op.") != 0 || n.compare(n.size() - 6, 6, ".count") != 0) continue;
+        const std::string prefix = n.substr(0, n.size() - 5);
+        r.operators.push_back({g.path(), n.substr(3, n.size() - 9), st.value, g.value(prefix + "time") * kNsPerPs,
+                               g.value(prefix + "bytes"), g.value(prefix + "flops")});
+      }
     }
   }
   auto memory = [&](const std::string& name, const models::StatsGroup& g, double peak) {
@@ -227,6 +236,27 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
                     {"achieved_gbps", m.achievedGBps},
                     {"peak_gbps", m.peakGBps}};
   res["memories"] = mems;
+  json::array ops;
+  for (const auto& o : r.operators)
+    ops.push_back(json::object{{"engine", o.engine},
+                               {"op", o.op},
+                               {"count", o.count},
+                               {"time_ns", o.timeNs},
+                               {"bytes", o.bytes},
+                               {"flops", o.flops}});
+  res["operators"] = ops;
+  json::object bw;
+  json::array bwEnd;
+  for (double v : r.bandwidth.endNs) bwEnd.emplace_back(v);
+  bw["end_ns"] = bwEnd;
+  json::object bwMem;
+  for (const auto& [name, values] : r.bandwidth.gbps) {
+    json::array a;
+    for (double v : values) a.emplace_back(v);
+    bwMem[name] = a;
+  }
+  bw["gbps"] = bwMem;
+  res["bandwidth"] = bw;
   res["flops"] = r.flops;
   res["achieved_flops_per_s"] = r.achievedFlops;
   res["peak_flops_per_s"] = r.peakFlops;

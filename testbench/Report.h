@@ -24,6 +24,18 @@ struct MemoryUse {
   double bytesRead = 0, bytesWritten = 0, achievedGBps = 0, peakGBps = 0;
 };
 
+/// One opcode on one engine, summed over the run (roofline point).
+struct OperatorUse {
+  std::string engine, op;
+  double count = 0, timeNs = 0, bytes = 0, flops = 0;
+};
+
+/// Per-memory bandwidth between consecutive firmware step marks.
+struct BandwidthSeries {
+  std::vector<double> endNs;                                     ///< end of each interval
+  std::vector<std::pair<std::string, std::vector<double>>> gbps; ///< per memory, per interval
+};
+
 struct EnergyItem {
   std::string name;
   double joules = 0;
@@ -37,13 +49,16 @@ struct Report {
   // time
   std::uint32_t steps = 0, generatingSteps = 0;
   std::uint64_t generatedTokens = 0;
-  std::vector<double> tpotNs; ///< per generating step
+  std::vector<double> tpotNs;    ///< per generating step
+  std::vector<double> stepEndNs; ///< simulated time at the end of each generating step
   double tpotMeanNs = 0, tpotP50Ns = 0, tpotP99Ns = 0;
   double tokensPerSecond = 0;
   double setupNs = 0, decodeNs = 0, simulatedNs = 0;
   // where time and data went
   std::vector<EngineTime> engines;
   std::vector<MemoryUse> memories;
+  std::vector<OperatorUse> operators;
+  BandwidthSeries bandwidth;
   double flops = 0, achievedFlops = 0, peakFlops = 0;
   std::string computeDtype;
   // energy

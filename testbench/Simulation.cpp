@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "testbench/Simulation.h"
 
+#include <fstream>
+#include <iostream>
 #include <tlm>
 
+#include "firmware/include/regs.h"
 #include "firmware/src/fw_main.h"
+#include "testbench/Progress.h"
 
 namespace llmvp::testbench {
 
@@ -21,15 +25,62 @@ SimulationOutput simulate(const SimulationInputs& in) {
   chipParams.dma.functional = options.functional;
   chipParams.tile.engine.functional = options.functional;
   chipParams.tile.seed = options.seed;
+  chipParams.tile.routing = routingParams(out.model); // timing-only MoE expert choice
 
   if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
     throw std::logic_error("SystemC time resolution must be 1 ps");
   tlm::tlm_global_quantum::instance().set(sc_core::sc_time(out.platform.sim.quantumNs, sc_core::SC_NS));
   platform::Chip chip("chip0", chipParams, &fw_main);
+  chip.hbm().setAccessRecorder(in.hbmRecorder);
+  std::ofstream traceOut;
+  std::unique_ptr<models::TraceRecorder> recorder;
+  if (!in.traceFile.empty()) {
+    traceOut.open(in.traceFile);
+    if (!traceOut) throw ConfigError("--trace: cannot write " + in.traceFile);
+    recorder = std::make_unique<models::TraceRecorder>(in.trace);
+    chip.attachTrace(*recorder);
+  }
   HostRuntime host(chip, out.model, options);
   out.placement = host.placement();
+
+  // Per-step samples of every memory's traffic (bandwidth over time) and the
+  // progress line, both driven by the firmware's step marks.
+  std::vector<std::pair<std::string, const models::StatsGroup*>> memories{
+      {chip.hbm().basename(), &chip.hbm().stats()}, {chip.ctrlSram().basename(), &chip.ctrlSram().stats()}};
+  for (std::size_t i = 0; i < chip.tileCount(); ++i)
+    memories.emplace_back(std::string(chip.tile(i).basename()) + ".scratchpad", &chip.tile(i).scratchpad().stats());
+  BandwidthSeries series;
+  for (const auto& m : memories) series.gbps.emplace_back(m.first, std::vector<double>{});
+  std::vector<double> lastBytes(memories.size(), 0.0);
+  models::Ps lastMark = 0;
+  bool sampling = false;
+  const std::uint64_t steps =
+      options.functional ? std::uint64_t{options.context} + options.genTokens - 1 : std::uint64_t{options.genTokens};
+  ProgressLine progress(std::cerr, in.progress, steps, "steps");
+  chip.tracePort().onMark = [&](std::uint32_t step, std::uint32_t phase, models::Ps when) {
+    if (phase != TRACE_PH_PATCH && !(phase == TRACE_PH_IDLE && sampling)) return;
+    if (sampling && when > lastMark) {
+      series.endNs.push_back(static_cast<double>(when) * 1e-3);
+      for (std::size_t i = 0; i < memories.size(); ++i) {
+        const double bytes = memories[i].second->value("bytes_read") + memories[i].second->value("bytes_written");
+        series.gbps[i].second.push_back((bytes - lastBytes[i]) / (static_cast<double>(when - lastMark) * 1e-3));
+      }
+    }
+    for (std::size_t i = 0; i < memories.size(); ++i)
+      lastBytes[i] = memories[i].second->value("bytes_read") + memories[i].second->value("bytes_written");
+    lastMark = when;
+    sampling = true;
+    progress.update(step, static_cast<double>(when) * 1e-3);
+  };
   out.result = host.run();
+  progress.finish();
   out.report = buildReport(out.platform, out.model, in.modelFile, chip, options, out.result);
+  out.report.bandwidth = std::move(series);
+  if (recorder) {
+    recorder->write(traceOut);
+    traceOut.close();
+    if (!traceOut) throw ConfigError("--trace: error writing " + in.traceFile);
+  }
   return out;
 }
 

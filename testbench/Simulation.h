@@ -20,6 +20,10 @@ struct SimulationInputs {
   std::string modelFile;
   std::vector<std::string> overrides; ///< --set key=value
   RunOptions options;
+  std::string traceFile;                                ///< --trace: Chrome/Perfetto trace-event JSON ("" = no trace)
+  models::TraceOptions trace;                           ///< --trace-window, --trace-max-spans
+  bool progress = false;                                ///< progress line on stderr
+  models::dram::IAccessRecorder* hbmRecorder = nullptr; ///< receives every HBM request (llmvp memtrace --record)
 };
 
 struct SimulationOutput {

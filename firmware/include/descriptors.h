@@ -30,6 +30,14 @@ enum llmvp_dtype {
   LLMVP_DT_BF16 = 1,
   LLMVP_DT_FP8_E4M3 = 2,
   LLMVP_DT_U32 = 3, /* token ids and positions only */
+  /* Group-quantised weights (GEMV and GEMV_MOE dt_w only): a [n][k] matrix
+   * is n*k signed integers (INT8: one byte each; INT4: two per byte, element
+   * 2i in the low nibble, two's complement -8..7) followed by its scales,
+   * bf16 [n][k / w_group]; element (o, j) = q * scale[o][j / w_group],
+   * computed in fp32 (exact). The matrix engine runs at the dt_in rate after
+   * the vector engine dequantises (LLMVP_OP_GEMV notes). */
+  LLMVP_DT_INT8 = 4,
+  LLMVP_DT_INT4 = 5,
   LLMVP_DT_COUNT
 };
 
@@ -39,38 +47,78 @@ enum llmvp_opcode {
   LLMVP_OP_COPY = 0x01, /* dst[i] = convert(src0[i]), i < n elements;
                            dt_in -> dt_out (equal types: plain byte copy) */
   /* ---- compute tile: matrix engine ---- */
-  LLMVP_OP_GEMV = 0x10, /* dst[m][n] = sum_k src1[n][k] * src0[m][k]
-                           (+ src2[m][n] if DESC_F_ACCUM); src0 dt_in,
-                           src1 (weights) dt_w, src2/dst dt_out.
-                           m = batch rows, n = out features, k = in features */
-  LLMVP_OP_ATTN = 0x11, /* decode attention of one sequence:
-                           src0 q[n][k] (dt_in), n = query heads,
-                           k = head_dim, arg0 = kv heads (n % arg0 == 0),
-                           m = context length (positions 0..m-1 read),
-                           src1 K cache [pos][arg0][k] (dt_w),
-                           src2 V cache [pos][arg0][k] (dt_w),
-                           dst out[n][k] (dt_out); scale 1/sqrt(k),
-                           softmax in fp32 with max subtraction */
+  LLMVP_OP_GEMV = 0x10,     /* dst[m][n] = sum_k src1[n][k] * src0[m][k]
+                               (+ src2[m][n] if DESC_F_ACCUM); src0 dt_in,
+                               src1 (weights) dt_w, src2/dst dt_out.
+                               m = batch rows, n = out features, k = in features */
+  LLMVP_OP_GEMV_MOE = 0x12, /* grouped GEMV over the experts a router chose:
+                               src2 ids u32 [m][top_k] (expert of slot j of
+                               row r), arg0 = top_k | experts << 16 (an id >=
+                               experts is a bad shape), expert e's weights
+                               [n][k] (dt_w) at src1 + e * arg1 * 64 bytes;
+                               dst[m][top_k][n] (dt_out): dst[r][j] =
+                               W_ids[r][j] * x, x = src0[r][k] (dt_in), or
+                               src0[r][j][k] with DESC_F_SLOT_INPUT. Each
+                               chosen expert's weights are read once per
+                               descriptor; the rows that chose it share the
+                               pass (timing as GEMV with that many rows) */
+  LLMVP_OP_ATTN = 0x11,     /* decode attention of one sequence:
+                               src0 q[n][k] (dt_in), n = query heads,
+                               k = head_dim, arg0 = kv heads (n % arg0 == 0),
+                               m = context length (positions 0..m-1 read),
+                               src1 K cache [pos][arg0][k] (dt_w),
+                               src2 V cache [pos][arg0][k] (dt_w),
+                               dst out[n][k] (dt_out); scale 1/sqrt(k),
+                               softmax in fp32 with max subtraction */
   /* ---- compute tile: vector engine ---- */
-  LLMVP_OP_RMSNORM = 0x20, /* dst[m][n] = src0[m][n] / sqrt(mean_j src0[m][j]^2 + eps)
-                            * src1[n]; arg0 = eps as fp32 bits; src1 dt_w */
-  LLMVP_OP_ROPE = 0x21,    /* in place on dst[m][n][k] (dt_out): m rows,
-                              n heads, k = head_dim (even); row r uses
-                              position src0[r] (u32); arg0 = theta fp32 bits.
-                              Hugging Face rotate_half pairing (i, i + k/2),
-                              inv_freq_i = theta^(-2i/k) */
-  LLMVP_OP_SWIGLU = 0x22,  /* dst[i] = silu(src0[i]) * src1[i], i < m*n;
-                              silu(x) = x / (1 + exp(-x)) */
-  LLMVP_OP_ADD = 0x23,     /* dst[i] = src0[i] + src1[i], i < m*n */
-  LLMVP_OP_EMBED = 0x24,   /* dst[r][n] = src1[src0[r]][n] for r < m:
-                              src0 token ids (u32), src1 table [k][n] (dt_w),
-                              k = vocab (ids >= k are an error) */
-  LLMVP_OP_ARGMAX = 0x25   /* dst[r] (u32) = lowest j maximising src0[r][j],
-                              r < m, j < n (dt_in) */
+  LLMVP_OP_RMSNORM = 0x20,    /* dst[m][n] = src0[m][n] / sqrt(mean_j src0[m][j]^2 + eps)
+                               * src1[n]; arg0 = eps as fp32 bits; src1 dt_w */
+  LLMVP_OP_ROPE = 0x21,       /* in place on dst[m][n][k] (dt_out): m rows,
+                                 n heads, k = head_dim (even); row r uses
+                                 position src0[r] (u32); arg0 = theta fp32 bits.
+                                 Hugging Face rotate_half pairing (i, i + k/2),
+                                 inv_freq_i = theta^(-2i/k) */
+  LLMVP_OP_SWIGLU = 0x22,     /* dst[i] = silu(src0[i]) * src1[i], i < m*n;
+                                 silu(x) = x / (1 + exp(-x)) */
+  LLMVP_OP_ADD = 0x23,        /* dst[i] = src0[i] + src1[i], i < m*n */
+  LLMVP_OP_EMBED = 0x24,      /* dst[r][n] = src1[src0[r]][n] for r < m:
+                                 src0 token ids (u32), src1 table [k][n] (dt_w),
+                                 k = vocab (ids >= k are an error) */
+  LLMVP_OP_ARGMAX = 0x25,     /* dst[r] (u32) = lowest j maximising src0[r][j],
+                                 r < m, j < n (dt_in) */
+  LLMVP_OP_TOPK = 0x26,       /* router top-k: src0 logits [m][n] (dt_in), n experts,
+                                 k = top_k <= n; dst = routing record of m rows:
+                                 ids u32 [m][k] then weights fp32 [m][k] at
+                                 dst + m*k*4. Row r: the k largest logits,
+                                 descending, ties to the lower index; weights
+                                 (arg0 = LLMVP_ROUTER_SOFTMAX) e_j = exp(l_j - l_0)
+                                 / sum_i exp(l_i - l_0), or (LLMVP_ROUTER_SIGMOID)
+                                 s_j = sigmoid(l_j) / sum_i sigmoid(l_i), sums in
+                                 slot order, each times arg1 (fp32 bits). In
+                                 timing-only mode the ids come from the tile's
+                                 routing model (uniform, Zipf or trace) */
+  LLMVP_OP_MOE_COMBINE = 0x27 /* dst[r][n] = src2[r][n] + sum_j w[r][j] * src0[r][j][n]
+                                 (sum from 0 in slot order, then the residual):
+                                 src0 expert outputs [m][k][n] (dt_in), src1 the
+                                 routing record TOPK wrote (weights read), src2
+                                 and dst [m][n] (dt_out); k = top_k */
 };
+
+#define LLMVP_ROUTER_SOFTMAX 0u /* TOPK arg0: softmax over the selected logits (Mixtral) */
+#define LLMVP_ROUTER_SIGMOID 1u /* TOPK arg0: sigmoid, normalised over the selected (DeepSeek-V3) */
 
 #define DESC_F_IRQ (1u << 0)   /* raise ENG_IRQ_DONE when this descriptor completes */
 #define DESC_F_ACCUM (1u << 1) /* GEMV: add src2 to the result */
+#define DESC_F_BIAS                                                                                                    \
+  (1u << 2) /* GEMV: add bias src2[n] (dt_w; bf16 when dt_w is an integer                                              \
+               type) to every row's sum before rounding; not with                                                      \
+               DESC_F_ACCUM (bad shape) */
+#define DESC_F_PAGED                                                                                                   \
+  (1u << 4)                         /* ATTN: paged KV cache: src1/src2 are K/V block pools, position t of              \
+                                       the sequence is row t % arg1 of block table[t / arg1], block b at               \
+                                       pool + b * arg1 * arg0 * k * bytes(dt_w); table = u32 block ids at              \
+                                       the low-4-GiB address w_group */
+#define DESC_F_SLOT_INPUT (1u << 3) /* GEMV_MOE: src0 holds one input per slot [m][top_k][k] */
 
 typedef struct llmvp_desc {
   uint8_t opcode;     /* enum llmvp_opcode */
@@ -84,7 +132,7 @@ typedef struct llmvp_desc {
   uint64_t src0, src1, src2, dst;
   uint32_t m, n, k; /* dimensions, see opcode */
   uint32_t arg0, arg1;
-  uint32_t reserved1;
+  uint32_t w_group; /* GEMV/GEMV_MOE with integer dt_w: elements per scale (k % w_group == 0) */
 } llmvp_desc;
 
 #define LLMVP_DESC_BYTES 64u
@@ -99,6 +147,7 @@ typedef struct llmvp_desc {
 #define DESC_OFF_K 48u
 #define DESC_OFF_ARG0 52u
 #define DESC_OFF_ARG1 56u
+#define DESC_OFF_W_GROUP 60u
 
 #ifdef __cplusplus
 static_assert(sizeof(llmvp_desc) == LLMVP_DESC_BYTES, "descriptor must be 64 bytes");

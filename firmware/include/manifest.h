@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
-#define LLMVP_MANIFEST_VERSION 1u
+#define LLMVP_MANIFEST_VERSION 2u        /* 2: q/k/v biases, mixture of experts */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -35,6 +35,16 @@ typedef struct llmvp_layer_entry {
   uint64_t w_down;    /* [hidden][ffn] */
   uint64_t k_cache;   /* request r: k_cache + r * kv_request_stride, [max_context][kv_heads][head_dim] */
   uint64_t v_cache;   /* same layout as k_cache */
+  /* version 2 */
+  uint64_t bq, bk, bv; /* q/k/v biases [q_dim], [kv_dim], [kv_dim] (dt_w) when attn_bias, else 0 */
+  /* MoE layers (layer >= first_moe_layer when experts != 0); w_gate/w_up/w_down
+   * then hold the shared experts ([shared_ffn][hidden], [hidden][shared_ffn])
+   * and are 0 without shared experts */
+  uint64_t router;        /* [experts][hidden] */
+  uint64_t exp_gate;      /* expert e: exp_gate + e * expert_stride, [expert_ffn][hidden] */
+  uint64_t exp_up;        /* same layout */
+  uint64_t exp_down;      /* expert e: exp_down + e * expert_stride, [hidden][expert_ffn] */
+  uint64_t expert_stride; /* bytes between experts, a multiple of 64 */
 } llmvp_layer_entry;
 
 typedef struct llmvp_request {
@@ -72,4 +82,31 @@ typedef struct llmvp_manifest {
   /* optional outputs */
   uint64_t logits; /* 0, or where the LM head writes logits [batch][vocab] (dt_act)
                       instead of the scratchpad, for the host to inspect */
+  /* version 2 */
+  uint32_t attn_bias;         /* nonzero: q/k/v projections add layer biases bq/bk/bv */
+  uint32_t experts;           /* routed experts per MoE layer; 0: dense model */
+  uint32_t top_k;             /* experts per token (1 .. experts, <= LLMVP_MAX_TOP_K) */
+  uint32_t expert_ffn;        /* intermediate size of one expert */
+  uint32_t shared_ffn;        /* shared experts x expert_ffn (0: none) */
+  uint32_t first_moe_layer;   /* layers before it have a dense FFN of width ffn */
+  uint32_t router_scoring;    /* LLMVP_ROUTER_* (descriptors.h) */
+  uint32_t routed_scale_bits; /* fp32 bits: combine weights are multiplied by it */
+  /* Linear projections (q/k/v/o, FFN, experts) may be group-quantised:
+   * with w_group != 0 they are of type dt_linear (LLMVP_DT_INT8 or
+   * LLMVP_DT_INT4, bf16 scales after each matrix, descriptors.h) and dt_w,
+   * which types the rest (norms, embeddings, LM head, router, biases), must
+   * be BF16; with w_group == 0 every weight is dt_w and dt_linear is ignored. */
+  uint32_t dt_linear;
+  uint32_t w_group; /* elements per scale */
+  /* Paged KV cache (kv_block_tokens != 0): a layer's k_cache/v_cache are
+   * pools of blocks of kv_block_tokens positions ([kv_block_tokens][kv_heads]
+   * [head_dim] each, block b at pool + b * block bytes); request r's position
+   * p lives in block block_table[r * block_table_stride + p / kv_block_tokens]
+   * (u32 ids, in the control SRAM). kv_request_stride is then ignored. */
+  uint32_t kv_block_tokens;
+  uint32_t block_table_stride; /* entries per request (>= max_context / kv_block_tokens) */
+  uint64_t block_table;
 } llmvp_manifest;
+
+#define LLMVP_MAX_TOP_K 64u
+#define LLMVP_MAX_EXPERTS 65535u

@@ -100,3 +100,22 @@
 #define SEM_VALUE(i) (0x000u + 4u * (i))  /* RO: current value */
 #define SEM_SIGNAL(i) (0x100u + 4u * (i)) /* WO: add the written value */
 #define SEM_SET(i) (0x200u + 4u * (i))    /* WO: set the value */
+
+/* ---- Trace port (stimulus port for firmware phase marks) ------------------
+ * Firmware writes one word per phase change; the platform turns the marks
+ * into spans of a trace (llmvp run --trace) and per-step samples. A write
+ * ends the phase in progress and starts the one written; a new step number
+ * also ends the step in progress. TRACE_PH_IDLE ends both. Writes cost an
+ * ordinary MMIO access whether or not a trace is recorded, so tracing never
+ * changes simulated time.                                                   */
+#define TRACE_MARK 0x00u /* WO: TRACE_MARK_VALUE(step, phase) */
+#define TRACE_LAST 0x04u /* RO: last value written to TRACE_MARK */
+#define TRACE_MARK_VALUE(step, phase) ((((uint32_t)(step)&0xffffffu) << 8) | ((uint32_t)(phase)&0xffu))
+#define TRACE_MARK_STEP(v) ((uint32_t)(v) >> 8)
+#define TRACE_MARK_PHASE(v) ((uint32_t)(v)&0xffu)
+
+#define TRACE_PH_IDLE 0u    /* no phase: ends the step and phase in progress */
+#define TRACE_PH_SETUP 1u   /* one-time set-up: engines reset, chains built */
+#define TRACE_PH_PATCH 2u   /* step inputs written, chains patched, doorbells rung */
+#define TRACE_PH_WAIT 3u    /* sleeping until the engines finish the step */
+#define TRACE_PH_COLLECT 4u /* argmax results read, tokens stored */

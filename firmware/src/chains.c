@@ -33,10 +33,16 @@ static kv_bases read_kv_bases(const fw_ctx* c, uint32_t layer) {
 static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint32_t step) {
   const llmvp_manifest* m = &c->m;
   const uint64_t q_row = (uint64_t)m->heads * m->head_dim * fw_dtype_bytes(m->dt_act);
+  const int paged = m->kv_block_tokens != 0u;
   for (uint32_t r = 0; r < m->batch; ++r) {
-    const uint64_t req = (uint64_t)r * m->kv_request_stride;
+    const uint64_t req = paged ? 0u : (uint64_t)r * m->kv_request_stride;
     llmvp_desc d = tile_attn(c->spad.attn + r * q_row, c->spad.q + r * q_row, kv.k_cache + req, kv.v_cache + req,
                              fw_position(c, r, step) + 1u, m->heads, m->kv_heads, m->head_dim, m->dt_act, m->dt_kv);
+    if (paged) {
+      d.flags |= DESC_F_PAGED;
+      d.arg1 = m->kv_block_tokens;
+      d.w_group = (uint32_t)(m->block_table + (uint64_t)r * m->block_table_stride * 4u); /* control SRAM: < 4 GiB */
+    }
     if (r == 0) d.wait_sem = fw_sem_field(FW_SEM_KV_DONE);
     ring_writer_put(w, d);
   }
@@ -50,7 +56,10 @@ static void put_kv_copies(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
   const uint64_t spad_row = (uint64_t)elems * fw_dtype_bytes(m->dt_act);
   const uint64_t cache_row = (uint64_t)elems * fw_dtype_bytes(m->dt_kv);
   for (uint32_t r = 0; r < m->batch; ++r) {
-    const uint64_t at = (uint64_t)r * m->kv_request_stride + (uint64_t)fw_position(c, r, step) * cache_row;
+    const uint32_t pos = fw_position(c, r, step);
+    const uint64_t at = m->kv_block_tokens != 0u
+                            ? ((uint64_t)c->kv_block[r] * m->kv_block_tokens + pos % m->kv_block_tokens) * cache_row
+                            : (uint64_t)r * m->kv_request_stride + (uint64_t)pos * cache_row;
     llmvp_desc k = dma_copy(kv.k_cache + at, c->spad.k + r * spad_row, elems, m->dt_act, m->dt_kv);
     llmvp_desc v = dma_copy(kv.v_cache + at, c->spad.v + r * spad_row, elems, m->dt_act, m->dt_kv);
     if (r == 0) k.wait_sem = fw_sem_field(FW_SEM_KV_READY);
@@ -63,6 +72,49 @@ static void put_kv_copies(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
   }
 }
 
+/** Types a projection GEMV's weights as the manifest's linear type (maybe
+ *  group-quantised) and returns it. */
+static llmvp_desc linear(const llmvp_manifest* m, llmvp_desc d) {
+  if (m->w_group == 0u) return d; /* not quantised: dt_w as built */
+  d.dt_w = (uint8_t)m->dt_linear;
+  d.w_group = m->w_group;
+  return d;
+}
+
+/** Dense SwiGLU FFN of width ffn on h, accumulated into x (4 descriptors). */
+static void put_dense_ffn(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uint64_t up, uint64_t down, uint32_t ffn) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
+  const uint32_t b = m->batch;
+  const uint8_t act = m->dt_act, wt = m->dt_w;
+  ring_writer_put(w, linear(m, tile_gemv(s->gate, s->h, gate, b, ffn, m->hidden, act, wt)));
+  ring_writer_put(w, linear(m, tile_gemv(s->up, s->h, up, b, ffn, m->hidden, act, wt)));
+  ring_writer_put(w, tile_swiglu(s->gate, s->gate, s->up, b, ffn, act));
+  ring_writer_put(w, linear(m, tile_gemv_accum(s->x, s->gate, down, s->x, b, m->hidden, ffn, act, wt)));
+}
+
+/** Routed experts (router, top-k, grouped expert GEMVs, weighted combine
+ *  into x) then the shared experts: 9 (+4) descriptors, see plan.h. */
+static void put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
+  const uint32_t b = m->batch, k = m->top_k, eff = m->expert_ffn;
+  const uint8_t act = m->dt_act, wt = m->dt_w;
+  llmvp_desc router = tile_gemv(s->router, s->h, e->router, b, m->experts, m->hidden, act, wt);
+  router.dt_out = LLMVP_DT_FP32; /* routers score in fp32 */
+  ring_writer_put(w, router);
+  ring_writer_put(w, tile_topk(s->route, s->router, b, m->experts, k, m->router_scoring, m->routed_scale_bits));
+  ring_writer_put(w, linear(m, tile_gemv_moe(s->egate, s->h, e->exp_gate, e->expert_stride, s->route, b, eff, m->hidden,
+                                             k, m->experts, 0, act, wt)));
+  ring_writer_put(w, linear(m, tile_gemv_moe(s->eup, s->h, e->exp_up, e->expert_stride, s->route, b, eff, m->hidden, k,
+                                             m->experts, 0, act, wt)));
+  ring_writer_put(w, tile_swiglu(s->egate, s->egate, s->eup, b * k, eff, act));
+  ring_writer_put(w, linear(m, tile_gemv_moe(s->eout, s->egate, e->exp_down, e->expert_stride, s->route, b, m->hidden,
+                                             eff, k, m->experts, 1, act, wt)));
+  ring_writer_put(w, tile_moe_combine(s->x, s->eout, s->route, s->x, b, m->hidden, k, act));
+  if (m->shared_ffn != 0u) put_dense_ffn(c, w, e->w_gate, e->w_up, e->w_down, m->shared_ffn);
+}
+
 static void put_layer(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const llmvp_layer_entry* e) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
@@ -71,23 +123,38 @@ static void put_layer(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const 
   const uint32_t q_dim = m->heads * m->head_dim, kv_dim = m->kv_heads * m->head_dim;
 
   ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->attn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
-  llmvp_desc* wq = ring_writer_put(w, tile_gemv(s->q, s->h, e->wq, b, q_dim, m->hidden, act, wt));
+  const int bias = m->attn_bias != 0u;
+  llmvp_desc* wq =
+      ring_writer_put(w, linear(m, bias ? tile_gemv_bias(s->q, s->h, e->wq, e->bq, b, q_dim, m->hidden, act, wt)
+                                        : tile_gemv(s->q, s->h, e->wq, b, q_dim, m->hidden, act, wt)));
   if (layer == 0 && (m->debug_flags & FW_DEBUG_BAD_OPCODE)) wq->opcode = FW_DEBUG_OPCODE;
   if (layer == 0 && (m->debug_flags & FW_DEBUG_BAD_ADDRESS)) wq->src1 = FW_DEBUG_ADDRESS;
-  ring_writer_put(w, tile_gemv(s->k, s->h, e->wk, b, kv_dim, m->hidden, act, wt));
-  ring_writer_put(w, tile_gemv(s->v, s->h, e->wv, b, kv_dim, m->hidden, act, wt));
+  ring_writer_put(w, linear(m, bias ? tile_gemv_bias(s->k, s->h, e->wk, e->bk, b, kv_dim, m->hidden, act, wt)
+                                    : tile_gemv(s->k, s->h, e->wk, b, kv_dim, m->hidden, act, wt)));
+  ring_writer_put(w, linear(m, bias ? tile_gemv_bias(s->v, s->h, e->wv, e->bv, b, kv_dim, m->hidden, act, wt)
+                                    : tile_gemv(s->v, s->h, e->wv, b, kv_dim, m->hidden, act, wt)));
   ring_writer_put(w, tile_rope(s->q, s->positions, b, m->heads, m->head_dim, m->rope_theta_bits, act));
   llmvp_desc rope_k = tile_rope(s->k, s->positions, b, m->kv_heads, m->head_dim, m->rope_theta_bits, act);
   rope_k.signal_sem = fw_sem_field(FW_SEM_KV_READY);
   ring_writer_put(w, rope_k);
   const kv_bases kv = {e->k_cache, e->v_cache};
   put_attn_rows(c, w, kv, 0);
-  ring_writer_put(w, tile_gemv_accum(s->x, s->attn, e->wo, s->x, b, m->hidden, q_dim, act, wt));
+  ring_writer_put(w, linear(m, tile_gemv_accum(s->x, s->attn, e->wo, s->x, b, m->hidden, q_dim, act, wt)));
   ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->ffn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
-  ring_writer_put(w, tile_gemv(s->gate, s->h, e->w_gate, b, m->ffn, m->hidden, act, wt));
-  ring_writer_put(w, tile_gemv(s->up, s->h, e->w_up, b, m->ffn, m->hidden, act, wt));
-  ring_writer_put(w, tile_swiglu(s->gate, s->gate, s->up, b, m->ffn, act));
-  ring_writer_put(w, tile_gemv_accum(s->x, s->gate, e->w_down, s->x, b, m->hidden, m->ffn, act, wt));
+  if (fw_is_moe_layer(m, layer)) {
+    put_moe_ffn(c, w, e);
+    return;
+  }
+  put_dense_ffn(c, w, e->w_gate, e->w_up, e->w_down, m->ffn);
+}
+
+void fw_load_kv_blocks(fw_ctx* c, uint32_t step) {
+  const llmvp_manifest* m = &c->m;
+  if (m->kv_block_tokens == 0u) return;
+  for (uint32_t r = 0; r < m->batch; ++r) {
+    const uint32_t entry = fw_position(c, r, step) / m->kv_block_tokens;
+    c->kv_block[r] = hal_read32(m->block_table + ((uint64_t)r * m->block_table_stride + entry) * 4u);
+  }
 }
 
 void fw_build_chains(const fw_ctx* c) {
@@ -119,7 +186,7 @@ void fw_patch_chains(const fw_ctx* c, uint32_t step) {
   fw_ring_writer w;
   for (uint32_t l = 0; l < m->layers; ++l) {
     const kv_bases kv = read_kv_bases(c, l);
-    ring_writer_begin(&w, c->rings.tile_base, (uint32_t)fw_tile_attn_slot(l, m->batch));
+    ring_writer_begin(&w, c->rings.tile_base, (uint32_t)fw_tile_attn_slot(m, l));
     put_attn_rows(c, &w, kv, step);
     ring_writer_flush(&w);
     ring_writer_begin(&w, c->rings.dma_base, (uint32_t)fw_dma_layer_slot(l, m->batch));

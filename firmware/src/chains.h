@@ -17,6 +17,9 @@ extern "C" {
 #define FW_DEBUG_OPCODE 0x7Fu                  /* FW_DEBUG_BAD_OPCODE: not an opcode of any engine */
 #define FW_DEBUG_ADDRESS 0x0000F00000000000ull /* FW_DEBUG_BAD_ADDRESS: outside every memory window */
 
+/** Paged KV cache: reads each row's block id for `step` into c->kv_block
+ *  (one control-SRAM read per row); call before building or patching. */
+void fw_load_kv_blocks(fw_ctx* c, uint32_t step);
 /** Writes both chains for step 0 into c->rings (engines must be idle). */
 void fw_build_chains(const fw_ctx* c);
 /** Rewrites the position-dependent descriptors for `step` (engines idle).

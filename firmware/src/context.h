@@ -19,6 +19,7 @@ typedef struct fw_ctx {
   uint32_t prompt_len[LLMVP_MAX_BATCH]; /* requests[r].prompt_len */
   uint32_t cached_len[LLMVP_MAX_BATCH]; /* requests[r].cached_len */
   uint32_t token[LLMVP_MAX_BATCH];      /* row r: input token of the running step, then its argmax */
+  uint32_t kv_block[LLMVP_MAX_BATCH];   /* paged KV: block of row r's position in the running step */
   fw_spad_plan spad;
   fw_ring_plan rings;
   fw_engine dma;  /* DMA engine 0: KV-cache writes */

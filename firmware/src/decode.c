@@ -9,6 +9,7 @@
 #include "firmware/src/chains.h"
 #include "firmware/src/fw_util.h"
 #include "firmware/src/mailbox.h"
+#include "firmware/src/trace.h"
 #include "firmware/src/validate.h"
 
 /* tokens_in [B] u32, padding to 64 bytes, positions [B] u32: one burst. */
@@ -26,6 +27,7 @@ static void setup_engines(fw_ctx* c) {
   reset_semaphore(FW_SEM_KV_DONE);
   engine_configure(&c->dma, c->rings.dma_base, c->rings.dma_len);
   engine_configure(&c->tile, c->rings.tile_base, c->rings.tile_len);
+  fw_load_kv_blocks(c, 0);
   fw_build_chains(c);
   intc_enable(engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile));
   engine_enable(&c->dma);
@@ -81,11 +83,17 @@ static void collect_tokens(fw_ctx* c, uint32_t step) {
 }
 
 static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
+  fw_trace_mark(step, TRACE_PH_PATCH);
   write_step_inputs(c, step);
-  if (step > 0) fw_patch_chains(c, step); /* the build wrote step 0 */
+  if (step > 0) {
+    fw_load_kv_blocks(c, step);
+    fw_patch_chains(c, step);
+  } /* the build wrote step 0 */
   engine_post(&c->dma, c->rings.dma_len);
   engine_post(&c->tile, c->rings.tile_len);
+  fw_trace_mark(step, TRACE_PH_WAIT);
   if (wait_step_done(c, f) != 0) return -1;
+  fw_trace_mark(step, TRACE_PH_COLLECT);
   collect_tokens(c, step);
   mbox_set_step(step + 1u);
   return 0;
@@ -95,12 +103,15 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   if (fw_load_manifest(c, manifest_addr, f) != 0) return -1;
   if (fw_plan_spad(&c->m, &c->spad, f) != 0) return -1;
   if (fw_plan_rings(&c->m, &c->rings, f) != 0) return -1;
+  fw_trace_mark(0, TRACE_PH_SETUP);
   setup_engines(c);
+  fw_trace_mark(0, TRACE_PH_IDLE);
   /* RUNNING marks the end of one-time set-up: the host times decode from here. */
   mbox_set_status(MBOX_ST_RUNNING);
   for (uint32_t s = 0; s < c->m.steps; ++s) {
     if (run_step(c, s, f) != 0) return -1;
   }
+  fw_trace_mark(c->m.steps, TRACE_PH_IDLE);
   engine_disable(&c->dma);
   engine_disable(&c->tile);
   return 0;

@@ -39,6 +39,9 @@
 #define FW_MFIELD_SPAD 21u              /* spad_base/spad_bytes not inside tile 0's scratchpad window */
 #define FW_MFIELD_REQ_CACHED_LEN 22u    /* requests[INDEX]: cached_len >= prompt_len */
 #define FW_MFIELD_REQ_STEPS 23u         /* requests[INDEX]: cached_len + steps > max_context */
+#define FW_MFIELD_MOE 24u               /* experts/top_k/expert_ffn/first_moe_layer/router_scoring inconsistent */
+#define FW_MFIELD_PAGED 26u             /* block table outside the control SRAM or too short for max_context */
+#define FW_MFIELD_DT_LINEAR 25u         /* dt_linear/w_group invalid, or a GEMV k not a multiple of w_group */
 
 /* ---- FW_ERR_NO_SPACE: MBOX_ERR_INFO values ------------------------------- */
 #define FW_SPACE_RINGS 1u /* work region cannot hold both descriptor rings */

@@ -32,8 +32,18 @@ int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f) {
   p->k = take(&cur, b * kv_row);
   p->v = take(&cur, b * kv_row);
   p->attn = take(&cur, b * q_row);
-  p->gate = take(&cur, b * m->ffn * act);
-  p->up = take(&cur, b * m->ffn * act);
+  const uint64_t ffn = m->ffn > m->shared_ffn ? m->ffn : m->shared_ffn;
+  p->gate = take(&cur, b * ffn * act);
+  p->up = take(&cur, b * ffn * act);
+  p->router = p->route = p->egate = p->eup = p->eout = 0;
+  if (m->experts != 0u) {
+    const uint64_t slots = b * m->top_k;
+    p->router = take(&cur, b * m->experts * 4u);
+    p->route = take(&cur, slots * 8u);
+    p->egate = take(&cur, slots * m->expert_ffn * act);
+    p->eup = take(&cur, slots * m->expert_ffn * act);
+    p->eout = take(&cur, slots * m->hidden * act);
+  }
   /* The host may ask for logits in a buffer of its own (manifest.logits). */
   p->logits = m->logits != 0 ? m->logits : take(&cur, b * m->vocab * act);
   p->tokens_in = take(&cur, b * 4u);
@@ -45,7 +55,7 @@ int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f) {
 }
 
 int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
-  const uint64_t tile_len = fw_tile_chain_len(m->layers, m->batch);
+  const uint64_t tile_len = fw_tile_chain_len(m);
   const uint64_t dma_len = fw_dma_chain_len(m->layers, m->batch);
   const uint64_t base = fw_align_up(m->work_base, LLMVP_DESC_BYTES);
   const uint64_t end = base + (tile_len + dma_len) * LLMVP_DESC_BYTES;

@@ -41,30 +41,51 @@ extern "C" {
  *   descriptor also carries DESC_F_IRQ.
  * length = 2 * layers * batch                                                */
 
-static inline uint64_t fw_tile_chain_len(uint64_t layers, uint64_t batch) {
-  return FW_TILE_FIXED_DESCS + layers * (FW_TILE_LAYER_FIXED + batch);
+/* MoE layer (layer >= first_moe_layer when experts != 0): the same first
+ * 6 + batch descriptors, then GEMV o (+x), RMSNORM ffn, GEMV router (fp32
+ * logits), TOPK, GEMV_MOE gate, GEMV_MOE up, SWIGLU, GEMV_MOE down
+ * (per-slot input), MOE_COMBINE (+x), and with shared experts GEMV gate,
+ * GEMV up, SWIGLU, GEMV down (+x): 15 (+4) + batch descriptors.           */
+#define FW_TILE_MOE_LAYER_FIXED 15u
+#define FW_TILE_SHARED_DESCS 4u
+
+static inline int fw_is_moe_layer(const llmvp_manifest* m, uint64_t layer) {
+  return m->experts != 0u && layer >= m->first_moe_layer;
 }
-/** Ring slot of the first descriptor (RMSNORM attn) of layer l. */
-static inline uint64_t fw_tile_layer_slot(uint64_t layer, uint64_t batch) {
-  return 1u + layer * (FW_TILE_LAYER_FIXED + batch);
+static inline uint64_t fw_tile_moe_layer_len(const llmvp_manifest* m) {
+  return FW_TILE_MOE_LAYER_FIXED + (m->shared_ffn != 0u ? FW_TILE_SHARED_DESCS : 0u) + m->batch;
 }
-static inline uint64_t fw_tile_attn_slot(uint64_t layer, uint64_t batch) {
-  return fw_tile_layer_slot(layer, batch) + FW_TILE_ATTN_OFFSET;
+/** Ring slot of the first descriptor (RMSNORM attn) of layer l (l <= layers). */
+static inline uint64_t fw_tile_layer_slot(const llmvp_manifest* m, uint64_t layer) {
+  const uint64_t dense_before = m->experts == 0u || layer < m->first_moe_layer ? layer : m->first_moe_layer;
+  return 1u + dense_before * (FW_TILE_LAYER_FIXED + m->batch) + (layer - dense_before) * fw_tile_moe_layer_len(m);
+}
+static inline uint64_t fw_tile_chain_len(const llmvp_manifest* m) {
+  return fw_tile_layer_slot(m, m->layers) + FW_TILE_FIXED_DESCS - 1u;
+}
+static inline uint64_t fw_tile_attn_slot(const llmvp_manifest* m, uint64_t layer) {
+  return fw_tile_layer_slot(m, layer) + FW_TILE_ATTN_OFFSET;
 }
 static inline uint64_t fw_dma_chain_len(uint64_t layers, uint64_t batch) { return 2u * layers * batch; }
 static inline uint64_t fw_dma_layer_slot(uint64_t layer, uint64_t batch) { return 2u * layer * batch; }
 
 /** Scratchpad addresses (activations, dt_act, `batch` rows each). */
 typedef struct fw_spad_plan {
-  uint64_t x;          /* [B][hidden]  residual stream */
-  uint64_t h;          /* [B][hidden]  normalised input of the next block */
-  uint64_t q;          /* [B][heads * head_dim] */
-  uint64_t k;          /* [B][kv_heads * head_dim] */
-  uint64_t v;          /* [B][kv_heads * head_dim] */
-  uint64_t attn;       /* [B][heads * head_dim] */
-  uint64_t gate;       /* [B][ffn]  also SWIGLU output */
-  uint64_t up;         /* [B][ffn] */
-  uint64_t logits;     /* [B][vocab] */
+  uint64_t x;      /* [B][hidden]  residual stream */
+  uint64_t h;      /* [B][hidden]  normalised input of the next block */
+  uint64_t q;      /* [B][heads * head_dim] */
+  uint64_t k;      /* [B][kv_heads * head_dim] */
+  uint64_t v;      /* [B][kv_heads * head_dim] */
+  uint64_t attn;   /* [B][heads * head_dim] */
+  uint64_t gate;   /* [B][max(ffn, shared_ffn)]  also SWIGLU output */
+  uint64_t up;     /* [B][max(ffn, shared_ffn)] */
+  uint64_t logits; /* [B][vocab] */
+  /* MoE models only (else 0) */
+  uint64_t router;     /* [B][experts] fp32 router logits */
+  uint64_t route;      /* routing record: u32 ids [B][top_k], fp32 weights [B][top_k] */
+  uint64_t egate;      /* [B][top_k][expert_ffn]  also SWIGLU output */
+  uint64_t eup;        /* [B][top_k][expert_ffn] */
+  uint64_t eout;       /* [B][top_k][hidden] */
   uint64_t tokens_in;  /* u32 [B]  (positions follows it: one burst per step) */
   uint64_t positions;  /* u32 [B] */
   uint64_t tokens_out; /* u32 [B] */

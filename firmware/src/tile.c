@@ -91,3 +91,49 @@ llmvp_desc tile_argmax(uint64_t dst, uint64_t x, uint32_t rows, uint32_t n, uint
   d.n = n;
   return d;
 }
+
+llmvp_desc tile_gemv_bias(uint64_t dst, uint64_t x, uint64_t weight, uint64_t bias, uint32_t rows, uint32_t out,
+                          uint32_t in, uint8_t act, uint8_t w) {
+  llmvp_desc d = tile_gemv(dst, x, weight, rows, out, in, act, w);
+  d.src2 = bias;
+  d.flags |= DESC_F_BIAS;
+  return d;
+}
+
+llmvp_desc tile_topk(uint64_t dst, uint64_t logits, uint32_t rows, uint32_t experts, uint32_t top_k, uint32_t scoring,
+                     uint32_t scale_bits) {
+  llmvp_desc d = fw_desc(LLMVP_OP_TOPK, LLMVP_DT_FP32, LLMVP_DT_FP32, LLMVP_DT_FP32);
+  d.src0 = logits;
+  d.dst = dst;
+  d.m = rows;
+  d.n = experts;
+  d.k = top_k;
+  d.arg0 = scoring;
+  d.arg1 = scale_bits;
+  return d;
+}
+
+llmvp_desc tile_gemv_moe(uint64_t dst, uint64_t x, uint64_t weights, uint64_t stride, uint64_t ids, uint32_t rows,
+                         uint32_t out, uint32_t in, uint32_t top_k, uint32_t experts, int slot_input, uint8_t act,
+                         uint8_t w) {
+  llmvp_desc d = tile_gemv(dst, x, weights, rows, out, in, act, w);
+  d.opcode = LLMVP_OP_GEMV_MOE;
+  d.src2 = ids;
+  d.arg0 = top_k | (experts << 16);
+  d.arg1 = (uint32_t)(stride / 64u);
+  if (slot_input) d.flags |= DESC_F_SLOT_INPUT;
+  return d;
+}
+
+llmvp_desc tile_moe_combine(uint64_t dst, uint64_t y, uint64_t route, uint64_t acc, uint32_t rows, uint32_t n,
+                            uint32_t top_k, uint8_t act) {
+  llmvp_desc d = fw_desc(LLMVP_OP_MOE_COMBINE, act, LLMVP_DT_FP32, act);
+  d.src0 = y;
+  d.src1 = route;
+  d.src2 = acc;
+  d.dst = dst;
+  d.m = rows;
+  d.n = n;
+  d.k = top_k;
+  return d;
+}

@@ -35,6 +35,22 @@ llmvp_desc tile_attn(uint64_t dst, uint64_t q, uint64_t k_cache, uint64_t v_cach
                      uint32_t kv_heads, uint32_t head_dim, uint8_t act, uint8_t kv);
 /** SWIGLU: dst[i] = silu(gate[i]) * up[i], i < rows * n (dst may equal gate). */
 llmvp_desc tile_swiglu(uint64_t dst, uint64_t gate, uint64_t up, uint32_t rows, uint32_t n, uint8_t act);
+/** GEMV with a bias: dst = x * weight^T + bias[out] (bias of type w). */
+llmvp_desc tile_gemv_bias(uint64_t dst, uint64_t x, uint64_t weight, uint64_t bias, uint32_t rows, uint32_t out,
+                          uint32_t in, uint8_t act, uint8_t w);
+/** TOPK: routing record at dst (ids [rows][top_k], then fp32 weights) from
+ *  fp32 logits[rows][experts]; scoring LLMVP_ROUTER_*, scale fp32 bits. */
+llmvp_desc tile_topk(uint64_t dst, uint64_t logits, uint32_t rows, uint32_t experts, uint32_t top_k, uint32_t scoring,
+                     uint32_t scale_bits);
+/** GEMV_MOE: dst[rows][top_k][out] from the experts named by ids[rows][top_k];
+ *  expert e's weights at weights + e * stride (stride a multiple of 64);
+ *  slot_input: x is [rows][top_k][in] instead of [rows][in]. */
+llmvp_desc tile_gemv_moe(uint64_t dst, uint64_t x, uint64_t weights, uint64_t stride, uint64_t ids, uint32_t rows,
+                         uint32_t out, uint32_t in, uint32_t top_k, uint32_t experts, int slot_input, uint8_t act,
+                         uint8_t w);
+/** MOE_COMBINE: dst[rows][n] = acc + sum_j weight[r][j] * y[r][j][n] (route = TOPK's record). */
+llmvp_desc tile_moe_combine(uint64_t dst, uint64_t y, uint64_t route, uint64_t acc, uint32_t rows, uint32_t n,
+                            uint32_t top_k, uint8_t act);
 /** ARGMAX: dst[r] (u32) = lowest index of the maximum of x[r][n]. */
 llmvp_desc tile_argmax(uint64_t dst, uint64_t x, uint32_t rows, uint32_t n, uint8_t act);
 

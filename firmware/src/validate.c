@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "firmware/src/validate.h"
 
+#include "firmware/include/descriptors.h"
 #include "firmware/include/hal.h"
 #include "firmware/include/memmap.h"
 #include "firmware/include/regs.h"
@@ -35,6 +36,18 @@ static int check_model(const llmvp_manifest* m, fw_fault* f) {
   if (!fw_dtype_is_float(m->dt_w)) return bad(f, FW_MFIELD_DT_W, 0);
   if (!fw_dtype_is_float(m->dt_kv)) return bad(f, FW_MFIELD_DT_KV, 0);
   if (!fw_dtype_is_float(m->dt_act)) return bad(f, FW_MFIELD_DT_ACT, 0);
+  if (m->w_group != 0u) {
+    const int is_int = m->dt_linear == LLMVP_DT_INT8 || m->dt_linear == LLMVP_DT_INT4;
+    const uint32_t g = m->w_group;
+    if (!is_int || m->dt_w != LLMVP_DT_BF16 || g == 0u || m->hidden % g != 0u || (m->heads * m->head_dim) % g != 0u ||
+        m->ffn % g != 0u || (m->experts != 0u && (m->expert_ffn % g != 0u || m->shared_ffn % g != 0u)))
+      return bad(f, FW_MFIELD_DT_LINEAR, 0);
+  }
+  if (m->experts != 0u) {
+    if (m->experts > LLMVP_MAX_EXPERTS || m->top_k == 0u || m->top_k > m->experts || m->top_k > LLMVP_MAX_TOP_K ||
+        m->expert_ffn == 0u || m->first_moe_layer > m->layers || m->router_scoring > LLMVP_ROUTER_SIGMOID)
+      return bad(f, FW_MFIELD_MOE, 0);
+  }
   return 0;
 }
 
@@ -46,7 +59,14 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if (m->num_dma == 0) return bad(f, FW_MFIELD_NUM_DMA, 0);
   if (m->num_tiles == 0) return bad(f, FW_MFIELD_NUM_TILES, 0);
   const uint64_t cache_row = (uint64_t)m->kv_heads * m->head_dim * fw_dtype_bytes(m->dt_kv);
-  if (m->batch > 1u && m->kv_request_stride / cache_row < m->max_context) return bad(f, FW_MFIELD_KV_REQUEST_STRIDE, 0);
+  if (m->kv_block_tokens != 0u) {
+    const uint64_t table_bytes = (uint64_t)m->batch * m->block_table_stride * 4u;
+    if ((uint64_t)m->block_table_stride * m->kv_block_tokens < m->max_context ||
+        !inside(m->block_table, table_bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW))
+      return bad(f, FW_MFIELD_PAGED, 0);
+  } else if (m->batch > 1u && m->kv_request_stride / cache_row < m->max_context) {
+    return bad(f, FW_MFIELD_KV_REQUEST_STRIDE, 0);
+  }
   if (!inside(m->work_base, m->work_bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW))
     return bad(f, FW_MFIELD_WORK, 0);
   if (!inside(m->spad_base, m->spad_bytes, LLMVP_SPAD_BASE(0), LLMVP_SPAD_WINDOW)) return bad(f, FW_MFIELD_SPAD, 0);

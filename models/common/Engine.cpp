@@ -111,6 +111,65 @@ EngineError Engine::validateCommon(const llmvp_desc& d) const {
   return {};
 }
 
+std::string opcodeName(std::uint8_t opcode) {
+  switch (opcode) {
+  case LLMVP_OP_NOP: return "nop";
+  case LLMVP_OP_COPY: return "copy";
+  case LLMVP_OP_GEMV: return "gemv";
+  case LLMVP_OP_GEMV_MOE: return "gemv_moe";
+  case LLMVP_OP_ATTN: return "attn";
+  case LLMVP_OP_RMSNORM: return "rmsnorm";
+  case LLMVP_OP_ROPE: return "rope";
+  case LLMVP_OP_SWIGLU: return "swiglu";
+  case LLMVP_OP_ADD: return "add";
+  case LLMVP_OP_EMBED: return "embed";
+  case LLMVP_OP_ARGMAX: return "argmax";
+  case LLMVP_OP_TOPK: return "topk";
+  case LLMVP_OP_MOE_COMBINE: return "moe_combine";
+  default: {
+    static const char* digits = "0123456789abcdef";
+    return std::string("op0x") + digits[opcode >> 4] + digits[opcode & 15];
+  }
+  }
+}
+
+void Engine::recordOp(const llmvp_desc& d, std::uint32_t index, Ps start, Ps end, double read0, double written0,
+                      double flops0) {
+  if (opStats_.empty()) opStats_.resize(256);
+  OpStats& o = opStats_[d.opcode];
+  if (o.count == nullptr) {
+    const std::string p = "op." + opcodeName(d.opcode) + ".";
+    o.count = &stats_.add(p + "count", "descriptors of this opcode", Unit::Count);
+    o.time = &stats_.add(p + "time", "time from dispatch to completion", Unit::Ps);
+    o.bytes = &stats_.add(p + "bytes", "bytes read and written", Unit::Bytes);
+    o.flops = &stats_.add(p + "flops", "floating-point operations", Unit::Flop);
+  }
+  const double bytes = bytesRead_.value - read0 + bytesWritten_.value - written0;
+  const double flops = flopsSoFar() - flops0;
+  *o.count += 1;
+  *o.time += static_cast<double>(end - start);
+  *o.bytes += bytes;
+  *o.flops += flops;
+  if (trace_ == nullptr) return;
+  if (!trace_->wants(start, end)) {
+    trace_->skip();
+    return;
+  }
+  trace_->span(traceTrack_, opcodeName(d.opcode), "descriptor", start, end,
+               {{"index", std::to_string(index)},
+                {"bytes", std::to_string(static_cast<std::uint64_t>(bytes))},
+                {"flops", std::to_string(static_cast<std::uint64_t>(flops))},
+                {"src0", TraceRecorder::hex(d.src0)},
+                {"src1", TraceRecorder::hex(d.src1)},
+                {"src2", TraceRecorder::hex(d.src2)},
+                {"dst", TraceRecorder::hex(d.dst)},
+                {"m", std::to_string(d.m)},
+                {"n", std::to_string(d.n)},
+                {"k", std::to_string(d.k)},
+                {"wait_sem", std::to_string(d.wait_sem)},
+                {"signal_sem", std::to_string(d.signal_sem)}});
+}
+
 Ps Engine::access(tlm::tlm_command cmd, std::uint64_t addr, std::uint8_t* data, std::uint64_t bytes, Ps at,
                   bool timingOnly, std::uint32_t field, EngineError& err) {
   static std::uint8_t dummy = 0;
@@ -140,6 +199,9 @@ void Engine::accountOp(Ps span, Ps compute) {
 void Engine::run() {
   const Ps dispatch = cyclesPs(params_.dispatchCycles);
   Ps fetchIssue = 0; // descriptor fetch i+1 is issued when operation i starts
+  // Derived engines add their statistics after this base was constructed.
+  for (const Stat& s : stats_.stats())
+    if (s.name == "flops") flopsStat_ = &s;
   for (;;) {
     if (!(ctrl_ & ENG_CTRL_ENABLE) || halted() || head_ == tail_) {
       syncNow();
@@ -157,6 +219,7 @@ void Engine::run() {
     const std::uint64_t slotAddr = ringBase_ + std::uint64_t{index % ringSize_} * LLMVP_DESC_BYTES;
     const Ps fetched = access(tlm::TLM_READ_COMMAND, slotAddr, reinterpret_cast<std::uint8_t*>(&d), LLMVP_DESC_BYTES,
                               std::max(fetchIssue, nowPs()), false, 0, err);
+    advanceTo(std::max(localNow(), fetched)); // nothing about the descriptor is known before it arrives
     if (!err.ok()) {
       halt({ENG_ERR_FETCH, 0}, index);
       continue;
@@ -166,16 +229,18 @@ void Engine::run() {
       halt(err, index);
       continue;
     }
-    advanceTo(std::max(localNow(), fetched));
     if (d.wait_sem != 0) {
       syncNow();
       const Ps before = nowPs();
       sems_.waitAndDecrement(d.wait_sem - 1u);
       semWaitPs_ += static_cast<double>(nowPs() - before);
+      if (trace_ != nullptr && nowPs() > before)
+        trace_->span(traceTrack_, "wait sem " + std::to_string(d.wait_sem - 1u), "semaphore", before, nowPs());
     }
     const Ps start = localNow();
     fetchIssue = start;
     busyPs_ += static_cast<double>(dispatch);
+    const double read0 = bytesRead_.value, written0 = bytesWritten_.value, flops0 = flopsSoFar();
     const Ps end = execute(d, start + dispatch, err);
     advanceTo(end);
     if (!err.ok()) {
@@ -183,6 +248,7 @@ void Engine::run() {
       continue;
     }
     descriptors_ += 1;
+    recordOp(d, index, start, end, read0, written0, flops0);
     if (d.signal_sem != 0) {
       syncNow();
       std::uint32_t one = 1;

@@ -26,6 +26,7 @@
 #include "models/common/Semaphores.h"
 #include "models/common/Stats.h"
 #include "models/common/Time.h"
+#include "models/common/Trace.h"
 
 namespace llmvp::models {
 
@@ -38,6 +39,10 @@ struct EngineParams {
   std::uint64_t semSignalAddress = 0; ///< chip address of SEM_SIGNAL(0)
   bool functional = false;            ///< move and compute real data
 };
+
+/// Lower-case name of an opcode (descriptors.h) for statistics and traces;
+/// "op0xNN" for unknown values.
+[[nodiscard]] std::string opcodeName(std::uint8_t opcode);
 
 /// Error raised by an operation; ENG_ERR_* and ENG_FIELD_* codes.
 struct EngineError {
@@ -61,6 +66,12 @@ public:
   [[nodiscard]] const StatsGroup& stats() const override { return stats_; }
   [[nodiscard]] ComponentKind componentKind() const override { return ComponentKind::Engine; }
   [[nodiscard]] bool halted() const { return (status_ & ENG_STATUS_ERROR) != 0; }
+  /// Records a span per descriptor and semaphore wait on `track` of
+  /// `recorder` (null: no tracing). Call before the simulation starts.
+  void setTrace(TraceRecorder* recorder, TraceRecorder::Track track) {
+    trace_ = recorder;
+    traceTrack_ = track;
+  }
 
 protected:
   /// Executes one descriptor whose common fields were validated, starting at
@@ -103,6 +114,11 @@ private:
   void halt(const EngineError& err, std::uint32_t index);
   void updateIrq();
   [[nodiscard]] EngineError validateCommon(const llmvp_desc& d) const;
+  /// Per-opcode statistics (op.<name>.count/time/bytes/flops, for rooflines)
+  /// and the trace span of one completed descriptor.
+  void recordOp(const llmvp_desc& d, std::uint32_t index, Ps start, Ps end, double read0, double written0,
+                double flops0);
+  [[nodiscard]] double flopsSoFar() const { return flopsStat_ ? flopsStat_->value : 0.0; }
 
   const std::uint32_t id_;
   const EngineParams params_;
@@ -124,6 +140,13 @@ private:
   Stat& bytesRead_;
   Stat& bytesWritten_;
   Stat& errors_;
+  struct OpStats {
+    Stat *count = nullptr, *time = nullptr, *bytes = nullptr, *flops = nullptr;
+  };
+  std::vector<OpStats> opStats_;    ///< by opcode, created on first use
+  const Stat* flopsStat_ = nullptr; ///< the derived engine's "flops" counter, if it has one
+  TraceRecorder* trace_ = nullptr;
+  TraceRecorder::Track traceTrack_ = 0;
 };
 
 template <typename ComputeFn>

@@ -24,10 +24,14 @@ protected:
   virtual bool writeReg(std::uint32_t offset, std::uint32_t value, Ps when) = 0;
 
   /// Timed access: 4- or 8-byte aligned accesses (an 8-byte access is two
-  /// registers, low word first). Adds `latency` to `delay`.
+  /// registers, low word first; streaming is not supported). Adds `latency`
+  /// to `delay`.
   void handle(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, Ps latency) {
     delay += fromPs(latency);
-    gp.set_response_status(access(gp, nowPs() + toPs(delay)));
+    if (gp.get_streaming_width() < gp.get_data_length())
+      gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    else
+      gp.set_response_status(access(gp, nowPs() + toPs(delay)));
   }
   unsigned handleDebug(tlm::tlm_generic_payload& gp) {
     return access(gp, nowPs()) == tlm::TLM_OK_RESPONSE ? gp.get_data_length() : 0;

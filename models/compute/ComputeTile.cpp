@@ -13,13 +13,18 @@ namespace {
 // Vector-engine element-operations per output element, counted from the
 // arithmetic of each kernel in Kernels.cpp (multiply, add, exp, divide and
 // the final conversion each count one).
-constexpr double kRmsnormOps = 4; // square-accumulate, scale, weight, round
-constexpr double kRopeOps = 4;    // two multiplies, one add, round
-constexpr double kSwigluOps = 5;  // exp, add, divide, multiply, round
-constexpr double kAddOps = 2;     // add, round
-constexpr double kSoftmaxOps = 5; // scale, max, subtract, exp, sum (per score)
-constexpr double kArgmaxOps = 1;  // compare
-constexpr double kConvertOps = 1; // embedding gather: round to activation type
+constexpr double kRmsnormOps = 4;      // square-accumulate, scale, weight, round
+constexpr double kRopeOps = 4;         // two multiplies, one add, round
+constexpr double kSwigluOps = 5;       // exp, add, divide, multiply, round
+constexpr double kAddOps = 2;          // add, round
+constexpr double kSoftmaxOps = 5;      // scale, max, subtract, exp, sum (per score)
+constexpr double kArgmaxOps = 1;       // compare
+constexpr double kConvertOps = 1;      // embedding gather: round to activation type
+constexpr double kDequantOps = 2;      // per quantised weight: integer to float, multiply by the group scale
+constexpr double kTopkSelectOps = 2;   // per logit: compare against the running k-th, insert
+constexpr double kTopkWeightOps = 4;   // per selected: exp or sigmoid, sum, divide, scale
+constexpr double kCombineOps = 2;      // per output element and slot: multiply, add
+constexpr double kCombineFixedOps = 2; // per output element: residual add, round
 
 // Limit on one operand (256 TiB): larger sizes are treated as a bad shape,
 // which also keeps every product below 2^64.
@@ -42,7 +47,8 @@ ComputeTile::ComputeTile(const sc_core::sc_module_name& name, const TileParams& 
       vectorOps_(statsGroup().add("vector_ops", "vector-engine element-operations", Unit::Count)),
       matrixBusy_(statsGroup().add("matrix_busy", "matrix-engine busy time", Unit::Ps)),
       vectorBusy_(statsGroup().add("vector_busy", "vector-engine busy time", Unit::Ps)),
-      energy_(statsGroup().add("energy", "matrix and vector dynamic energy", Unit::Pj)) {}
+      energy_(statsGroup().add("energy", "matrix and vector dynamic energy", Unit::Pj)),
+      expertsLoaded_(statsGroup().add("experts_loaded", "expert weight matrices streamed by GEMV_MOE", Unit::Count)) {}
 
 double ComputeTile::peakFlops(DType t) const {
   return 2.0 * tp_.macsPerCycle.at(static_cast<std::size_t>(t)) * params().clockMhz * 1e6;
@@ -102,6 +108,31 @@ Ps ComputeTile::stream(std::uint64_t addr, std::uint64_t bytes, Ps start, Ps rea
   return streamRead(addr, bytes, start, ready, dst, fn, field, err, compute);
 }
 
+template <typename ComputeFn>
+Ps ComputeTile::gatherStream(const std::vector<Segment>& segments, Ps start, Ps ready, std::uint8_t* dst,
+                             ComputeFn&& fn, std::uint32_t field, EngineError& err, Ps& compute) {
+  const std::uint64_t chunk = params().chunkBytes;
+  const std::uint32_t depth = params().maxOutstanding;
+  std::vector<Ps> consumedAt(depth, start);
+  Ps issue = start, end = std::max(start, ready);
+  std::uint64_t i = 0, at = 0;
+  for (const Segment& s : segments) {
+    for (std::uint64_t off = 0; off < s.bytes; off += chunk, ++i) {
+      const std::uint64_t n = std::min(chunk, s.bytes - off);
+      issue = std::max(issue, consumedAt[i % depth]);
+      std::uint8_t* to = dst ? dst + at + off : nullptr;
+      const Ps arrived = access(tlm::TLM_READ_COMMAND, s.addr + off, to, n, issue, to == nullptr, field, err);
+      if (!err.ok()) return arrived;
+      const Ps c = fn(n);
+      end = std::max(arrived, end) + c;
+      compute += c;
+      consumedAt[i % depth] = end;
+    }
+    at += s.bytes;
+  }
+  return end;
+}
+
 Ps ComputeTile::matrixPs(double elements, std::uint32_t rows, DType t) const {
   const double padded = std::ceil(static_cast<double>(rows) / tp_.matrixRows) * tp_.matrixRows;
   return cyclesPs(elements * padded / tp_.macsPerCycle.at(static_cast<std::size_t>(t)));
@@ -120,40 +151,77 @@ Ps ComputeTile::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   case LLMVP_OP_ROPE: return opRope(d, start, err);
   case LLMVP_OP_EMBED: return opEmbed(d, start, err);
   case LLMVP_OP_ARGMAX: return opArgmax(d, start, err);
+  case LLMVP_OP_TOPK: return opTopk(d, start, err);
+  case LLMVP_OP_GEMV_MOE: return opGemvMoe(d, start, err);
+  case LLMVP_OP_MOE_COMBINE: return opMoeCombine(d, start, err);
   default: err = {ENG_ERR_BAD_OPCODE, ENG_FIELD_OPCODE}; return start;
   }
 }
 
+Ps ComputeTile::weightChunkPs(std::uint64_t chunkBytes, std::uint64_t wBytes, double elements, std::uint32_t rows,
+                              DType rate, bool quantized) const {
+  const double e = elements * static_cast<double>(chunkBytes) / static_cast<double>(wBytes);
+  const Ps matrix = matrixPs(e, rows, rate);
+  // The vector engine dequantises chunk i while the matrix engine multiplies
+  // chunk i-1 (pipelined): the slower of the two sets the pace.
+  return quantized ? std::max(matrix, vectorPs(e * kDequantOps)) : matrix;
+}
+
 Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+  const bool quantized = isQuantized(d.dt_w);
+  if (!isFloat(d.dt_in) || !(isFloat(d.dt_w) || quantized) || !isFloat(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
   const std::uint64_t xBytes = sizeOf(d.m, d.k, 1, d.dt_in);
-  const std::uint64_t wBytes = sizeOf(d.n, d.k, 1, d.dt_w);
+  const std::uint64_t wBytes =
+      sizeOf(d.n, d.k, 1, LLMVP_DT_FP8_E4M3) == 0 ? 0 : weightMatrixBytes(d.dt_w, d.n, d.k, d.w_group);
+  // (the fp8-sized check bounds n * k before the quantised size is computed)
   const std::uint64_t yBytes = sizeOf(d.m, d.n, 1, d.dt_out);
   if (xBytes == 0 || wBytes == 0 || yBytes == 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
   }
   const bool accum = (d.flags & DESC_F_ACCUM) != 0;
-  const auto dt = static_cast<DType>(std::min(d.dt_in, d.dt_w)); // the wider type sets the rate
+  const bool bias = (d.flags & DESC_F_BIAS) != 0;
+  if (accum && bias) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC2};
+    return start;
+  }
+  const std::uint8_t auxType = quantized ? std::uint8_t{LLMVP_DT_BF16} : d.dt_w; // bias type
+  const std::uint64_t bBytes = sizeOf(d.n, 1, 1, auxType);
+  // The wider type sets the rate; quantised weights run at the input's rate.
+  const auto dt = static_cast<DType>(quantized ? d.dt_in : std::min(d.dt_in, d.dt_w));
   std::uint8_t* x = buffer(0, xBytes);
   std::uint8_t* w = buffer(1, wBytes);
-  std::uint8_t* acc = accum ? buffer(2, yBytes) : nullptr;
+  std::uint8_t* acc = accum ? buffer(2, yBytes) : bias ? buffer(2, bBytes) : nullptr;
   std::uint8_t* y = buffer(3, yBytes);
   Ps ready = read(d.src0, xBytes, start, x, ENG_FIELD_SRC0, err);
   if (accum && err.ok()) ready = std::max(ready, read(d.src2, yBytes, start, acc, ENG_FIELD_SRC2, err));
+  if (bias && err.ok()) ready = std::max(ready, read(d.src2, bBytes, start, acc, ENG_FIELD_SRC2, err));
   if (!err.ok()) return ready;
-  const double wElt = static_cast<double>(dtypeBytes(static_cast<DType>(d.dt_w)));
+  const double elements = static_cast<double>(d.n) * d.k;
   Ps compute = 0;
   const Ps computed = stream(
       d.src1, wBytes, start, ready, w,
-      [&](std::uint64_t n) { return matrixPs(static_cast<double>(n) / wElt, d.m, dt); }, ENG_FIELD_SRC1, err, compute);
+      [&](std::uint64_t n) { return weightChunkPs(n, wBytes, elements, d.m, dt, quantized); }, ENG_FIELD_SRC1, err,
+      compute);
   if (!err.ok()) return computed;
-  if (params().functional)
-    gemv(x, static_cast<DType>(d.dt_in), w, static_cast<DType>(d.dt_w), acc, y, static_cast<DType>(d.dt_out), d.m, d.n,
-         d.k);
+  if (params().functional) {
+    if (quantized) {
+      std::vector<float> deq(static_cast<std::size_t>(elements));
+      dequantize(w, d.dt_w, d.n, d.k, d.w_group, deq.data());
+      gemv(x, static_cast<DType>(d.dt_in), reinterpret_cast<const std::uint8_t*>(deq.data()), DType::Fp32,
+           accum ? acc : nullptr, y, static_cast<DType>(d.dt_out), d.m, d.n, d.k, bias ? acc : nullptr, DType::Bf16);
+    } else {
+      gemv(x, static_cast<DType>(d.dt_in), w, static_cast<DType>(d.dt_w), accum ? acc : nullptr, y,
+           static_cast<DType>(d.dt_out), d.m, d.n, d.k, bias ? acc : nullptr, static_cast<DType>(d.dt_w));
+    }
+  }
+  if (quantized) {
+    vectorOps_ += elements * kDequantOps;
+    energy_ += elements * kDequantOps * tp_.pjPerVectorOp;
+  }
   const Ps end = write(d.dst, yBytes, computed, y, ENG_FIELD_DST, err);
   const double macs = static_cast<double>(d.m) * d.n * d.k;
   macs_ += macs;
@@ -183,17 +251,43 @@ Ps ComputeTile::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
   std::uint8_t* kc = buffer(1, kvBytes);
   std::uint8_t* vc = buffer(2, kvBytes);
   std::uint8_t* out = buffer(3, qBytes);
-  const Ps qReady = read(d.src0, qBytes, start, q, ENG_FIELD_SRC0, err);
+  Ps qReady = read(d.src0, qBytes, start, q, ENG_FIELD_SRC0, err);
   if (!err.ok()) return qReady;
   // Scores: each cached K element meets `group` query heads (matrix rows).
   auto dotPs = [&](std::uint64_t n) { return matrixPs(static_cast<double>(n) / kvElt, group, dt); };
   Ps compute = 0;
-  const Ps scored = stream(d.src1, kvBytes, start, qReady, kc, dotPs, ENG_FIELD_SRC1, err, compute);
-  if (!err.ok()) return scored;
   const double scores = static_cast<double>(heads) * ctx;
   const Ps softmax = vectorPs(scores * kSoftmaxOps);
-  // V streams while scores are computed; its consumption follows softmax.
-  const Ps valued = stream(d.src2, kvBytes, start, scored + softmax, vc, dotPs, ENG_FIELD_SRC2, err, compute);
+  Ps valued = 0;
+  if ((d.flags & DESC_F_PAGED) != 0) {
+    // Paged cache: the row's block table (control data, always read) names
+    // the block of every run of arg1 positions; K and V stream block by block.
+    const std::uint32_t blockTokens = d.arg1;
+    if (blockTokens == 0) {
+      err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+      return start;
+    }
+    const std::uint32_t blocks = (ctx + blockTokens - 1) / blockTokens;
+    std::vector<std::uint32_t> table(blocks);
+    qReady = std::max(qReady, read(d.w_group, std::uint64_t{blocks} * 4, start,
+                                   reinterpret_cast<std::uint8_t*>(table.data()), ENG_FIELD_SRC1, err));
+    if (!err.ok()) return qReady;
+    const std::uint64_t row = kvBytes / ctx, blockBytes = row * blockTokens;
+    std::vector<Segment> kSegs, vSegs;
+    for (std::uint32_t b = 0; b < blocks; ++b) {
+      const std::uint64_t n = std::min<std::uint64_t>(blockTokens, ctx - std::uint64_t{b} * blockTokens) * row;
+      kSegs.push_back({d.src1 + std::uint64_t{table[b]} * blockBytes, n});
+      vSegs.push_back({d.src2 + std::uint64_t{table[b]} * blockBytes, n});
+    }
+    const Ps scored = gatherStream(kSegs, start, qReady, kc, dotPs, ENG_FIELD_SRC1, err, compute);
+    if (!err.ok()) return scored;
+    valued = gatherStream(vSegs, start, scored + softmax, vc, dotPs, ENG_FIELD_SRC2, err, compute);
+  } else {
+    const Ps scored = stream(d.src1, kvBytes, start, qReady, kc, dotPs, ENG_FIELD_SRC1, err, compute);
+    if (!err.ok()) return scored;
+    // V streams while scores are computed; its consumption follows softmax.
+    valued = stream(d.src2, kvBytes, start, scored + softmax, vc, dotPs, ENG_FIELD_SRC2, err, compute);
+  }
   if (!err.ok()) return valued;
   if (params().functional)
     attention(q, static_cast<DType>(d.dt_in), kc, vc, static_cast<DType>(d.dt_w), out, static_cast<DType>(d.dt_out),
@@ -345,6 +439,210 @@ Ps ComputeTile::opArgmax(const llmvp_desc& d, Ps start, EngineError& err) {
   const Ps end = write(d.dst, std::uint64_t{d.m} * 4, ready + compute, reinterpret_cast<std::uint8_t*>(ids.data()),
                        ENG_FIELD_DST, err);
   vectorOps_ += ops;
+  vectorBusy_ += static_cast<double>(compute);
+  energy_ += ops * tp_.pjPerVectorOp;
+  accountOp(end - start, compute);
+  return end;
+}
+
+void ComputeTile::drawExperts(std::uint32_t n, std::uint32_t k, std::uint32_t* ids) {
+  using D = RoutingParams::Distribution;
+  const RoutingParams& rp = tp_.routing;
+  if (rp.distribution == D::Trace && !rp.trace.empty()) {
+    const auto& rec = rp.trace[traceNext_++ % rp.trace.size()];
+    for (std::uint32_t j = 0; j < k; ++j) ids[j] = j < rec.size() ? rec[j] % n : j; // host validated sizes
+    return;
+  }
+  if (rp.distribution == D::Zipf && zipfCdf_.size() != n) {
+    zipfCdf_.assign(n, 0.0);
+    double c = 0;
+    for (std::uint32_t i = 0; i < n; ++i)
+      zipfCdf_[i] = c += 1.0 / std::pow(static_cast<double>(i) + 1, rp.zipfExponent);
+  }
+  for (std::uint32_t j = 0; j < k; ++j) {
+    std::uint32_t e = 0;
+    do {
+      if (rp.distribution == D::Zipf) {
+        const double u = std::uniform_real_distribution<double>(0.0, zipfCdf_.back())(rng_);
+        e = static_cast<std::uint32_t>(std::upper_bound(zipfCdf_.begin(), zipfCdf_.end(), u) - zipfCdf_.begin());
+        if (e >= n) e = n - 1;
+      } else {
+        e = static_cast<std::uint32_t>(rng_() % n);
+      }
+    } while (std::find(ids, ids + j, e) != ids + j); // k distinct experts
+    ids[j] = e;
+  }
+}
+
+Ps ComputeTile::opTopk(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (d.dt_in != LLMVP_DT_FP32) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint64_t xBytes = sizeOf(d.m, d.n, 1, d.dt_in);
+  if (xBytes == 0 || d.k == 0 || d.k > d.n || d.arg0 > LLMVP_ROUTER_SIGMOID) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  const std::uint64_t slots = std::uint64_t{d.m} * d.k;
+  std::uint8_t* x = buffer(0, xBytes);
+  const Ps ready = read(d.src0, xBytes, start, x, ENG_FIELD_SRC0, err);
+  if (!err.ok()) return ready;
+  const double ops = static_cast<double>(d.m) * d.n * kTopkSelectOps + static_cast<double>(slots) * kTopkWeightOps;
+  const Ps compute = vectorPs(ops);
+  // The routing record is control data (ids steer later gathers): always written.
+  std::vector<std::uint32_t> record(slots * 2);
+  std::uint32_t* ids = record.data();
+  auto* weights = reinterpret_cast<float*>(record.data() + slots);
+  if (params().functional) {
+    std::vector<float> logits(d.n);
+    for (std::uint32_t r = 0; r < d.m; ++r) {
+      for (std::uint32_t i = 0; i < d.n; ++i) logits[i] = loadElement(x, DType::Fp32, std::size_t{r} * d.n + i);
+      topk(logits.data(), d.n, d.k, d.arg0, bitsFloat(d.arg1), ids + std::size_t{r} * d.k,
+           weights + std::size_t{r} * d.k);
+    }
+  } else {
+    for (std::uint32_t r = 0; r < d.m; ++r) {
+      drawExperts(d.n, d.k, ids + std::size_t{r} * d.k);
+      for (std::uint32_t j = 0; j < d.k; ++j)
+        weights[std::size_t{r} * d.k + j] = bitsFloat(d.arg1) / static_cast<float>(d.k);
+    }
+  }
+  const Ps end =
+      write(d.dst, slots * 8, ready + compute, reinterpret_cast<std::uint8_t*>(record.data()), ENG_FIELD_DST, err);
+  vectorOps_ += ops;
+  flops_ += ops;
+  vectorBusy_ += static_cast<double>(compute);
+  energy_ += ops * tp_.pjPerVectorOp;
+  accountOp(end - start, compute);
+  return end;
+}
+
+Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
+  const bool quantized = isQuantized(d.dt_w);
+  if (!isFloat(d.dt_in) || !(isFloat(d.dt_w) || quantized) || !isFloat(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint32_t topK = d.arg0 & 0xffffu, experts = d.arg0 >> 16;
+  const bool slotInput = (d.flags & DESC_F_SLOT_INPUT) != 0;
+  const std::uint64_t slots = std::uint64_t{d.m} * topK;
+  const std::uint64_t xBytes = sizeOf(slotInput ? slots : d.m, d.k, 1, d.dt_in);
+  const std::uint64_t wBytes =
+      sizeOf(d.n, d.k, 1, LLMVP_DT_FP8_E4M3) == 0 ? 0 : weightMatrixBytes(d.dt_w, d.n, d.k, d.w_group);
+  const std::uint64_t yBytes = sizeOf(slots, d.n, 1, d.dt_out);
+  const std::uint64_t stride = std::uint64_t{d.arg1} * 64;
+  if (xBytes == 0 || wBytes == 0 || yBytes == 0 || topK == 0 || topK > experts || stride < wBytes) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  // Expert ids are control data: always read.
+  std::vector<std::uint32_t> ids(slots);
+  const Ps idsReady = read(d.src2, slots * 4, start, reinterpret_cast<std::uint8_t*>(ids.data()), ENG_FIELD_SRC2, err);
+  if (!err.ok()) return idsReady;
+  // Distinct experts in order of first use, and how many slots use each.
+  std::vector<std::uint32_t> order, uses;
+  for (const std::uint32_t e : ids) {
+    if (e >= experts) {
+      err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC2};
+      return idsReady;
+    }
+    const auto it = std::find(order.begin(), order.end(), e);
+    if (it == order.end()) {
+      order.push_back(e);
+      uses.push_back(1);
+    } else {
+      ++uses[static_cast<std::size_t>(it - order.begin())];
+    }
+  }
+  const auto dt = static_cast<DType>(quantized ? d.dt_in : std::min(d.dt_in, d.dt_w));
+  std::uint8_t* x = buffer(0, xBytes);
+  std::uint8_t* w = buffer(1, wBytes * order.size());
+  std::uint8_t* y = buffer(3, yBytes);
+  const Ps ready = std::max(idsReady, read(d.src0, xBytes, start, x, ENG_FIELD_SRC0, err));
+  if (!err.ok()) return ready;
+  // One gather stream over the chosen experts' weights: chunks are issued at
+  // most maxOutstanding ahead of the matrix engine, across expert boundaries.
+  const double elements = static_cast<double>(d.n) * d.k;
+  const std::uint64_t chunk = params().chunkBytes;
+  const std::uint32_t depth = params().maxOutstanding;
+  std::vector<Ps> consumedAt(depth, start);
+  Ps issue = start, computeEnd = ready, compute = 0;
+  std::uint64_t i = 0;
+  for (std::size_t x_ = 0; x_ < order.size(); ++x_) {
+    const std::uint64_t base = d.src1 + std::uint64_t{order[x_]} * stride;
+    for (std::uint64_t off = 0; off < wBytes; off += chunk, ++i) {
+      const std::uint64_t n = std::min(chunk, wBytes - off);
+      issue = std::max(issue, consumedAt[i % depth]);
+      std::uint8_t* dst = w ? w + x_ * wBytes + off : nullptr;
+      const Ps arrived = access(tlm::TLM_READ_COMMAND, base + off, dst, n, issue, dst == nullptr, ENG_FIELD_SRC1, err);
+      if (!err.ok()) return arrived;
+      const Ps c = weightChunkPs(n, wBytes, elements, uses[x_], dt, quantized);
+      computeEnd = std::max(arrived, computeEnd) + c;
+      compute += c;
+      consumedAt[i % depth] = computeEnd;
+    }
+  }
+  if (params().functional) {
+    const std::uint64_t xRow = sizeOf(d.k, 1, 1, d.dt_in), yRow = sizeOf(d.n, 1, 1, d.dt_out);
+    std::vector<float> deq(quantized ? static_cast<std::size_t>(elements) * order.size() : 0);
+    for (std::size_t e = 0; quantized && e < order.size(); ++e)
+      dequantize(w + e * wBytes, d.dt_w, d.n, d.k, d.w_group, deq.data() + e * static_cast<std::size_t>(elements));
+    for (std::uint64_t s = 0; s < slots; ++s) {
+      const auto x_ = static_cast<std::size_t>(std::find(order.begin(), order.end(), ids[s]) - order.begin());
+      const std::uint8_t* in = x + (slotInput ? s : s / topK) * xRow;
+      const std::uint8_t* we =
+          quantized ? reinterpret_cast<const std::uint8_t*>(deq.data() + x_ * static_cast<std::size_t>(elements))
+                    : w + x_ * wBytes;
+      gemv(in, static_cast<DType>(d.dt_in), we, quantized ? DType::Fp32 : static_cast<DType>(d.dt_w), nullptr,
+           y + s * yRow, static_cast<DType>(d.dt_out), 1, d.n, d.k);
+    }
+  }
+  if (quantized) {
+    vectorOps_ += elements * static_cast<double>(order.size()) * kDequantOps;
+    energy_ += elements * static_cast<double>(order.size()) * kDequantOps * tp_.pjPerVectorOp;
+  }
+  const Ps end = write(d.dst, yBytes, computeEnd, y, ENG_FIELD_DST, err);
+  const double macs = static_cast<double>(slots) * d.n * d.k;
+  macs_ += macs;
+  flops_ += 2 * macs;
+  matrixBusy_ += static_cast<double>(compute);
+  energy_ += macs * tp_.pjPerMac.at(static_cast<std::size_t>(dt));
+  expertsLoaded_ += static_cast<double>(order.size());
+  accountOp(end - start, compute);
+  return end;
+}
+
+Ps ComputeTile::opMoeCombine(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (!isFloat(d.dt_in) || !isFloat(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint64_t slots = std::uint64_t{d.m} * d.k;
+  const std::uint64_t eBytes = sizeOf(slots, d.n, 1, d.dt_in);
+  const std::uint64_t yBytes = sizeOf(d.m, d.n, 1, d.dt_out);
+  if (eBytes == 0 || yBytes == 0) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  std::uint8_t* e = buffer(0, eBytes);
+  std::uint8_t* acc = buffer(2, yBytes);
+  std::uint8_t* y = buffer(3, yBytes);
+  std::vector<float> weights(params().functional ? slots : 0);
+  Ps ready = read(d.src0, eBytes, start, e, ENG_FIELD_SRC0, err);
+  if (err.ok())
+    ready = std::max(ready, read(d.src1 + slots * 4, slots * 4, start,
+                                 params().functional ? reinterpret_cast<std::uint8_t*>(weights.data()) : nullptr,
+                                 ENG_FIELD_SRC1, err));
+  if (err.ok()) ready = std::max(ready, read(d.src2, yBytes, start, acc, ENG_FIELD_SRC2, err));
+  if (!err.ok()) return ready;
+  const double ops = static_cast<double>(d.m) * d.n * (d.k * kCombineOps + kCombineFixedOps);
+  const Ps compute = vectorPs(ops);
+  if (params().functional)
+    moeCombine(e, static_cast<DType>(d.dt_in), weights.data(), acc, y, static_cast<DType>(d.dt_out), d.m, d.n, d.k);
+  const Ps end = write(d.dst, yBytes, ready + compute, y, ENG_FIELD_DST, err);
+  vectorOps_ += ops;
+  flops_ += ops;
   vectorBusy_ += static_cast<double>(compute);
   energy_ += ops * tp_.pjPerVectorOp;
   accountOp(end - start, compute);

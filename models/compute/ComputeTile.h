@@ -24,6 +24,17 @@
 
 namespace llmvp::models::compute {
 
+/// Where timing-only TOPK descriptors take expert ids from (no logits exist).
+/// A workload property: the host fills it from the model's moe.timing_routing.
+struct RoutingParams {
+  enum class Distribution : std::uint8_t { Uniform, Zipf, Trace };
+  Distribution distribution = Distribution::Uniform;
+  double zipfExponent = 1.0; ///< Zipf: expert i drawn with weight 1 / (i + 1)^s
+  /// Trace: one record (top_k ids) per TOPK row in execution order (step,
+  /// MoE layer, batch row), reused from the start when exhausted.
+  std::vector<std::vector<std::uint32_t>> trace;
+};
+
 struct TileParams {
   EngineParams engine;
   /// Multiply-accumulates per cycle of the matrix engine by operand type
@@ -37,6 +48,7 @@ struct TileParams {
   soc::SramParams scratchpad;
   std::uint64_t scratchpadBase = 0; ///< chip address of the scratchpad
   std::uint64_t seed = 0;           ///< timing-only ARGMAX draws token ids from it
+  RoutingParams routing;            ///< timing-only TOPK expert choice (seeded by `seed`)
 };
 
 class ComputeTile : public Engine {
@@ -64,8 +76,22 @@ private:
   template <typename ComputeFn>
   Ps stream(std::uint64_t addr, std::uint64_t bytes, Ps start, Ps ready, std::uint8_t* dst, ComputeFn&& fn,
             std::uint32_t field, EngineError& err, Ps& compute);
+  /// One contiguous piece of a gathered operand.
+  struct Segment {
+    std::uint64_t addr, bytes;
+  };
+  /// Streams the segments in order as one operand (chunks of consecutive
+  /// segments in flight together, at most maxOutstanding ahead of
+  /// consumption), copying them back to back into `dst` when non-null.
+  template <typename ComputeFn>
+  Ps gatherStream(const std::vector<Segment>& segments, Ps start, Ps ready, std::uint8_t* dst, ComputeFn&& fn,
+                  std::uint32_t field, EngineError& err, Ps& compute);
   [[nodiscard]] Ps matrixPs(double elements, std::uint32_t rows, DType t) const;
   [[nodiscard]] Ps vectorPs(double elementOps) const;
+  /// Time to consume `chunkBytes` of a weight matrix of `wBytes` bytes and
+  /// `elements` elements for `rows` input rows (dequantisation included).
+  [[nodiscard]] Ps weightChunkPs(std::uint64_t chunkBytes, std::uint64_t wBytes, double elements, std::uint32_t rows,
+                                 DType rate, bool quantized) const;
   [[nodiscard]] std::uint8_t* buffer(std::size_t slot, std::uint64_t bytes);
 
   Ps opGemv(const llmvp_desc& d, Ps start, EngineError& err);
@@ -74,11 +100,18 @@ private:
   Ps opRope(const llmvp_desc& d, Ps start, EngineError& err);
   Ps opEmbed(const llmvp_desc& d, Ps start, EngineError& err);
   Ps opArgmax(const llmvp_desc& d, Ps start, EngineError& err);
+  Ps opTopk(const llmvp_desc& d, Ps start, EngineError& err);
+  Ps opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err);
+  Ps opMoeCombine(const llmvp_desc& d, Ps start, EngineError& err);
+  /// Timing-only expert choice of one row (k distinct ids < n).
+  void drawExperts(std::uint32_t n, std::uint32_t k, std::uint32_t* ids);
 
   const TileParams tp_;
   soc::Sram spad_;
   std::mt19937_64 rng_;
   std::array<std::vector<std::uint8_t>, 4> buffers_; ///< functional operand buffers
+  std::size_t traceNext_ = 0;                        ///< next routing-trace record
+  std::vector<double> zipfCdf_;                      ///< cumulative Zipf weights (built on first use)
 
   Stat& macs_;
   Stat& flops_;
@@ -86,6 +119,7 @@ private:
   Stat& matrixBusy_;
   Stat& vectorBusy_;
   Stat& energy_;
+  Stat& expertsLoaded_;
 };
 
 } // namespace llmvp::models::compute

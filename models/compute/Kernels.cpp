@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "models/compute/Kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -8,7 +9,7 @@
 namespace llmvp::models::compute {
 
 void gemv(const std::uint8_t* x, DType dx, const std::uint8_t* w, DType dw, const std::uint8_t* acc, std::uint8_t* y,
-          DType dy, std::uint32_t m, std::uint32_t n, std::uint32_t k) {
+          DType dy, std::uint32_t m, std::uint32_t n, std::uint32_t k, const std::uint8_t* bias, DType db) {
   std::vector<float> xr(k);
   for (std::uint32_t r = 0; r < m; ++r) {
     for (std::uint32_t j = 0; j < k; ++j) xr[j] = loadElement(x, dx, std::size_t{r} * k + j);
@@ -18,7 +19,63 @@ void gemv(const std::uint8_t* x, DType dx, const std::uint8_t* w, DType dw, cons
       for (std::uint32_t j = 0; j < k; ++j) s += loadElement(w, dw, row + j) * xr[j];
       const std::size_t out = std::size_t{r} * n + o;
       if (acc != nullptr) s += loadElement(acc, dy, out);
+      if (bias != nullptr) s += loadElement(bias, db, o);
       storeElement(y, dy, out, s);
+    }
+  }
+}
+
+std::uint64_t weightMatrixBytes(std::uint8_t dt, std::uint64_t n, std::uint64_t k, std::uint32_t group) {
+  if (!isQuantized(dt)) return n * k * dtypeBytes(static_cast<DType>(dt));
+  if (group == 0 || k % group != 0 || (dt == LLMVP_DT_INT4 && k % 2 != 0)) return 0;
+  const std::uint64_t values = dt == LLMVP_DT_INT8 ? n * k : n * k / 2;
+  return values + n * (k / group) * dtypeBytes(DType::Bf16);
+}
+
+void dequantize(const std::uint8_t* w, std::uint8_t dt, std::uint64_t n, std::uint64_t k, std::uint32_t group,
+                float* out) {
+  const std::uint64_t values = dt == LLMVP_DT_INT8 ? n * k : n * k / 2;
+  const std::uint8_t* scales = w + values;
+  const std::uint64_t groups = k / group;
+  for (std::uint64_t o = 0; o < n; ++o) {
+    for (std::uint64_t j = 0; j < k; ++j) {
+      const std::uint64_t i = o * k + j;
+      int q = 0;
+      if (dt == LLMVP_DT_INT8) {
+        q = static_cast<std::int8_t>(w[i]);
+      } else {
+        const unsigned nib = (w[i / 2] >> ((i % 2) * 4)) & 0xfu;
+        q = static_cast<int>(nib) - (nib >= 8 ? 16 : 0);
+      }
+      out[i] = static_cast<float>(q) * loadElement(scales, DType::Bf16, o * groups + j / group);
+    }
+  }
+}
+
+void topk(const float* logits, std::uint32_t n, std::uint32_t k, std::uint32_t scoring, float scale, std::uint32_t* ids,
+          float* weights) {
+  std::vector<std::uint32_t> order(n);
+  for (std::uint32_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return logits[a] > logits[b]; });
+  float sum = 0.0f;
+  for (std::uint32_t j = 0; j < k; ++j) {
+    ids[j] = order[j];
+    const float l = logits[order[j]];
+    weights[j] = scoring == LLMVP_ROUTER_SIGMOID ? 1.0f / (1.0f + std::exp(-l)) : std::exp(l - logits[order[0]]);
+    sum += weights[j];
+  }
+  for (std::uint32_t j = 0; j < k; ++j) weights[j] = weights[j] / sum * scale;
+}
+
+void moeCombine(const std::uint8_t* e, DType de, const float* weights, const std::uint8_t* acc, std::uint8_t* y,
+                DType dy, std::uint32_t m, std::uint32_t n, std::uint32_t k) {
+  for (std::uint32_t r = 0; r < m; ++r) {
+    for (std::uint32_t o = 0; o < n; ++o) {
+      float s = 0.0f;
+      for (std::uint32_t j = 0; j < k; ++j)
+        s += weights[std::size_t{r} * k + j] * loadElement(e, de, (std::size_t{r} * k + j) * n + o);
+      const std::size_t out = std::size_t{r} * n + o;
+      storeElement(y, dy, out, s + loadElement(acc, dy, out));
     }
   }
 }

@@ -10,9 +10,34 @@
 
 namespace llmvp::models::compute {
 
-/// y[m][n] = sum_k w[n][k] x[m][k] (+ acc[m][n] if acc != nullptr).
+/// y[m][n] = sum_k w[n][k] x[m][k] (+ acc[m][n] if acc != nullptr)
+/// (+ bias[n] of type db if bias != nullptr), rounded once.
 void gemv(const std::uint8_t* x, DType dx, const std::uint8_t* w, DType dw, const std::uint8_t* acc, std::uint8_t* y,
-          DType dy, std::uint32_t m, std::uint32_t n, std::uint32_t k);
+          DType dy, std::uint32_t m, std::uint32_t n, std::uint32_t k, const std::uint8_t* bias = nullptr,
+          DType db = DType::Bf16);
+
+/// Bytes of a [n][k] weight matrix of descriptor type `dt` (LLMVP_DT_*),
+/// including the bf16 group scales of the integer types; 0 if `group` does
+/// not divide k (or is 0 for an integer type, or k is odd for INT4).
+[[nodiscard]] std::uint64_t weightMatrixBytes(std::uint8_t dt, std::uint64_t n, std::uint64_t k, std::uint32_t group);
+
+/// True for LLMVP_DT_INT8 and LLMVP_DT_INT4.
+[[nodiscard]] constexpr bool isQuantized(std::uint8_t dt) { return dt == LLMVP_DT_INT8 || dt == LLMVP_DT_INT4; }
+
+/// Dequantises a group-quantised [n][k] matrix (layout in descriptors.h) to
+/// fp32: out[o][j] = q * scale[o][j / group].
+void dequantize(const std::uint8_t* w, std::uint8_t dt, std::uint64_t n, std::uint64_t k, std::uint32_t group,
+                float* out);
+
+/// Router top-k of one row of `n` logits (fp32 values): writes the k chosen
+/// ids (descending logit, ties to the lower index) and their combine
+/// weights (descriptors.h LLMVP_OP_TOPK).
+void topk(const float* logits, std::uint32_t n, std::uint32_t k, std::uint32_t scoring, float scale, std::uint32_t* ids,
+          float* weights);
+
+/// y[r][n] = acc[r][n] + sum_j weights[r][j] * e[r][j][n] (LLMVP_OP_MOE_COMBINE).
+void moeCombine(const std::uint8_t* e, DType de, const float* weights, const std::uint8_t* acc, std::uint8_t* y,
+                DType dy, std::uint32_t m, std::uint32_t n, std::uint32_t k);
 
 /// Decode attention of one sequence over `ctx` cached positions.
 void attention(const std::uint8_t* q, DType dq, const std::uint8_t* kc, const std::uint8_t* vc, DType dkv,

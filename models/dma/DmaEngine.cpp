@@ -21,7 +21,9 @@ Ps DmaEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps DmaEngine::copy(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (d.dt_in == LLMVP_DT_U32 ? d.dt_out != LLMVP_DT_U32 : d.dt_out == LLMVP_DT_U32) {
+  // Element types only (group-quantised weights are not COPY operands).
+  if (d.dt_in > LLMVP_DT_U32 || d.dt_out > LLMVP_DT_U32 ||
+      (d.dt_in == LLMVP_DT_U32 ? d.dt_out != LLMVP_DT_U32 : d.dt_out == LLMVP_DT_U32)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }

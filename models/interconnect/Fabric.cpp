@@ -12,7 +12,7 @@ Fabric::Fabric(const sc_core::sc_module_name& name, const FabricParams& params)
       energy_(stats_.add("energy", "transport energy", Unit::Pj)) {
   initiatorSocket.register_b_transport(this, &Fabric::b_transport);
   initiatorSocket.register_transport_dbg(this, &Fabric::transport_dbg);
-  ports_.reserve(16);
+  ports_.reserve(32);
 }
 
 void Fabric::addPort(const FabricPortParams& port) {
@@ -20,10 +20,16 @@ void Fabric::addPort(const FabricPortParams& port) {
     if (port.base < p.params.base + p.params.size && p.params.base < port.base + port.size)
       throw std::logic_error("fabric port " + port.name + " overlaps " + p.params.name);
   if (ports_.size() == ports_.capacity()) throw std::logic_error("fabric: too many ports");
-  Port p{port, nsToPs(port.latencyNs), Timeline{}, nullptr, nullptr};
+  Port p{port, nsToPs(port.latencyNs), Timeline{}, nullptr, nullptr, 0};
   p.bytes = &stats_.add("port." + port.name + ".bytes", "bytes through the port", Unit::Bytes);
   p.busy = &stats_.add("port." + port.name + ".busy", "time the port was transferring", Unit::Ps);
   ports_.push_back(p);
+}
+
+void Fabric::setTrace(TraceRecorder* recorder, const std::string& process) {
+  trace_ = recorder;
+  if (recorder != nullptr)
+    for (Port& p : ports_) p.traceTrack = recorder->addTrack(process, "link " + p.params.name);
 }
 
 int Fabric::decode(std::uint64_t addr, std::uint64_t len) const {
@@ -58,6 +64,7 @@ void Fabric::b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& de
   transactions_ += 1;
   *port.bytes += static_cast<double>(len);
   *port.busy += static_cast<double>(transfer);
+  if (trace_ != nullptr) trace_->transfer(port.traceTrack, arrival, done, len);
   energy_ += static_cast<double>(len) * 8.0 * params_.pjPerBit;
 }
 

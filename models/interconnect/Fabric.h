@@ -15,6 +15,7 @@
 
 #include "models/common/Stats.h"
 #include "models/common/Time.h"
+#include "models/common/Trace.h"
 
 namespace llmvp::models::interconnect {
 
@@ -42,6 +43,9 @@ public:
   void addPort(const FabricPortParams& port);
   [[nodiscard]] const StatsGroup& stats() const override { return stats_; }
   [[nodiscard]] ComponentKind componentKind() const override { return ComponentKind::Fabric; }
+  /// Feeds the transfers of every port to its own track of `recorder`
+  /// (process `process`); null turns tracing off. Call after addPort().
+  void setTrace(TraceRecorder* recorder, const std::string& process);
 
 private:
   struct Port {
@@ -50,12 +54,14 @@ private:
     Timeline timeline;
     Stat* bytes;
     Stat* busy;
+    TraceRecorder::Track traceTrack;
   };
   void b_transport(int id, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   unsigned transport_dbg(int id, tlm::tlm_generic_payload& gp);
   [[nodiscard]] int decode(std::uint64_t addr, std::uint64_t len) const;
 
   const FabricParams params_;
+  TraceRecorder* trace_ = nullptr;
   std::vector<Port> ports_;
   StatsGroup stats_;
   Stat& transactions_;

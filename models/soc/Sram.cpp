@@ -37,6 +37,10 @@ void Sram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
     gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
     return;
   }
+  if (gp.get_streaming_width() < gp.get_data_length()) {
+    gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
   bool ok = false;
   const Ps at = nowPs() + toPs(delay);
   const Ps done = accessLocal(gp.is_write(), gp.get_address(), carriesData(gp) ? gp.get_data_ptr() : nullptr,

@@ -41,11 +41,12 @@ void Overrides::apply(YAML::Node& root, const std::string& prefix, const std::st
     std::stringstream ss(rel);
     for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
     std::vector<YAML::Node> chain{root};
+    std::string walked; // parts[0..i] joined by '.'
     for (std::size_t i = 0; i < parts.size(); ++i) {
+      walked += (i == 0 ? "" : ".") + parts[i];
       const YAML::Node& cur = chain.back();
       if (!cur.IsMap() || !cur[parts[i]])
-        throw ConfigError("--set " + item.path + ": " + file + " has no key " +
-                          rel.substr(0, rel.find(parts[i]) + parts[i].size()));
+        throw ConfigError("--set " + item.path + ": " + file + " has no key " + walked);
       chain.push_back(cur[parts[i]]);
     }
     YAML::Node value;

@@ -172,6 +172,52 @@ ModelSpec loadModel(const std::string& path, Overrides& overrides) {
   s.rmsEps = static_cast<float>(root.number("rms_eps", 1e-12, 1));
   s.ropeTheta = static_cast<float>(root.number("rope_theta", 1, 1e9));
   s.tieEmbeddings = root.boolean("tie_embeddings");
+  s.qkvBias = root.boolean("attention_bias");
+  if (root.has("moe")) {
+    // Mixture of experts (Mixtral, DeepSeek-V3): layers >= dense_layers route
+    // each token to top_k of `experts` FFNs plus the shared experts.
+    const ConfigNode m = root.child("moe");
+    s.moe.experts = static_cast<std::uint32_t>(m.integer("experts", 1, 65535));
+    s.moe.topK = static_cast<std::uint32_t>(m.integer("top_k", 1, 64));
+    if (s.moe.topK > s.moe.experts) m.fail("top_k", "exceeds experts (" + std::to_string(s.moe.experts) + ")");
+    s.moe.expertFfn = static_cast<std::uint32_t>(m.integer("expert_ffn", 1, 1 << 22));
+    s.moe.sharedExperts = static_cast<std::uint32_t>(m.integer("shared_experts", 0, 64));
+    s.moe.denseLayers = static_cast<std::uint32_t>(m.integer("dense_layers", 0, s.layers));
+    s.moe.scoring =
+        m.choice("scoring", {"softmax", "sigmoid"}) == "softmax" ? RouterScoring::Softmax : RouterScoring::Sigmoid;
+    s.moe.routedScale = static_cast<float>(m.number("routed_scale", 1e-6, 1e6));
+    const ConfigNode r = m.child("timing_routing");
+    const std::string dist = r.choice("distribution", {"uniform", "zipf", "trace"});
+    if (dist == "uniform") {
+      s.moe.distribution = RoutingDistribution::Uniform;
+    } else if (dist == "zipf") {
+      s.moe.distribution = RoutingDistribution::Zipf;
+      s.moe.zipfExponent = r.number("zipf_exponent", 0, 10);
+    } else {
+      s.moe.distribution = RoutingDistribution::Trace;
+      s.moe.traceFile = r.path("trace");
+      if (!std::filesystem::exists(s.moe.traceFile)) r.fail("trace", "cannot open file " + s.moe.traceFile);
+    }
+    r.finish();
+    m.finish();
+  }
+  if (root.has("mla")) {
+    // Multi-head latent attention (DeepSeek-V2/V3).
+    const ConfigNode a = root.child("mla");
+    s.mla.enabled = true;
+    s.mla.qLoraRank = static_cast<std::uint32_t>(a.integer("q_lora_rank", 0, 1 << 20));
+    s.mla.kvLoraRank = static_cast<std::uint32_t>(a.integer("kv_lora_rank", 1, 1 << 20));
+    s.mla.qkNopeDim = static_cast<std::uint32_t>(a.integer("qk_nope_head_dim", 1, 4096));
+    s.mla.qkRopeDim = static_cast<std::uint32_t>(a.integer("qk_rope_head_dim", 2, 4096));
+    s.mla.vHeadDim = static_cast<std::uint32_t>(a.integer("v_head_dim", 1, 4096));
+    if (s.mla.qkRopeDim % 2 != 0) a.fail("qk_rope_head_dim", "must be even (RoPE rotates pairs)");
+    if (s.headDim != s.mla.qkNopeDim + s.mla.qkRopeDim)
+      root.fail("head_dim", "must equal mla.qk_nope_head_dim + mla.qk_rope_head_dim (" +
+                                std::to_string(s.mla.qkNopeDim + s.mla.qkRopeDim) + ")");
+    if (s.kvHeads != s.heads) root.fail("kv_heads", "must equal heads with mla");
+    if (s.qkvBias) root.fail("attention_bias", "must be false with mla");
+    a.finish();
+  }
   if (s.heads % s.kvHeads != 0)
     root.fail("kv_heads", std::to_string(s.kvHeads) + " does not divide heads (" + std::to_string(s.heads) + ")");
   if (s.headDim % 2 != 0) root.fail("head_dim", "must be even (RoPE rotates pairs)");
@@ -180,6 +226,22 @@ ModelSpec loadModel(const std::string& path, Overrides& overrides) {
   s.kvDtype = dtypeOf(dt, "kv");
   s.actDtype = dtypeOf(dt, "activations");
   dt.finish();
+  if (root.has("quantization")) {
+    // Weight-only group quantisation of the linear projections.
+    const ConfigNode q = root.child("quantization");
+    s.quant = q.choice("weights", {"int8", "int4"}) == "int8" ? WeightQuant::Int8 : WeightQuant::Int4;
+    s.quantGroup = static_cast<std::uint32_t>(q.integer("group_size", 2, 1 << 20));
+    const std::pair<const char*, std::uint32_t> dims[] = {
+        {"hidden", s.hidden}, {"heads * head_dim", s.qDim()}, {"ffn", s.ffn}, {"moe.expert_ffn", s.moe.expertFfn}};
+    for (const auto& [what, v] : dims)
+      if (v != 0 && v % s.quantGroup != 0)
+        q.fail("group_size",
+               std::to_string(s.quantGroup) + " does not divide " + what + " (" + std::to_string(v) + ")");
+    if (s.quantGroup % 2 != 0) q.fail("group_size", "must be even");
+    if (s.weightDtype != models::DType::Bf16)
+      root.fail("dtypes.weights", "must be bf16 with quantization (it types the scales and unquantised weights)");
+    q.finish();
+  }
   const ConfigNode w = root.child("weights");
   if (w.choice("source", {"random", "safetensors"}) == "random") {
     s.weightSource = WeightSource::Random;

@@ -1,52 +1,156 @@
 // SPDX-License-Identifier: Apache-2.0
 // Memspec files (configs/memory/*.yaml) -> models::dram::DramParams.
+// Key by key in docs/config-reference.md; presets cite their sources.
+#include <cmath>
+#include <stdexcept>
+
+#include "models/memory/dram/AddressMapping.h"
 #include "testbench/config/Loaders.h"
 
 namespace llmvp::testbench {
 
-void loadMemspec(const std::string& path, Overrides& overrides, const std::string& prefix,
-                 models::dram::DramParams& out) {
-  const ConfigNode root = ConfigNode::load(path, &overrides, prefix);
-  if (root.choice("kind", {"platform", "model", "memspec"}) != "memspec") root.fail("kind", "expected \"memspec\"");
-  out.name = root.string("name");
-  (void)root.choice("standard", {"hbm2", "hbm3", "hbm3e", "hbm4", "lpddr5x", "ddr5"});
-  const ConfigNode org = root.child("organisation");
+namespace {
+using models::dram::DramParams;
+
+bool isPow2(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+std::uint32_t pow2(const ConfigNode& n, const std::string& key, std::uint64_t lo, std::uint64_t hi) {
+  const std::uint64_t v = n.integer(key, lo, hi);
+  if (!isPow2(v)) n.fail(key, std::to_string(v) + " is not a power of two");
+  return static_cast<std::uint32_t>(v);
+}
+
+void loadOrganisation(const ConfigNode& org, DramParams& out) {
   out.channelsPerStack = static_cast<std::uint32_t>(org.integer("channels_per_stack", 1, 1024));
   out.pseudoChannels = static_cast<std::uint32_t>(org.integer("pseudo_channels", 1, 8));
-  out.widthBits = static_cast<std::uint32_t>(org.integer("width_bits", 1, 1024));
+  out.widthBits = static_cast<std::uint32_t>(org.integer("width_bits", 8, 1024));
+  if (out.widthBits % 8 != 0) org.fail("width_bits", std::to_string(out.widthBits) + " is not a multiple of 8");
   out.dataRateGbps = org.number("data_rate_gbps", 0.1, 100);
   out.bankGroups = static_cast<std::uint32_t>(org.integer("bank_groups", 1, 64));
   out.banksPerGroup = static_cast<std::uint32_t>(org.integer("banks_per_group", 1, 64));
-  out.rowBytes = static_cast<std::uint32_t>(org.integer("row_bytes", 32, 1 << 20));
-  if ((out.rowBytes & (out.rowBytes - 1)) != 0) org.fail("row_bytes", std::to_string(out.rowBytes) + " is not a power of two");
+  out.stackIds = pow2(org, "stack_ids", 1, 16);
+  out.rows = pow2(org, "rows", 1, 1u << 24);
+  out.rowBytes = pow2(org, "row_bytes", 32, 1 << 20);
+  out.burstLength = pow2(org, "burst_length", 1, 64);
+  if (out.rowBytes < out.burstBytes())
+    org.fail("row_bytes", std::to_string(out.rowBytes) + " is smaller than one burst (" +
+                              std::to_string(out.burstBytes()) + " bytes)");
+  out.commandBus = org.choice("command_bus", {"row_column", "single"}) == "row_column"
+                       ? models::dram::CommandBus::RowColumn
+                       : models::dram::CommandBus::Single;
+  out.c.actCycles = static_cast<std::uint32_t>(org.integer("act_cycles", 1, 4));
   org.finish();
-  const ConfigNode t = root.child("timing_ns");
-  out.t.tCK = t.number("tCK", 0.01, 100);
-  out.t.tRCD = t.number("tRCD", 0, 1000);
-  out.t.tRP = t.number("tRP", 0, 1000);
-  out.t.tCL = t.number("tCL", 0, 1000);
-  out.t.tRAS = t.number("tRAS", 0, 1000);
-  out.t.tRC = t.number("tRC", 0, 1000);
-  out.t.tRRD = t.number("tRRD", 0, 1000);
-  out.t.tFAW = t.number("tFAW", 0, 1000);
-  out.t.tREFI = t.number("tREFI", 1, 1e6);
-  out.t.tRFC = t.number("tRFC", 0, 1e5);
-  out.t.tRFCpb = t.number("tRFCpb", 0, 1e5);
-  if (out.t.tRFC >= out.t.tREFI) t.fail("tRFC", "must be below tREFI");
-  if (out.t.tRFCpb >= out.t.tREFI) t.fail("tRFCpb", "must be below tREFI");
+}
+
+void loadTiming(const ConfigNode& t, DramParams& out) {
+  auto& c = out.c;
+  c.tCKns = t.number("tCK_ns", 0.05, 100);
+  constexpr std::uint64_t kMax = 1u << 20;
+  const auto cyc = [&](const char* key, std::uint64_t lo = 0) {
+    return static_cast<std::uint32_t>(t.integer(key, lo, kMax));
+  };
+  c.RCDRD = cyc("RCDRD", 1);
+  c.RCDWR = cyc("RCDWR", 1);
+  c.RP = cyc("RP", 1);
+  c.RAS = cyc("RAS", 1);
+  c.RC = cyc("RC", 1);
+  c.RL = cyc("RL", 1);
+  c.WL = cyc("WL", 1);
+  c.CCD_S = cyc("CCD_S", 1);
+  c.CCD_L = cyc("CCD_L", 1);
+  c.RRD_S = cyc("RRD_S", 1);
+  c.RRD_L = cyc("RRD_L", 1);
+  c.FAW = cyc("FAW");
+  c.WR = cyc("WR", 1);
+  c.WTR_S = cyc("WTR_S");
+  c.WTR_L = cyc("WTR_L");
+  c.RTP = cyc("RTP", 1);
+  c.RTW = cyc("RTW", 1);
+  c.REFI = cyc("REFI", 1);
+  c.RFC = cyc("RFC", 1);
+  c.RFCpb = cyc("RFCpb", 1);
+  c.RREFD = cyc("RREFD", 1);
+  // One burst takes BL beats at data_rate_gbps per pin: a whole number of tCK.
+  const double beatsPerCycle = out.dataRateGbps * c.tCKns;
+  const double burst = out.burstLength / beatsPerCycle;
+  if (std::fabs(burst - std::round(burst)) > 1e-3 * burst || burst < 0.5)
+    t.fail("tCK_ns", "a burst of " + std::to_string(out.burstLength) + " beats at " + std::to_string(out.dataRateGbps) +
+                         " Gb/s takes " + std::to_string(burst) + " cycles of tCK; expected a whole number");
+  c.burstCycles = static_cast<std::uint32_t>(std::lround(burst));
+  if (c.RFC >= c.REFI) t.fail("RFC", "must be below REFI");
+  if (c.RFCpb >= c.REFI) t.fail("RFCpb", "must be below REFI");
+  if (c.CCD_S < c.burstCycles)
+    t.fail("CCD_S", std::to_string(c.CCD_S) + " is below the burst (" + std::to_string(c.burstCycles) +
+                        " cycles): bursts would overlap on the data bus");
+  if (c.CCD_L < c.CCD_S) t.fail("CCD_L", "must be at least CCD_S");
+  if (c.RRD_L < c.RRD_S) t.fail("RRD_L", "must be at least RRD_S");
+  if (c.WTR_L < c.WTR_S) t.fail("WTR_L", "must be at least WTR_S");
+  if (c.RTW + c.WL < c.RL + c.burstCycles)
+    t.fail("RTW", "must be at least RL + burst - WL = " + std::to_string(c.RL + c.burstCycles - c.WL) +
+                      " (read data would collide with write data)");
   t.finish();
-  const ConfigNode c = root.child("controller");
+  // The fast model's nanosecond view of the same numbers.
+  auto& ns = out.t;
+  ns.tCK = c.tCKns;
+  ns.tRCD = c.RCDRD * c.tCKns;
+  ns.tRP = c.RP * c.tCKns;
+  ns.tCL = c.RL * c.tCKns;
+  ns.tRAS = c.RAS * c.tCKns;
+  ns.tRC = c.RC * c.tCKns;
+  ns.tRRD = c.RRD_S * c.tCKns;
+  ns.tFAW = c.FAW * c.tCKns;
+  ns.tREFI = c.REFI * c.tCKns;
+  ns.tRFC = c.RFC * c.tCKns;
+  ns.tRFCpb = c.RFCpb * c.tCKns;
+}
+
+void loadController(const ConfigNode& c, DramParams& out) {
+  using namespace models::dram;
   out.interleaveBytes = static_cast<std::uint32_t>(c.integer("interleave_bytes", 32, 1 << 20));
   if (out.rowBytes % out.interleaveBytes != 0 && out.interleaveBytes % out.rowBytes != 0)
     c.fail("interleave_bytes", "must divide organisation.row_bytes or be a multiple of it");
   out.controllerLatencyNs = c.number("latency_ns", 0, 1e5);
-  out.refresh = c.choice("refresh", {"all_bank", "per_bank"}) == "all_bank" ? models::dram::RefreshMode::AllBank
-                                                                            : models::dram::RefreshMode::PerBank;
+  out.refresh =
+      c.choice("refresh", {"all_bank", "per_bank"}) == "all_bank" ? RefreshMode::AllBank : RefreshMode::PerBank;
+  out.ctrl.pagePolicy = c.choice("page_policy", {"open", "closed"}) == "open" ? PagePolicy::Open : PagePolicy::Closed;
+  const std::string s = c.choice("scheduler", {"fr_fcfs", "fr_fcfs_grouped", "fifo"});
+  out.ctrl.scheduler = s == "fr_fcfs" ? SchedulerKind::FrFcfs
+                       : s == "fifo"  ? SchedulerKind::Fifo
+                                      : SchedulerKind::FrFcfsGrouped;
+  out.ctrl.requestBuffer = static_cast<std::uint32_t>(c.integer("request_buffer", 1, 1024));
+  out.ctrl.perBankBuffer = c.choice("request_buffer_scope", {"channel", "bank"}) == "bank";
+  out.ctrl.inOrderResponses = c.choice("response_order", {"in_order", "as_completed"}) == "in_order";
+  out.ctrl.writeBuffer = static_cast<std::uint32_t>(c.integer("write_buffer", 1, 1024));
+  out.ctrl.writeHigh = static_cast<std::uint32_t>(c.integer("write_high_watermark", 1, 1024));
+  out.ctrl.writeLow = static_cast<std::uint32_t>(c.integer("write_low_watermark", 0, 1024));
+  if (out.ctrl.writeHigh > out.ctrl.writeBuffer) c.fail("write_high_watermark", "must not exceed write_buffer");
+  if (out.ctrl.writeLow >= out.ctrl.writeHigh) c.fail("write_low_watermark", "must be below write_high_watermark");
+  out.ctrl.mappingText = c.string("address_mapping");
+  try {
+    out.ctrl.mapping = parseMapping(out.ctrl.mappingText);
+    DramParams one = out; // the mapping is checked for one stack; stacks extend the channel bits
+    one.stacks = 1;
+    (void)AddressMapper(one);
+  } catch (const std::invalid_argument& e) {
+    c.fail("address_mapping", "\"" + out.ctrl.mappingText + "\": " + e.what());
+  }
   c.finish();
+}
+} // namespace
+
+void loadMemspec(const std::string& path, Overrides& overrides, const std::string& prefix, DramParams& out) {
+  const ConfigNode root = ConfigNode::load(path, &overrides, prefix);
+  if (root.choice("kind", {"platform", "model", "memspec"}) != "memspec") root.fail("kind", "expected \"memspec\"");
+  out.name = root.string("name");
+  (void)root.choice("standard", {"hbm2", "hbm3", "hbm3e", "hbm4", "lpddr5x", "ddr5"});
+  loadOrganisation(root.child("organisation"), out);
+  loadTiming(root.child("timing"), out);
+  loadController(root.child("controller"), out);
   const ConfigNode e = root.child("energy");
   out.readPjPerBit = e.number("read_pj_per_bit", 0, 1e4);
   out.writePjPerBit = e.number("write_pj_per_bit", 0, 1e4);
   out.activatePj = e.number("activate_pj", 0, 1e6);
+  out.refreshPj = e.number("refresh_pj", 0, 1e9);
   out.backgroundMwPerStack = e.number("background_mw_per_stack", 0, 1e6);
   e.finish();
   root.finish();

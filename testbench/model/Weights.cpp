@@ -20,6 +20,8 @@
 
 #include <boost/json.hpp>
 
+#include "testbench/model/Quant.h"
+
 namespace llmvp::testbench {
 namespace {
 
@@ -35,6 +37,7 @@ struct TensorRef {
   Shape shape;
   Vec* data;
   bool isNorm;
+  bool linear = false; ///< a projection (group-quantised with ModelSpec::quant)
 };
 
 std::string layerName(std::uint32_t i, std::string_view suffix) {
@@ -52,14 +55,34 @@ std::vector<TensorRef<Vec>> tensorTable(const ModelSpec& s, W& w, bool withLmHea
   for (std::uint32_t i = 0; i < s.layers; ++i) {
     auto& l = w.layers[i];
     t.push_back({layerName(i, "input_layernorm.weight"), {h}, &l.attnNorm, true});
-    t.push_back({layerName(i, "self_attn.q_proj.weight"), {s.qDim(), h}, &l.wq, false});
-    t.push_back({layerName(i, "self_attn.k_proj.weight"), {s.kvDim(), h}, &l.wk, false});
-    t.push_back({layerName(i, "self_attn.v_proj.weight"), {s.kvDim(), h}, &l.wv, false});
-    t.push_back({layerName(i, "self_attn.o_proj.weight"), {h, s.qDim()}, &l.wo, false});
+    t.push_back({layerName(i, "self_attn.q_proj.weight"), {s.qDim(), h}, &l.wq, false, true});
+    t.push_back({layerName(i, "self_attn.k_proj.weight"), {s.kvDim(), h}, &l.wk, false, true});
+    t.push_back({layerName(i, "self_attn.v_proj.weight"), {s.kvDim(), h}, &l.wv, false, true});
+    if (s.qkvBias) {
+      t.push_back({layerName(i, "self_attn.q_proj.bias"), {s.qDim()}, &l.bq, false});
+      t.push_back({layerName(i, "self_attn.k_proj.bias"), {s.kvDim()}, &l.bk, false});
+      t.push_back({layerName(i, "self_attn.v_proj.bias"), {s.kvDim()}, &l.bv, false});
+    }
+    t.push_back({layerName(i, "self_attn.o_proj.weight"), {h, s.qDim()}, &l.wo, false, true});
     t.push_back({layerName(i, "post_attention_layernorm.weight"), {h}, &l.ffnNorm, true});
-    t.push_back({layerName(i, "mlp.gate_proj.weight"), {s.ffn, h}, &l.wGate, false});
-    t.push_back({layerName(i, "mlp.up_proj.weight"), {s.ffn, h}, &l.wUp, false});
-    t.push_back({layerName(i, "mlp.down_proj.weight"), {h, s.ffn}, &l.wDown, false});
+    if (!s.isMoeLayer(i)) {
+      t.push_back({layerName(i, "mlp.gate_proj.weight"), {s.ffn, h}, &l.wGate, false, true});
+      t.push_back({layerName(i, "mlp.up_proj.weight"), {s.ffn, h}, &l.wUp, false, true});
+      t.push_back({layerName(i, "mlp.down_proj.weight"), {h, s.ffn}, &l.wDown, false, true});
+      continue;
+    }
+    // MoE: experts stacked along a leading dimension (llmvp naming; Hugging
+    // Face checkpoints store one tensor per expert and are not read for MoE).
+    const std::uint64_t e = s.moe.experts, f = s.moe.expertFfn, sf = s.moe.sharedFfn();
+    t.push_back({layerName(i, "mlp.gate.weight"), {e, h}, &l.router, false});
+    t.push_back({layerName(i, "mlp.experts.gate_proj.weight"), {e, f, h}, &l.expGate, false, true});
+    t.push_back({layerName(i, "mlp.experts.up_proj.weight"), {e, f, h}, &l.expUp, false, true});
+    t.push_back({layerName(i, "mlp.experts.down_proj.weight"), {e, h, f}, &l.expDown, false, true});
+    if (sf != 0) {
+      t.push_back({layerName(i, "mlp.shared_experts.gate_proj.weight"), {sf, h}, &l.wGate, false, true});
+      t.push_back({layerName(i, "mlp.shared_experts.up_proj.weight"), {sf, h}, &l.wUp, false, true});
+      t.push_back({layerName(i, "mlp.shared_experts.down_proj.weight"), {h, sf}, &l.wDown, false, true});
+    }
   }
   t.push_back({"model.norm.weight", {h}, &w.finalNorm, true});
   if (withLmHead) t.push_back({"lm_head.weight", {s.vocab, h}, &w.lmHead, false});
@@ -378,6 +401,15 @@ void validateSpec(const ModelSpec& s, const std::string& source) {
   if (s.heads % s.kvHeads != 0)
     fail("kvHeads", std::to_string(s.kvHeads) + " does not divide heads " + std::to_string(s.heads));
   if (s.headDim % 2 != 0) fail("headDim", "expected an even number (RoPE pairs), got " + std::to_string(s.headDim));
+  if (s.quant != WeightQuant::None &&
+      (s.quantGroup == 0 || s.hidden % s.quantGroup != 0 || s.weightDtype != models::DType::Bf16))
+    fail("quantGroup", "expected a positive divisor of hidden, with bf16 weightDtype");
+  if (s.mla.enabled) fail("mla", "multi-head latent attention is not supported by the functional path yet");
+  if (s.moe.enabled()) {
+    if (s.moe.topK == 0 || s.moe.topK > s.moe.experts) fail("moe.topK", "expected 1 .. experts");
+    if (s.moe.expertFfn == 0) fail("moe.expertFfn", "expected a positive integer, got 0");
+    if (s.moe.denseLayers > s.layers) fail("moe.denseLayers", "exceeds layers");
+  }
   if (!std::isfinite(s.rmsEps) || !(s.rmsEps > 0.0f)) fail("rmsEps", "expected a positive number");
   if (!std::isfinite(s.ropeTheta) || !(s.ropeTheta > 0.0f)) fail("ropeTheta", "expected a positive number");
   if (!std::isfinite(s.initStd) || s.initStd < 0.0f) fail("initStd", "expected a non-negative number");
@@ -424,6 +456,8 @@ Weights makeRandomWeights(const ModelSpec& spec, std::uint64_t seed) {
       const double v = t.isNorm ? 1.0 + 0.1 * z : static_cast<double>(spec.initStd) * z;
       (*t.data)[i] = models::roundTo(spec.weightDtype, static_cast<float>(v));
     }
+    if (t.linear && spec.quant != WeightQuant::None)
+      quantizeInPlace(*t.data, t.shape.back(), spec.quantGroup, spec.quant);
   }
   if (spec.tieEmbeddings) w.lmHead = w.embed;
   return w;
@@ -496,6 +530,8 @@ ModelSpec specFromHfConfig(const std::string& configJsonPath) {
 }
 
 void writeHfConfig(const std::string& path, const ModelSpec& spec) {
+  if (spec.qkvBias || spec.moe.enabled() || spec.mla.enabled)
+    throw ModelError(path + ": only plain Llama architectures can be written as a Hugging Face config");
   validateSpec(spec);
   json::object o;
   o["architectures"] = json::array{"LlamaForCausalLM"};
@@ -521,6 +557,8 @@ void writeHfConfig(const std::string& path, const ModelSpec& spec) {
 // ============================================================== safetensors
 
 Weights loadSafetensors(const std::string& path, const ModelSpec& spec) {
+  if (spec.moe.enabled())
+    throw ModelError(path + ": mixture-of-experts checkpoints are not supported (random weights only)");
   validateSpec(spec);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ModelError(path + ": cannot open file");
@@ -566,12 +604,16 @@ Weights loadSafetensors(const std::string& path, const ModelSpec& spec) {
         v = fromF16(getLe16(p + 2 * i));
       (*t.data)[i] = models::roundTo(spec.weightDtype, v);
     }
+    // Round-to-nearest group quantisation of the checkpoint's projections.
+    if (t.linear && spec.quant != WeightQuant::None)
+      quantizeInPlace(*t.data, t.shape.back(), spec.quantGroup, spec.quant);
   }
   if (spec.tieEmbeddings) w.lmHead = w.embed;
   return w;
 }
 
 void writeSafetensors(const std::string& path, const ModelSpec& spec, const Weights& w) {
+  if (spec.moe.enabled()) throw ModelError(path + ": mixture-of-experts checkpoints are not supported");
   validateSpec(spec);
   validateWeights(spec, w);
   const bool f32 = spec.weightDtype == models::DType::Fp32;

@@ -40,6 +40,16 @@ struct LayerWeights {
   std::vector<float> wGate;    ///< [ffn][hidden]
   std::vector<float> wUp;      ///< [ffn][hidden]
   std::vector<float> wDown;    ///< [hidden][ffn]
+  // With spec.qkvBias: projection biases.
+  std::vector<float> bq; ///< [heads*headDim]
+  std::vector<float> bk; ///< [kvHeads*headDim]
+  std::vector<float> bv; ///< [kvHeads*headDim]
+  // MoE layers (spec.isMoeLayer): wGate/wUp/wDown hold the shared experts
+  // (ffn = spec.moe.sharedFfn(), empty without shared experts) and:
+  std::vector<float> router;  ///< [experts][hidden]
+  std::vector<float> expGate; ///< [experts][expertFfn][hidden]
+  std::vector<float> expUp;   ///< [experts][expertFfn][hidden]
+  std::vector<float> expDown; ///< [experts][hidden][expertFfn]
 };
 
 /// All weights of a Llama-family decoder (see the layout contract above).

@@ -14,17 +14,26 @@ namespace {
 /// y[n] = round(sum_k W[n][k] * x[k] (+ residual[n])): the dot product is
 /// accumulated from 0.0f with k ascending, the residual added afterwards, and
 /// the result rounded once to `t`.
-void gemv(const std::vector<float>& w, const std::vector<float>& x, std::uint32_t outFeatures, models::DType t,
-          std::vector<float>& y, const std::vector<float>* residual = nullptr) {
+/// With `bias`, bias[n] is added after the dot product instead (Qwen2 q/k/v).
+/// `w` points at the first row of the [outFeatures][x.size()] matrix.
+void gemv(const float* w, const std::vector<float>& x, std::uint32_t outFeatures, models::DType t,
+          std::vector<float>& y, const std::vector<float>* residual = nullptr,
+          const std::vector<float>* bias = nullptr) {
   const std::size_t in = x.size();
   y.resize(outFeatures);
   for (std::uint32_t n = 0; n < outFeatures; ++n) {
-    const float* row = w.data() + static_cast<std::size_t>(n) * in;
+    const float* row = w + static_cast<std::size_t>(n) * in;
     float acc = 0.0f;
     for (std::size_t k = 0; k < in; ++k) acc += row[k] * x[k];
     if (residual) acc += (*residual)[n];
+    if (bias) acc += (*bias)[n];
     y[n] = models::roundTo(t, acc);
   }
+}
+void gemv(const std::vector<float>& w, const std::vector<float>& x, std::uint32_t outFeatures, models::DType t,
+          std::vector<float>& y, const std::vector<float>* residual = nullptr,
+          const std::vector<float>* bias = nullptr) {
+  gemv(w.data(), x, outFeatures, t, y, residual, bias);
 }
 
 std::string str(std::uint64_t v) { return std::to_string(v); }
@@ -111,6 +120,59 @@ void ReferenceTransformer::attention(std::uint32_t layer, std::uint32_t row, std
   }
 }
 
+void ReferenceTransformer::denseFfn(const float* wGate, const float* wUp, const float* wDown, std::uint32_t ffn) {
+  const models::DType actT = spec_.actDtype;
+  gemv(wGate, h_, ffn, actT, gate_);
+  gemv(wUp, h_, ffn, actT, up_);
+  ffnAct_.resize(ffn);
+  for (std::uint32_t i = 0; i < ffn; ++i) ffnAct_[i] = act(models::silu(gate_[i]) * up_[i]);
+  gemv(wDown, ffnAct_, spec_.hidden, actT, x_, &x_);
+}
+
+void ReferenceTransformer::routedExperts(const testbench::LayerWeights& lw) {
+  const std::uint32_t n = spec_.moe.experts, k = spec_.moe.topK, f = spec_.moe.expertFfn, hidden = spec_.hidden;
+  const models::DType actT = spec_.actDtype;
+  // Router logits stay fp32.
+  std::vector<float> logits;
+  gemv(lw.router, h_, n, models::DType::Fp32, logits);
+  // Top-k by repeated selection of the largest remaining logit (lowest index on ties).
+  std::vector<std::uint32_t> chosen;
+  std::vector<bool> taken(n, false);
+  for (std::uint32_t j = 0; j < k; ++j) {
+    std::uint32_t best = n;
+    for (std::uint32_t e = 0; e < n; ++e)
+      if (!taken[e] && (best == n || logits[e] > logits[best])) best = e;
+    taken[best] = true;
+    chosen.push_back(best);
+  }
+  std::vector<float> weight(k);
+  float sum = 0.0f;
+  for (std::uint32_t j = 0; j < k; ++j) {
+    const float l = logits[chosen[j]];
+    weight[j] = spec_.moe.scoring == testbench::RouterScoring::Sigmoid ? 1.0f / (1.0f + std::exp(-l))
+                                                                       : std::exp(l - logits[chosen[0]]);
+    sum += weight[j];
+  }
+  for (std::uint32_t j = 0; j < k; ++j) weight[j] = weight[j] / sum * spec_.moe.routedScale;
+  // Each chosen expert: a SwiGLU FFN of width f; outputs rounded to act.
+  std::vector<std::vector<float>> out(k);
+  const std::size_t per = static_cast<std::size_t>(f) * hidden;
+  for (std::uint32_t j = 0; j < k; ++j) {
+    const std::size_t e = chosen[j];
+    gemv(lw.expGate.data() + e * per, h_, f, actT, gate_);
+    gemv(lw.expUp.data() + e * per, h_, f, actT, up_);
+    ffnAct_.resize(f);
+    for (std::uint32_t i = 0; i < f; ++i) ffnAct_[i] = act(models::silu(gate_[i]) * up_[i]);
+    gemv(lw.expDown.data() + e * per, ffnAct_, hidden, actT, out[j]);
+  }
+  // x = round(sum_j w_j * out_j + x), the sum from 0 in slot order.
+  for (std::uint32_t o = 0; o < hidden; ++o) {
+    float acc = 0.0f;
+    for (std::uint32_t j = 0; j < k; ++j) acc += weight[j] * out[j][o];
+    x_[o] = act(acc + x_[o]);
+  }
+}
+
 void ReferenceTransformer::stepRow(std::uint32_t row, std::uint32_t token, std::uint32_t pos, float* logits) {
   const testbench::Weights& w = *weights_;
   const std::uint32_t hidden = spec_.hidden;
@@ -123,9 +185,10 @@ void ReferenceTransformer::stepRow(std::uint32_t row, std::uint32_t token, std::
   for (std::uint32_t l = 0; l < spec_.layers; ++l) {
     const testbench::LayerWeights& lw = w.layers[l];
     rmsNorm(x_, lw.attnNorm, h_);
-    gemv(lw.wq, h_, spec_.qDim(), actT, q_);
-    gemv(lw.wk, h_, spec_.kvDim(), actT, k_);
-    gemv(lw.wv, h_, spec_.kvDim(), actT, v_);
+    const bool bias = spec_.qkvBias;
+    gemv(lw.wq, h_, spec_.qDim(), actT, q_, nullptr, bias ? &lw.bq : nullptr);
+    gemv(lw.wk, h_, spec_.kvDim(), actT, k_, nullptr, bias ? &lw.bk : nullptr);
+    gemv(lw.wv, h_, spec_.kvDim(), actT, v_, nullptr, bias ? &lw.bv : nullptr);
     rope(q_, spec_.heads, pos);
     rope(k_, spec_.kvHeads, pos);
     float* kc = kvAt(kCache_, l, row, pos);
@@ -137,11 +200,12 @@ void ReferenceTransformer::stepRow(std::uint32_t row, std::uint32_t token, std::
     attention(l, row, pos + 1);
     gemv(lw.wo, attn_, hidden, actT, x_, &x_); // reads x_[n] before writing it: element-wise safe
     rmsNorm(x_, lw.ffnNorm, h_);
-    gemv(lw.wGate, h_, spec_.ffn, actT, gate_);
-    gemv(lw.wUp, h_, spec_.ffn, actT, up_);
-    ffnAct_.resize(spec_.ffn);
-    for (std::uint32_t i = 0; i < spec_.ffn; ++i) ffnAct_[i] = act(models::silu(gate_[i]) * up_[i]);
-    gemv(lw.wDown, ffnAct_, hidden, actT, x_, &x_);
+    if (spec_.isMoeLayer(l)) {
+      routedExperts(lw);
+      if (spec_.moe.sharedExperts > 0) denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.moe.sharedFfn());
+    } else {
+      denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.ffn);
+    }
   }
   rmsNorm(x_, w.finalNorm, h_);
   std::vector<float> out;

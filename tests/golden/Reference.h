@@ -25,6 +25,14 @@
 ///   8. h = RMSNorm(x, ffnNorm); g = round_act(GEMV(wGate, h));
 ///      u = round_act(GEMV(wUp, h)); a = round_act(silu(g) * u);
 ///      x = round_act(GEMV(wDown, a) + x)
+///   With spec.qkvBias, step 3 adds bq/bk/bv to the sums before rounding.
+///   In an MoE layer (spec.isMoeLayer) step 8 becomes: logits = GEMV(router, h)
+///      in fp32; the top_k largest (descending, ties to the lower index);
+///      weights w_j = exp(l_j - l_0) (softmax) or sigmoid(l_j) (sigmoid),
+///      w_j = w_j / sum_i w_i * routedScale; per chosen expert e, o_j =
+///      round_act(GEMV(down_e, round_act(silu(g) * u))) with g, u as in 8;
+///      x = round_act(sum_j w_j * o_j + x); then the shared experts as a dense
+///      FFN of width sharedExperts * expertFfn.
 ///   9. h = RMSNorm(x, finalNorm); logits = round_act(GEMV(lmHead, h));
 ///      next token = lowest index of the maximum logit.
 
@@ -83,6 +91,10 @@ private:
   void rmsNorm(const std::vector<float>& x, const std::vector<float>& w, std::vector<float>& out) const;
   void rope(std::vector<float>& x, std::uint32_t heads, std::uint32_t pos) const;
   void attention(std::uint32_t layer, std::uint32_t row, std::uint32_t ctx);
+  /// SwiGLU FFN of width ffn on h_, added into x_ (dense layers, shared experts).
+  void denseFfn(const float* wGate, const float* wUp, const float* wDown, std::uint32_t ffn);
+  /// MoE: router (fp32 logits), top-k, the chosen experts, weighted sum into x_.
+  void routedExperts(const testbench::LayerWeights& lw);
   [[nodiscard]] float* kvAt(std::vector<float>& cache, std::uint32_t layer, std::uint32_t row, std::uint32_t pos);
   [[nodiscard]] float act(float v) const;
 

@@ -28,6 +28,7 @@ struct Case {
   std::uint32_t gen = 8;
   std::vector<std::string> overrides;
   std::string model = config("models/tiny-llama.yaml");
+  std::uint32_t kvBlockTokens = 0; ///< paged KV cache (0: contiguous)
 };
 
 void checkAgainstGolden(const Case& c, const testbench::Weights* explicitWeights = nullptr) {
@@ -41,6 +42,7 @@ void checkAgainstGolden(const Case& c, const testbench::Weights* explicitWeights
   in.options.genTokens = c.gen;
   in.options.seed = c.seed;
   in.options.captureLogits = true;
+  in.options.kvBlockTokens = c.kvBlockTokens;
   const testbench::SimulationOutput out = testbench::simulate(in);
   ASSERT_TRUE(out.result.ok) << out.result.error;
 
@@ -78,6 +80,59 @@ TEST(Functional, Fp8Weights) { checkAgainstGolden({6, 1, 6, 6, {"model.dtypes.we
 TEST(Functional, Fp32Activations) { checkAgainstGolden({7, 2, 4, 6, {"model.dtypes.activations=fp32"}}); }
 TEST(Functional, TiedEmbeddingsMoreLayers) {
   checkAgainstGolden({8, 1, 5, 6, {"model.tie_embeddings=true", "model.layers=6"}});
+}
+
+// Model zoo (issue 4): q/k/v biases (Qwen2 structure) and mixture of experts
+// (router, top-k, grouped expert GEMVs, weighted combine, shared expert).
+TEST(Functional, TinyQwenBiases) { checkAgainstGolden({21, 1, 6, 8, {}, config("models/tiny-qwen.yaml")}); }
+TEST(Functional, TinyQwenBiasesBatch2) { checkAgainstGolden({22, 2, 5, 6, {}, config("models/tiny-qwen.yaml")}); }
+TEST(Functional, TinyMoe) { checkAgainstGolden({23, 1, 6, 8, {}, config("models/tiny-moe.yaml")}); }
+TEST(Functional, TinyMoeBatch3) { checkAgainstGolden({24, 3, 5, 6, {}, config("models/tiny-moe.yaml")}); }
+TEST(Functional, TinyMoeSigmoidRouterNoSharedExpert) {
+  checkAgainstGolden({25,
+                      2,
+                      5,
+                      6,
+                      {"model.moe.scoring=sigmoid", "model.moe.routed_scale=2.5", "model.moe.shared_experts=0",
+                       "model.moe.dense_layers=0", "model.moe.top_k=3"},
+                      config("models/tiny-moe.yaml")});
+}
+
+// Group-quantised projections (int8 / int4 with bf16 scales per group): the
+// device decodes the packed format, the reference multiplies by q * scale.
+std::string quantizedModel(const ScratchDir& dir, const std::string& base, const std::string& type, int group) {
+  dir.write("q.yaml", slurp(config("models/" + base)) + "quantization:\n  weights: " + type +
+                          "\n  group_size: " + std::to_string(group) + "\n");
+  return dir.file("q.yaml");
+}
+TEST(Functional, TinyLlamaInt8Weights) {
+  ScratchDir dir("int8");
+  checkAgainstGolden({31, 2, 5, 6, {}, quantizedModel(dir, "tiny-llama.yaml", "int8", 32)});
+}
+TEST(Functional, TinyLlamaInt4Weights) {
+  ScratchDir dir("int4");
+  checkAgainstGolden({32, 2, 5, 6, {}, quantizedModel(dir, "tiny-llama.yaml", "int4", 32)});
+}
+TEST(Functional, TinyMoeInt4Weights) {
+  ScratchDir dir("moeint4");
+  checkAgainstGolden({33, 2, 5, 6, {}, quantizedModel(dir, "tiny-moe.yaml", "int4", 64)});
+}
+TEST(Functional, TinyQwenInt8WeightsWithBiases) {
+  ScratchDir dir("qweni8");
+  checkAgainstGolden({34, 1, 5, 6, {}, quantizedModel(dir, "tiny-qwen.yaml", "int8", 128)});
+}
+
+// Paged KV cache (block tables in control SRAM, blocks scattered by a seeded
+// shuffle): the layout must not change a single token.
+TEST(Functional, PagedKvCacheBatch3) {
+  Case c{41, 3, 7, 6, {}, config("models/tiny-llama.yaml")};
+  c.kvBlockTokens = 4;
+  checkAgainstGolden(c);
+}
+TEST(Functional, PagedKvCacheMoeBlockOfOne) {
+  Case c{42, 2, 5, 5, {}, config("models/tiny-moe.yaml")};
+  c.kvBlockTokens = 1;
+  checkAgainstGolden(c);
 }
 
 // A Hugging Face checkpoint (config.json + model.safetensors) written by the

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace llmvp::models::dram {
 
@@ -23,6 +24,75 @@ struct DramTiming {
   double tRFCpb = 0; ///< ns, per-bank refresh cycle time
 };
 
+/// Command-level timing of one pseudo-channel, in integer cycles of tCK
+/// (the detailed model). Constraints are measured between the *effective*
+/// cycles of two commands: the last cycle of a multi-cycle command (an HBM
+/// ACT takes two row-bus cycles). The fast model's DramTiming (ns) is derived
+/// from these by the loader.
+struct DramCycles {
+  double tCKns = 1.0;            ///< command clock period
+  std::uint32_t RCDRD = 0;       ///< ACT to RD, same bank
+  std::uint32_t RCDWR = 0;       ///< ACT to WR, same bank
+  std::uint32_t RP = 0;          ///< PRE to ACT, same bank
+  std::uint32_t RAS = 0;         ///< ACT to PRE, same bank
+  std::uint32_t RC = 0;          ///< ACT to ACT, same bank
+  std::uint32_t RL = 0;          ///< RD to first data beat
+  std::uint32_t WL = 0;          ///< WR to first data beat
+  std::uint32_t CCD_S = 0;       ///< column to column, different bank group
+  std::uint32_t CCD_L = 0;       ///< column to column, same bank group
+  std::uint32_t RRD_S = 0;       ///< ACT to ACT, different bank group
+  std::uint32_t RRD_L = 0;       ///< ACT to ACT, same bank group
+  std::uint32_t FAW = 0;         ///< window holding at most four ACTs (per pseudo-channel)
+  std::uint32_t WR = 0;          ///< end of write data to PRE, same bank (write recovery)
+  std::uint32_t WTR_S = 0;       ///< end of write data to RD, different bank group
+  std::uint32_t WTR_L = 0;       ///< end of write data to RD, same bank group
+  std::uint32_t RTP = 0;         ///< RD to PRE, same bank
+  std::uint32_t RTW = 0;         ///< RD to WR, same pseudo-channel (bus turnaround)
+  std::uint32_t REFI = 0;        ///< average all-bank refresh interval
+  std::uint32_t RFC = 0;         ///< all-bank refresh cycle time
+  std::uint32_t RFCpb = 0;       ///< per-bank refresh cycle time
+  std::uint32_t RREFD = 0;       ///< per-bank REF to ACT or REF of another bank
+  std::uint32_t actCycles = 1;   ///< command-bus cycles of one ACT (2 on HBM and LPDDR5)
+  std::uint32_t burstCycles = 1; ///< data-bus cycles of one burst (derived: BL / beats per tCK)
+};
+
+/// Which commands may share a command-bus cycle within one channel.
+enum class CommandBus {
+  RowColumn, ///< HBM: separate row (ACT/PRE/REF) and column (RD/WR) buses, shared by the pseudo-channels
+  Single     ///< DDR/LPDDR: one command per cycle
+};
+
+enum class PagePolicy { Open, Closed };
+
+/// Request scheduling policy of the detailed controller (one per channel).
+enum class SchedulerKind {
+  FrFcfs,        ///< row hits first, then oldest (reads and writes mixed)
+  FrFcfsGrouped, ///< FR-FCFS with read/write batching: writes drain between watermarks
+  Fifo           ///< oldest first, no hit preference
+};
+
+/// One field of the address mapping: `bits` address bits (LSB first) feed
+/// the next `bits` bits of the field.
+enum class AddressField { Byte, Column, Bank, BankGroup, StackId, PseudoChannel, Channel, Row, Ignored };
+struct MappingSlice {
+  AddressField field;
+  std::uint32_t bits;
+};
+
+/// Detailed-controller configuration.
+struct DramController {
+  PagePolicy pagePolicy = PagePolicy::Open;
+  SchedulerKind scheduler = SchedulerKind::FrFcfsGrouped;
+  std::uint32_t requestBuffer = 32;  ///< entries per channel, or per bank (reads, or all requests if not grouped)
+  bool perBankBuffer = false;        ///< request_buffer counts per bank (bank-wise scheduler buffer)
+  bool inOrderResponses = false;     ///< responses leave in request order (a FIFO response queue)
+  std::uint32_t writeBuffer = 32;    ///< write-queue entries per channel (grouped scheduler)
+  std::uint32_t writeHigh = 24;      ///< start draining writes at this many queued writes
+  std::uint32_t writeLow = 8;        ///< stop draining at this many
+  std::vector<MappingSlice> mapping; ///< LSB first; `mappingText` is the source form
+  std::string mappingText;
+};
+
 /// How refresh is issued: all banks at once every tREFI (the channel is
 /// blocked for tRFC), or one bank at a time (each bank is blocked for
 /// tRFCpb once per tREFI while the others keep serving).
@@ -31,16 +101,22 @@ enum class RefreshMode { AllBank, PerBank };
 struct DramParams {
   std::string name;
   // organisation
-  std::uint32_t stacks = 1;            ///< stacks (HBM) or DIMMs/packages
+  std::uint32_t stacks = 1; ///< stacks (HBM) or DIMMs/packages
   std::uint32_t channelsPerStack = 1;
-  std::uint32_t pseudoChannels = 1;    ///< per channel (HBM pseudo-channel mode)
-  std::uint32_t widthBits = 64;        ///< data bus width of one pseudo-channel
-  double dataRateGbps = 1.0;           ///< per pin
+  std::uint32_t pseudoChannels = 1; ///< per channel (HBM pseudo-channel mode)
+  std::uint32_t widthBits = 64;     ///< data bus width of one pseudo-channel
+  double dataRateGbps = 1.0;        ///< per pin
   std::uint32_t bankGroups = 1;
   std::uint32_t banksPerGroup = 1;
-  std::uint32_t rowBytes = 1024;       ///< page size of one pseudo-channel
-  std::uint64_t capacityBytes = 0;     ///< whole memory system
+  std::uint32_t rowBytes = 1024;   ///< page size of one pseudo-channel
+  std::uint32_t rows = 1;          ///< rows per bank (capacity of the memspec alone)
+  std::uint32_t stackIds = 1;      ///< HBM SIDs: dies of a stack addressed as extra bank groups
+  std::uint32_t burstLength = 8;   ///< data beats per column command
+  std::uint64_t capacityBytes = 0; ///< whole memory system
   DramTiming t;
+  DramCycles c;
+  CommandBus commandBus = CommandBus::Single;
+  DramController ctrl;
   // fast-model mapping
   std::uint32_t interleaveBytes = 256; ///< consecutive bytes on one pseudo-channel
   double controllerLatencyNs = 0;      ///< controller + PHY latency per access
@@ -48,11 +124,20 @@ struct DramParams {
   // energy
   double readPjPerBit = 0;
   double writePjPerBit = 0;
-  double activatePj = 0;               ///< per row activation (ACT + PRE)
-  double backgroundMwPerStack = 0;     ///< standby + refresh power
+  double activatePj = 0;           ///< per row activation (ACT + PRE)
+  double refreshPj = 0;            ///< per all-bank REF of one pseudo-channel (per-bank REF: / banks)
+  double backgroundMwPerStack = 0; ///< standby power
 
   [[nodiscard]] std::uint32_t channels() const { return stacks * channelsPerStack * pseudoChannels; }
   [[nodiscard]] std::uint32_t banks() const { return bankGroups * banksPerGroup; }
+  /// Banks of one pseudo-channel as the detailed model sees them (SIDs included).
+  [[nodiscard]] std::uint32_t banksPerPc() const { return stackIds * bankGroups * banksPerGroup; }
+  /// Bytes moved by one column command on one pseudo-channel.
+  [[nodiscard]] std::uint32_t burstBytes() const { return widthBits / 8 * burstLength; }
+  /// Bytes of the memory described by the memspec and `stacks`.
+  [[nodiscard]] std::uint64_t organisationBytes() const {
+    return std::uint64_t{rows} * rowBytes * banksPerPc() * channels();
+  }
   /// GB/s of one pseudo-channel.
   [[nodiscard]] double channelGBps() const { return widthBits * dataRateGbps / 8.0; }
   /// Factor (>= 1) by which refresh stretches a channel's service time: the

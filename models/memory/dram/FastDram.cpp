@@ -23,10 +23,14 @@ FastDram::FastDram(const sc_core::sc_module_name& name, const DramParams& params
       psPerByteDerated_(1000.0 / params.channelGBps() * params.refreshDerate()),
       actDerated_(1000.0 * std::max({params.t.tRRD, params.t.tFAW / 4.0, params.t.tRC / params.banks()}) *
                   params.refreshDerate()),
-      hitLatency_(nsToPs(params.t.tCL)),
-      missLatency_(nsToPs(params.t.tRP + params.t.tRCD + params.t.tCL)),
-      ctrlLatency_(nsToPs(params.controllerLatencyNs)), channels_(nch_), store_(params.capacityBytes),
-      stats_(this->name()), reads_(stats_.add("reads", "read requests", Unit::Count)),
+      hitLatency_(nsToPs(params.t.tCL)), missLatency_(nsToPs(params.t.tRP + params.t.tRCD + params.t.tCL)),
+      ctrlLatency_(nsToPs(params.controllerLatencyNs)),
+      readToWrite_(
+          nsToPs(std::max(0.0, (static_cast<double>(params.c.RTW) + params.c.WL - params.c.RL - params.c.burstCycles) *
+                                   params.c.tCKns))),
+      writeToRead_(nsToPs((params.c.WTR_S + params.c.RL) * params.c.tCKns)),
+      psPerBurstOneBank_(1000.0 * params.c.CCD_L * params.c.tCKns * params.refreshDerate()), channels_(nch_),
+      store_(params.capacityBytes), stats_(this->name()), reads_(stats_.add("reads", "read requests", Unit::Count)),
       writes_(stats_.add("writes", "write requests", Unit::Count)),
       bytesRead_(stats_.add("bytes_read", "bytes read", Unit::Bytes)),
       bytesWritten_(stats_.add("bytes_written", "bytes written", Unit::Bytes)),
@@ -38,21 +42,28 @@ FastDram::FastDram(const sc_core::sc_module_name& name, const DramParams& params
   socket.register_transport_dbg(this, &FastDram::transport_dbg);
 }
 
+double FastDram::oneBankPs(std::uint64_t bytes) const {
+  // The bursts of one interleave block go to one bank: one per tCCD_L.
+  const std::uint64_t burst = params_.burstBytes();
+  return static_cast<double>((bytes + burst - 1) / burst) * psPerBurstOneBank_;
+}
+
 void FastDram::setBusy(Channel& c, Ps t) {
   c.v = static_cast<std::int64_t>(t) - add_;
   maxV_ = std::max(maxV_, c.v);
 }
 
-void FastDram::setRow(Channel& c, std::uint64_t row) {
+void FastDram::setRow(Channel& c, std::uint64_t row, bool write) {
   if (c.rowEpoch != epoch_) {
     c.rowEpoch = epoch_;
     explicitRows_.push_back(static_cast<std::uint32_t>(&c - channels_.data()));
   }
   c.row = row;
+  c.write = write;
 }
 
-Ps FastDram::scheduleEven(std::uint64_t localBegin, std::uint64_t chBytes, Ps start, bool& even, std::uint64_t& acts,
-                          std::uint64_t& rows, double& busy) {
+Ps FastDram::scheduleEven(bool write, std::uint64_t localBegin, std::uint64_t chBytes, Ps start, bool& even,
+                          std::uint64_t& acts, std::uint64_t& rows, double& busy) {
   // Every channel gets the same channel-local range; this is only taken when
   // hit and miss channels have the same service time (transfer-limited), so
   // one lazy update is exact.
@@ -63,8 +74,17 @@ Ps FastDram::scheduleEven(std::uint64_t localBegin, std::uint64_t chBytes, Ps st
   const auto serviceOf = [&](std::uint64_t a) {
     return static_cast<Ps>(std::max(transfer, static_cast<double>(a) * actDerated_) + 0.5);
   };
-  const Ps service = serviceOf(rowsPerCh);
-  if (service != serviceOf(rowsPerCh - 1)) {
+  // Every channel must also turn around (or none): then one lazy update stays exact.
+  std::uint64_t turning = 0;
+  for (const std::uint32_t c : explicitRows_) turning += channels_[c].write != write ? 1 : 0;
+  if (uniformWrite_ != write) turning += nch_ - explicitRows_.size();
+  if (turning != 0 && turning != nch_) {
+    even = false;
+    return 0;
+  }
+  const Ps turnPs = turning == 0 ? 0 : (write ? readToWrite_ : writeToRead_);
+  const Ps service = serviceOf(rowsPerCh) + turnPs;
+  if (service != serviceOf(rowsPerCh - 1) + turnPs) {
     even = false;
     return 0;
   }
@@ -78,10 +98,15 @@ Ps FastDram::scheduleEven(std::uint64_t localBegin, std::uint64_t chBytes, Ps st
   ++epoch_;
   explicitRows_.clear();
   uniformRow_ = rowLast;
+  uniformWrite_ = write;
   acts = rowsPerCh * nch_ - hits;
   rows = rowsPerCh * nch_;
   busy = static_cast<double>(service) * nch_;
-  return static_cast<Ps>(std::max(floor_, maxV_) + add_) + (firstHit ? hitLatency_ : missLatency_);
+  // Data of one bank arrives no faster than a burst per tCCD_L (other banks
+  // may use the bus meanwhile, so this delays the answer, not the channel).
+  const Ps end = static_cast<Ps>(std::max(floor_, maxV_) + add_);
+  const Ps oneBank = static_cast<Ps>(oneBankPs(std::min<std::uint64_t>(chBytes, params_.interleaveBytes)) + 0.5);
+  return std::max(end, end - service + oneBank) + (firstHit ? hitLatency_ : missLatency_);
 }
 
 Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps arrival) {
@@ -94,7 +119,7 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
   const std::uint64_t last = (addr + bytes - 1) / g; // last interleave block
   const std::uint64_t total = last - first + 1;
   const std::uint64_t q = total / n, rem = total % n;
-  const std::uint64_t headSkip = addr % g;           // bytes of block `first` before addr
+  const std::uint64_t headSkip = addr % g; // bytes of block `first` before addr
   const std::uint64_t tailSkip = g - 1 - (addr + bytes - 1) % g;
   const Ps start = arrival + ctrlLatency_;
   std::uint64_t acts = 0, rows = 0;
@@ -102,7 +127,7 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
   bool even = false;
   Ps done = 0;
   if (rem == 0 && first % n == 0 && headSkip == 0 && tailSkip == 0)
-    done = scheduleEven((first / n) * g, q * g, start, even, acts, rows, busy);
+    done = scheduleEven(write, (first / n) * g, q * g, start, even, acts, rows, busy);
   if (!even) {
     const std::uint64_t jLast = (total - 1) % n; // the channel holding block `last`
     const std::uint64_t touched = std::min(n, total);
@@ -120,12 +145,16 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
       const bool hit = openRow(c) == rowFirst;
       if (j == 0) firstHit = hit;
       const std::uint64_t chActs = rowLast - rowFirst + (hit ? 0 : 1);
-      setRow(c, rowLast);
-      const Ps service = static_cast<Ps>(
-          std::max(static_cast<double>(chBytes) * psPerByteDerated_, static_cast<double>(chActs) * actDerated_) + 0.5);
-      const Ps end = std::max(start, busyUntil(c)) + service;
+      const Ps turn = lastWrite(c) == write ? 0 : (write ? readToWrite_ : writeToRead_);
+      setRow(c, rowLast, write);
+      const Ps service = static_cast<Ps>(std::max(static_cast<double>(chBytes) * psPerByteDerated_,
+                                                  static_cast<double>(chActs) * actDerated_) +
+                                         0.5) +
+                         turn;
+      const Ps begin = std::max(start, busyUntil(c));
+      const Ps end = begin + service;
       setBusy(c, end);
-      latest = std::max(latest, end);
+      latest = std::max({latest, end, begin + static_cast<Ps>(oneBankPs(std::min<std::uint64_t>(chBytes, g)) + 0.5)});
       acts += chActs;
       rows += rowLast - rowFirst + 1;
       busy += static_cast<double>(service);
@@ -165,7 +194,9 @@ void FastDram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay
       store_.read(addr, gp.get_data_ptr(), len);
   }
   const Ps now = nowPs();
+  if (accessRecorder_ != nullptr) accessRecorder_->access(now + toPs(delay), gp.is_write(), addr, len);
   const Ps done = schedule(gp.is_write(), addr, len, now + toPs(delay));
+  if (trace_ != nullptr) trace_->transfer(traceTrack_, now + toPs(delay), done, len);
   delay = fromPs(done - now);
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }

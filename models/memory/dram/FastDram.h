@@ -5,9 +5,14 @@
 /// tracked per channel, activation-rate limits and refresh as a bandwidth
 /// derating (DramParams::refreshDerate). A request occupies each channel it touches for
 ///   max(bytes / channel bandwidth, activations * tACT) * refreshDerate
-/// with tACT = max(tRRD, tFAW / 4, tRC / banks), and completes one access
-/// latency (tCL on a row hit, tRP + tRCD + tCL on a miss) plus the controller
-/// latency after its last channel finishes. See docs/architecture.md.
+/// with tACT = max(tRRD, tFAW / 4, tRC / banks), plus the data-bus turnaround
+/// when the channel's previous request went the other way (read to write:
+/// tRTW + WL - RL - burst; write to read: tWTR_S + RL), and completes one
+/// access latency (tCL on a row hit, tRP + tRCD + tCL on a miss) plus the
+/// controller latency after its last channel finishes. Calibrated against
+/// DetailedDram: docs/validation.md, "DRAM". The data of one interleave
+/// block (one bank) arrives no faster than one burst per tCCD_L, which
+/// delays the answer but not the channel.
 
 #include <cstdint>
 #include <systemc>
@@ -18,6 +23,8 @@
 #include "models/common/BackingStore.h"
 #include "models/common/Stats.h"
 #include "models/common/Time.h"
+#include "models/common/Trace.h"
+#include "models/memory/dram/AccessRecorder.h"
 #include "models/memory/dram/DramParams.h"
 
 namespace llmvp::models::dram {
@@ -37,6 +44,14 @@ public:
   [[nodiscard]] const StatsGroup& stats() const override { return stats_; }
   [[nodiscard]] ComponentKind componentKind() const override { return ComponentKind::Memory; }
   [[nodiscard]] double peakGBps() const { return params_.peakGBps(); }
+  /// Feeds every timed request to `track` of `recorder` (null: off).
+  void setTrace(TraceRecorder* recorder, TraceRecorder::Track track) {
+    trace_ = recorder;
+    traceTrack_ = track;
+  }
+
+  /// Feeds every request to `recorder` (null: off, the default).
+  void setAccessRecorder(IAccessRecorder* recorder) { accessRecorder_ = recorder; }
 
 private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
@@ -49,27 +64,36 @@ private:
   /// Requests touching a subset of channels update channels one by one.
   struct Channel {
     std::int64_t v = 0;
-    std::uint64_t row = ~0ull;   ///< last row-sized block accessed, when explicit
+    std::uint64_t row = ~0ull; ///< last row-sized block accessed, when explicit
     std::uint64_t rowEpoch = ~0ull;
+    bool write = false; ///< direction of the last access, explicit with the row
   };
   [[nodiscard]] Ps busyUntil(const Channel& c) const { return static_cast<Ps>(std::max(floor_, c.v) + add_); }
   [[nodiscard]] std::uint64_t openRow(const Channel& c) const { return c.rowEpoch == epoch_ ? c.row : uniformRow_; }
+  [[nodiscard]] bool lastWrite(const Channel& c) const { return c.rowEpoch == epoch_ ? c.write : uniformWrite_; }
   void setBusy(Channel& c, Ps t);
-  void setRow(Channel& c, std::uint64_t row);
-  Ps scheduleEven(std::uint64_t localBegin, std::uint64_t chBytes, Ps start, bool& even, std::uint64_t& acts,
-                  std::uint64_t& rows, double& busy);
+  [[nodiscard]] double oneBankPs(std::uint64_t bytes) const;
+  void setRow(Channel& c, std::uint64_t row, bool write);
+  Ps scheduleEven(bool write, std::uint64_t localBegin, std::uint64_t chBytes, Ps start, bool& even,
+                  std::uint64_t& acts, std::uint64_t& rows, double& busy);
 
   const DramParams params_;
   const std::uint32_t nch_;
-  const unsigned rowShift_;         ///< log2(rowBytes)
-  const double psPerByteDerated_;   ///< one channel, refresh included
-  const double actDerated_;         ///< ps per activation (tACT), refresh included
+  const unsigned rowShift_;       ///< log2(rowBytes)
+  const double psPerByteDerated_; ///< one channel, refresh included
+  const double actDerated_;       ///< ps per activation (tACT), refresh included
   const Ps hitLatency_, missLatency_, ctrlLatency_;
+  const Ps readToWrite_, writeToRead_; ///< data-bus gap when a channel changes direction
+  const double psPerBurstOneBank_;     ///< bursts to one bank group: one per tCCD_L
   std::vector<Channel> channels_;
   std::int64_t floor_ = 0, add_ = 0, maxV_ = 0;
   std::uint64_t uniformRow_ = ~0ull, epoch_ = 0;
+  bool uniformWrite_ = false;
   std::vector<std::uint32_t> explicitRows_; ///< channels whose row is explicit in this epoch
   BackingStore store_;
+  IAccessRecorder* accessRecorder_ = nullptr;
+  TraceRecorder* trace_ = nullptr;
+  TraceRecorder::Track traceTrack_ = 0;
 
   StatsGroup stats_;
   Stat& reads_;

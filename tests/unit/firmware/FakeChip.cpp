@@ -16,7 +16,7 @@ namespace {
 FakeChip* gCurrent = nullptr;
 
 constexpr std::uint32_t kDeadlockErr = 0xDEADu; // error code the fake uses to unblock firmware on deadlock
-constexpr std::uint64_t kMaxWaits = 1000000;     // hal_wait_irq calls before the fake gives up
+constexpr std::uint64_t kMaxWaits = 1000000;    // hal_wait_irq calls before the fake gives up
 
 std::uint32_t dtypeBytes(std::uint8_t t) {
   switch (t) {
@@ -158,6 +158,7 @@ void FakeChip::mmioWrite(std::uint64_t addr, std::uint32_t v) {
     if (off == MBOX_STEP) stepWrites_.push_back(v);
     return;
   }
+  if (addr == LLMVP_TRACE_BASE + TRACE_MARK) return; // phase marks: nothing to check here
   if (addr >= LLMVP_SEM_BASE + SEM_SET(0) && addr < LLMVP_SEM_BASE + SEM_SET(LLMVP_SEM_COUNT)) {
     sems_.at((addr - LLMVP_SEM_BASE - SEM_SET(0)) / 4) = v;
     return;

@@ -57,8 +57,12 @@ public:
   // ---- memory, as the host sees it (no access counting) ----
   void write(std::uint64_t addr, const void* src, std::size_t bytes);
   void read(std::uint64_t addr, void* dst, std::size_t bytes) const;
-  template <typename T> void put(std::uint64_t addr, const T& v) { write(addr, &v, sizeof v); }
-  template <typename T> [[nodiscard]] T get(std::uint64_t addr) const {
+  template <typename T>
+  void put(std::uint64_t addr, const T& v) {
+    write(addr, &v, sizeof v);
+  }
+  template <typename T>
+  [[nodiscard]] T get(std::uint64_t addr) const {
     T v{};
     read(addr, &v, sizeof v);
     return v;

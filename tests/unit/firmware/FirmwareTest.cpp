@@ -106,7 +106,7 @@ Model tinyModel(std::uint32_t layers, std::uint32_t batch, std::uint32_t steps) 
   }
   for (std::uint32_t r = 0; r < batch; ++r) {
     llmvp_request q{};
-    q.prompt_len = 2 + r % 4;                              // 2..5
+    q.prompt_len = 2 + r % 4;                                   // 2..5
     q.cached_len = r % 2 ? q.prompt_len - 1 : q.prompt_len - 2; // some rows teacher-force first
     t.requests.push_back(q);
     std::vector<std::uint32_t> row(m.token_stride, 0);
@@ -222,7 +222,8 @@ TEST_P(FirmwareRun, DescriptorCountsMatchTheFormula) {
   // Rings in the work region, 64-byte aligned, not overlapping.
   EXPECT_EQ(chip.tile().ringBase % 64, 0u);
   EXPECT_EQ(chip.dma().ringBase % 64, 0u);
-  const auto [lo, hi] = std::minmax({&chip.tile(), &chip.dma()}, [](auto* a, auto* b) { return a->ringBase < b->ringBase; });
+  const auto [lo, hi] =
+      std::minmax({&chip.tile(), &chip.dma()}, [](auto* a, auto* b) { return a->ringBase < b->ringBase; });
   EXPECT_GE(lo->ringBase, kWork);
   EXPECT_LE(lo->ringBase + 64ull * lo->ringSize, hi->ringBase);
   EXPECT_LE(hi->ringBase + 64ull * hi->ringSize, kWork + kWorkBytes);
@@ -240,7 +241,8 @@ TEST_P(FirmwareRun, TileChainStructureAndDataFlow) {
   for (std::uint32_t step = 0; step < s.steps; ++step) {
     const auto chain = stepChain(chip, true, step);
     ASSERT_EQ(chain.size(), expectedOps.size());
-    for (std::size_t i = 0; i < chain.size(); ++i) EXPECT_EQ(chain[i].opcode, expectedOps[i]) << "step " << step << " #" << i;
+    for (std::size_t i = 0; i < chain.size(); ++i)
+      EXPECT_EQ(chain[i].opcode, expectedOps[i]) << "step " << step << " #" << i;
   }
   const auto c = stepChain(chip, true, 0);
   const llmvp_desc& embed = c.front();
@@ -331,8 +333,13 @@ TEST_P(FirmwareRun, TileChainStructureAndDataFlow) {
     EXPECT_EQ(down.k, m.ffn);
     if (l == 0) {
       const std::uint64_t b = m.batch;
-      buffers.insert(buffers.end(), {{h, b * m.hidden * 4}, {q, b * qRow}, {k, b * kvDim * 4}, {v, b * kvDim * 4},
-                                     {attn, b * qRow}, {gate.dst, b * m.ffn * 4}, {up.dst, b * m.ffn * 4},
+      buffers.insert(buffers.end(), {{h, b * m.hidden * 4},
+                                     {q, b * qRow},
+                                     {k, b * kvDim * 4},
+                                     {v, b * kvDim * 4},
+                                     {attn, b * qRow},
+                                     {gate.dst, b * m.ffn * 4},
+                                     {up.dst, b * m.ffn * 4},
                                      {rq.src0, b * 4}});
       buffers[0].second = b * m.hidden * 4;
       buffers[1].second = b * 4;
@@ -478,7 +485,8 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, FirmwareBadManifest,
     ::testing::Values(
         BadCase{"Magic", [](Model& md) { md.m.magic ^= 1; }, FW_ERR_BAD_MANIFEST, FW_MFIELD_MAGIC, 0},
-        BadCase{"Version", [](Model& md) { md.m.version = 2; }, FW_ERR_BAD_MANIFEST, FW_MFIELD_VERSION, 0},
+        BadCase{"Version", [](Model& md) { md.m.version = LLMVP_MANIFEST_VERSION + 1u; }, FW_ERR_BAD_MANIFEST,
+                FW_MFIELD_VERSION, 0},
         BadCase{"Layers", [](Model& md) { md.m.layers = 0; }, FW_ERR_BAD_MANIFEST, FW_MFIELD_LAYERS, 0},
         BadCase{"KvHeadsNotDividing", [](Model& md) { md.m.kv_heads = 3; }, FW_ERR_BAD_MANIFEST, FW_MFIELD_KV_HEADS, 0},
         BadCase{"HeadDimOdd", [](Model& md) { md.m.head_dim = 15; }, FW_ERR_BAD_MANIFEST, FW_MFIELD_HEAD_DIM, 0},

@@ -48,11 +48,11 @@ TEST(NumericsBf16, RoundsToNearestTiesToEven) {
 }
 
 TEST(NumericsBf16, LargeValuesRoundToInfinityOnlyPastTheMidpoint) {
-  EXPECT_EQ(toBf16(f(0x7f7f7fff)), 0x7f7f);                             // below the midpoint: bf16 max
-  EXPECT_EQ(toBf16(f(0x7f7f8000)), 0x7f80);                             // midpoint, odd: rounds to inf
-  EXPECT_EQ(toBf16(std::numeric_limits<float>::max()), 0x7f80);         // overflow to inf (IEEE RNE)
+  EXPECT_EQ(toBf16(f(0x7f7f7fff)), 0x7f7f);                     // below the midpoint: bf16 max
+  EXPECT_EQ(toBf16(f(0x7f7f8000)), 0x7f80);                     // midpoint, odd: rounds to inf
+  EXPECT_EQ(toBf16(std::numeric_limits<float>::max()), 0x7f80); // overflow to inf (IEEE RNE)
   EXPECT_EQ(toBf16(-std::numeric_limits<float>::max()), 0xff80);
-  EXPECT_EQ(toBf16(f(0x7f7e8000)), 0x7f7e);                             // midpoint, even: stays finite
+  EXPECT_EQ(toBf16(f(0x7f7e8000)), 0x7f7e); // midpoint, even: stays finite
   EXPECT_FLOAT_EQ(fromBf16(0x7f7f), 3.3895313892515355e38f);
 }
 
@@ -113,14 +113,20 @@ TEST(NumericsFp8, MidpointsTieToEvenAndNeighboursRoundToNearest) {
       const unsigned s = sign < 0 ? 0x80u : 0u;
       ASSERT_EQ(toFp8E4M3(sign * mid), even | s) << "midpoint of 0x" << std::hex << c;
       ASSERT_EQ(toFp8E4M3(sign * std::nextafter(mid, 0.0f)), c | s) << "below midpoint of 0x" << std::hex << c;
-      ASSERT_EQ(toFp8E4M3(sign * std::nextafter(mid, 1e9f)), (c + 1) | s)
-          << "above midpoint of 0x" << std::hex << c;
+      ASSERT_EQ(toFp8E4M3(sign * std::nextafter(mid, 1e9f)), (c + 1) | s) << "above midpoint of 0x" << std::hex << c;
     }
   }
 }
 
 TEST(NumericsFp8, SaturatesAt448) {
-  const float big[] = {448.0f, 449.0f, 463.9f, 464.0f, 480.0f, 500.0f, 1e6f, std::numeric_limits<float>::max(),
+  const float big[] = {448.0f,
+                       449.0f,
+                       463.9f,
+                       464.0f,
+                       480.0f,
+                       500.0f,
+                       1e6f,
+                       std::numeric_limits<float>::max(),
                        std::numeric_limits<float>::infinity()};
   for (float v : big) {
     EXPECT_EQ(toFp8E4M3(v), 0x7e) << v;
@@ -133,12 +139,12 @@ TEST(NumericsFp8, SaturatesAt448) {
 
 TEST(NumericsFp8, Subnormals) {
   EXPECT_EQ(toFp8E4M3(0x1.0p-9f), 0x01);
-  EXPECT_EQ(toFp8E4M3(0x1.0p-10f), 0x00);        // tie between 0 and 2^-9: even (0)
-  EXPECT_EQ(toFp8E4M3(-0x1.0p-10f), 0x80);       // negative underflow keeps the sign
-  EXPECT_EQ(toFp8E4M3(0x1.2p-10f), 0x01);        // above the tie
-  EXPECT_EQ(toFp8E4M3(3 * 0x1.0p-10f), 0x02);    // tie 1.5 * 2^-9: even (2)
-  EXPECT_EQ(toFp8E4M3(5 * 0x1.0p-10f), 0x02);    // tie 2.5 * 2^-9: even (2)
-  EXPECT_EQ(toFp8E4M3(15 * 0x1.0p-10f), 0x08);   // tie between max subnormal and min normal
+  EXPECT_EQ(toFp8E4M3(0x1.0p-10f), 0x00);      // tie between 0 and 2^-9: even (0)
+  EXPECT_EQ(toFp8E4M3(-0x1.0p-10f), 0x80);     // negative underflow keeps the sign
+  EXPECT_EQ(toFp8E4M3(0x1.2p-10f), 0x01);      // above the tie
+  EXPECT_EQ(toFp8E4M3(3 * 0x1.0p-10f), 0x02);  // tie 1.5 * 2^-9: even (2)
+  EXPECT_EQ(toFp8E4M3(5 * 0x1.0p-10f), 0x02);  // tie 2.5 * 2^-9: even (2)
+  EXPECT_EQ(toFp8E4M3(15 * 0x1.0p-10f), 0x08); // tie between max subnormal and min normal
   EXPECT_EQ(toFp8E4M3(1e-10f), 0x00);
   EXPECT_EQ(toFp8E4M3(std::numeric_limits<float>::denorm_min()), 0x00);
   EXPECT_EQ(toFp8E4M3(-3 * 0x1.0p-9f), 0x83);

@@ -13,8 +13,8 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/golden/Reference.h"
 #include "testbench/model/Weights.h"
+#include "tests/golden/Reference.h"
 
 namespace llmvp::golden {
 namespace {
@@ -403,10 +403,10 @@ TEST(Reference, RejectsBadInput) {
   const ModelSpec s = tinySpec();
   const Weights w = testbench::makeRandomWeights(s, 10);
   ReferenceTransformer ref(s, w, 2, 4);
-  EXPECT_THROW((void)ref.step({1}, {0}), std::invalid_argument);            // one row short
-  EXPECT_THROW((void)ref.step({1, 97}, {0, 0}), std::invalid_argument);     // token >= vocab
-  EXPECT_THROW((void)ref.step({1, 2}, {0, 1}), std::invalid_argument);      // position 0 not written
-  EXPECT_THROW((void)ref.step({1, 2}, {4, 0}), std::invalid_argument);      // >= maxContext
+  EXPECT_THROW((void)ref.step({1}, {0}), std::invalid_argument);                         // one row short
+  EXPECT_THROW((void)ref.step({1, 97}, {0, 0}), std::invalid_argument);                  // token >= vocab
+  EXPECT_THROW((void)ref.step({1, 2}, {0, 1}), std::invalid_argument);                   // position 0 not written
+  EXPECT_THROW((void)ref.step({1, 2}, {4, 0}), std::invalid_argument);                   // >= maxContext
   EXPECT_THROW((void)ref.generate({{1, 2, 3}, {}}, 1, nullptr), std::invalid_argument);  // empty prompt
   EXPECT_THROW((void)ref.generate({{1, 2, 3}, {1}}, 3, nullptr), std::invalid_argument); // 3 + 3 - 1 > 4
   EXPECT_NO_THROW((void)ref.generate({{1, 2, 3}, {1}}, 2, nullptr));

@@ -43,9 +43,15 @@ std::vector<std::pair<std::string, const std::vector<float>*>> tensors(const Wei
   for (std::size_t i = 0; i < w.layers.size(); ++i) {
     const auto& l = w.layers[i];
     const std::string p = "layer" + std::to_string(i) + ".";
-    for (const auto& [n, v] : std::vector<std::pair<std::string, const std::vector<float>*>>{
-             {"attnNorm", &l.attnNorm}, {"wq", &l.wq}, {"wk", &l.wk}, {"wv", &l.wv}, {"wo", &l.wo},
-             {"ffnNorm", &l.ffnNorm}, {"wGate", &l.wGate}, {"wUp", &l.wUp}, {"wDown", &l.wDown}})
+    for (const auto& [n, v] : std::vector<std::pair<std::string, const std::vector<float>*>>{{"attnNorm", &l.attnNorm},
+                                                                                             {"wq", &l.wq},
+                                                                                             {"wk", &l.wk},
+                                                                                             {"wv", &l.wv},
+                                                                                             {"wo", &l.wo},
+                                                                                             {"ffnNorm", &l.ffnNorm},
+                                                                                             {"wGate", &l.wGate},
+                                                                                             {"wUp", &l.wUp},
+                                                                                             {"wDown", &l.wDown}})
       t.emplace_back(p + n, v);
   }
   return t;
@@ -58,7 +64,8 @@ void expectSameWeights(const Weights& a, const Weights& b) {
   for (std::size_t i = 0; i < ta.size(); ++i) EXPECT_EQ(*ta[i].second, *tb[i].second) << ta[i].first;
 }
 
-template <typename Fn> std::string errorOf(Fn&& fn) {
+template <typename Fn>
+std::string errorOf(Fn&& fn) {
   try {
     fn();
   } catch (const ModelError& e) {
@@ -89,8 +96,8 @@ TEST(ModelSpec, TinyParameterCountMatchesRandomWeights) {
   const Weights w = makeRandomWeights(s, 1);
   std::uint64_t n = w.embed.size() + w.finalNorm.size() + w.lmHead.size();
   for (const auto& l : w.layers)
-    n += l.attnNorm.size() + l.wq.size() + l.wk.size() + l.wv.size() + l.wo.size() + l.ffnNorm.size() +
-         l.wGate.size() + l.wUp.size() + l.wDown.size();
+    n += l.attnNorm.size() + l.wq.size() + l.wk.size() + l.wv.size() + l.wo.size() + l.ffnNorm.size() + l.wGate.size() +
+         l.wUp.size() + l.wDown.size();
   EXPECT_EQ(n, s.totalParams());
 }
 
@@ -232,8 +239,7 @@ TEST(ValidateWeights, NamesTheWrongTensor) {
   const ModelSpec s = tinySpec();
   Weights w = makeRandomWeights(s, 1);
   w.layers[1].wv.pop_back();
-  EXPECT_NE(errorOf([&] { validateWeights(s, w); }).find("model.layers.1.self_attn.v_proj.weight"),
-            std::string::npos);
+  EXPECT_NE(errorOf([&] { validateWeights(s, w); }).find("model.layers.1.self_attn.v_proj.weight"), std::string::npos);
 }
 
 // ------------------------------------------------------------------ safetensors helpers
@@ -264,10 +270,14 @@ std::uint16_t toF16Exact(float v) {
 std::string encode(const std::vector<float>& v, const std::string& dtype) {
   std::string out;
   for (float x : v) {
-    if (dtype == "F32") putLe(out, models::floatBits(x), 4);
-    else if (dtype == "BF16") putLe(out, models::toBf16(x), 2);
-    else if (dtype == "F16") putLe(out, toF16Exact(x), 2);
-    else out.append(dtype == "I8" ? 1 : 4, '\0');
+    if (dtype == "F32")
+      putLe(out, models::floatBits(x), 4);
+    else if (dtype == "BF16")
+      putLe(out, models::toBf16(x), 2);
+    else if (dtype == "F16")
+      putLe(out, toF16Exact(x), 2);
+    else
+      out.append(dtype == "I8" ? 1 : 4, '\0');
   }
   return out;
 }
@@ -304,10 +314,9 @@ void writeRaw(const std::string& path, const std::vector<RawTensor>& tensors) {
   for (const auto& t : tensors) {
     std::string shape;
     for (auto d : t.shape) shape += (shape.empty() ? "" : ",") + std::to_string(d);
-    const std::string offsets = t.offsetsOverride.empty()
-                                    ? "[" + std::to_string(data.size()) + "," +
-                                          std::to_string(data.size() + t.bytes.size()) + "]"
-                                    : t.offsetsOverride;
+    const std::string offsets = t.offsetsOverride.empty() ? "[" + std::to_string(data.size()) + "," +
+                                                                std::to_string(data.size() + t.bytes.size()) + "]"
+                                                          : t.offsetsOverride;
     header += ",\"" + t.name + "\":{\"dtype\":\"" + t.dtype + "\",\"shape\":[" + shape +
               "],\"data_offsets\":" + offsets + "}";
     data += t.bytes;
@@ -515,8 +524,7 @@ TEST_F(SafetensorsErrors, OffsetsOutOfRange) {
 TEST_F(SafetensorsErrors, OffsetsInconsistentWithShape) {
   findTensor(raw, "model.layers.0.mlp.up_proj.weight").offsetsOverride = "[0, 4]";
   std::string e = writeAndLoadError();
-  EXPECT_NE(e.find("tensor 'model.layers.0.mlp.up_proj.weight': data_offsets [0, 4] span 4 bytes"),
-            std::string::npos)
+  EXPECT_NE(e.find("tensor 'model.layers.0.mlp.up_proj.weight': data_offsets [0, 4] span 4 bytes"), std::string::npos)
       << e;
   findTensor(raw, "model.layers.0.mlp.up_proj.weight").offsetsOverride = "[8, 4]";
   e = writeAndLoadError();

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Bit-field address mapping of the detailed DRAM model: which address bits
+/// select channel, pseudo-channel, bank group, bank, row and column.
+///
+/// Source form (memspec `controller.address_mapping`), fields LSB first:
+///   "By Co2 Pc Ch Bg Ba Co Ro"
+/// By byte within a beat, Co column (in beats), Ba bank, Bg bank group,
+/// Si stack ID (HBM: extra bank groups), Pc pseudo-channel, Ch channel of a
+/// stack, Ro row, Xx bits the memory ignores (addresses alias). A number gives the bits of that slice; without one a
+/// field takes all its remaining bits, and a final `Ro` takes every address
+/// bit above the others. Stacks (several HBM stacks, DIMMs) take the bits
+/// right above the channel bits. By and the burst's column bits must come
+/// first so that one burst is contiguous.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/memory/dram/DramParams.h"
+
+namespace llmvp::models::dram {
+
+/// Where a byte address lives. `bank` is the index within the pseudo-channel
+/// (bank group major: bankGroup * banksPerGroup + bank-in-group), with SIDs
+/// folded into bank groups.
+struct DramAddress {
+  std::uint32_t channel = 0; ///< across all stacks
+  std::uint32_t pc = 0;
+  std::uint32_t bankGroup = 0;
+  std::uint32_t bank = 0;
+  std::uint32_t row = 0;
+  std::uint32_t column = 0; ///< in beats (width_bits each)
+};
+
+/// Parses the source form; throws std::invalid_argument naming the token.
+[[nodiscard]] std::vector<MappingSlice> parseMapping(const std::string& text);
+
+class AddressMapper {
+public:
+  /// Validates `p.ctrl.mapping` against the organisation (every field gets
+  /// exactly log2(count) bits; counts must be powers of two); throws
+  /// std::invalid_argument with what is wrong.
+  explicit AddressMapper(const DramParams& p);
+
+  [[nodiscard]] DramAddress decode(std::uint64_t addr) const;
+  [[nodiscard]] std::uint64_t encode(const DramAddress& a) const;
+  /// Largest power-of-two block (aligned) that lies in one row of one bank:
+  /// the bits below the first bit that is not byte or column.
+  [[nodiscard]] std::uint64_t runBytes() const { return std::uint64_t{1} << runBits_; }
+  /// Addresses beyond this are not mapped (row bits bounded), or 0 if the
+  /// row takes every upper bit.
+  [[nodiscard]] std::uint64_t limitBytes() const { return limit_; }
+  /// Address bits the memory ignores (Xx): the address space is this many
+  /// times larger than the organisation.
+  [[nodiscard]] unsigned ignoredBits() const { return ignoredBits_; }
+
+private:
+  struct Slice {
+    AddressField field;
+    unsigned src; ///< first address bit
+    unsigned bits;
+    unsigned dst; ///< first bit within the field value
+  };
+  std::vector<Slice> slices_;
+  unsigned runBits_ = 0;
+  unsigned ignoredBits_ = 0;
+  std::uint32_t groupsPerSid_ = 1, banksPerGroup_ = 1;
+  std::uint64_t limit_ = 0;
+};
+
+} // namespace llmvp::models::dram

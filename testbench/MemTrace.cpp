@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "testbench/MemTrace.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <numeric>
+#include <queue>
+#include <sstream>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "models/common/Extensions.h"
+#include "testbench/Simulation.h"
+#include "testbench/config/Loaders.h"
+
+namespace llmvp::testbench {
+
+namespace po = boost::program_options;
+using models::Ps;
+using models::dram::DramParams;
+
+namespace {
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 2;
+
+std::uint64_t parseUnsigned(const std::string& tok, bool& ok) {
+  ok = false;
+  if (tok.empty() || tok[0] == '-' || tok[0] == '+') return 0;
+  try {
+    std::size_t used = 0;
+    const std::uint64_t v = std::stoull(tok, &used, 0);
+    ok = used == tok.size();
+    return v;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+double parseNs(const std::string& tok, bool& ok) {
+  ok = false;
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(tok, &used);
+    ok = used == tok.size() && std::isfinite(v) && v >= 0;
+    return v;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+} // namespace
+
+std::vector<TraceRequest> readTrace(std::istream& in, const std::string& file, std::uint64_t limitBytes) {
+  std::vector<TraceRequest> out;
+  std::size_t lineNo = 0;
+  Ps lastAt = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++lineNo;
+    const std::size_t hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    std::istringstream ls(line);
+    std::vector<std::string> tok;
+    for (std::string t; ls >> t;) tok.push_back(t);
+    if (tok.empty()) continue;
+    const auto bad = [&](const std::string& what) {
+      throw ConfigError(file + ":" + std::to_string(lineNo) + ": " + what + " (line: \"" + line + "\")");
+    };
+    if (tok.size() != 4)
+      bad("expected 4 fields: <time ns | +delay ns | *> <R|W> <address> <bytes>, got " + std::to_string(tok.size()));
+    TraceRequest r;
+    bool ok = false;
+    if (tok[0] == "*") {
+      r.when = TraceRequest::When::Asap;
+    } else if (tok[0][0] == '+') {
+      r.when = TraceRequest::When::After;
+      r.time = models::nsToPs(parseNs(tok[0].substr(1), ok));
+      if (!ok) bad("\"" + tok[0] + "\" is not a delay (+ns, a non-negative number)");
+    } else {
+      r.when = TraceRequest::When::At;
+      r.time = models::nsToPs(parseNs(tok[0], ok));
+      if (!ok) bad("\"" + tok[0] + "\" is not a time (ns, a non-negative number), a delay (+ns) or *");
+      if (r.time < lastAt) bad("time " + tok[0] + " ns is before the previous request's (times must not decrease)");
+      lastAt = r.time;
+    }
+    if (tok[1] == "R")
+      r.write = false;
+    else if (tok[1] == "W")
+      r.write = true;
+    else
+      bad("\"" + tok[1] + "\" is not R or W");
+    r.addr = parseUnsigned(tok[2], ok);
+    if (!ok) bad("\"" + tok[2] + "\" is not an address (decimal or 0x hex)");
+    const std::uint64_t bytes = parseUnsigned(tok[3], ok);
+    if (!ok || bytes == 0 || bytes > (1u << 30)) bad("\"" + tok[3] + "\" is not a size in bytes (1 to 1073741824)");
+    r.bytes = static_cast<std::uint32_t>(bytes);
+    if (limitBytes != 0 && (r.addr >= limitBytes || bytes > limitBytes - r.addr))
+      bad("address range " + tok[2] + " + " + tok[3] + " is beyond the memory (" + std::to_string(limitBytes) +
+          " bytes)");
+    out.push_back(r);
+  }
+  if (out.empty()) throw ConfigError(file + ": no requests");
+  return out;
+}
+
+std::vector<TraceRequest> readTrace(const std::string& file, std::uint64_t limitBytes) {
+  std::ifstream f(file);
+  if (!f) throw ConfigError(file + ": cannot open file");
+  return readTrace(f, file, limitBytes);
+}
+
+double MemTraceResult::meanReadLatencyNs() const {
+  if (readLatencyNs.empty()) return 0;
+  return std::accumulate(readLatencyNs.begin(), readLatencyNs.end(), 0.0) / static_cast<double>(readLatencyNs.size());
+}
+
+double MemTraceResult::readLatencyPercentile(double p) const {
+  if (readLatencyNs.empty()) return 0;
+  std::vector<double> v = readLatencyNs;
+  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  const std::size_t k = std::min(v.size() - 1, rank == 0 ? 0 : rank - 1);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+namespace {
+/// Earliest issue time of request i given the previous issue (unless full rate).
+Ps earliest(const TraceRequest& r, Ps prevIssue, bool fullRate) {
+  if (fullRate) return 0;
+  switch (r.when) {
+  case TraceRequest::When::At: return r.time;
+  case TraceRequest::When::After: return prevIssue + r.time;
+  case TraceRequest::When::Asap: break;
+  }
+  return 0;
+}
+
+double backgroundPj(const DramParams& p, Ps span) {
+  return p.backgroundMwPerStack * 1e-3 * p.stacks * static_cast<double>(span) * 1e-12 * 1e12;
+}
+} // namespace
+
+struct FastReplay::Unbound : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<Unbound> socket;
+  explicit Unbound(const sc_core::sc_module_name& n) : sc_module(n), socket("socket") {}
+};
+
+FastReplay::FastReplay(const char* name, const DramParams& params)
+    : dram_(name, params), unbound_(std::make_unique<Unbound>((std::string(name) + "_initiator").c_str())) {
+  unbound_->socket.bind(dram_.socket);
+}
+
+FastReplay::~FastReplay() = default;
+
+MemTraceResult FastReplay::run(const std::vector<TraceRequest>& trace, const PlayOptions& options) {
+  const auto wall0 = std::chrono::steady_clock::now();
+  MemTraceResult r;
+  r.model = "fast";
+  std::priority_queue<Ps, std::vector<Ps>, std::greater<>> outstanding;
+  Ps prev = 0;
+  bool first = true;
+  for (const TraceRequest& q : trace) {
+    Ps at = std::max(prev, earliest(q, prev, options.fullRate));
+    if (outstanding.size() >= options.window) {
+      at = std::max(at, outstanding.top());
+      outstanding.pop();
+    }
+    const Ps done = dram_.schedule(q.write, q.addr, q.bytes, at);
+    outstanding.push(done);
+    if (first) r.firstIssue = at;
+    first = false;
+    prev = at;
+    r.lastDone = std::max(r.lastDone, done);
+    r.bytes += q.bytes;
+    r.latencySumNs += static_cast<double>(done - at) * 1e-3;
+    if (q.write) {
+      ++r.writes;
+    } else {
+      ++r.reads;
+      r.readLatencyNs.push_back(static_cast<double>(done - at) * 1e-3);
+    }
+  }
+  const auto& s = dram_.stats();
+  const double rows = s.value("row_accesses");
+  r.rowHitRate = rows > 0 ? 1.0 - s.value("activations") / rows : 0;
+  r.dynamicPj = s.value("energy");
+  r.backgroundPj = backgroundPj(dram_.params(), r.lastDone);
+  r.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  return r;
+}
+
+/// The approximately-timed initiator that plays a trace.
+class DetailedReplay::Player : public sc_core::sc_module {
+public:
+  tlm_utils::simple_initiator_socket<Player> socket;
+
+  Player(const sc_core::sc_module_name& name, std::vector<TraceRequest> trace, const PlayOptions& options)
+      : sc_module(name), socket("socket"), trace_(std::move(trace)), options_(options), slots_(options.window),
+        issueAt_(options.window) {
+    socket.register_nb_transport_bw(this, &Player::nb_transport_bw);
+    for (std::uint32_t i = 0; i < options.window; ++i) {
+      slots_[i].set_extension(new models::TimingOnlyExtension);
+      slots_[i].set_data_ptr(nullptr);
+      slots_[i].set_streaming_width(0);
+      slots_[i].set_byte_enable_ptr(nullptr);
+      free_.push_back(options.window - 1 - i);
+    }
+    SC_HAS_PROCESS(Player);
+    SC_METHOD(trySend);
+    sensitive << kick_;
+  }
+
+  MemTraceResult result;
+  std::chrono::steady_clock::time_point wall0, wall1;
+
+private:
+  void trySend() {
+    if (next_ == 0) wall0 = std::chrono::steady_clock::now();
+    while (!waitingEndReq_ && next_ < trace_.size() && !free_.empty()) {
+      const TraceRequest& q = trace_[next_];
+      const Ps now = models::nowPs();
+      const Ps at = std::max(prevIssue_, earliest(q, prevIssue_, options_.fullRate));
+      if (at > now) {
+        kick_.notify(models::fromPs(at - now));
+        return;
+      }
+      const std::uint32_t slot = free_.back();
+      free_.pop_back();
+      tlm::tlm_generic_payload& gp = slots_[slot];
+      gp.set_command(q.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+      gp.set_address(q.addr);
+      gp.set_data_length(q.bytes);
+      gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+      issueAt_[slot] = now;
+      if (next_ == 0) result.firstIssue = now;
+      prevIssue_ = now;
+      ++next_;
+      result.bytes += q.bytes;
+      (q.write ? result.writes : result.reads) += 1;
+      tlm::tlm_phase phase = tlm::BEGIN_REQ;
+      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+      waitingEndReq_ = true;
+      waitingGp_ = &gp;
+      const tlm::tlm_sync_enum s = socket->nb_transport_fw(gp, phase, delay);
+      if (s == tlm::TLM_UPDATED && phase == tlm::END_REQ) waitingEndReq_ = false;
+      if (s == tlm::TLM_COMPLETED) {
+        waitingEndReq_ = false;
+        complete(gp);
+      }
+    }
+  }
+
+  void complete(tlm::tlm_generic_payload& gp) {
+    const auto slot = static_cast<std::uint32_t>(&gp - slots_.data());
+    const Ps now = models::nowPs();
+    if (gp.is_read()) result.readLatencyNs.push_back(static_cast<double>(now - issueAt_[slot]) * 1e-3);
+    result.latencySumNs += static_cast<double>(now - issueAt_[slot]) * 1e-3;
+    if (!gp.is_response_ok()) ++errors_;
+    result.lastDone = std::max(result.lastDone, now);
+    free_.push_back(slot);
+    if (&gp == waitingGp_) waitingGp_ = nullptr;
+    if (++completed_ == trace_.size()) wall1 = std::chrono::steady_clock::now();
+  }
+
+  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time&) {
+    if (phase == tlm::END_REQ) {
+      waitingEndReq_ = false;
+      trySend();
+      return tlm::TLM_ACCEPTED;
+    }
+    if (phase == tlm::BEGIN_RESP) {
+      if (&gp == waitingGp_) waitingEndReq_ = false; // BEGIN_RESP implies END_REQ
+      complete(gp);
+      trySend();
+      return tlm::TLM_COMPLETED;
+    }
+    return tlm::TLM_ACCEPTED;
+  }
+
+  std::vector<TraceRequest> trace_;
+  PlayOptions options_;
+  std::vector<tlm::tlm_generic_payload> slots_;
+  std::vector<Ps> issueAt_;
+  std::vector<std::uint32_t> free_;
+  std::size_t next_ = 0, completed_ = 0;
+  std::uint64_t errors_ = 0;
+  Ps prevIssue_ = 0;
+  bool waitingEndReq_ = false;
+  const tlm::tlm_generic_payload* waitingGp_ = nullptr;
+  sc_core::sc_event kick_;
+};
+
+DetailedReplay::DetailedReplay(const char* name, const DramParams& params, std::vector<TraceRequest> trace,
+                               const PlayOptions& options, models::dram::ICommandRecorder* recorder) {
+  dram_ = std::make_unique<models::dram::DetailedDram>(name, params, recorder);
+  player_ = std::make_unique<Player>((std::string(name) + "_player").c_str(), std::move(trace), options);
+  player_->socket.bind(dram_->socket);
+}
+
+DetailedReplay::~DetailedReplay() = default;
+
+models::dram::DetailedDram& DetailedReplay::dram() { return *dram_; }
+
+MemTraceResult DetailedReplay::result() {
+  dram_->finish();
+  MemTraceResult r = player_->result;
+  r.model = "detailed";
+  const auto& p = dram_->params();
+  double hits = 0;
+  const double cycles = std::max<double>(1.0, static_cast<double>(dram_->cycleAt(r.lastDone)));
+  for (std::size_t c = 0; c < dram_->channelCount(); ++c) {
+    const auto& n = dram_->counters(c);
+    hits += static_cast<double>(n.rowHits);
+    for (std::size_t k = 0; k < r.commands.size(); ++k) r.commands[k] += n.commands[k];
+    for (const std::uint64_t b : n.bankBusyCycles)
+      r.bankUtilisation.push_back(std::min(1.0, static_cast<double>(b) / cycles));
+  }
+  const double pieces = dram_->stats().value("pieces");
+  r.rowHitRate = pieces > 0 ? hits / pieces : 0;
+  r.dynamicPj = dram_->energyPj();
+  r.backgroundPj = backgroundPj(p, r.lastDone);
+  r.wallSeconds = std::chrono::duration<double>(player_->wall1 - player_->wall0).count();
+  return r;
+}
+
+void MemTraceWriter::access(Ps arrival, bool write, std::uint64_t addr, std::uint64_t bytes) {
+  out_ << arrival / 1000 << '.' << std::setw(3) << std::setfill('0') << arrival % 1000 << std::setfill(' ')
+       << (write ? " W 0x" : " R 0x") << std::hex << addr << std::dec << ' ' << bytes << '\n';
+}
+
+void printMemTrace(std::ostream& os, const MemTraceResult& r, const DramParams& p, bool perBank) {
+  const auto pct = [](double v) {
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(1) << 100.0 * v << " %";
+    return s.str();
+  };
+  os << std::fixed << std::setprecision(2);
+  os << "memory              " << p.name << " x " << p.stacks << " (" << r.model << " model), peak " << p.peakGBps()
+     << " GB/s\n";
+  os << "requests            " << r.reads + r.writes << " (reads " << r.reads << ", writes " << r.writes << "), "
+     << static_cast<double>(r.bytes) / 1048576.0 << " MiB\n";
+  os << "simulated time      " << r.seconds() * 1e6 << " us\n";
+  os << "achieved bandwidth  " << r.gbps() << " GB/s (" << pct(r.gbps() / p.peakGBps()) << " of peak)\n";
+  os << "read latency ns     avg " << r.meanReadLatencyNs() << "  p50 " << r.readLatencyPercentile(50) << "  p99 "
+     << r.readLatencyPercentile(99) << "  max " << r.readLatencyPercentile(100) << "\n";
+  os << "row-buffer hit rate " << pct(r.rowHitRate) << "\n";
+  if (r.model == "detailed") {
+    using models::dram::Command;
+    const auto n = [&](Command c) { return r.commands[static_cast<std::size_t>(c)]; };
+    os << "commands            ACT " << n(Command::ACT) << ", PRE " << n(Command::PRE) + n(Command::PREA) << ", RD "
+       << n(Command::RD) + n(Command::RDA) << ", WR " << n(Command::WR) + n(Command::WRA) << ", REF "
+       << n(Command::REFab) + n(Command::REFpb) << "\n";
+    if (!r.bankUtilisation.empty()) {
+      const auto [lo, hi] = std::minmax_element(r.bankUtilisation.begin(), r.bankUtilisation.end());
+      const double mean = std::accumulate(r.bankUtilisation.begin(), r.bankUtilisation.end(), 0.0) /
+                          static_cast<double>(r.bankUtilisation.size());
+      os << "bank utilisation    min " << pct(*lo) << "  mean " << pct(mean) << "  max " << pct(*hi) << " over "
+         << r.bankUtilisation.size() << " banks (row open, precharging or refreshing)\n";
+      if (perBank || r.bankUtilisation.size() <= 64) {
+        const std::size_t perPc = p.banksPerPc();
+        for (std::size_t i = 0; i < r.bankUtilisation.size(); i += perPc) {
+          const std::size_t pcIndex = i / perPc;
+          os << "  ch " << pcIndex / p.pseudoChannels << " pc " << pcIndex % p.pseudoChannels << ":";
+          for (std::size_t b = 0; b < perPc; ++b)
+            os << ' ' << std::setw(3) << std::lround(100 * r.bankUtilisation[i + b]);
+          os << "  (% per bank)\n";
+        }
+      }
+    }
+  } else {
+    os << "bank utilisation    n/a (the fast model has no banks; use --detailed)\n";
+  }
+  const double totalPj = r.dynamicPj + r.backgroundPj;
+  os << "energy              " << totalPj * 1e-6 << " uJ (dynamic " << r.dynamicPj * 1e-6 << ", background "
+     << r.backgroundPj * 1e-6 << "), " << (r.bytes > 0 ? totalPj / (8.0 * static_cast<double>(r.bytes)) : 0)
+     << " pJ/bit\n";
+  os << "wall time           " << std::setprecision(3) << r.wallSeconds << " s, " << std::setprecision(0)
+     << (r.wallSeconds > 0 ? static_cast<double>(r.reads + r.writes) / r.wallSeconds : 0)
+     << " requests per wall second\n";
+}
+
+namespace {
+boost::json::object toJson(const MemTraceResult& r, const DramParams& p) {
+  boost::json::object o;
+  o["memspec"] = p.name;
+  o["model"] = r.model;
+  o["stacks"] = p.stacks;
+  o["reads"] = r.reads;
+  o["writes"] = r.writes;
+  o["bytes"] = r.bytes;
+  o["simulated_ns"] = r.seconds() * 1e9;
+  o["bandwidth_gbps"] = r.gbps();
+  o["peak_gbps"] = p.peakGBps();
+  o["read_latency_ns"] = {{"avg", r.meanReadLatencyNs()},
+                          {"p50", r.readLatencyPercentile(50)},
+                          {"p99", r.readLatencyPercentile(99)},
+                          {"max", r.readLatencyPercentile(100)}};
+  o["mean_latency_ns"] = r.meanLatencyNs();
+  o["row_hit_rate"] = r.rowHitRate;
+  boost::json::array banks;
+  for (const double b : r.bankUtilisation) banks.push_back(b);
+  o["bank_utilisation"] = banks;
+  boost::json::object cmds;
+  for (std::size_t k = 0; k < r.commands.size(); ++k)
+    cmds[models::dram::commandName(static_cast<models::dram::Command>(k))] = r.commands[k];
+  o["commands"] = cmds;
+  o["energy_pj"] = {{"dynamic", r.dynamicPj}, {"background", r.backgroundPj}};
+  o["wall_seconds"] = r.wallSeconds;
+  return o;
+}
+
+int recordCommand(const std::string& out, const po::variables_map& vm, const std::vector<std::string>& sets) {
+  SimulationInputs in;
+  in.platformFile = vm["platform"].as<std::string>();
+  in.modelFile = vm["model"].as<std::string>();
+  in.overrides = sets;
+  in.options.batch = vm["batch"].as<std::uint32_t>();
+  in.options.context = vm["context"].as<std::uint32_t>();
+  in.options.genTokens = vm["gen-tokens"].as<std::uint32_t>();
+  std::ofstream f(out);
+  if (!f) throw ConfigError("--record: cannot write " + out);
+  f << "# HBM requests of `llmvp run --platform " << in.platformFile << " --model " << in.modelFile << " --batch "
+    << in.options.batch << " --context " << in.options.context << " --gen-tokens " << in.options.genTokens
+    << "` (docs/memtrace.md)\n";
+  MemTraceWriter writer(f);
+  in.hbmRecorder = &writer;
+  const SimulationOutput o = simulate(in);
+  if (!o.result.ok) {
+    std::cerr << "llmvp memtrace: run failed: " << o.result.error << "\n";
+    return 1;
+  }
+  std::cout << "recorded " << out << " (memspec " << o.platform.memspecFile << ", " << o.platform.chip.hbm.stacks
+            << " stacks)\n";
+  return kExitOk;
+}
+} // namespace
+
+int memtraceCommand(const std::vector<std::string>& args) {
+  po::options_description desc("llmvp memtrace options");
+  std::string memspec, traceFile, jsonFile, logFile, record;
+  std::vector<std::string> sets;
+  std::uint32_t stacks = 1, window = 0;
+  bool detailed = false, fast = false, fullRate = false, perBank = false;
+  desc.add_options()("help,h", "show these options")("memspec", po::value(&memspec), "memspec (configs/memory/*.yaml)")(
+      "trace", po::value(&traceFile), "trace to play (docs/memtrace.md)")("detailed", po::bool_switch(&detailed),
+                                                                          "command-level controller (default)")(
+      "fast", po::bool_switch(&fast), "the fast model of whole-model runs")(
+      "stacks", po::value(&stacks)->default_value(1), "stacks (HBM), DIMMs or packages")(
+      "full-rate", po::bool_switch(&fullRate), "ignore the trace's times: issue every request as soon as possible")(
+      "outstanding", po::value(&window),
+      "most requests in flight (default: the detailed controller's request buffers, all channels)")(
+      "set", po::value(&sets)->composing(),
+      "override a memspec value: key.path=value (with --record: a platform value)")(
+      "per-bank", po::bool_switch(&perBank), "print every bank's utilisation")(
+      "command-log", po::value(&logFile), "detailed: write every DRAM command (docs/memtrace.md)")(
+      "json", po::value(&jsonFile), "write the results as JSON")(
+      "record", po::value(&record), "instead of playing: run a decode and write its HBM requests as a trace")(
+      "platform", po::value<std::string>(), "--record: platform config")("model", po::value<std::string>(),
+                                                                         "--record: model config")(
+      "batch", po::value<std::uint32_t>()->default_value(1),
+      "--record: batch")("context", po::value<std::uint32_t>()->default_value(512), "--record: context")(
+      "gen-tokens", po::value<std::uint32_t>()->default_value(2), "--record: tokens to generate");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    if (vm.count("help") != 0) {
+      std::cout << "llmvp memtrace --memspec FILE --trace FILE [--detailed | --fast] [options]\n"
+                   "llmvp memtrace --record OUT --platform FILE --model FILE [--batch N --context N --gen-tokens N]\n\n"
+                << desc;
+      return kExitOk;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw ConfigError(std::string("memtrace: ") + e.what());
+  }
+  if (!record.empty()) {
+    if (vm.count("platform") == 0 || vm.count("model") == 0)
+      throw ConfigError("memtrace --record: expected --platform FILE and --model FILE");
+    return recordCommand(record, vm, sets);
+  }
+  if (memspec.empty() || traceFile.empty()) throw ConfigError("memtrace: expected --memspec FILE and --trace FILE");
+  if (detailed && fast) throw ConfigError("memtrace: --detailed and --fast are exclusive");
+  if (vm.count("outstanding") != 0 && (window == 0 || window > (1u << 20)))
+    throw ConfigError("memtrace: --outstanding " + std::to_string(window) + " is out of range [1, 1048576]");
+  if (stacks == 0 || stacks > 64)
+    throw ConfigError("memtrace: --stacks " + std::to_string(stacks) + " is out of range [1, 64]");
+  Overrides overrides;
+  for (const auto& s : sets) overrides.add(s);
+  DramParams p;
+  p.stacks = stacks;
+  loadMemspec(memspec, overrides, "", p);
+  overrides.checkAllUsed();
+  const bool useFast = fast;
+  std::unique_ptr<models::dram::AddressMapper> mapper;
+  try {
+    mapper = std::make_unique<models::dram::AddressMapper>(p);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(memspec + ": controller.address_mapping: " + e.what());
+  }
+  p.capacityBytes = p.organisationBytes() << mapper->ignoredBits();
+  const std::uint64_t limit =
+      mapper->limitBytes() != 0 ? std::min(mapper->limitBytes(), p.capacityBytes) : p.capacityBytes;
+  std::vector<TraceRequest> trace = readTrace(traceFile, limit);
+  PlayOptions opt;
+  opt.fullRate = fullRate;
+  const std::uint32_t perChannel =
+      p.ctrl.requestBuffer * (p.ctrl.perBankBuffer ? p.banksPerPc() * p.pseudoChannels : 1) +
+      (p.ctrl.scheduler == models::dram::SchedulerKind::FrFcfsGrouped ? p.ctrl.writeBuffer : 0);
+  opt.window = window != 0 ? window : perChannel * (p.channels() / p.pseudoChannels);
+  MemTraceResult r;
+  if (useFast) {
+    if (!logFile.empty()) throw ConfigError("memtrace: --command-log needs the detailed model");
+    FastReplay replay("dram", p);
+    r = replay.run(trace, opt);
+  } else {
+    models::dram::CommandLog log;
+    DetailedReplay replay("dram", p, std::move(trace), opt, logFile.empty() ? nullptr : &log);
+    sc_core::sc_start();
+    r = replay.result();
+    if (!logFile.empty()) {
+      std::ofstream f(logFile);
+      if (!f) throw ConfigError("--command-log: cannot write " + logFile);
+      log.write(f);
+    }
+  }
+  printMemTrace(std::cout, r, p, perBank);
+  if (!jsonFile.empty()) {
+    std::ofstream f(jsonFile);
+    if (!f) throw ConfigError("--json: cannot write " + jsonFile);
+    f << boost::json::serialize(toJson(r, p)) << "\n";
+  }
+  return kExitOk;
+}
+
+} // namespace llmvp::testbench
