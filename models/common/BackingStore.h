@@ -25,6 +25,16 @@ public:
   void read(std::uint64_t offset, std::uint8_t* dst, std::uint64_t bytes) const;
   /// Copies `bytes` from `src` to `offset`. Precondition: contains().
   void write(std::uint64_t offset, const std::uint8_t* src, std::uint64_t bytes);
+  /// Untimed access for transport_dbg: copies `bytes` in the direction of
+  /// `write`; returns the bytes moved, 0 if the range is outside the store.
+  unsigned debugAccess(bool write, std::uint64_t offset, std::uint8_t* data, std::uint64_t bytes) {
+    if (!contains(offset, bytes)) return 0;
+    if (write)
+      this->write(offset, data, bytes);
+    else
+      read(offset, data, bytes);
+    return static_cast<unsigned>(bytes);
+  }
   [[nodiscard]] std::uint64_t allocatedBytes() const { return pages_.size() * kPageBytes; }
 
 private:

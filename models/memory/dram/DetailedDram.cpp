@@ -291,13 +291,7 @@ void DetailedDram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& d
 }
 
 unsigned DetailedDram::transport_dbg(tlm::tlm_generic_payload& gp) {
-  const std::uint64_t n = gp.get_data_length();
-  if (!store_.contains(gp.get_address(), n)) return 0;
-  if (gp.is_write())
-    store_.write(gp.get_address(), gp.get_data_ptr(), n);
-  else
-    store_.read(gp.get_address(), gp.get_data_ptr(), n);
-  return static_cast<unsigned>(n);
+  return store_.debugAccess(gp.is_write(), gp.get_address(), gp.get_data_ptr(), gp.get_data_length());
 }
 
 void DetailedDram::finish() {
