@@ -138,6 +138,15 @@ Ps ComputeTile::matrixPs(double elements, std::uint32_t rows, DType t) const {
   return cyclesPs(elements * padded / tp_.macsPerCycle.at(static_cast<std::size_t>(t)));
 }
 
+Ps ComputeTile::finishVectorOp(double ops, bool arithmetic, Ps compute, Ps start, Ps end) {
+  vectorOps_ += ops;
+  if (arithmetic) flops_ += ops; // gathers, conversions and compares are not FLOPs
+  vectorBusy_ += static_cast<double>(compute);
+  energy_ += ops * tp_.pjPerVectorOp;
+  accountOp(end - start, compute);
+  return end;
+}
+
 Ps ComputeTile::vectorPs(double elementOps) const { return cyclesPs(elementOps / tp_.vectorLanes); }
 
 Ps ComputeTile::execute(const llmvp_desc& d, Ps start, EngineError& err) {
@@ -337,12 +346,7 @@ Ps ComputeTile::opElementwise(const llmvp_desc& d, Ps start, EngineError& err) {
       add(a, ta, b, tb, y, ty, count);
   }
   const Ps end = write(d.dst, yBytes, ready + compute, y, ENG_FIELD_DST, err);
-  vectorOps_ += ops;
-  flops_ += ops;
-  vectorBusy_ += static_cast<double>(compute);
-  energy_ += ops * tp_.pjPerVectorOp;
-  accountOp(end - start, compute);
-  return end;
+  return finishVectorOp(ops, true, compute, start, end);
 }
 
 Ps ComputeTile::opRope(const llmvp_desc& d, Ps start, EngineError& err) {
@@ -365,12 +369,7 @@ Ps ComputeTile::opRope(const llmvp_desc& d, Ps start, EngineError& err) {
   const Ps compute = vectorPs(ops);
   if (params().functional) rope(x, static_cast<DType>(d.dt_out), pos.data(), d.m, d.n, d.k, bitsFloat(d.arg0));
   const Ps end = write(d.dst, xBytes, ready + compute, x, ENG_FIELD_DST, err);
-  vectorOps_ += ops;
-  flops_ += ops;
-  vectorBusy_ += static_cast<double>(compute);
-  energy_ += ops * tp_.pjPerVectorOp;
-  accountOp(end - start, compute);
-  return end;
+  return finishVectorOp(ops, true, compute, start, end);
 }
 
 Ps ComputeTile::opEmbed(const llmvp_desc& d, Ps start, EngineError& err) {
@@ -406,11 +405,7 @@ Ps ComputeTile::opEmbed(const llmvp_desc& d, Ps start, EngineError& err) {
   if (params().functional)
     convert(rows, static_cast<DType>(d.dt_w), y, static_cast<DType>(d.dt_out), std::uint64_t{d.m} * d.n);
   const Ps end = write(d.dst, yBytes, ready + compute, y, ENG_FIELD_DST, err);
-  vectorOps_ += ops;
-  vectorBusy_ += static_cast<double>(compute);
-  energy_ += ops * tp_.pjPerVectorOp;
-  accountOp(end - start, compute);
-  return end;
+  return finishVectorOp(ops, false, compute, start, end);
 }
 
 Ps ComputeTile::opArgmax(const llmvp_desc& d, Ps start, EngineError& err) {
@@ -438,11 +433,7 @@ Ps ComputeTile::opArgmax(const llmvp_desc& d, Ps start, EngineError& err) {
   // Token ids are control data: always written.
   const Ps end = write(d.dst, std::uint64_t{d.m} * 4, ready + compute, reinterpret_cast<std::uint8_t*>(ids.data()),
                        ENG_FIELD_DST, err);
-  vectorOps_ += ops;
-  vectorBusy_ += static_cast<double>(compute);
-  energy_ += ops * tp_.pjPerVectorOp;
-  accountOp(end - start, compute);
-  return end;
+  return finishVectorOp(ops, false, compute, start, end);
 }
 
 void ComputeTile::drawExperts(std::uint32_t n, std::uint32_t k, std::uint32_t* ids) {
@@ -510,12 +501,7 @@ Ps ComputeTile::opTopk(const llmvp_desc& d, Ps start, EngineError& err) {
   }
   const Ps end =
       write(d.dst, slots * 8, ready + compute, reinterpret_cast<std::uint8_t*>(record.data()), ENG_FIELD_DST, err);
-  vectorOps_ += ops;
-  flops_ += ops;
-  vectorBusy_ += static_cast<double>(compute);
-  energy_ += ops * tp_.pjPerVectorOp;
-  accountOp(end - start, compute);
-  return end;
+  return finishVectorOp(ops, true, compute, start, end);
 }
 
 Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
@@ -641,12 +627,7 @@ Ps ComputeTile::opMoeCombine(const llmvp_desc& d, Ps start, EngineError& err) {
   if (params().functional)
     moeCombine(e, static_cast<DType>(d.dt_in), weights.data(), acc, y, static_cast<DType>(d.dt_out), d.m, d.n, d.k);
   const Ps end = write(d.dst, yBytes, ready + compute, y, ENG_FIELD_DST, err);
-  vectorOps_ += ops;
-  flops_ += ops;
-  vectorBusy_ += static_cast<double>(compute);
-  energy_ += ops * tp_.pjPerVectorOp;
-  accountOp(end - start, compute);
-  return end;
+  return finishVectorOp(ops, true, compute, start, end);
 }
 
 } // namespace llmvp::models::compute

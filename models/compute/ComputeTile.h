@@ -88,6 +88,8 @@ private:
                   std::uint32_t field, EngineError& err, Ps& compute);
   [[nodiscard]] Ps matrixPs(double elements, std::uint32_t rows, DType t) const;
   [[nodiscard]] Ps vectorPs(double elementOps) const;
+  /// Records a vector-engine operation's statistics and time split; returns `end`.
+  Ps finishVectorOp(double ops, bool arithmetic, Ps compute, Ps start, Ps end);
   /// Time to consume `chunkBytes` of a weight matrix of `wBytes` bytes and
   /// `elements` elements for `rows` input rows (dequantisation included).
   [[nodiscard]] Ps weightChunkPs(std::uint64_t chunkBytes, std::uint64_t wBytes, double elements, std::uint32_t rows,

@@ -28,11 +28,6 @@ constexpr std::uint32_t kAll = 0; ///< slice without a count: the field's remain
 std::size_t index(AddressField f) { return static_cast<std::size_t>(f); }
 
 bool isPow2(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
-unsigned log2u(std::uint64_t v) {
-  unsigned s = 0;
-  while ((std::uint64_t{1} << s) < v) ++s;
-  return s;
-}
 } // namespace
 
 std::vector<MappingSlice> parseMapping(const std::string& text) {
@@ -79,7 +74,7 @@ AddressMapper::AddressMapper(const DramParams& p) : groupsPerSid_(p.bankGroups),
                                   std::to_string(count[index(f.field)]) + ") is not a power of two");
   if (!isPow2(p.stacks)) throw std::invalid_argument("stacks (" + std::to_string(p.stacks) + ") is not a power of two");
   std::array<unsigned, 9> need{}, have{};
-  for (const auto& f : kFields) need[index(f.field)] = log2u(count[index(f.field)]);
+  for (const auto& f : kFields) need[index(f.field)] = ceilLog2(count[index(f.field)]);
   const auto& m = p.ctrl.mapping;
   unsigned src = 0;
   bool rowRest = false, stacksPlaced = false;
@@ -110,7 +105,7 @@ AddressMapper::AddressMapper(const DramParams& p) : groupsPerSid_(p.bankGroups),
     src += bits;
     if (m[i].field == AddressField::Channel && have[fi] == need[fi] && p.stacks > 1 && !stacksPlaced) {
       // Stacks sit right above the channel bits: they extend the channel value.
-      const unsigned sb = log2u(p.stacks);
+      const unsigned sb = ceilLog2(p.stacks);
       slices_.push_back({AddressField::Channel, src, sb, have[fi]});
       src += sb;
       stacksPlaced = true;
@@ -126,7 +121,7 @@ AddressMapper::AddressMapper(const DramParams& p) : groupsPerSid_(p.bankGroups),
   if (p.stacks > 1 && !stacksPlaced)
     throw std::invalid_argument("several stacks need a Ch field in the mapping: stack bits sit right above it");
   // One burst must be contiguous: By first, then at least log2(BL) column bits.
-  const unsigned burstBits = need[index(AddressField::Byte)] + log2u(p.burstLength);
+  const unsigned burstBits = need[index(AddressField::Byte)] + ceilLog2(p.burstLength);
   unsigned contiguous = 0;
   for (const Slice& s : slices_) {
     if (s.src != contiguous || (s.field != AddressField::Byte && s.field != AddressField::Column)) break;
@@ -135,7 +130,7 @@ AddressMapper::AddressMapper(const DramParams& p) : groupsPerSid_(p.bankGroups),
   }
   if (!isPow2(p.burstLength) || contiguous < burstBits)
     throw std::invalid_argument("the lowest bits must be By then at least log2(burst_length) = " +
-                                std::to_string(log2u(p.burstLength)) + " column bits (a burst is contiguous)");
+                                std::to_string(ceilLog2(p.burstLength)) + " column bits (a burst is contiguous)");
   runBits_ = contiguous;
   limit_ = rowRest || src >= 64 ? 0 : std::uint64_t{1} << src;
 }

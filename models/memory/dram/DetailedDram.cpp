@@ -8,19 +8,11 @@
 
 namespace llmvp::models::dram {
 
-namespace {
-unsigned log2u(std::uint64_t v) {
-  unsigned s = 0;
-  while ((std::uint64_t{1} << s) < v) ++s;
-  return s;
-}
-} // namespace
-
 DetailedDram::DetailedDram(const sc_core::sc_module_name& name, const DramParams& params, ICommandRecorder* recorder)
     : sc_module(name), socket("socket"), params_(params), tckPs_(params.c.tCKns * kPsPerNs),
       ctrlLatency_(nsToPs(params.controllerLatencyNs)),
       minDataLatency_(static_cast<Cycle>(std::min(params.c.RL, params.c.WL) + params.c.burstCycles)),
-      burstShift_(log2u(params.burstBytes())), mapper_(params), store_(params.capacityBytes),
+      burstShift_(ceilLog2(params.burstBytes())), mapper_(params), store_(params.capacityBytes),
       peq_(this, &DetailedDram::peqCallback), stats_(this->name()),
       reads_(stats_.add("reads", "read requests", Unit::Count)),
       writes_(stats_.add("writes", "write requests", Unit::Count)),

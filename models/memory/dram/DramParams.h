@@ -10,6 +10,14 @@
 
 namespace llmvp::models::dram {
 
+/// Smallest s with 2^s >= v (log2 of a power of two; the loaders validate
+/// that sizes used as bit fields are powers of two).
+[[nodiscard]] inline unsigned ceilLog2(std::uint64_t v) {
+  unsigned s = 0;
+  while ((std::uint64_t{1} << s) < v) ++s;
+  return s;
+}
+
 struct DramTiming {
   double tCK = 0;    ///< ns, command clock period
   double tRCD = 0;   ///< ns, activate to column command

@@ -8,18 +8,9 @@
 
 namespace llmvp::models::dram {
 
-namespace {
-/// log2 of a power of two (validated by the config loader).
-unsigned log2Exact(std::uint64_t v) {
-  unsigned s = 0;
-  while ((std::uint64_t{1} << s) < v) ++s;
-  return s;
-}
-} // namespace
-
 FastDram::FastDram(const sc_core::sc_module_name& name, const DramParams& params)
     : sc_module(name), socket("socket"), params_(params), nch_(params.channels()),
-      rowShift_(static_cast<unsigned>(log2Exact(params.rowBytes))),
+      rowShift_(static_cast<unsigned>(ceilLog2(params.rowBytes))),
       psPerByteDerated_(1000.0 / params.channelGBps() * params.refreshDerate()),
       actDerated_(1000.0 * std::max({params.t.tRRD, params.t.tFAW / 4.0, params.t.tRC / params.banks()}) *
                   params.refreshDerate()),
