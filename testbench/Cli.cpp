@@ -10,6 +10,7 @@
 
 #include "firmware/include/manifest.h"
 #include "testbench/Csv.h"
+#include "testbench/HwValidation.h"
 #include "testbench/MemTrace.h"
 #include "testbench/OutputCommands.h"
 #include "testbench/Simulation.h"
@@ -33,6 +34,8 @@ Usage:
   llmvp memtrace --memspec FILE --trace FILE [--detailed|--fast]   play a DRAM trace (docs/memtrace.md)
   llmvp report RUN.json... -o report.html            HTML report with charts of --json runs
   llmvp sweep SPEC.yaml [-j N] [--backend slurm]     run a grid of configurations, compare them
+  llmvp calibrate [--rows FILE] [--check]            derive calibrated parameters from measured rows (docs/validation.md)
+  llmvp validate-hw [--rows FILE] [-j N] [--check]   predicted vs measured hardware, with errors (docs/validation.md)
   llmvp --help | --version
 
 Run options:
@@ -212,7 +215,10 @@ int runCli(int argc, char** argv) {
     if (cmd == "memtrace") return memtraceCommand(args);
     if (cmd == "report") return reportCommand(args);
     if (cmd == "sweep") return sweepCommand(args);
-    std::cerr << "llmvp: unknown command \"" << cmd << "\" (expected run, validate, report or sweep; see --help)\n";
+    if (cmd == "calibrate") return calibrateCommand(args);
+    if (cmd == "validate-hw") return validateHwCommand(args);
+    std::cerr << "llmvp: unknown command \"" << cmd
+              << "\" (expected run, validate, memtrace, report, sweep, calibrate or validate-hw; see --help)\n";
     return kExitUsage;
   } catch (const ConfigError& e) {
     std::cerr << "llmvp: " << e.what() << "\n";
