@@ -108,8 +108,6 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
   if (opt_.genTokens == 0) throw ConfigError("--gen-tokens: must be at least 1");
   if (opt_.kvBlockTokens > (1u << 20))
     throw ConfigError("--kv-block-tokens: " + std::to_string(opt_.kvBlockTokens) + " is out of range [0, 1048576]");
-  if (spec_.mla.enabled)
-    throw ConfigError(spec_.name + ": multi-head latent attention (model.mla) is not supported by the firmware yet");
   const std::uint32_t b = opt_.batch;
   promptLen_.assign(b, 0);
   cachedLen_.assign(b, 0);
@@ -181,15 +179,19 @@ void HostRuntime::place() {
   for (std::uint32_t i = 0; i < spec_.layers; ++i) {
     LayerAddr& l = layers_[i];
     l.attnNorm = alloc(h * wb);
-    l.wq = alloc(linearBytes(spec_, spec_.qDim(), h));
-    l.wk = alloc(linearBytes(spec_, spec_.kvDim(), h));
-    l.wv = alloc(linearBytes(spec_, spec_.kvDim(), h));
-    if (spec_.qkvBias) {
-      l.bq = alloc(std::uint64_t{spec_.qDim()} * wb);
-      l.bk = alloc(std::uint64_t{spec_.kvDim()} * wb);
-      l.bv = alloc(std::uint64_t{spec_.kvDim()} * wb);
+    if (spec_.mla.enabled) {
+      placeMla(l, alloc);
+    } else {
+      l.wq = alloc(linearBytes(spec_, spec_.qDim(), h));
+      l.wk = alloc(linearBytes(spec_, spec_.kvDim(), h));
+      l.wv = alloc(linearBytes(spec_, spec_.kvDim(), h));
+      if (spec_.qkvBias) {
+        l.bq = alloc(std::uint64_t{spec_.qDim()} * wb);
+        l.bk = alloc(std::uint64_t{spec_.kvDim()} * wb);
+        l.bv = alloc(std::uint64_t{spec_.kvDim()} * wb);
+      }
+      l.wo = alloc(linearBytes(spec_, h, spec_.qDim()));
     }
-    l.wo = alloc(linearBytes(spec_, h, spec_.qDim()));
     l.ffnNorm = alloc(h * wb);
     // Dense FFN, or an MoE layer's shared experts (none: address 0).
     const std::uint64_t ffn = spec_.isMoeLayer(i) ? spec_.moe.sharedFfn() : spec_.ffn;
@@ -210,7 +212,10 @@ void HostRuntime::place() {
   placement_.weightBytes = cursor - LLMVP_HBM_BASE;
 
   const std::uint64_t kvStart = cursor;
-  const std::uint64_t kvRow = std::uint64_t{spec_.kvDim()} * models::dtypeBytes(spec_.kvDtype);
+  // MLA caches one latent row [kv_lora + rope] per position (K cache only).
+  const bool mla = spec_.mla.enabled;
+  const std::uint64_t kvRowElems = mla ? std::uint64_t{spec_.mla.kvLoraRank} + spec_.mla.qkRopeDim : spec_.kvDim();
+  const std::uint64_t kvRow = kvRowElems * models::dtypeBytes(spec_.kvDtype);
   kvRequestStride_ = alignUp(std::uint64_t{placement_.maxContext} * kvRow, 64);
   std::uint64_t perLayer = kvRequestStride_ * opt_.batch; // one of K, V
   std::uint64_t largestRequest = kvRequestStride_;        // bytes of one of K, V for one layer
@@ -239,7 +244,7 @@ void HostRuntime::place() {
   }
   for (auto& l : layers_) {
     l.kCache = alloc(perLayer);
-    l.vCache = alloc(perLayer);
+    l.vCache = mla ? 0 : alloc(perLayer);
   }
   placement_.kvBytes = cursor - kvStart;
 
@@ -253,7 +258,7 @@ void HostRuntime::place() {
 
   const std::uint64_t used = cursor - LLMVP_HBM_BASE;
   if (used > placement_.hbmCapacity) {
-    const std::uint64_t perRequest = largestRequest * 2 * spec_.layers;
+    const std::uint64_t perRequest = largestRequest * (mla ? 1 : 2) * spec_.layers;
     const std::uint64_t spare = placement_.hbmCapacity > placement_.weightBytes + placement_.otherBytes
                                     ? placement_.hbmCapacity - placement_.weightBytes - placement_.otherBytes
                                     : 0;
@@ -266,6 +271,64 @@ void HostRuntime::place() {
       << (opt_.kvBlockTokens ? " (requests as long as the longest)" : "");
     throw ConfigError(m.str());
   }
+}
+
+template <typename Alloc>
+void HostRuntime::placeMla(LayerAddr& l, Alloc&& alloc) {
+  const MlaSpec& a = spec_.mla;
+  const std::uint64_t wb = models::dtypeBytes(spec_.weightDtype), h = spec_.hidden, heads = spec_.heads;
+  const std::uint64_t qIn = a.qLoraRank != 0 ? a.qLoraRank : h;
+  if (a.qLoraRank != 0) {
+    l.mlaQA = alloc(qIn * h * wb);
+    l.mlaQANorm = alloc(qIn * wb);
+  }
+  // q_b_proj (or q_proj) split by rows into its no-RoPE and RoPE parts, and
+  // kv_a_proj_with_mqa into the latent and the rope key: same bytes, two GEMVs.
+  l.mlaQNope = alloc(heads * a.qkNopeDim * qIn * wb);
+  l.mlaQRope = alloc(heads * a.qkRopeDim * qIn * wb);
+  l.mlaKvA = alloc(std::uint64_t{a.kvLoraRank} * h * wb);
+  l.mlaKRope = alloc(std::uint64_t{a.qkRopeDim} * h * wb);
+  l.mlaKvNorm = alloc(std::uint64_t{a.kvLoraRank} * wb);
+  // kv_b_proj as the absorbed per-head matrices W_uk^T and W_uv.
+  l.mlaWUk = alloc(heads * a.kvLoraRank * a.qkNopeDim * wb);
+  l.mlaWUv = alloc(heads * a.vHeadDim * a.kvLoraRank * wb);
+  l.wo = alloc(h * heads * a.vHeadDim * wb);
+}
+
+void HostRuntime::loadMla(const LayerAddr& addr, const LayerWeights& lw) {
+  const MlaSpec& a = spec_.mla;
+  const models::DType t = spec_.weightDtype;
+  const std::size_t h = spec_.hidden, heads = spec_.heads, N = a.qkNopeDim, R = a.qkRopeDim, V = a.vHeadDim,
+                    L = a.kvLoraRank;
+  const std::size_t qIn = a.qLoraRank != 0 ? a.qLoraRank : h;
+  if (a.qLoraRank != 0) {
+    writeTensor(addr.mlaQA, lw.qA, t);
+    writeTensor(addr.mlaQANorm, lw.qANorm, t);
+  }
+  const std::vector<float>& qb = a.qLoraRank != 0 ? lw.qB : lw.wq;
+  std::vector<float> nope, rope;
+  for (std::size_t hd = 0; hd < heads; ++hd) {
+    const auto head = qb.begin() + static_cast<std::ptrdiff_t>(hd * (N + R) * qIn);
+    nope.insert(nope.end(), head, head + static_cast<std::ptrdiff_t>(N * qIn));
+    rope.insert(rope.end(), head + static_cast<std::ptrdiff_t>(N * qIn),
+                head + static_cast<std::ptrdiff_t>((N + R) * qIn));
+  }
+  writeTensor(addr.mlaQNope, nope, t);
+  writeTensor(addr.mlaQRope, rope, t);
+  writeTensor(addr.mlaKvA, std::vector<float>(lw.kvA.begin(), lw.kvA.begin() + static_cast<std::ptrdiff_t>(L * h)), t);
+  writeTensor(addr.mlaKRope, std::vector<float>(lw.kvA.begin() + static_cast<std::ptrdiff_t>(L * h), lw.kvA.end()), t);
+  writeTensor(addr.mlaKvNorm, lw.kvANorm, t);
+  std::vector<float> uk(heads * L * N), uv(heads * V * L);
+  for (std::size_t hd = 0; hd < heads; ++hd) {
+    const float* w = lw.kvB.data() + hd * (N + V) * L; // [N + V][L] of this head
+    for (std::size_t c = 0; c < L; ++c)
+      for (std::size_t i = 0; i < N; ++i) uk[(hd * L + c) * N + i] = w[i * L + c];
+    for (std::size_t v = 0; v < V; ++v)
+      for (std::size_t c = 0; c < L; ++c) uv[(hd * V + v) * L + c] = w[(N + v) * L + c];
+  }
+  writeTensor(addr.mlaWUk, uk, t);
+  writeTensor(addr.mlaWUv, uv, t);
+  writeTensor(addr.wo, lw.wo, t);
 }
 
 void HostRuntime::writeTensor(std::uint64_t addr, const std::vector<float>& values, models::DType t) {
@@ -294,10 +357,14 @@ void HostRuntime::load(const Weights* w) {
       const LayerAddr& a = layers_[i];
       writeTensor(a.attnNorm, lw.attnNorm, t);
       const std::uint64_t h = spec_.hidden;
-      writeLinear(a.wq, lw.wq.data(), spec_.qDim(), h);
-      writeLinear(a.wk, lw.wk.data(), spec_.kvDim(), h);
-      writeLinear(a.wv, lw.wv.data(), spec_.kvDim(), h);
-      writeLinear(a.wo, lw.wo.data(), h, spec_.qDim());
+      if (spec_.mla.enabled) {
+        loadMla(a, lw);
+      } else {
+        writeLinear(a.wq, lw.wq.data(), spec_.qDim(), h);
+        writeLinear(a.wk, lw.wk.data(), spec_.kvDim(), h);
+        writeLinear(a.wv, lw.wv.data(), spec_.kvDim(), h);
+        writeLinear(a.wo, lw.wo.data(), h, spec_.qDim());
+      }
       writeTensor(a.ffnNorm, lw.ffnNorm, t);
       if (a.wGate != 0) {
         const std::uint64_t ffn = lw.wGate.size() / h;
@@ -335,8 +402,36 @@ void HostRuntime::load(const Weights* w) {
   std::vector<llmvp_layer_entry> table(spec_.layers);
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     const LayerAddr& a = layers_[i];
-    table[i] = {a.attnNorm, a.wq, a.wk, a.wv, a.wo,     a.ffnNorm, a.wGate, a.wUp,     a.wDown,       a.kCache,
-                a.vCache,   a.bq, a.bk, a.bv, a.router, a.expGate, a.expUp, a.expDown, a.expertStride};
+    llmvp_layer_entry& e = table[i];
+    std::memset(&e, 0, sizeof e);
+    e.attn_norm = a.attnNorm;
+    e.wq = a.wq;
+    e.wk = a.wk;
+    e.wv = a.wv;
+    e.wo = a.wo;
+    e.ffn_norm = a.ffnNorm;
+    e.w_gate = a.wGate;
+    e.w_up = a.wUp;
+    e.w_down = a.wDown;
+    e.k_cache = a.kCache;
+    e.v_cache = a.vCache;
+    e.bq = a.bq;
+    e.bk = a.bk;
+    e.bv = a.bv;
+    e.router = a.router;
+    e.exp_gate = a.expGate;
+    e.exp_up = a.expUp;
+    e.exp_down = a.expDown;
+    e.expert_stride = a.expertStride;
+    table[i].mla_q_a = a.mlaQA;
+    table[i].mla_q_a_norm = a.mlaQANorm;
+    table[i].mla_q_nope = a.mlaQNope;
+    table[i].mla_q_rope = a.mlaQRope;
+    table[i].mla_kv_a = a.mlaKvA;
+    table[i].mla_k_rope = a.mlaKRope;
+    table[i].mla_kv_norm = a.mlaKvNorm;
+    table[i].mla_w_uk = a.mlaWUk;
+    table[i].mla_w_uv = a.mlaWUv;
   }
   std::vector<llmvp_request> reqs(opt_.batch);
   for (std::uint32_t r = 0; r < opt_.batch; ++r) reqs[r] = {promptLen_[r], cachedLen_[r], {0, 0}};
@@ -397,6 +492,14 @@ void HostRuntime::load(const Weights* w) {
     m.first_moe_layer = spec_.moe.denseLayers;
     m.router_scoring = spec_.moe.scoring == RouterScoring::Sigmoid ? LLMVP_ROUTER_SIGMOID : LLMVP_ROUTER_SOFTMAX;
     m.routed_scale_bits = models::floatBits(spec_.moe.routedScale);
+  }
+
+  if (spec_.mla.enabled) {
+    m.mla_q_lora = spec_.mla.qLoraRank;
+    m.mla_kv_lora = spec_.mla.kvLoraRank;
+    m.mla_nope = spec_.mla.qkNopeDim;
+    m.mla_rope = spec_.mla.qkRopeDim;
+    m.mla_v = spec_.mla.vHeadDim;
   }
 
   bool ok = chip_.debugWrite(manifestAddr, &m, sizeof m);

@@ -82,7 +82,15 @@ private:
     std::uint64_t bq = 0, bk = 0, bv = 0;                          ///< with spec.qkvBias
     std::uint64_t router = 0, expGate = 0, expUp = 0, expDown = 0; ///< MoE layers
     std::uint64_t expertStride = 0;                                ///< bytes between experts
+    // MLA (manifest.h llmvp_layer_entry mla_*); wq/wk/wv/vCache are then 0.
+    std::uint64_t mlaQA = 0, mlaQANorm = 0, mlaQNope = 0, mlaQRope = 0, mlaKvA = 0, mlaKRope = 0, mlaKvNorm = 0;
+    std::uint64_t mlaWUk = 0, mlaWUv = 0;
   };
+  /// Places one layer's MLA tensors (absorbed layout) with `alloc`.
+  template <typename Alloc>
+  void placeMla(LayerAddr& l, Alloc&& alloc);
+  /// Writes one layer's MLA tensors, re-laid out for the absorbed form.
+  void loadMla(const LayerAddr& a, const LayerWeights& lw);
   void place();
   void load(const Weights* weights);
   void writeTensor(std::uint64_t addr, const std::vector<float>& values, models::DType t);

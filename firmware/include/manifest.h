@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
-#define LLMVP_MANIFEST_VERSION 2u        /* 2: q/k/v biases, mixture of experts */
+#define LLMVP_MANIFEST_VERSION 3u        /* 2: q/k/v biases, mixture of experts; 3: MLA */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -45,6 +45,19 @@ typedef struct llmvp_layer_entry {
   uint64_t exp_up;        /* same layout */
   uint64_t exp_down;      /* expert e: exp_down + e * expert_stride, [hidden][expert_ffn] */
   uint64_t expert_stride; /* bytes between experts, a multiple of 64 */
+  /* ---- multi-head latent attention (version 3; mla_kv_lora != 0) ----
+   * wq/wk/wv/bq/bk/bv and v_cache are unused (0); wo is [hidden][heads*v];
+   * k_cache holds the latent cache rows [kv_lora + rope] (dt_kv): request r
+   * at k_cache + r * kv_request_stride, or paged as for GQA. */
+  uint64_t mla_q_a;      /* [q_lora][hidden] (0 when q_lora == 0) */
+  uint64_t mla_q_a_norm; /* [q_lora] */
+  uint64_t mla_q_nope;   /* [heads*nope][q_lora or hidden] */
+  uint64_t mla_q_rope;   /* [heads*rope][q_lora or hidden] */
+  uint64_t mla_kv_a;     /* [kv_lora][hidden] */
+  uint64_t mla_k_rope;   /* [rope][hidden] */
+  uint64_t mla_kv_norm;  /* [kv_lora] */
+  uint64_t mla_w_uk;     /* [heads][kv_lora][nope]: the key up-projection, transposed per head */
+  uint64_t mla_w_uv;     /* [heads][v][kv_lora] */
 } llmvp_layer_entry;
 
 typedef struct llmvp_request {
@@ -106,6 +119,16 @@ typedef struct llmvp_manifest {
   uint32_t kv_block_tokens;
   uint32_t block_table_stride; /* entries per request (>= max_context / kv_block_tokens) */
   uint64_t block_table;
+  /* ---- multi-head latent attention (version 3) ----
+   * mla_kv_lora != 0: attention is MLA in absorbed form (docs/architecture.md
+   * "Multi-head latent attention"); head_dim is then nope + rope (the softmax
+   * scale dimension) and kv_heads is ignored. */
+  uint32_t mla_q_lora;  /* 0: queries projected from the hidden state */
+  uint32_t mla_kv_lora; /* latent width L */
+  uint32_t mla_nope;    /* per-head query/key dims without RoPE */
+  uint32_t mla_rope;    /* RoPE dims (per query head; one shared key) */
+  uint32_t mla_v;       /* per-head value dims */
+  uint32_t mla_reserved;
 } llmvp_manifest;
 
 #define LLMVP_MAX_TOP_K 64u

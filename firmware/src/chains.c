@@ -32,12 +32,20 @@ static kv_bases read_kv_bases(const fw_ctx* c, uint32_t layer) {
  *  fw_tile_attn_slot .. + batch). The first waits for the layer's KV writes. */
 static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint32_t step) {
   const llmvp_manifest* m = &c->m;
-  const uint64_t q_row = (uint64_t)m->heads * m->head_dim * fw_dtype_bytes(m->dt_act);
+  const fw_spad_plan* s = &c->spad;
+  const uint64_t act = fw_dtype_bytes(m->dt_act);
+  const uint64_t q_row = (uint64_t)m->heads * m->head_dim * act;
+  const uint64_t lat_row = (uint64_t)m->heads * m->mla_kv_lora * act;
+  const uint64_t qr_row = (uint64_t)m->heads * m->mla_rope * act;
   const int paged = m->kv_block_tokens != 0u;
   for (uint32_t r = 0; r < m->batch; ++r) {
     const uint64_t req = paged ? 0u : (uint64_t)r * m->kv_request_stride;
-    llmvp_desc d = tile_attn(c->spad.attn + r * q_row, c->spad.q + r * q_row, kv.k_cache + req, kv.v_cache + req,
-                             fw_position(c, r, step) + 1u, m->heads, m->kv_heads, m->head_dim, m->dt_act, m->dt_kv);
+    const uint32_t ctx = fw_position(c, r, step) + 1u;
+    llmvp_desc d = fw_is_mla(m) ? tile_attn_mla(s->mla_olat + r * lat_row, s->mla_qlat + r * lat_row,
+                                                s->mla_qrope + r * qr_row, kv.k_cache + req, ctx, m->heads,
+                                                m->mla_kv_lora, m->mla_rope, m->head_dim, m->dt_act, m->dt_kv)
+                                : tile_attn(s->attn + r * q_row, s->q + r * q_row, kv.k_cache + req, kv.v_cache + req,
+                                            ctx, m->heads, m->kv_heads, m->head_dim, m->dt_act, m->dt_kv);
     if (paged) {
       d.flags |= DESC_F_PAGED;
       d.arg1 = m->kv_block_tokens;
@@ -52,16 +60,23 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
  *  position of `step` (DMA slots fw_dma_layer_slot .. + 2 * batch). */
 static void put_kv_copies(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint32_t step, int last_layer) {
   const llmvp_manifest* m = &c->m;
-  const uint32_t elems = m->kv_heads * m->head_dim;
-  const uint64_t spad_row = (uint64_t)elems * fw_dtype_bytes(m->dt_act);
-  const uint64_t cache_row = (uint64_t)elems * fw_dtype_bytes(m->dt_kv);
+  const fw_spad_plan* s = &c->spad;
+  const uint64_t act = fw_dtype_bytes(m->dt_act), kvb = fw_dtype_bytes(m->dt_kv);
+  /* GQA: k row and v row into the K and V caches. MLA: the latent and the
+   * rope key into one latent-cache row [kv_lora | rope] of the K cache. */
+  const int mla = fw_is_mla(m);
+  const uint32_t elems0 = mla ? m->mla_kv_lora : m->kv_heads * m->head_dim;
+  const uint32_t elems1 = mla ? m->mla_rope : elems0;
+  const uint64_t src0 = mla ? s->mla_lat : s->k, src1 = mla ? s->mla_krope : s->v;
+  const uint64_t cache_row = mla ? ((uint64_t)elems0 + elems1) * kvb : (uint64_t)elems0 * kvb;
+  const uint64_t dst1_base = mla ? kv.k_cache + (uint64_t)elems0 * kvb : kv.v_cache;
   for (uint32_t r = 0; r < m->batch; ++r) {
     const uint32_t pos = fw_position(c, r, step);
     const uint64_t at = m->kv_block_tokens != 0u
                             ? ((uint64_t)c->kv_block[r] * m->kv_block_tokens + pos % m->kv_block_tokens) * cache_row
                             : (uint64_t)r * m->kv_request_stride + (uint64_t)pos * cache_row;
-    llmvp_desc k = dma_copy(kv.k_cache + at, c->spad.k + r * spad_row, elems, m->dt_act, m->dt_kv);
-    llmvp_desc v = dma_copy(kv.v_cache + at, c->spad.v + r * spad_row, elems, m->dt_act, m->dt_kv);
+    llmvp_desc k = dma_copy(kv.k_cache + at, src0 + (uint64_t)r * elems0 * act, elems0, m->dt_act, m->dt_kv);
+    llmvp_desc v = dma_copy(dst1_base + at, src1 + (uint64_t)r * elems1 * act, elems1, m->dt_act, m->dt_kv);
     if (r == 0) k.wait_sem = fw_sem_field(FW_SEM_KV_READY);
     if (r + 1u == m->batch) {
       v.signal_sem = fw_sem_field(FW_SEM_KV_DONE);
@@ -115,6 +130,41 @@ static void put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_en
   if (m->shared_ffn != 0u) put_dense_ffn(c, w, e->w_gate, e->w_up, e->w_down, m->shared_ffn);
 }
 
+/** Multi-head latent attention, absorbed form (plan.h): from RMSNORM attn to
+ *  RMSNORM ffn. */
+static void put_mla_attention(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const llmvp_layer_entry* e) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
+  const uint32_t b = m->batch, heads = m->heads, lat = m->mla_kv_lora, rope = m->mla_rope;
+  const uint8_t act = m->dt_act, wt = m->dt_w;
+  ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->attn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
+  uint64_t q_in = s->h;
+  uint32_t q_in_dim = m->hidden;
+  if (m->mla_q_lora != 0u) {
+    ring_writer_put(w, tile_gemv(s->mla_cq, s->h, e->mla_q_a, b, m->mla_q_lora, m->hidden, act, wt));
+    ring_writer_put(w, tile_rmsnorm(s->mla_cq, s->mla_cq, e->mla_q_a_norm, b, m->mla_q_lora, m->rms_eps_bits, act, wt));
+    q_in = s->mla_cq;
+    q_in_dim = m->mla_q_lora;
+  }
+  llmvp_desc* qn = ring_writer_put(w, tile_gemv(s->q, q_in, e->mla_q_nope, b, heads * m->mla_nope, q_in_dim, act, wt));
+  if (layer == 0 && (m->debug_flags & FW_DEBUG_BAD_OPCODE)) qn->opcode = FW_DEBUG_OPCODE;
+  if (layer == 0 && (m->debug_flags & FW_DEBUG_BAD_ADDRESS)) qn->src1 = FW_DEBUG_ADDRESS;
+  ring_writer_put(w, tile_gemv(s->mla_qrope, q_in, e->mla_q_rope, b, heads * rope, q_in_dim, act, wt));
+  ring_writer_put(w, tile_gemv(s->mla_lat, s->h, e->mla_kv_a, b, lat, m->hidden, act, wt));
+  ring_writer_put(w, tile_gemv(s->mla_krope, s->h, e->mla_k_rope, b, rope, m->hidden, act, wt));
+  ring_writer_put(w, tile_rmsnorm(s->mla_lat, s->mla_lat, e->mla_kv_norm, b, lat, m->rms_eps_bits, act, wt));
+  ring_writer_put(w, tile_rope(s->mla_qrope, s->positions, b, heads, rope, m->rope_theta_bits, act));
+  llmvp_desc rope_k = tile_rope(s->mla_krope, s->positions, b, 1u, rope, m->rope_theta_bits, act);
+  rope_k.signal_sem = fw_sem_field(FW_SEM_KV_READY);
+  ring_writer_put(w, rope_k);
+  ring_writer_put(w, tile_gemv_heads(s->mla_qlat, s->q, e->mla_w_uk, b, heads, lat, m->mla_nope, act, wt));
+  const kv_bases kv = {e->k_cache, e->v_cache};
+  put_attn_rows(c, w, kv, 0);
+  ring_writer_put(w, tile_gemv_heads(s->attn, s->mla_olat, e->mla_w_uv, b, heads, m->mla_v, lat, act, wt));
+  ring_writer_put(w, tile_gemv_accum(s->x, s->attn, e->wo, s->x, b, m->hidden, heads * m->mla_v, act, wt));
+  ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->ffn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
+}
+
 static void put_layer(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const llmvp_layer_entry* e) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
@@ -122,6 +172,15 @@ static void put_layer(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const 
   const uint8_t act = m->dt_act, wt = m->dt_w;
   const uint32_t q_dim = m->heads * m->head_dim, kv_dim = m->kv_heads * m->head_dim;
 
+  if (fw_is_mla(m)) {
+    put_mla_attention(c, w, layer, e);
+    if (fw_is_moe_layer(m, layer)) {
+      put_moe_ffn(c, w, e);
+      return;
+    }
+    put_dense_ffn(c, w, e->w_gate, e->w_up, e->w_down, m->ffn);
+    return;
+  }
   ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->attn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
   const int bias = m->attn_bias != 0u;
   llmvp_desc* wq =

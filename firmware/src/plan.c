@@ -23,7 +23,8 @@ static uint64_t take(uint64_t* cursor, uint64_t bytes) {
 int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f) {
   const uint64_t b = m->batch;
   const uint64_t act = fw_dtype_bytes(m->dt_act);
-  const uint64_t q_row = (uint64_t)m->heads * m->head_dim * act;
+  const uint64_t head_w = m->mla_v > m->head_dim ? m->mla_v : m->head_dim; /* MLA: attn holds v per head */
+  const uint64_t q_row = (uint64_t)m->heads * head_w * act;
   const uint64_t kv_row = (uint64_t)m->kv_heads * m->head_dim * act;
   uint64_t cur = m->spad_base;
   p->x = take(&cur, b * m->hidden * act);
@@ -43,6 +44,16 @@ int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f) {
     p->egate = take(&cur, slots * m->expert_ffn * act);
     p->eup = take(&cur, slots * m->expert_ffn * act);
     p->eout = take(&cur, slots * m->hidden * act);
+  }
+  p->mla_cq = p->mla_qrope = p->mla_lat = p->mla_krope = p->mla_qlat = p->mla_olat = 0;
+  if (m->mla_kv_lora != 0u) {
+    const uint64_t lat_heads = (uint64_t)m->heads * m->mla_kv_lora * act;
+    p->mla_cq = take(&cur, b * m->mla_q_lora * act);
+    p->mla_qrope = take(&cur, b * m->heads * m->mla_rope * act);
+    p->mla_lat = take(&cur, b * m->mla_kv_lora * act);
+    p->mla_krope = take(&cur, b * m->mla_rope * act);
+    p->mla_qlat = take(&cur, b * lat_heads);
+    p->mla_olat = take(&cur, b * lat_heads);
   }
   /* The host may ask for logits in a buffer of its own (manifest.logits). */
   p->logits = m->logits != 0 ? m->logits : take(&cur, b * m->vocab * act);

@@ -49,22 +49,43 @@ extern "C" {
 #define FW_TILE_MOE_LAYER_FIXED 15u
 #define FW_TILE_SHARED_DESCS 4u
 
+/* MLA layer (mla_kv_lora != 0, absorbed form): RMSNORM attn, [GEMV q_a,
+ * RMSNORM q_a (q_lora != 0)], GEMV q_nope, GEMV q_rope, GEMV kv_a (latent),
+ * GEMV k_rope, RMSNORM latent, ROPE q_rope, ROPE k_rope (signals KV_READY),
+ * GEMV_HEADS q_lat = W_uk^T q_nope, then one ATTN_MLA per row, GEMV_HEADS
+ * W_uv (latent -> v per head), GEMV o (+x), RMSNORM ffn and the FFN (dense
+ * or MoE as above). */
+#define FW_TILE_MLA_PREFIX 9u /* descriptors before the ATTNs without q_lora (+2 with) */
+
 static inline int fw_is_moe_layer(const llmvp_manifest* m, uint64_t layer) {
   return m->experts != 0u && layer >= m->first_moe_layer;
 }
-static inline uint64_t fw_tile_moe_layer_len(const llmvp_manifest* m) {
-  return FW_TILE_MOE_LAYER_FIXED + (m->shared_ffn != 0u ? FW_TILE_SHARED_DESCS : 0u) + m->batch;
+static inline int fw_is_mla(const llmvp_manifest* m) { return m->mla_kv_lora != 0u; }
+/** Descriptors of a layer before its first ATTN. */
+static inline uint64_t fw_tile_attn_offset(const llmvp_manifest* m) {
+  if (!fw_is_mla(m)) return FW_TILE_ATTN_OFFSET;
+  return FW_TILE_MLA_PREFIX + (m->mla_q_lora != 0u ? 2u : 0u);
+}
+/** Descriptors of a layer from the first ATTN to the end of its attention
+ *  block (ATTNs, [GEMV_HEADS W_uv], GEMV o, RMSNORM ffn). */
+static inline uint64_t fw_tile_attn_len(const llmvp_manifest* m) { return m->batch + (fw_is_mla(m) ? 3u : 2u); }
+/** Length of a dense-FFN layer (moe == 0) or of an MoE layer (moe != 0). */
+static inline uint64_t fw_tile_layer_len(const llmvp_manifest* m, int moe) {
+  /* FFN part: SWIGLU FFN (4), or router, TOPK, 3 GEMV_MOE, SWIGLU, COMBINE (7) + shared (4) */
+  const uint64_t ffn =
+      moe ? FW_TILE_MOE_LAYER_FIXED - FW_TILE_LAYER_FIXED + 4u + (m->shared_ffn != 0u ? FW_TILE_SHARED_DESCS : 0u) : 4u;
+  return fw_tile_attn_offset(m) + fw_tile_attn_len(m) + ffn;
 }
 /** Ring slot of the first descriptor (RMSNORM attn) of layer l (l <= layers). */
 static inline uint64_t fw_tile_layer_slot(const llmvp_manifest* m, uint64_t layer) {
   const uint64_t dense_before = m->experts == 0u || layer < m->first_moe_layer ? layer : m->first_moe_layer;
-  return 1u + dense_before * (FW_TILE_LAYER_FIXED + m->batch) + (layer - dense_before) * fw_tile_moe_layer_len(m);
+  return 1u + dense_before * fw_tile_layer_len(m, 0) + (layer - dense_before) * fw_tile_layer_len(m, 1);
 }
 static inline uint64_t fw_tile_chain_len(const llmvp_manifest* m) {
   return fw_tile_layer_slot(m, m->layers) + FW_TILE_FIXED_DESCS - 1u;
 }
 static inline uint64_t fw_tile_attn_slot(const llmvp_manifest* m, uint64_t layer) {
-  return fw_tile_layer_slot(m, layer) + FW_TILE_ATTN_OFFSET;
+  return fw_tile_layer_slot(m, layer) + fw_tile_attn_offset(m);
 }
 static inline uint64_t fw_dma_chain_len(uint64_t layers, uint64_t batch) { return 2u * layers * batch; }
 static inline uint64_t fw_dma_layer_slot(uint64_t layer, uint64_t batch) { return 2u * layer * batch; }
@@ -81,11 +102,19 @@ typedef struct fw_spad_plan {
   uint64_t up;     /* [B][max(ffn, shared_ffn)] */
   uint64_t logits; /* [B][vocab] */
   /* MoE models only (else 0) */
-  uint64_t router;     /* [B][experts] fp32 router logits */
-  uint64_t route;      /* routing record: u32 ids [B][top_k], fp32 weights [B][top_k] */
-  uint64_t egate;      /* [B][top_k][expert_ffn]  also SWIGLU output */
-  uint64_t eup;        /* [B][top_k][expert_ffn] */
-  uint64_t eout;       /* [B][top_k][hidden] */
+  uint64_t router; /* [B][experts] fp32 router logits */
+  uint64_t route;  /* routing record: u32 ids [B][top_k], fp32 weights [B][top_k] */
+  uint64_t egate;  /* [B][top_k][expert_ffn]  also SWIGLU output */
+  uint64_t eup;    /* [B][top_k][expert_ffn] */
+  uint64_t eout;   /* [B][top_k][hidden] */
+  /* MLA models only (else 0); q holds q_nope [B][heads * nope], attn the
+   * per-head values [B][heads * v] */
+  uint64_t mla_cq;     /* [B][q_lora] compressed query */
+  uint64_t mla_qrope;  /* [B][heads * rope] */
+  uint64_t mla_lat;    /* [B][kv_lora] latent of this token */
+  uint64_t mla_krope;  /* [B][rope] shared rope key of this token */
+  uint64_t mla_qlat;   /* [B][heads * kv_lora] absorbed queries */
+  uint64_t mla_olat;   /* [B][heads * kv_lora] attention output in latent space */
   uint64_t tokens_in;  /* u32 [B]  (positions follows it: one burst per step) */
   uint64_t positions;  /* u32 [B] */
   uint64_t tokens_out; /* u32 [B] */

@@ -137,3 +137,25 @@ llmvp_desc tile_moe_combine(uint64_t dst, uint64_t y, uint64_t route, uint64_t a
   d.k = top_k;
   return d;
 }
+
+llmvp_desc tile_gemv_heads(uint64_t dst, uint64_t x, uint64_t weight, uint32_t rows, uint32_t heads, uint32_t out,
+                           uint32_t in, uint8_t act, uint8_t w) {
+  llmvp_desc d = tile_gemv(dst, x, weight, rows, out, in, act, w);
+  d.opcode = LLMVP_OP_GEMV_HEADS;
+  d.arg0 = heads;
+  return d;
+}
+
+llmvp_desc tile_attn_mla(uint64_t dst, uint64_t q_lat, uint64_t q_rope, uint64_t cache, uint32_t ctx_len,
+                         uint32_t heads, uint32_t latent, uint32_t rope, uint32_t scale_dim, uint8_t act, uint8_t kv) {
+  llmvp_desc d = fw_desc(LLMVP_OP_ATTN_MLA, act, kv, act);
+  d.src0 = q_lat;
+  d.src1 = cache;
+  d.src2 = q_rope;
+  d.dst = dst;
+  d.m = ctx_len;
+  d.n = heads;
+  d.k = latent;
+  d.arg0 = rope | (scale_dim << 16);
+  return d;
+}

@@ -51,6 +51,14 @@ llmvp_desc tile_gemv_moe(uint64_t dst, uint64_t x, uint64_t weights, uint64_t st
 /** MOE_COMBINE: dst[rows][n] = acc + sum_j weight[r][j] * y[r][j][n] (route = TOPK's record). */
 llmvp_desc tile_moe_combine(uint64_t dst, uint64_t y, uint64_t route, uint64_t acc, uint32_t rows, uint32_t n,
                             uint32_t top_k, uint8_t act);
+/** GEMV_HEADS: dst[rows][heads][out] = weight[h][out][in] . x[rows][heads][in]. */
+llmvp_desc tile_gemv_heads(uint64_t dst, uint64_t x, uint64_t weight, uint32_t rows, uint32_t heads, uint32_t out,
+                           uint32_t in, uint8_t act, uint8_t w);
+/** ATTN_MLA of one sequence: dst[heads][latent] from q_lat [heads][latent],
+ *  q_rope [heads][rope] and the first ctx_len rows [latent + rope] of the
+ *  latent cache (type kv); softmax scale 1/sqrt(scale_dim). */
+llmvp_desc tile_attn_mla(uint64_t dst, uint64_t q_lat, uint64_t q_rope, uint64_t cache, uint32_t ctx_len,
+                         uint32_t heads, uint32_t latent, uint32_t rope, uint32_t scale_dim, uint8_t act, uint8_t kv);
 /** ARGMAX: dst[r] (u32) = lowest index of the maximum of x[r][n]. */
 llmvp_desc tile_argmax(uint64_t dst, uint64_t x, uint32_t rows, uint32_t n, uint8_t act);
 

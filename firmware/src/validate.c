@@ -48,6 +48,13 @@ static int check_model(const llmvp_manifest* m, fw_fault* f) {
         m->expert_ffn == 0u || m->first_moe_layer > m->layers || m->router_scoring > LLMVP_ROUTER_SIGMOID)
       return bad(f, FW_MFIELD_MOE, 0);
   }
+  if (m->mla_kv_lora != 0u) {
+    const uint32_t r = m->mla_rope;
+    if (r == 0u || r % 2u != 0u || m->mla_nope == 0u || m->mla_v == 0u || m->head_dim != m->mla_nope + r ||
+        m->head_dim > 0xFFFFu || m->w_group != 0u || (uint64_t)m->heads * m->mla_kv_lora > UINT32_MAX ||
+        (uint64_t)m->heads * m->mla_v > UINT32_MAX)
+      return bad(f, FW_MFIELD_MLA, 0);
+  }
   return 0;
 }
 
@@ -58,7 +65,9 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if ((uint64_t)m->token_stride < (uint64_t)m->max_context + 1u) return bad(f, FW_MFIELD_TOKEN_STRIDE, 0);
   if (m->num_dma == 0) return bad(f, FW_MFIELD_NUM_DMA, 0);
   if (m->num_tiles == 0) return bad(f, FW_MFIELD_NUM_TILES, 0);
-  const uint64_t cache_row = (uint64_t)m->kv_heads * m->head_dim * fw_dtype_bytes(m->dt_kv);
+  const uint64_t cache_row =
+      (m->mla_kv_lora != 0u ? (uint64_t)m->mla_kv_lora + m->mla_rope : (uint64_t)m->kv_heads * m->head_dim) *
+      fw_dtype_bytes(m->dt_kv);
   if (m->kv_block_tokens != 0u) {
     const uint64_t table_bytes = (uint64_t)m->batch * m->block_table_stride * 4u;
     if ((uint64_t)m->block_table_stride * m->kv_block_tokens < m->max_context ||

@@ -163,6 +163,8 @@ Ps ComputeTile::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   case LLMVP_OP_TOPK: return opTopk(d, start, err);
   case LLMVP_OP_GEMV_MOE: return opGemvMoe(d, start, err);
   case LLMVP_OP_MOE_COMBINE: return opMoeCombine(d, start, err);
+  case LLMVP_OP_GEMV_HEADS: return opGemvHeads(d, start, err);
+  case LLMVP_OP_ATTN_MLA: return opAttnMla(d, start, err);
   default: err = {ENG_ERR_BAD_OPCODE, ENG_FIELD_OPCODE}; return start;
   }
 }
@@ -628,6 +630,118 @@ Ps ComputeTile::opMoeCombine(const llmvp_desc& d, Ps start, EngineError& err) {
     moeCombine(e, static_cast<DType>(d.dt_in), weights.data(), acc, y, static_cast<DType>(d.dt_out), d.m, d.n, d.k);
   const Ps end = write(d.dst, yBytes, ready + compute, y, ENG_FIELD_DST, err);
   return finishVectorOp(ops, true, compute, start, end);
+}
+
+Ps ComputeTile::opGemvHeads(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint32_t heads = d.arg0;
+  const std::uint64_t xBytes = sizeOf(d.m, heads, d.k, d.dt_in);
+  const std::uint64_t wBytes = sizeOf(heads, d.n, d.k, d.dt_w);
+  const std::uint64_t yBytes = sizeOf(d.m, heads, d.n, d.dt_out);
+  if (xBytes == 0 || wBytes == 0 || yBytes == 0) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  const auto dt = static_cast<DType>(std::min(d.dt_in, d.dt_w));
+  std::uint8_t* x = buffer(0, xBytes);
+  std::uint8_t* w = buffer(1, wBytes);
+  std::uint8_t* y = buffer(3, yBytes);
+  const Ps ready = read(d.src0, xBytes, start, x, ENG_FIELD_SRC0, err);
+  if (!err.ok()) return ready;
+  // Each head's matrix meets the m rows of that head: a GEMV of m rows over
+  // heads * n * k weight elements.
+  const double elements = static_cast<double>(heads) * d.n * d.k;
+  Ps compute = 0;
+  const Ps computed = stream(
+      d.src1, wBytes, start, ready, w,
+      [&](std::uint64_t n) { return weightChunkPs(n, wBytes, elements, d.m, dt, false); }, ENG_FIELD_SRC1, err,
+      compute);
+  if (!err.ok()) return computed;
+  if (params().functional)
+    gemvHeads(x, static_cast<DType>(d.dt_in), w, static_cast<DType>(d.dt_w), y, static_cast<DType>(d.dt_out), d.m,
+              heads, d.n, d.k);
+  const Ps end = write(d.dst, yBytes, computed, y, ENG_FIELD_DST, err);
+  const double macs = static_cast<double>(d.m) * elements;
+  macs_ += macs;
+  flops_ += 2 * macs;
+  matrixBusy_ += static_cast<double>(compute);
+  energy_ += macs * tp_.pjPerMac.at(static_cast<std::size_t>(dt));
+  accountOp(end - start, compute);
+  return end;
+}
+
+Ps ComputeTile::opAttnMla(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint32_t ctx = d.m, heads = d.n, latent = d.k, rope = d.arg0 & 0xffffu, scaleDim = d.arg0 >> 16;
+  const std::uint64_t qBytes = sizeOf(heads, latent, 1, d.dt_in);
+  const std::uint64_t qrBytes = sizeOf(heads, rope, 1, d.dt_in);
+  const std::uint64_t cacheBytes = sizeOf(ctx, std::uint64_t{latent} + rope, 1, d.dt_w);
+  const std::uint64_t outBytes = sizeOf(heads, latent, 1, d.dt_out);
+  if (qBytes == 0 || qrBytes == 0 || cacheBytes == 0 || outBytes == 0 || rope % 2 != 0 || scaleDim == 0) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  const auto dt = static_cast<DType>(std::min(d.dt_in, d.dt_w));
+  const double rowElems = static_cast<double>(latent) + rope;
+  const double kvElt = static_cast<double>(dtypeBytes(static_cast<DType>(d.dt_w)));
+  std::uint8_t* q = buffer(0, qBytes);
+  std::uint8_t* cache = buffer(1, cacheBytes);
+  std::uint8_t* out = buffer(3, outBytes);
+  std::vector<std::uint8_t> qr(params().functional ? qrBytes : 0);
+  Ps qReady = read(d.src0, qBytes, start, q, ENG_FIELD_SRC0, err);
+  if (err.ok())
+    qReady = std::max(qReady, read(d.src2, qrBytes, start, qr.empty() ? nullptr : qr.data(), ENG_FIELD_SRC2, err));
+  if (!err.ok()) return qReady;
+  // One pass over the latent cache (online softmax): every cached row meets
+  // the `heads` query rows twice, for its L + R score elements and for its L
+  // value elements.
+  const double perRow = (rowElems + latent) / rowElems;
+  auto rowPs = [&](std::uint64_t n) { return matrixPs(static_cast<double>(n) / kvElt * perRow, heads, dt); };
+  Ps compute = 0;
+  const double scores = static_cast<double>(heads) * ctx;
+  const Ps softmax = vectorPs(scores * kSoftmaxOps);
+  Ps streamed = 0;
+  if ((d.flags & DESC_F_PAGED) != 0) {
+    const std::uint32_t blockTokens = d.arg1;
+    if (blockTokens == 0) {
+      err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+      return start;
+    }
+    const std::uint32_t blocks = (ctx + blockTokens - 1) / blockTokens;
+    std::vector<std::uint32_t> table(blocks);
+    qReady = std::max(qReady, read(d.w_group, std::uint64_t{blocks} * 4, start,
+                                   reinterpret_cast<std::uint8_t*>(table.data()), ENG_FIELD_SRC1, err));
+    if (!err.ok()) return qReady;
+    const std::uint64_t row = cacheBytes / ctx, blockBytes = row * blockTokens;
+    std::vector<Segment> segs;
+    for (std::uint32_t b = 0; b < blocks; ++b) {
+      const std::uint64_t n = std::min<std::uint64_t>(blockTokens, ctx - std::uint64_t{b} * blockTokens) * row;
+      segs.push_back({d.src1 + std::uint64_t{table[b]} * blockBytes, n});
+    }
+    streamed = gatherStream(segs, start, qReady, cache, rowPs, ENG_FIELD_SRC1, err, compute);
+  } else {
+    streamed = stream(d.src1, cacheBytes, start, qReady, cache, rowPs, ENG_FIELD_SRC1, err, compute);
+  }
+  if (!err.ok()) return streamed;
+  if (params().functional)
+    attentionMla(q, qr.data(), static_cast<DType>(d.dt_in), cache, static_cast<DType>(d.dt_w), out,
+                 static_cast<DType>(d.dt_out), ctx, heads, latent, rope, scaleDim);
+  const Ps end = write(d.dst, outBytes, streamed + softmax, out, ENG_FIELD_DST, err);
+  const double macs = scores * (rowElems + latent);
+  macs_ += macs;
+  flops_ += 2 * macs + scores * kSoftmaxOps;
+  vectorOps_ += scores * kSoftmaxOps;
+  matrixBusy_ += static_cast<double>(compute);
+  vectorBusy_ += static_cast<double>(softmax);
+  energy_ += macs * tp_.pjPerMac.at(static_cast<std::size_t>(dt)) + scores * kSoftmaxOps * tp_.pjPerVectorOp;
+  accountOp(end - start, compute + softmax);
+  return end;
 }
 
 } // namespace llmvp::models::compute

@@ -111,6 +111,53 @@ void attention(const std::uint8_t* q, DType dq, const std::uint8_t* kc, const st
   }
 }
 
+void gemvHeads(const std::uint8_t* x, DType dx, const std::uint8_t* w, DType dw, std::uint8_t* y, DType dy,
+               std::uint32_t m, std::uint32_t heads, std::uint32_t n, std::uint32_t k) {
+  std::vector<float> xr(k);
+  for (std::uint32_t r = 0; r < m; ++r) {
+    for (std::uint32_t h = 0; h < heads; ++h) {
+      const std::size_t xb = (std::size_t{r} * heads + h) * k;
+      for (std::uint32_t j = 0; j < k; ++j) xr[j] = loadElement(x, dx, xb + j);
+      const std::size_t wb = std::size_t{h} * n * k;
+      for (std::uint32_t o = 0; o < n; ++o) {
+        float s = 0.0f;
+        for (std::uint32_t j = 0; j < k; ++j) s += loadElement(w, dw, wb + std::size_t{o} * k + j) * xr[j];
+        storeElement(y, dy, (std::size_t{r} * heads + h) * n + o, s);
+      }
+    }
+  }
+}
+
+void attentionMla(const std::uint8_t* qLat, const std::uint8_t* qRope, DType dq, const std::uint8_t* cache, DType dkv,
+                  std::uint8_t* out, DType dout, std::uint32_t ctx, std::uint32_t heads, std::uint32_t latent,
+                  std::uint32_t rope, std::uint32_t scaleDim) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(scaleDim));
+  const std::size_t row = std::size_t{latent} + rope;
+  std::vector<float> p(ctx);
+  for (std::uint32_t h = 0; h < heads; ++h) {
+    float mx = -INFINITY;
+    for (std::uint32_t t = 0; t < ctx; ++t) {
+      float s = 0.0f;
+      for (std::uint32_t c = 0; c < latent; ++c)
+        s += loadElement(qLat, dq, std::size_t{h} * latent + c) * loadElement(cache, dkv, t * row + c);
+      for (std::uint32_t j = 0; j < rope; ++j)
+        s += loadElement(qRope, dq, std::size_t{h} * rope + j) * loadElement(cache, dkv, t * row + latent + j);
+      p[t] = s * scale;
+      mx = std::max(mx, p[t]);
+    }
+    float sum = 0.0f;
+    for (std::uint32_t t = 0; t < ctx; ++t) {
+      p[t] = std::exp(p[t] - mx);
+      sum += p[t];
+    }
+    for (std::uint32_t c = 0; c < latent; ++c) {
+      float a = 0.0f;
+      for (std::uint32_t t = 0; t < ctx; ++t) a += p[t] * loadElement(cache, dkv, t * row + c);
+      storeElement(out, dout, std::size_t{h} * latent + c, a / sum);
+    }
+  }
+}
+
 void rmsnorm(const std::uint8_t* x, DType dx, const std::uint8_t* w, DType dw, std::uint8_t* y, DType dy,
              std::uint32_t m, std::uint32_t n, float eps) {
   for (std::uint32_t r = 0; r < m; ++r) {

@@ -44,6 +44,17 @@ void attention(const std::uint8_t* q, DType dq, const std::uint8_t* kc, const st
                std::uint8_t* out, DType dout, std::uint32_t ctx, std::uint32_t heads, std::uint32_t kvHeads,
                std::uint32_t headDim);
 
+/// Per-head GEMV (LLMVP_OP_GEMV_HEADS): y[r][h][n] = w[h][n][k] . x[r][h][k].
+void gemvHeads(const std::uint8_t* x, DType dx, const std::uint8_t* w, DType dw, std::uint8_t* y, DType dy,
+               std::uint32_t m, std::uint32_t heads, std::uint32_t n, std::uint32_t k);
+
+/// Multi-head latent attention of one sequence (LLMVP_OP_ATTN_MLA): qLat
+/// [heads][latent], qRope [heads][rope], cache [ctx][latent + rope], out
+/// [heads][latent]; scale 1/sqrt(scaleDim).
+void attentionMla(const std::uint8_t* qLat, const std::uint8_t* qRope, DType dq, const std::uint8_t* cache, DType dkv,
+                  std::uint8_t* out, DType dout, std::uint32_t ctx, std::uint32_t heads, std::uint32_t latent,
+                  std::uint32_t rope, std::uint32_t scaleDim);
+
 void rmsnorm(const std::uint8_t* x, DType dx, const std::uint8_t* w, DType dw, std::uint8_t* y, DType dy,
              std::uint32_t m, std::uint32_t n, float eps);
 

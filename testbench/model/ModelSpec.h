@@ -6,7 +6,7 @@
 ///
 /// Variants beyond dense Llama: q/k/v projection biases (Qwen2), mixture of
 /// experts (Mixtral, DeepSeek-V3: MoeSpec) and multi-head latent attention
-/// (DeepSeek-V3: MlaSpec, parameter accounting only for now).
+/// (DeepSeek-V3: MlaSpec, run in absorbed form).
 
 #include <cstdint>
 #include <string>

@@ -55,15 +55,41 @@ std::vector<TensorRef<Vec>> tensorTable(const ModelSpec& s, W& w, bool withLmHea
   for (std::uint32_t i = 0; i < s.layers; ++i) {
     auto& l = w.layers[i];
     t.push_back({layerName(i, "input_layernorm.weight"), {h}, &l.attnNorm, true});
-    t.push_back({layerName(i, "self_attn.q_proj.weight"), {s.qDim(), h}, &l.wq, false, true});
-    t.push_back({layerName(i, "self_attn.k_proj.weight"), {s.kvDim(), h}, &l.wk, false, true});
-    t.push_back({layerName(i, "self_attn.v_proj.weight"), {s.kvDim(), h}, &l.wv, false, true});
-    if (s.qkvBias) {
-      t.push_back({layerName(i, "self_attn.q_proj.bias"), {s.qDim()}, &l.bq, false});
-      t.push_back({layerName(i, "self_attn.k_proj.bias"), {s.kvDim()}, &l.bk, false});
-      t.push_back({layerName(i, "self_attn.v_proj.bias"), {s.kvDim()}, &l.bv, false});
+    if (s.mla.enabled) {
+      // DeepSeek-V3 attention (Hugging Face modeling_deepseek names).
+      const MlaSpec& a = s.mla;
+      const std::uint64_t qk = std::uint64_t{s.heads} * (a.qkNopeDim + a.qkRopeDim);
+      if (a.qLoraRank != 0) {
+        t.push_back({layerName(i, "self_attn.q_a_proj.weight"), {a.qLoraRank, h}, &l.qA, false, true});
+        t.push_back({layerName(i, "self_attn.q_a_layernorm.weight"), {a.qLoraRank}, &l.qANorm, true});
+        t.push_back({layerName(i, "self_attn.q_b_proj.weight"), {qk, a.qLoraRank}, &l.qB, false, true});
+      } else {
+        t.push_back({layerName(i, "self_attn.q_proj.weight"), {qk, h}, &l.wq, false, true});
+      }
+      t.push_back({layerName(i, "self_attn.kv_a_proj_with_mqa.weight"),
+                   {std::uint64_t{a.kvLoraRank} + a.qkRopeDim, h},
+                   &l.kvA,
+                   false,
+                   true});
+      t.push_back({layerName(i, "self_attn.kv_a_layernorm.weight"), {a.kvLoraRank}, &l.kvANorm, true});
+      t.push_back({layerName(i, "self_attn.kv_b_proj.weight"),
+                   {std::uint64_t{s.heads} * (a.qkNopeDim + a.vHeadDim), a.kvLoraRank},
+                   &l.kvB,
+                   false,
+                   true});
+      t.push_back(
+          {layerName(i, "self_attn.o_proj.weight"), {h, std::uint64_t{s.heads} * a.vHeadDim}, &l.wo, false, true});
+    } else {
+      t.push_back({layerName(i, "self_attn.q_proj.weight"), {s.qDim(), h}, &l.wq, false, true});
+      t.push_back({layerName(i, "self_attn.k_proj.weight"), {s.kvDim(), h}, &l.wk, false, true});
+      t.push_back({layerName(i, "self_attn.v_proj.weight"), {s.kvDim(), h}, &l.wv, false, true});
+      if (s.qkvBias) {
+        t.push_back({layerName(i, "self_attn.q_proj.bias"), {s.qDim()}, &l.bq, false});
+        t.push_back({layerName(i, "self_attn.k_proj.bias"), {s.kvDim()}, &l.bk, false});
+        t.push_back({layerName(i, "self_attn.v_proj.bias"), {s.kvDim()}, &l.bv, false});
+      }
+      t.push_back({layerName(i, "self_attn.o_proj.weight"), {h, s.qDim()}, &l.wo, false, true});
     }
-    t.push_back({layerName(i, "self_attn.o_proj.weight"), {h, s.qDim()}, &l.wo, false, true});
     t.push_back({layerName(i, "post_attention_layernorm.weight"), {h}, &l.ffnNorm, true});
     if (!s.isMoeLayer(i)) {
       t.push_back({layerName(i, "mlp.gate_proj.weight"), {s.ffn, h}, &l.wGate, false, true});
@@ -404,7 +430,15 @@ void validateSpec(const ModelSpec& s, const std::string& source) {
   if (s.quant != WeightQuant::None &&
       (s.quantGroup == 0 || s.hidden % s.quantGroup != 0 || s.weightDtype != models::DType::Bf16))
     fail("quantGroup", "expected a positive divisor of hidden, with bf16 weightDtype");
-  if (s.mla.enabled) fail("mla", "multi-head latent attention is not supported by the functional path yet");
+  if (s.mla.enabled) {
+    const MlaSpec& a = s.mla;
+    if (a.kvLoraRank == 0 || a.qkNopeDim == 0 || a.vHeadDim == 0 || a.qkRopeDim == 0 || a.qkRopeDim % 2 != 0)
+      fail("mla", "expected positive kv_lora_rank, qk_nope_head_dim, v_head_dim and an even qk_rope_head_dim");
+    if (s.headDim != a.qkNopeDim + a.qkRopeDim)
+      fail("headDim", std::to_string(s.headDim) + " must equal mla.qk_nope_head_dim + mla.qk_rope_head_dim (" +
+                          std::to_string(a.qkNopeDim + a.qkRopeDim) + ")");
+    if (s.quant != WeightQuant::None) fail("mla", "group-quantised weights are not supported with MLA");
+  }
   if (s.moe.enabled()) {
     if (s.moe.topK == 0 || s.moe.topK > s.moe.experts) fail("moe.topK", "expected 1 .. experts");
     if (s.moe.expertFfn == 0) fail("moe.expertFfn", "expected a positive integer, got 0");

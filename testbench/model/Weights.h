@@ -50,6 +50,15 @@ struct LayerWeights {
   std::vector<float> expGate; ///< [experts][expertFfn][hidden]
   std::vector<float> expUp;   ///< [experts][expertFfn][hidden]
   std::vector<float> expDown; ///< [experts][hidden][expertFfn]
+  // Multi-head latent attention (spec.mla.enabled; Hugging Face DeepSeek-V3
+  // layout): wq/wk/wv are then unused, except wq = q_proj
+  // [heads*(nope+rope)][hidden] when mla.qLoraRank == 0; wo is [hidden][heads*v].
+  std::vector<float> qA;      ///< q_a_proj [qLora][hidden]
+  std::vector<float> qANorm;  ///< q_a_layernorm [qLora]
+  std::vector<float> qB;      ///< q_b_proj [heads*(nope+rope)][qLora]
+  std::vector<float> kvA;     ///< kv_a_proj_with_mqa [kvLora+rope][hidden]
+  std::vector<float> kvANorm; ///< kv_a_layernorm [kvLora]
+  std::vector<float> kvB;     ///< kv_b_proj [heads*(nope+v)][kvLora]
 };
 
 /// All weights of a Llama-family decoder (see the layout contract above).

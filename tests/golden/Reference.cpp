@@ -47,17 +47,21 @@ ReferenceTransformer::ReferenceTransformer(const testbench::ModelSpec& spec, con
   testbench::validateWeights(spec_, weights);
   if (batch == 0) throw std::invalid_argument("ReferenceTransformer: batch must be positive");
   if (maxContext == 0) throw std::invalid_argument("ReferenceTransformer: maxContext must be positive");
-  const std::size_t cacheSize = static_cast<std::size_t>(spec_.layers) * batch * maxContext * spec_.kvDim();
+  const std::size_t cacheSize = static_cast<std::size_t>(spec_.layers) * batch * maxContext * kvRowElems();
   kCache_.assign(cacheSize, 0.0f);
   vCache_.assign(cacheSize, 0.0f);
   written_.assign(batch, 0);
+}
+
+std::uint32_t ReferenceTransformer::kvRowElems() const {
+  return spec_.mla.enabled ? spec_.mla.kvLoraRank + spec_.mla.qkRopeDim : spec_.kvDim();
 }
 
 float ReferenceTransformer::act(float v) const { return models::roundTo(spec_.actDtype, v); }
 
 float* ReferenceTransformer::kvAt(std::vector<float>& cache, std::uint32_t layer, std::uint32_t row,
                                   std::uint32_t pos) {
-  const std::size_t idx = ((static_cast<std::size_t>(layer) * batch_ + row) * maxContext_ + pos) * spec_.kvDim();
+  const std::size_t idx = ((static_cast<std::size_t>(layer) * batch_ + row) * maxContext_ + pos) * kvRowElems();
   return cache.data() + idx;
 }
 
@@ -72,7 +76,11 @@ void ReferenceTransformer::rmsNorm(const std::vector<float>& x, const std::vecto
 }
 
 void ReferenceTransformer::rope(std::vector<float>& x, std::uint32_t heads, std::uint32_t pos) const {
-  const std::uint32_t d = spec_.headDim;
+  ropeDim(x, heads, spec_.headDim, pos);
+}
+
+void ReferenceTransformer::ropeDim(std::vector<float>& x, std::uint32_t heads, std::uint32_t d,
+                                   std::uint32_t pos) const {
   const std::uint32_t half = d / 2;
   for (std::uint32_t h = 0; h < heads; ++h) {
     float* v = x.data() + static_cast<std::size_t>(h) * d;
@@ -85,6 +93,80 @@ void ReferenceTransformer::rope(std::vector<float>& x, std::uint32_t heads, std:
       const float b = v[i + half];
       v[i] = act(a * c - b * s);
       v[i + half] = act(b * c + a * s);
+    }
+  }
+}
+
+void ReferenceTransformer::mlaAttention(std::uint32_t layer, std::uint32_t row, std::uint32_t pos,
+                                        const testbench::LayerWeights& lw) {
+  const testbench::MlaSpec& a = spec_.mla;
+  const std::uint32_t heads = spec_.heads, hidden = spec_.hidden;
+  const std::uint32_t L = a.kvLoraRank, R = a.qkRopeDim, N = a.qkNopeDim, V = a.vHeadDim;
+  const models::DType actT = spec_.actDtype;
+  // Queries: through the compressed query when q_lora_rank != 0.
+  std::vector<float> c = h_, tmp;
+  const float* qw = lw.wq.data();
+  if (a.qLoraRank != 0) {
+    gemv(lw.qA, h_, a.qLoraRank, actT, tmp);
+    rmsNorm(tmp, lw.qANorm, c);
+    qw = lw.qB.data();
+  }
+  const std::size_t qin = c.size();
+  std::vector<float> qNope(static_cast<std::size_t>(heads) * N), qRope(static_cast<std::size_t>(heads) * R), one;
+  for (std::uint32_t hd = 0; hd < heads; ++hd) {
+    const float* base = qw + static_cast<std::size_t>(hd) * (N + R) * qin;
+    gemv(base, c, N, actT, one);
+    std::copy(one.begin(), one.end(), qNope.begin() + static_cast<std::ptrdiff_t>(hd) * N);
+    gemv(base + static_cast<std::size_t>(N) * qin, c, R, actT, one);
+    std::copy(one.begin(), one.end(), qRope.begin() + static_cast<std::ptrdiff_t>(hd) * R);
+  }
+  // This token's latent and shared rope key.
+  std::vector<float> lat, kRope;
+  gemv(lw.kvA.data(), h_, L, actT, tmp);
+  rmsNorm(tmp, lw.kvANorm, lat);
+  gemv(lw.kvA.data() + static_cast<std::size_t>(L) * hidden, h_, R, actT, kRope);
+  ropeDim(qRope, heads, R, pos);
+  ropeDim(kRope, 1, R, pos);
+  float* cache = kvAt(kCache_, layer, row, pos);
+  for (std::uint32_t i = 0; i < L; ++i) cache[i] = models::roundTo(spec_.kvDtype, lat[i]);
+  for (std::uint32_t j = 0; j < R; ++j) cache[L + j] = models::roundTo(spec_.kvDtype, kRope[j]);
+  // Absorbed key up-projection, attention over latent rows, value up-projection.
+  const std::size_t kvbRow = L; // kvB is [heads*(N+V)][L]
+  const float scale = 1.0f / std::sqrt(static_cast<float>(spec_.headDim));
+  const std::uint32_t ctx = pos + 1;
+  std::vector<float> qLat(L), oLat(L), scores(ctx);
+  attn_.assign(static_cast<std::size_t>(heads) * V, 0.0f);
+  for (std::uint32_t hd = 0; hd < heads; ++hd) {
+    const float* wkv = lw.kvB.data() + static_cast<std::size_t>(hd) * (N + V) * kvbRow;
+    for (std::uint32_t ci = 0; ci < L; ++ci) {
+      float acc = 0.0f;
+      for (std::uint32_t i = 0; i < N; ++i) acc += wkv[static_cast<std::size_t>(i) * kvbRow + ci] * qNope[hd * N + i];
+      qLat[ci] = act(acc);
+    }
+    for (std::uint32_t t = 0; t < ctx; ++t) {
+      const float* ct = kvAt(kCache_, layer, row, t);
+      float dot = 0.0f;
+      for (std::uint32_t ci = 0; ci < L; ++ci) dot += qLat[ci] * ct[ci];
+      for (std::uint32_t j = 0; j < R; ++j) dot += qRope[hd * R + j] * ct[L + j];
+      scores[t] = dot * scale;
+    }
+    float m = scores[0];
+    for (std::uint32_t t = 1; t < ctx; ++t) m = std::max(m, scores[t]);
+    float sum = 0.0f;
+    for (std::uint32_t t = 0; t < ctx; ++t) {
+      scores[t] = std::exp(scores[t] - m);
+      sum += scores[t];
+    }
+    for (std::uint32_t ci = 0; ci < L; ++ci) {
+      float acc = 0.0f;
+      for (std::uint32_t t = 0; t < ctx; ++t) acc += scores[t] * kvAt(kCache_, layer, row, t)[ci];
+      oLat[ci] = act(acc / sum);
+    }
+    for (std::uint32_t v = 0; v < V; ++v) {
+      const float* wv = wkv + static_cast<std::size_t>(N + v) * kvbRow;
+      float acc = 0.0f;
+      for (std::uint32_t ci = 0; ci < L; ++ci) acc += wv[ci] * oLat[ci];
+      attn_[static_cast<std::size_t>(hd) * V + v] = act(acc);
     }
   }
 }
@@ -185,6 +267,19 @@ void ReferenceTransformer::stepRow(std::uint32_t row, std::uint32_t token, std::
   for (std::uint32_t l = 0; l < spec_.layers; ++l) {
     const testbench::LayerWeights& lw = w.layers[l];
     rmsNorm(x_, lw.attnNorm, h_);
+    if (spec_.mla.enabled) {
+      mlaAttention(l, row, pos, lw);
+      gemv(lw.wo, attn_, hidden, actT, x_, &x_);
+      rmsNorm(x_, lw.ffnNorm, h_);
+      if (spec_.isMoeLayer(l)) {
+        routedExperts(lw);
+        if (spec_.moe.sharedExperts > 0)
+          denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.moe.sharedFfn());
+      } else {
+        denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.ffn);
+      }
+      continue;
+    }
     const bool bias = spec_.qkvBias;
     gemv(lw.wq, h_, spec_.qDim(), actT, q_, nullptr, bias ? &lw.bq : nullptr);
     gemv(lw.wk, h_, spec_.kvDim(), actT, k_, nullptr, bias ? &lw.bk : nullptr);

@@ -33,6 +33,19 @@
 ///      round_act(GEMV(down_e, round_act(silu(g) * u))) with g, u as in 8;
 ///      x = round_act(sum_j w_j * o_j + x); then the shared experts as a dense
 ///      FFN of width sharedExperts * expertFfn.
+///   With spec.mla (multi-head latent attention, absorbed as the firmware
+///   runs it; L = kvLoraRank, R = qkRopeDim, N = qkNopeDim, V = vHeadDim),
+///   steps 3-7 become: c = RMSNorm(round_act(GEMV(qA, h)), qANorm) (or h
+///   without q_lora); q_nope[hd] = round_act(GEMV(qB rows hd*(N+R) + 0..N-1, c)),
+///   q_rope[hd] = round_act(GEMV(qB rows hd*(N+R) + N..N+R-1, c));
+///   lat = RMSNorm(round_act(GEMV(kvA rows 0..L-1, h)), kvANorm),
+///   k_rope = round_act(GEMV(kvA rows L..L+R-1, h)); RoPE (dimension R) on
+///   q_rope (every head) and k_rope (one head); cache[pos] = round_kv(lat |
+///   k_rope); q_lat[hd][c] = round_act(sum_i kvB[hd*(N+V) + i][c] *
+///   q_nope[hd][i]); s_t = (sum_c q_lat[c] C_t[c] + sum_j q_rope[j] C_t[L+j])
+///   * (1 / sqrt(headDim)) in one sum; o_lat = round_act(sum_t p_t C_t[0..L) /
+///   sum_t p_t); o[hd][v] = round_act(sum_c kvB[hd*(N+V) + N + v][c] *
+///   o_lat[hd][c]); x = round_act(GEMV(wo, o) + x).
 ///   9. h = RMSNorm(x, finalNorm); logits = round_act(GEMV(lmHead, h));
 ///      next token = lowest index of the maximum logit.
 
@@ -90,6 +103,12 @@ private:
   void stepRow(std::uint32_t row, std::uint32_t token, std::uint32_t pos, float* logits);
   void rmsNorm(const std::vector<float>& x, const std::vector<float>& w, std::vector<float>& out) const;
   void rope(std::vector<float>& x, std::uint32_t heads, std::uint32_t pos) const;
+  /// RoPE on x[heads][dim] (rotate_half pairs of dimension dim).
+  void ropeDim(std::vector<float>& x, std::uint32_t heads, std::uint32_t dim, std::uint32_t pos) const;
+  /// Multi-head latent attention of one row (absorbed form): h_ to attn_ ([heads][V]).
+  void mlaAttention(std::uint32_t layer, std::uint32_t row, std::uint32_t pos, const testbench::LayerWeights& lw);
+  /// Elements of one cached position: kvDim() (K or V), or L + R (MLA latent row).
+  [[nodiscard]] std::uint32_t kvRowElems() const;
   void attention(std::uint32_t layer, std::uint32_t row, std::uint32_t ctx);
   /// SwiGLU FFN of width ffn on h_, added into x_ (dense layers, shared experts).
   void denseFfn(const float* wGate, const float* wUp, const float* wDown, std::uint32_t ffn);
@@ -102,7 +121,7 @@ private:
   const testbench::Weights* weights_;
   std::uint32_t batch_;
   std::uint32_t maxContext_;
-  std::vector<float> kCache_;          ///< [layer][row][pos][kvHeads][headDim], kv dtype values
+  std::vector<float> kCache_;          ///< [layer][row][pos][kvRowElems()], kv dtype values (MLA: latent rows)
   std::vector<float> vCache_;          ///< same layout as kCache_
   std::vector<std::uint32_t> written_; ///< per row: positions 0..written-1 hold valid K/V
 

@@ -135,6 +135,18 @@ TEST(Functional, PagedKvCacheMoeBlockOfOne) {
   checkAgainstGolden(c);
 }
 
+// Multi-head latent attention (DeepSeek-V3 structure, absorbed projections,
+// latent KV cache) with MoE: identical tokens to the reference.
+TEST(Functional, TinyMla) { checkAgainstGolden({51, 1, 6, 8, {}, config("models/tiny-mla.yaml")}); }
+TEST(Functional, TinyMlaBatch3PagedKv) {
+  Case c{52, 3, 5, 6, {}, config("models/tiny-mla.yaml")};
+  c.kvBlockTokens = 4;
+  checkAgainstGolden(c);
+}
+TEST(Functional, TinyMlaNoQueryLoraFp8Kv) {
+  checkAgainstGolden({53, 2, 5, 6, {"model.mla.q_lora_rank=0", "model.dtypes.kv=fp8"}, config("models/tiny-mla.yaml")});
+}
+
 // A Hugging Face checkpoint (config.json + model.safetensors) written by the
 // test, loaded by the host runtime, decoded by the firmware.
 TEST(Functional, SafetensorsCheckpoint) {
