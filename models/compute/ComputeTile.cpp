@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
+#include <utility>
 
 #include "models/compute/Kernels.h"
 
@@ -111,22 +113,32 @@ Ps ComputeTile::stream(std::uint64_t addr, std::uint64_t bytes, Ps start, Ps rea
 template <typename ComputeFn>
 Ps ComputeTile::gatherStream(const std::vector<Segment>& segments, Ps start, Ps ready, std::uint8_t* dst,
                              ComputeFn&& fn, std::uint32_t field, EngineError& err, Ps& compute) {
+  // Segments (e.g. paged-KV blocks) may be far smaller than a chunk, so what
+  // bounds the requests in flight is their bytes, not their number: the same
+  // budget as a contiguous stream, chunkBytes x maxOutstanding. A request is
+  // issued once the bytes of the requests not yet consumed leave room for it.
   const std::uint64_t chunk = params().chunkBytes;
-  const std::uint32_t depth = params().maxOutstanding;
-  std::vector<Ps> consumedAt(depth, start);
+  const std::uint64_t budget = chunk * params().maxOutstanding;
+  std::deque<std::pair<Ps, std::uint64_t>> inFlight; // consumption end, bytes; in issue order
+  std::uint64_t inFlightBytes = 0;
   Ps issue = start, end = std::max(start, ready);
-  std::uint64_t i = 0, at = 0;
+  std::uint64_t at = 0;
   for (const Segment& s : segments) {
-    for (std::uint64_t off = 0; off < s.bytes; off += chunk, ++i) {
+    for (std::uint64_t off = 0; off < s.bytes; off += chunk) {
       const std::uint64_t n = std::min(chunk, s.bytes - off);
-      issue = std::max(issue, consumedAt[i % depth]);
+      while (!inFlight.empty() && inFlightBytes + n > budget) {
+        issue = std::max(issue, inFlight.front().first);
+        inFlightBytes -= inFlight.front().second;
+        inFlight.pop_front();
+      }
       std::uint8_t* to = dst ? dst + at + off : nullptr;
       const Ps arrived = access(tlm::TLM_READ_COMMAND, s.addr + off, to, n, issue, to == nullptr, field, err);
       if (!err.ok()) return arrived;
       const Ps c = fn(n);
       end = std::max(arrived, end) + c;
       compute += c;
-      consumedAt[i % depth] = end;
+      inFlight.emplace_back(end, n);
+      inFlightBytes += n;
     }
     at += s.bytes;
   }

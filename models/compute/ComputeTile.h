@@ -80,9 +80,9 @@ private:
   struct Segment {
     std::uint64_t addr, bytes;
   };
-  /// Streams the segments in order as one operand (chunks of consecutive
-  /// segments in flight together, at most maxOutstanding ahead of
-  /// consumption), copying them back to back into `dst` when non-null.
+  /// Streams the segments in order as one operand (requests of consecutive
+  /// segments in flight together, at most chunkBytes x maxOutstanding bytes
+  /// ahead of consumption), copying them back to back into `dst` when non-null.
   template <typename ComputeFn>
   Ps gatherStream(const std::vector<Segment>& segments, Ps start, Ps ready, std::uint8_t* dst, ComputeFn&& fn,
                   std::uint32_t field, EngineError& err, Ps& compute);
