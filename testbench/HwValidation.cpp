@@ -59,6 +59,7 @@ struct StreamSpec {
 struct RowsFile {
   std::string file;
   std::string kernelOverheadRow;
+  std::vector<std::pair<std::string, std::string>> dequantRows; ///< (int8|int4, row id)
   StreamSpec stream;
   std::vector<HwRow> rows;
 };
@@ -80,6 +81,12 @@ RowsFile loadRows(const std::string& path) {
   {
     const ConfigNode c = top.child("calibration");
     f.kernelOverheadRow = c.string("kernel_overhead_row");
+    if (c.has("dequant_rows")) {
+      const ConfigNode d = c.child("dequant_rows");
+      for (const char* t : {"int8", "int4"})
+        if (d.has(t)) f.dequantRows.emplace_back(t, d.string(t));
+      d.finish();
+    }
     const ConfigNode s = c.child("stream");
     f.stream.requestBytes = static_cast<std::uint32_t>(s.integer("request_bytes", 32, 1u << 26));
     f.stream.requests = static_cast<std::uint32_t>(s.integer("requests", 1, 1u << 24));
@@ -133,6 +140,12 @@ RowsFile loadRows(const std::string& path) {
   if (it == f.rows.end() || it->role != "calibration" || !it->decode())
     throw ConfigError(path + ": calibration.kernel_overhead_row: \"" + f.kernelOverheadRow +
                       "\" is not a decode row with role calibration");
+  for (const auto& [type, id] : f.dequantRows) {
+    const auto d = std::find_if(f.rows.begin(), f.rows.end(), [&](const HwRow& r) { return r.id == id; });
+    if (d == f.rows.end() || d->role != "calibration" || !d->decode() || d->quant.weights != type)
+      throw ConfigError(path + ": calibration.dequant_rows." + type + ": \"" + id +
+                        "\" is not a decode row with role calibration and " + type + " weights");
+  }
   return f;
 }
 
@@ -517,11 +530,58 @@ int calibrateImpl(const std::vector<std::string>& args) {
                             {"overhead_ns", overheadNs},
                             {"final_ms", ms}};
 
+  // 4. Dequantisation work per weight (chip.tile.vector.dequant_ops.<type>)
+  // from one row per weight type, with the derived per-kernel overhead.
+  const std::string dispatchSet = "chip.tile.dispatch_cycles=" + fmt("%.6g", cycles);
+  json::array deqJson;
+  bool dequantMatch = true;
+  for (const auto& [type, id] : f.dequantRows) {
+    const HwRow& dr = *std::find_if(f.rows.begin(), f.rows.end(), [&](const HwRow& r) { return r.id == id; });
+    const std::string key = "chip.tile.vector.dequant_ops." + type;
+    const double target = dr.measured();
+    std::cout << "\nDequantisation (" << key << ", vector operations per weight) from row " << dr.id << " (" << dr.setup
+              << "): measured " << fmt("%.4f", target) << " ms per token\n";
+    auto eval = [&](double ops, const std::string& tag) {
+      const RunOutcome r = runOne(dr, dir, tag, {dispatchSet, key + "=" + fmt("%.6g", ops)});
+      if (!r.ok) throw std::runtime_error(r.error);
+      return r.tpotMs;
+    };
+    double lo = 0, hi = 16;
+    const double atZero = eval(lo, type + "-lo");
+    std::cout << "  " << type << " dequant_ops = 0: " << fmt("%.4f", atZero) << " ms per token\n";
+    double atHi = eval(hi, type + "-hi");
+    while (atHi < target && hi < 1024) {
+      hi *= 2;
+      atHi = eval(hi, type + "-hi");
+    }
+    double ops = 0, got = atZero;
+    if (atZero < target && atHi >= target) {
+      for (int it = 0; it < 30; ++it) { // bisection: TPOT does not fall as the work per weight grows
+        ops = 0.5 * (lo + hi);
+        got = eval(ops, type + "-mid");
+        if (std::abs(got / target - 1) < 5e-4) break;
+        (got < target ? lo : hi) = ops;
+      }
+    }
+    std::cout << "  => " << fmt("%.2f", ops) << " operations per weight: " << fmt("%.4f", got) << " ms per token ("
+              << fmt("%+.2f", 100 * (got / target - 1)) << "%)\n";
+    Overrides n3;
+    const PlatformConfig dc = loadPlatform(dr.platform, n3);
+    const double have = dc.chip.tile.dequantOps[type == "int8" ? 0 : 1];
+    const bool match = std::abs(have - ops) <= 0.01 * ops + 0.005;
+    dequantMatch = dequantMatch && match;
+    std::cout << "  " << fs::path(dr.platform).filename().string() << ": derived " << fmt("%.2f", ops)
+              << ", config has " << fmt("%.2f", have) << (match ? "  ok" : "  DIFFERS") << "\n";
+    deqJson.push_back(json::object{
+        {"type", type}, {"row", dr.id}, {"derived", ops}, {"config", have}, {"match", match}, {"final_ms", got}});
+  }
+  out["dequant_ops"] = deqJson;
+
   // Every *-like platform beside the row's platform carries the same overhead
   // in time (no decode row of its own), converted at its tile clock.
   std::cout << "\nDerived values vs the configs (chip.tile.dispatch_cycles; the same overhead in ns at each tile "
                "clock):\n";
-  bool allMatch = true;
+  bool allMatch = dequantMatch;
   json::array cfg;
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(fs::path(row.platform).parent_path()))

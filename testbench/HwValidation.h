@@ -12,9 +12,11 @@
 /// - `llmvp calibrate` derives, from first principles plus the calibration
 ///   rows, the parameters the configs carry: the achievable HBM bandwidth of
 ///   each platform's memory under a streaming read (detailed and fast DRAM
-///   models), and the per-kernel overhead (`chip.tile.dispatch_cycles`) from
-///   the one row the file names for it. It prints the rows it used, the
-///   derived values and the value each config holds.
+///   models), the per-kernel overhead (`chip.tile.dispatch_cycles`) from
+///   the one row the file names for it, and the dequantisation work per
+///   weight (`chip.tile.vector.dequant_ops.int8|int4`) from one row per
+///   weight type. It prints the rows it used, the derived values and the
+///   value each config holds.
 /// - `llmvp validate-hw` runs every row and prints predicted vs measured,
 ///   the error, its bound, and the mean absolute error over held-out rows.
 ///

@@ -22,7 +22,6 @@ constexpr double kAddOps = 2;          // add, round
 constexpr double kSoftmaxOps = 5;      // scale, max, subtract, exp, sum (per score)
 constexpr double kArgmaxOps = 1;       // compare
 constexpr double kConvertOps = 1;      // embedding gather: round to activation type
-constexpr double kDequantOps = 2;      // per quantised weight: integer to float, multiply by the group scale
 constexpr double kTopkSelectOps = 2;   // per logit: compare against the running k-th, insert
 constexpr double kTopkWeightOps = 4;   // per selected: exp or sigmoid, sum, divide, scale
 constexpr double kCombineOps = 2;      // per output element and slot: multiply, add
@@ -182,12 +181,16 @@ Ps ComputeTile::execute(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps ComputeTile::weightChunkPs(std::uint64_t chunkBytes, std::uint64_t wBytes, double elements, std::uint32_t rows,
-                              DType rate, bool quantized) const {
+                              DType rate, double dequantOps) const {
   const double e = elements * static_cast<double>(chunkBytes) / static_cast<double>(wBytes);
   const Ps matrix = matrixPs(e, rows, rate);
   // The vector engine dequantises chunk i while the matrix engine multiplies
   // chunk i-1 (pipelined): the slower of the two sets the pace.
-  return quantized ? std::max(matrix, vectorPs(e * kDequantOps)) : matrix;
+  return dequantOps > 0 ? std::max(matrix, vectorPs(e * dequantOps)) : matrix;
+}
+
+double ComputeTile::dequantOpsOf(std::uint8_t dt) const {
+  return dt == LLMVP_DT_INT8 ? tp_.dequantOps[0] : dt == LLMVP_DT_INT4 ? tp_.dequantOps[1] : 0.0;
 }
 
 Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
@@ -227,8 +230,8 @@ Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
   Ps compute = 0;
   const Ps computed = stream(
       d.src1, wBytes, start, ready, w,
-      [&](std::uint64_t n) { return weightChunkPs(n, wBytes, elements, d.m, dt, quantized); }, ENG_FIELD_SRC1, err,
-      compute);
+      [&](std::uint64_t n) { return weightChunkPs(n, wBytes, elements, d.m, dt, dequantOpsOf(d.dt_w)); },
+      ENG_FIELD_SRC1, err, compute);
   if (!err.ok()) return computed;
   if (params().functional) {
     if (quantized) {
@@ -242,8 +245,8 @@ Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
     }
   }
   if (quantized) {
-    vectorOps_ += elements * kDequantOps;
-    energy_ += elements * kDequantOps * tp_.pjPerVectorOp;
+    vectorOps_ += elements * dequantOpsOf(d.dt_w);
+    energy_ += elements * dequantOpsOf(d.dt_w) * tp_.pjPerVectorOp;
   }
   const Ps end = write(d.dst, yBytes, computed, y, ENG_FIELD_DST, err);
   const double macs = static_cast<double>(d.m) * d.n * d.k;
@@ -577,7 +580,7 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
       std::uint8_t* dst = w ? w + x_ * wBytes + off : nullptr;
       const Ps arrived = access(tlm::TLM_READ_COMMAND, base + off, dst, n, issue, dst == nullptr, ENG_FIELD_SRC1, err);
       if (!err.ok()) return arrived;
-      const Ps c = weightChunkPs(n, wBytes, elements, uses[x_], dt, quantized);
+      const Ps c = weightChunkPs(n, wBytes, elements, uses[x_], dt, dequantOpsOf(d.dt_w));
       computeEnd = std::max(arrived, computeEnd) + c;
       compute += c;
       consumedAt[i % depth] = computeEnd;
@@ -599,8 +602,8 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
     }
   }
   if (quantized) {
-    vectorOps_ += elements * static_cast<double>(order.size()) * kDequantOps;
-    energy_ += elements * static_cast<double>(order.size()) * kDequantOps * tp_.pjPerVectorOp;
+    vectorOps_ += elements * static_cast<double>(order.size()) * dequantOpsOf(d.dt_w);
+    energy_ += elements * static_cast<double>(order.size()) * dequantOpsOf(d.dt_w) * tp_.pjPerVectorOp;
   }
   const Ps end = write(d.dst, yBytes, computeEnd, y, ENG_FIELD_DST, err);
   const double macs = static_cast<double>(slots) * d.n * d.k;

@@ -41,8 +41,12 @@ struct TileParams {
   /// (indexed by DType: fp32, bf16, fp8). The wider of input and weight type
   /// selects the rate.
   std::array<double, 3> macsPerCycle{};
-  std::uint32_t matrixRows = 1;     ///< input rows processed per pass
-  double vectorLanes = 1;           ///< fp32 element-operations per cycle
+  std::uint32_t matrixRows = 1; ///< input rows processed per pass
+  double vectorLanes = 1;       ///< fp32 element-operations per cycle
+  /// Vector element-operations to dequantise one weight, int8 and int4
+  /// (chip.tile.vector.dequant_ops; optional, default 2: integer to float,
+  /// multiply by the group scale).
+  std::array<double, 2> dequantOps{2, 2};
   std::array<double, 3> pjPerMac{}; ///< matrix energy by type
   double pjPerVectorOp = 0;         ///< vector energy per element-operation
   soc::SramParams scratchpad;
@@ -91,9 +95,12 @@ private:
   /// Records a vector-engine operation's statistics and time split; returns `end`.
   Ps finishVectorOp(double ops, bool arithmetic, Ps compute, Ps start, Ps end);
   /// Time to consume `chunkBytes` of a weight matrix of `wBytes` bytes and
-  /// `elements` elements for `rows` input rows (dequantisation included).
+  /// `elements` elements for `rows` input rows (dequantisation at
+  /// `dequantOps` vector operations per weight included; 0 for float weights).
   [[nodiscard]] Ps weightChunkPs(std::uint64_t chunkBytes, std::uint64_t wBytes, double elements, std::uint32_t rows,
-                                 DType rate, bool quantized) const;
+                                 DType rate, double dequantOps) const;
+  /// Vector operations to dequantise one weight of type `dt` (0 for float types).
+  [[nodiscard]] double dequantOpsOf(std::uint8_t dt) const;
   [[nodiscard]] std::uint8_t* buffer(std::size_t slot, std::uint64_t bytes);
 
   Ps opGemv(const llmvp_desc& d, Ps start, EngineError& err);

@@ -43,6 +43,28 @@ TEST(HwValidation, ConfigsHoldTheCalibratedOverhead) {
   std::printf("%s", r.out.c_str());
 }
 
+/// chip.tile.vector.dequant_ops: more work per quantised weight slows int8
+/// decode once it outpaces the stream, and leaves bf16 weights untouched.
+TEST(HwValidation, DequantOpsSetTheVectorPaceOfQuantisedWeights) {
+  ScratchDir dir("hw-dequant");
+  dir.write("int8.yaml",
+            slurp(config("models/llama-2-7b.yaml")) + "quantization:\n  weights: int8\n  group_size: 256\n");
+  auto tpot = [&](const std::string& model, const std::string& ops, const std::string& name) {
+    CliResult raw;
+    const auto root =
+        runJson({"--platform", config("platforms/a100-like.yaml"), "--model", model, "--timing-only", "--context", "16",
+                 "--gen-tokens", "2", "--set", "chip.tile.vector.dequant_ops.int8=" + ops},
+                dir, name, &raw);
+    EXPECT_EQ(raw.exitCode, 0) << raw.err;
+    return root.empty() ? 0.0 : num(root.at("results").as_object().at("tpot_mean_ns"));
+  };
+  const double none = tpot(dir.file("int8.yaml"), "0", "q0"), heavy = tpot(dir.file("int8.yaml"), "32", "q32");
+  // 32 operations per weight on 6912 lanes at 1.41 GHz: 6.5e9 weights take >= 15 ms, far above the stream's ~4 ms.
+  EXPECT_GT(heavy, 2.5 * none);
+  const std::string bf16 = config("models/llama-2-7b.yaml");
+  EXPECT_DOUBLE_EQ(tpot(bf16, "0", "b0"), tpot(bf16, "32", "b32"));
+}
+
 TEST(HwValidation, BadRowsFileIsAUsageError) {
   ScratchDir dir("hw-validation-bad");
   dir.write("rows.yaml", "kind: hw-validation\ncalibration:\n  kernel_overhead_row: X\n  stream: {request_bytes: 4096, "

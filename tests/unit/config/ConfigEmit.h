@@ -230,6 +230,7 @@ inline std::string emitPlatform(const PlatformConfig& pc, const std::string& mem
     << "      macs_per_cycle: " << perDtype(c.tile.macsPerCycle) << "\n"
     << "      pj_per_mac: " << perDtype(c.tile.pjPerMac) << "\n"
     << "    vector:\n      lanes: " << num(c.tile.vectorLanes) << "\n      pj_per_op: " << num(c.tile.pjPerVectorOp)
+    << "\n      dequant_ops: {int8: " << num(c.tile.dequantOps[0]) << ", int4: " << num(c.tile.dequantOps[1]) << "}"
     << "\n    scratchpad:\n"
     << sram(c.tile.scratchpad, "mib", 1024 * 1024, "      ") << "  hbm:\n"
     << "    memspec: " << quoted(memspecPath) << "\n"
@@ -291,6 +292,7 @@ inline void expectSamePlatform(const PlatformConfig& a, const PlatformConfig& b)
   EXPECT_EQ(x.tile.vectorLanes, y.tile.vectorLanes);
   EXPECT_EQ(x.tile.pjPerMac, y.tile.pjPerMac);
   EXPECT_EQ(x.tile.pjPerVectorOp, y.tile.pjPerVectorOp);
+  EXPECT_EQ(x.tile.dequantOps, y.tile.dequantOps);
   expectSameSram(x.tile.scratchpad, y.tile.scratchpad, "scratchpad");
   EXPECT_EQ(x.tile.scratchpadBase, y.tile.scratchpadBase);
   EXPECT_EQ(x.tile.seed, y.tile.seed);
