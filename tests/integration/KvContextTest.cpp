@@ -47,6 +47,20 @@ TEST(KvContext, PagedCacheReadsTheSameKvBytes) {
   EXPECT_EQ(paged.hbmRead, contiguous.hbmRead);
 }
 
+// Small blocks must not throttle attention: the tile bounds the bytes of its
+// gather requests in flight (chunk_kib x max_outstanding, as for a contiguous
+// stream), not their number, so 16-position blocks (2 KiB each here) keep
+// the KV stream at HBM bandwidth and TPOT within a few percent of the
+// contiguous cache (a limit on the number of requests left four 2 KiB blocks
+// in flight; Llama-3.1-8B at 4096 positions, batch 4, ran at 3.2x the TPOT).
+TEST(KvContext, SmallPagedBlocksKeepTheContiguousTpot) {
+  ScratchDir dir("pagedtpot");
+  const Figures contiguous = run(dir, "contiguous", "3000,3000");
+  const Figures paged = run(dir, "paged", "3000,3000", "16");
+  EXPECT_GE(paged.tpotNs, contiguous.tpotNs);
+  EXPECT_LT(paged.tpotNs, 1.05 * contiguous.tpotNs);
+}
+
 // The fit check: a contiguous cache reserves the longest context for every
 // request, a paged one only the blocks each request uses.
 TEST(KvContext, PagedCacheFitsWhereContiguousDoesNot) {
