@@ -77,7 +77,7 @@ int runCommand(const std::vector<std::string>& args) {
   po::options_description desc("Run options");
   SimulationInputs in;
   std::string jsonFile, fault, prompt, csvFile, traceWindow, progressMode = "auto";
-  std::uint32_t batch = 1, gen = 64, kvBlockTokens = 0;
+  std::uint32_t batch = 1, gen = 64, kvBlockTokens = 0, prefillChunk = 0;
   std::string context = "512";
   std::uint64_t seed = 1;
   bool functional = false, timingOnly = false;
@@ -91,7 +91,10 @@ int runCommand(const std::vector<std::string>& args) {
       "gen-tokens", po::value(&gen)->default_value(64),
       "tokens to generate per request")("kv-block-tokens", po::value(&kvBlockTokens)->default_value(0),
                                         "KV cache layout: 0 contiguous, else paged in blocks of N positions")(
-      "set", po::value(&in.overrides)->composing(), "override a config value: key.path=value (repeatable)")(
+      "prefill-chunk", po::value(&prefillChunk)->default_value(0),
+      "0: decode only (timing-only: --context positions already cached); N: prefill each prompt in chunks of N "
+      "tokens first and report TTFT")("set", po::value(&in.overrides)->composing(),
+                                      "override a config value: key.path=value (repeatable)")(
       "functional", po::bool_switch(&functional), "compute real data and check-able tokens")(
       "timing-only", po::bool_switch(&timingOnly),
       "time only, no data (default)")("json", po::value(&jsonFile), "write the report and all statistics as JSON")(
@@ -124,6 +127,7 @@ int runCommand(const std::vector<std::string>& args) {
   if (contexts.size() > 1) in.options.contexts = contexts;
   in.options.genTokens = gen;
   in.options.kvBlockTokens = kvBlockTokens;
+  in.options.prefillChunk = prefillChunk;
   in.options.functional = functional;
   in.options.seed = seed;
   if (!prompt.empty()) {
@@ -194,7 +198,7 @@ int runCli(int argc, char** argv) {
   try {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
       std::cout << kUsage
-                << "  --platform FILE, --model FILE, --batch N, --context N, --gen-tokens N,\n"
+                << "  --platform FILE, --model FILE, --batch N, --context N, --gen-tokens N, --prefill-chunk N,\n"
                    "  --set key.path=value (repeatable), --functional | --timing-only, --json FILE,\n"
                    "  --seed N, --prompt IDS, --inject-fault bad-opcode|bad-address, --csv FILE,\n"
                    "  --trace FILE, --trace-window BEGIN:END, --trace-max-spans N, --progress auto|always|never\n"

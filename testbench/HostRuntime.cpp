@@ -106,6 +106,13 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
                       std::to_string(LLMVP_MAX_BATCH) + "]");
   if (opt_.context == 0) throw ConfigError("--context: must be at least 1");
   if (opt_.genTokens == 0) throw ConfigError("--gen-tokens: must be at least 1");
+  if (opt_.prefillChunk > LLMVP_MAX_PREFILL_CHUNK)
+    throw ConfigError("--prefill-chunk: " + std::to_string(opt_.prefillChunk) + " is out of range [0, " +
+                      std::to_string(LLMVP_MAX_PREFILL_CHUNK) + "]");
+  if (opt_.prefillChunk != 0 && opt_.kvBlockTokens != 0)
+    throw ConfigError("--prefill-chunk: prefill with a paged KV cache (--kv-block-tokens) is not supported yet");
+  if (opt_.prefillChunk != 0 && spec_.mla.enabled)
+    throw ConfigError("--prefill-chunk: prefill of an MLA model (" + spec_.name + ") is not supported yet");
   if (opt_.kvBlockTokens > (1u << 20))
     throw ConfigError("--kv-block-tokens: " + std::to_string(opt_.kvBlockTokens) + " is out of range [0, 1048576]");
   const std::uint32_t b = opt_.batch;
@@ -133,7 +140,7 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
     const auto len = static_cast<std::uint32_t>(prompts_[0].size());
     if (len == 0) throw ConfigError("prompts: must not be empty");
     promptLen_.assign(b, len);
-    steps_ = len + opt_.genTokens - 1;
+    steps_ = opt_.prefillChunk != 0 ? opt_.genTokens - 1 : len + opt_.genTokens - 1;
     placement_.maxContext = len + opt_.genTokens;
   } else {
     // Timing-only: request r has contexts[r] (else `context`) positions
@@ -153,9 +160,14 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
       for (auto& t : prompts_[r]) t = static_cast<std::uint32_t>(rng() % spec_.vocab);
       promptLen_[r] = ctx[r] + 1;
       cachedLen_[r] = ctx[r];
+      if (opt_.prefillChunk != 0) { // a prompt of ctx[r] tokens, nothing cached
+        prompts_[r].resize(ctx[r]);
+        promptLen_[r] = ctx[r];
+        cachedLen_[r] = 0;
+      }
       longest = std::max(longest, ctx[r]);
     }
-    steps_ = opt_.genTokens;
+    steps_ = opt_.prefillChunk != 0 ? opt_.genTokens - 1 : opt_.genTokens;
     placement_.maxContext = longest + opt_.genTokens;
   }
   place();
@@ -475,6 +487,7 @@ void HostRuntime::load(const Weights* w) {
   m.spad_bytes = chip_.params().tile.scratchpad.bytes;
   m.logits = placement_.logits;
   m.attn_bias = spec_.qkvBias ? 1u : 0u;
+  m.prefill_chunk = opt_.prefillChunk;
   if (opt_.kvBlockTokens != 0) {
     m.kv_block_tokens = opt_.kvBlockTokens;
     m.block_table_stride = blockTableStride_;
@@ -555,6 +568,8 @@ RunResult HostRuntime::run() {
   chip_.mailbox().onFirmwareWrite = [&](std::uint32_t reg, std::uint32_t value, models::Ps when) {
     if (reg == MBOX_STEP) {
       r.stepEnd.push_back(when);
+    } else if (reg == MBOX_PREFILLED) {
+      r.prefillEnd.push_back(when);
     } else if (value == MBOX_ST_RUNNING) {
       r.decodeStart = when;
     } else if (value == MBOX_ST_DONE) {
@@ -565,8 +580,9 @@ RunResult HostRuntime::run() {
       r.end = when;
     }
   };
-  // Steps before the one at position promptLen - 1 only consume the prompt.
-  r.firstGeneratingStep = promptLen_[0] - 1 - cachedLen_[0];
+  // Steps before the one at position promptLen - 1 only consume the prompt
+  // (none after a prefill, which yields the first token itself).
+  r.firstGeneratingStep = opt_.prefillChunk != 0 ? 0 : promptLen_[0] - 1 - cachedLen_[0];
 
   chip_.cpu().releaseReset();
   const auto wall0 = std::chrono::steady_clock::now();
@@ -585,7 +601,8 @@ RunResult HostRuntime::run() {
       s << "simulation stalled: firmware is waiting for an event that can never happen (after " << r.stepEnd.size()
         << " of " << steps_ << " steps)";
     r.error = s.str();
-  } else if (chip_.cpu().exitCode() != 0 || r.stepEnd.size() != steps_) {
+  } else if (chip_.cpu().exitCode() != 0 || r.stepEnd.size() != steps_ ||
+             (opt_.prefillChunk != 0 && r.prefillEnd.size() != opt_.batch)) {
     r.error = "firmware reported done after " + std::to_string(r.stepEnd.size()) + " of " + std::to_string(steps_) +
               " steps (exit code " + std::to_string(chip_.cpu().exitCode()) + ")";
   }
@@ -596,9 +613,16 @@ RunResult HostRuntime::run() {
   (void)chip_.debugRead(placement_.tokens, tokens.data(), tokens.size() * 4);
   r.generated.assign(opt_.batch, {});
   const std::uint32_t produced = static_cast<std::uint32_t>(r.stepEnd.size());
-  for (std::uint32_t q = 0; q < opt_.batch; ++q)
+  for (std::uint32_t q = 0; q < opt_.batch; ++q) {
+    const std::size_t row = std::size_t{q} * placement_.tokenStride;
+    if (opt_.prefillChunk != 0) { // the prefill's token at promptLen, then one per step
+      if (r.prefillEnd.size() > q) r.generated[q].push_back(tokens[row + promptLen_[q]]);
+      for (std::uint32_t s = 0; s < produced; ++s) r.generated[q].push_back(tokens[row + promptLen_[q] + s + 1]);
+      continue;
+    }
     for (std::uint32_t s = r.firstGeneratingStep; s < produced; ++s)
-      r.generated[q].push_back(tokens[std::size_t{q} * placement_.tokenStride + cachedLen_[q] + s + 1]);
+      r.generated[q].push_back(tokens[row + cachedLen_[q] + s + 1]);
+  }
   if (opt_.captureLogits && placement_.logits != 0) {
     const std::size_t n = std::size_t{spec_.vocab};
     std::vector<std::uint8_t> raw(opt_.batch * n * models::dtypeBytes(spec_.actDtype));

@@ -27,6 +27,12 @@ struct RunOptions {
   /// paged in blocks of this many positions (each request holds the blocks
   /// it uses; block tables in control SRAM).
   std::uint32_t kvBlockTokens = 0;
+  /// Prefill (TTFT): 0 keeps the decode-only run (timing-only: `context`
+  /// positions already cached; functional: the prompt fed token by token).
+  /// N > 0: every request's prompt (timing-only: `context` tokens, nothing
+  /// cached) is prefilled in chunks of at most N tokens before decoding, and
+  /// the first generated token comes from the prefill.
+  std::uint32_t prefillChunk = 0;
   bool functional = false;
   std::uint64_t seed = 1;
   std::vector<std::vector<std::uint32_t>> prompts; ///< functional: explicit prompts (else seeded)
@@ -52,6 +58,7 @@ struct RunResult {
   models::Ps decodeStart = 0;            ///< firmware reported RUNNING
   models::Ps end = 0;                    ///< firmware reported DONE (or stopped)
   std::vector<models::Ps> stepEnd;       ///< completion time of each decode step
+  std::vector<models::Ps> prefillEnd;    ///< with prefill: when request r's first token was known
   std::uint32_t firstGeneratingStep = 0; ///< earlier steps only consumed the prompt
   std::vector<std::vector<std::uint32_t>> prompts;
   std::vector<std::vector<std::uint32_t>> generated; ///< per request

@@ -60,8 +60,16 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
   r.simulatedNs = static_cast<double>(result.end) * kNsPerPs;
   r.setupNs = static_cast<double>(result.decodeStart) * kNsPerPs;
   r.decodeNs = r.simulatedNs - r.setupNs;
+  const models::Ps decodeFrom = result.prefillEnd.empty() ? result.decodeStart : result.prefillEnd.back();
+  for (models::Ps t : result.prefillEnd) r.ttftNs.push_back(static_cast<double>(t - result.decodeStart) * kNsPerPs);
+  if (!r.ttftNs.empty()) {
+    r.ttftMeanNs = std::accumulate(r.ttftNs.begin(), r.ttftNs.end(), 0.0) / static_cast<double>(r.ttftNs.size());
+    r.ttftP50Ns = percentile(r.ttftNs, 50);
+    r.ttftP99Ns = percentile(r.ttftNs, 99);
+    r.prefillNs = r.ttftNs.back();
+  }
   for (std::uint32_t s = result.firstGeneratingStep; s < r.steps; ++s) {
-    const models::Ps prev = s == 0 ? result.decodeStart : result.stepEnd[s - 1];
+    const models::Ps prev = s == 0 ? decodeFrom : result.stepEnd[s - 1];
     r.tpotNs.push_back(static_cast<double>(result.stepEnd[s] - prev) * kNsPerPs);
     r.stepEndNs.push_back(static_cast<double>(result.stepEnd[s]) * kNsPerPs);
   }
@@ -151,6 +159,12 @@ void printReport(std::ostream& os, const Report& r) {
      << o.genTokens << " generated tokens per request\n\n";
   if (!r.ok) os << "RUN FAILED: " << r.error << "\n\n";
 
+  if (o.prefillChunk != 0) {
+    os << "Prefill (chunks of " << o.prefillChunk << " tokens, requests one after another)\n";
+    os << "  TTFT mean " << timeText(r.ttftMeanNs) << "   p50 " << timeText(r.ttftP50Ns) << "   p99 "
+       << timeText(r.ttftP99Ns) << "   over " << r.ttftNs.size() << " requests\n";
+    os << "  prefill " << timeText(r.prefillNs) << ", then decode " << timeText(r.decodeNs - r.prefillNs) << "\n\n";
+  }
   os << "Decode latency\n";
   os << "  TPOT mean " << timeText(r.tpotMeanNs) << "   p50 " << timeText(r.tpotP50Ns) << "   p99 "
      << timeText(r.tpotP99Ns) << "   over " << r.generatingSteps << " steps\n";
@@ -224,6 +238,15 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
   json::array tpot;
   for (double v : r.tpotNs) tpot.emplace_back(v);
   res["tpot_ns"] = tpot;
+  if (r.options.prefillChunk != 0) {
+    json::array ttft;
+    for (double v : r.ttftNs) ttft.emplace_back(v);
+    res["ttft_ns"] = ttft;
+    res["ttft_mean_ns"] = r.ttftMeanNs;
+    res["ttft_p50_ns"] = r.ttftP50Ns;
+    res["ttft_p99_ns"] = r.ttftP99Ns;
+    res["prefill_ns"] = r.prefillNs;
+  }
   json::object engines;
   for (const auto& e : r.engines)
     engines[e.name] = {

@@ -54,6 +54,12 @@ struct Report {
   double tpotMeanNs = 0, tpotP50Ns = 0, tpotP99Ns = 0;
   double tokensPerSecond = 0;
   double setupNs = 0, decodeNs = 0, simulatedNs = 0;
+  // prefill (options.prefillChunk != 0): TTFT of each request from the end of
+  // set-up (requests are prefilled one after another), and the split of the
+  // run into prefill and decode phases
+  std::vector<double> ttftNs;
+  double ttftMeanNs = 0, ttftP50Ns = 0, ttftP99Ns = 0;
+  double prefillNs = 0; ///< end of set-up to the last request's first token
   // where time and data went
   std::vector<EngineTime> engines;
   std::vector<MemoryUse> memories;

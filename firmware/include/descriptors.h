@@ -47,49 +47,58 @@ enum llmvp_opcode {
   LLMVP_OP_COPY = 0x01, /* dst[i] = convert(src0[i]), i < n elements;
                            dt_in -> dt_out (equal types: plain byte copy) */
   /* ---- compute tile: matrix engine ---- */
-  LLMVP_OP_GEMV = 0x10,       /* dst[m][n] = sum_k src1[n][k] * src0[m][k]
-                                 (+ src2[m][n] if DESC_F_ACCUM); src0 dt_in,
-                                 src1 (weights) dt_w, src2/dst dt_out.
-                                 m = batch rows, n = out features, k = in features */
-  LLMVP_OP_GEMV_MOE = 0x12,   /* grouped GEMV over the experts a router chose:
-                                 src2 ids u32 [m][top_k] (expert of slot j of
-                                 row r), arg0 = top_k | experts << 16 (an id >=
-                                 experts is a bad shape), expert e's weights
-                                 [n][k] (dt_w) at src1 + e * arg1 * 64 bytes;
-                                 dst[m][top_k][n] (dt_out): dst[r][j] =
-                                 W_ids[r][j] * x, x = src0[r][k] (dt_in), or
-                                 src0[r][j][k] with DESC_F_SLOT_INPUT. Each
-                                 chosen expert's weights are read once per
-                                 descriptor; the rows that chose it share the
-                                 pass (timing as GEMV with that many rows) */
-  LLMVP_OP_GEMV_HEADS = 0x13, /* per-head GEMV (MLA absorbed projections):
-                               arg0 = heads; dst[m][heads][n] (dt_out):
-                               dst[r][h] = W_h * src0[r][h][k] (dt_in), head
-                               h's weights [n][k] (dt_w, a float type) at
-                               src1 + h * n * k * bytes(dt_w). Weights are
-                               read once per descriptor, shared by the m rows */
-  LLMVP_OP_ATTN_MLA = 0x14,   /* multi-head latent attention of one sequence
-                               (absorbed form): m = context length, n = query
-                               heads, k = latent width L, arg0 = R | S << 16
-                               (R rope dims, even; S the dimension of the
-                               softmax scale 1/sqrt(S)); src1 latent cache
-                               [pos][L + R] (dt_w): compressed KV then the
-                               shared rope key; src0 q_lat [n][L] and src2
-                               q_rope [n][R] (dt_in); score s_t = (sum_{c<L}
-                               q_lat[c] C_t[c] + sum_{j<R} q_rope[j] C_t[L+j])
-                               / sqrt(S) (one fp32 sum in that order), softmax
-                               as ATTN, dst out[n][L] = sum_t p_t C_t[0..L) /
-                               sum_t p_t (dt_out). The cache is streamed once
-                               (values are the latent itself). DESC_F_PAGED
-                               as ATTN (arg1 block positions, w_group table) */
-  LLMVP_OP_ATTN = 0x11,       /* decode attention of one sequence:
-                                 src0 q[n][k] (dt_in), n = query heads,
-                                 k = head_dim, arg0 = kv heads (n % arg0 == 0),
-                                 m = context length (positions 0..m-1 read),
-                                 src1 K cache [pos][arg0][k] (dt_w),
-                                 src2 V cache [pos][arg0][k] (dt_w),
-                                 dst out[n][k] (dt_out); scale 1/sqrt(k),
-                                 softmax in fp32 with max subtraction */
+  LLMVP_OP_GEMV = 0x10,         /* dst[m][n] = sum_k src1[n][k] * src0[m][k]
+                                   (+ src2[m][n] if DESC_F_ACCUM); src0 dt_in,
+                                   src1 (weights) dt_w, src2/dst dt_out.
+                                   m = batch rows, n = out features, k = in features */
+  LLMVP_OP_GEMV_MOE = 0x12,     /* grouped GEMV over the experts a router chose:
+                                   src2 ids u32 [m][top_k] (expert of slot j of
+                                   row r), arg0 = top_k | experts << 16 (an id >=
+                                   experts is a bad shape), expert e's weights
+                                   [n][k] (dt_w) at src1 + e * arg1 * 64 bytes;
+                                   dst[m][top_k][n] (dt_out): dst[r][j] =
+                                   W_ids[r][j] * x, x = src0[r][k] (dt_in), or
+                                   src0[r][j][k] with DESC_F_SLOT_INPUT. Each
+                                   chosen expert's weights are read once per
+                                   descriptor; the rows that chose it share the
+                                   pass (timing as GEMV with that many rows) */
+  LLMVP_OP_GEMV_HEADS = 0x13,   /* per-head GEMV (MLA absorbed projections):
+                                 arg0 = heads; dst[m][heads][n] (dt_out):
+                                 dst[r][h] = W_h * src0[r][h][k] (dt_in), head
+                                 h's weights [n][k] (dt_w, a float type) at
+                                 src1 + h * n * k * bytes(dt_w). Weights are
+                                 read once per descriptor, shared by the m rows */
+  LLMVP_OP_ATTN_MLA = 0x14,     /* multi-head latent attention of one sequence
+                                 (absorbed form): m = context length, n = query
+                                 heads, k = latent width L, arg0 = R | S << 16
+                                 (R rope dims, even; S the dimension of the
+                                 softmax scale 1/sqrt(S)); src1 latent cache
+                                 [pos][L + R] (dt_w): compressed KV then the
+                                 shared rope key; src0 q_lat [n][L] and src2
+                                 q_rope [n][R] (dt_in); score s_t = (sum_{c<L}
+                                 q_lat[c] C_t[c] + sum_{j<R} q_rope[j] C_t[L+j])
+                                 / sqrt(S) (one fp32 sum in that order), softmax
+                                 as ATTN, dst out[n][L] = sum_t p_t C_t[0..L) /
+                                 sum_t p_t (dt_out). The cache is streamed once
+                                 (values are the latent itself). DESC_F_PAGED
+                                 as ATTN (arg1 block positions, w_group table) */
+  LLMVP_OP_ATTN_PREFILL = 0x15, /* causal attention of a block of m
+                               consecutive query positions of one sequence
+                               (prefill): query row i is at position arg1 + i
+                               and attends positions 0 .. arg1 + i; src0 q
+                               [m][n][k], dst out [m][n][k] (dt_in/dt_out),
+                               K/V caches as ATTN (arg0 kv heads), of which
+                               positions 0 .. arg1 + m - 1 are read once for
+                               the whole block. Row i's arithmetic is that of
+                               ATTN with context arg1 + i + 1. Not paged */
+  LLMVP_OP_ATTN = 0x11,         /* decode attention of one sequence:
+                                   src0 q[n][k] (dt_in), n = query heads,
+                                   k = head_dim, arg0 = kv heads (n % arg0 == 0),
+                                   m = context length (positions 0..m-1 read),
+                                   src1 K cache [pos][arg0][k] (dt_w),
+                                   src2 V cache [pos][arg0][k] (dt_w),
+                                   dst out[n][k] (dt_out); scale 1/sqrt(k),
+                                   softmax in fp32 with max subtraction */
   /* ---- compute tile: vector engine ---- */
   LLMVP_OP_RMSNORM = 0x20,    /* dst[m][n] = src0[m][n] / sqrt(mean_j src0[m][j]^2 + eps)
                                * src1[n]; arg0 = eps as fp32 bits; src1 dt_w */

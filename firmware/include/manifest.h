@@ -129,7 +129,18 @@ typedef struct llmvp_manifest {
   uint32_t mla_rope;    /* RoPE dims (per query head; one shared key) */
   uint32_t mla_v;       /* per-head value dims */
   uint32_t mla_reserved;
+  /* ---- prefill (version 3) ----
+   * prefill_chunk != 0: before the decode steps the firmware prefills each
+   * request r (in request order) over positions cached_len .. prompt_len-1
+   * in chunks of at most prefill_chunk tokens (GEMMs over the chunk's rows,
+   * one ATTN_PREFILL per layer), writes the argmax of the last prompt
+   * position to tokens[r * token_stride + prompt_len] and MBOX_PREFILLED =
+   * r + 1. Decode step s then processes position prompt_len + s (steps may
+   * be 0). Contiguous KV cache and non-MLA models only. */
+  uint32_t prefill_chunk;
+  uint32_t prefill_reserved;
 } llmvp_manifest;
 
 #define LLMVP_MAX_TOP_K 64u
+#define LLMVP_MAX_PREFILL_CHUNK 8192u
 #define LLMVP_MAX_EXPERTS 65535u

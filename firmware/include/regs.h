@@ -77,10 +77,11 @@
 #define MBOX_ERR_CODE 0x10u   /* RW firmware: FW_ERR_* or engine error code */
 #define MBOX_ERR_SOURCE 0x14u /* RW firmware: engine id (ENG_ID_*), 0 for firmware */
 #define MBOX_ERR_INDEX                                                                                                 \
-  0x18u                     /* RW firmware: FW_ERR_ENGINE: failing descriptor counter;                                 \
-                               otherwise a detail documented in firmware/src/fw_errors.h */
-#define MBOX_ERR_INFO 0x1Cu /* RW firmware: detail (ENG_FIELD_* or a manifest field) */
-#define MBOX_HOST_IRQ 0x20u /* RW host: write 1 to raise LLMVP_IRQ_MAILBOX, 0 to clear */
+  0x18u                      /* RW firmware: FW_ERR_ENGINE: failing descriptor counter;                                \
+                                otherwise a detail documented in firmware/src/fw_errors.h */
+#define MBOX_ERR_INFO 0x1Cu  /* RW firmware: detail (ENG_FIELD_* or a manifest field) */
+#define MBOX_PREFILLED 0x24u /* RW firmware: requests whose prefill finished; writes notify host */
+#define MBOX_HOST_IRQ 0x20u  /* RW host: write 1 to raise LLMVP_IRQ_MAILBOX, 0 to clear */
 
 #define MBOX_ST_IDLE 0u
 #define MBOX_ST_RUNNING 1u

@@ -38,6 +38,18 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
   const uint64_t lat_row = (uint64_t)m->heads * m->mla_kv_lora * act;
   const uint64_t qr_row = (uint64_t)m->heads * m->mla_rope * act;
   const int paged = m->kv_block_tokens != 0u;
+  if (c->prefill) {
+    /* One causal block over the chunk's rows (contiguous cache only). */
+    const uint64_t req = (uint64_t)c->prefill_req * m->kv_request_stride;
+    llmvp_desc d = tile_attn(s->attn, s->q, kv.k_cache + req, kv.v_cache + req, 0u, m->heads, m->kv_heads, m->head_dim,
+                             m->dt_act, m->dt_kv);
+    d.opcode = LLMVP_OP_ATTN_PREFILL;
+    d.m = m->batch;
+    d.arg1 = c->prefill_start;
+    d.wait_sem = fw_sem_field(FW_SEM_KV_DONE);
+    ring_writer_put(w, d);
+    return;
+  }
   for (uint32_t r = 0; r < m->batch; ++r) {
     const uint64_t req = paged ? 0u : (uint64_t)r * m->kv_request_stride;
     const uint32_t ctx = fw_position(c, r, step) + 1u;
@@ -70,6 +82,18 @@ static void put_kv_copies(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
   const uint64_t src0 = mla ? s->mla_lat : s->k, src1 = mla ? s->mla_krope : s->v;
   const uint64_t cache_row = mla ? ((uint64_t)elems0 + elems1) * kvb : (uint64_t)elems0 * kvb;
   const uint64_t dst1_base = mla ? kv.k_cache + (uint64_t)elems0 * kvb : kv.v_cache;
+  if (c->prefill) {
+    /* The chunk's rows are consecutive positions of one request. */
+    const uint64_t at = (uint64_t)c->prefill_req * m->kv_request_stride + (uint64_t)c->prefill_start * cache_row;
+    llmvp_desc k = dma_copy(kv.k_cache + at, src0, elems0 * m->batch, m->dt_act, m->dt_kv);
+    llmvp_desc v = dma_copy(dst1_base + at, src1, elems1 * m->batch, m->dt_act, m->dt_kv);
+    k.wait_sem = fw_sem_field(FW_SEM_KV_READY);
+    v.signal_sem = fw_sem_field(FW_SEM_KV_DONE);
+    if (last_layer) v.flags |= DESC_F_IRQ;
+    ring_writer_put(w, k);
+    ring_writer_put(w, v);
+    return;
+  }
   for (uint32_t r = 0; r < m->batch; ++r) {
     const uint32_t pos = fw_position(c, r, step);
     const uint64_t at = m->kv_block_tokens != 0u
@@ -220,8 +244,8 @@ void fw_build_chains(const fw_ctx* c) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
   fw_ring_writer tile, dma;
-  ring_writer_begin(&tile, c->rings.tile_base, 0);
-  ring_writer_begin(&dma, c->rings.dma_base, 0);
+  ring_writer_begin(&tile, c->prefill ? c->rings.prefill_tile_base : c->rings.tile_base, 0);
+  ring_writer_begin(&dma, c->prefill ? c->rings.prefill_dma_base : c->rings.dma_base, 0);
 
   ring_writer_put(&tile, tile_embed(s->x, s->tokens_in, m->embed, m->batch, m->hidden, m->vocab, m->dt_act, m->dt_w));
   for (uint32_t l = 0; l < m->layers; ++l) {
@@ -231,10 +255,13 @@ void fw_build_chains(const fw_ctx* c) {
     const kv_bases kv = {e.k_cache, e.v_cache};
     put_kv_copies(c, &dma, kv, 0, l + 1u == m->layers);
   }
-  ring_writer_put(&tile,
-                  tile_rmsnorm(s->h, s->x, m->final_norm, m->batch, m->hidden, m->rms_eps_bits, m->dt_act, m->dt_w));
-  ring_writer_put(&tile, tile_gemv(s->logits, s->h, m->lm_head, m->batch, m->vocab, m->hidden, m->dt_act, m->dt_w));
-  llmvp_desc* argmax = ring_writer_put(&tile, tile_argmax(s->tokens_out, s->logits, m->batch, m->vocab, m->dt_act));
+  /* A prefill chunk needs the next token of its last position only. */
+  const uint32_t out_rows = c->prefill ? 1u : m->batch;
+  const uint64_t last = c->prefill ? (uint64_t)(m->batch - 1u) * m->hidden * fw_dtype_bytes(m->dt_act) : 0u;
+  ring_writer_put(
+      &tile, tile_rmsnorm(s->h, s->x + last, m->final_norm, out_rows, m->hidden, m->rms_eps_bits, m->dt_act, m->dt_w));
+  ring_writer_put(&tile, tile_gemv(s->logits, s->h, m->lm_head, out_rows, m->vocab, m->hidden, m->dt_act, m->dt_w));
+  llmvp_desc* argmax = ring_writer_put(&tile, tile_argmax(s->tokens_out, s->logits, out_rows, m->vocab, m->dt_act));
   argmax->flags |= DESC_F_IRQ;
   ring_writer_flush(&tile);
   ring_writer_flush(&dma);

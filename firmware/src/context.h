@@ -24,6 +24,11 @@ typedef struct fw_ctx {
   fw_ring_plan rings;
   fw_engine dma;  /* DMA engine 0: KV-cache writes */
   fw_engine tile; /* compute tile 0: the transformer */
+  /* Prefill chain being built (manifest prefill_chunk != 0): m.batch is then
+   * the chunk's rows, all of request prefill_req at positions prefill_start.. */
+  uint32_t prefill;
+  uint32_t prefill_req;
+  uint32_t prefill_start;
 } fw_ctx;
 
 /** Position processed by request row r in decode step s. */

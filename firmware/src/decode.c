@@ -27,9 +27,21 @@ static void setup_engines(fw_ctx* c) {
   reset_semaphore(FW_SEM_KV_DONE);
   engine_configure(&c->dma, c->rings.dma_base, c->rings.dma_len);
   engine_configure(&c->tile, c->rings.tile_base, c->rings.tile_len);
-  fw_load_kv_blocks(c, 0);
-  fw_build_chains(c);
+  if (c->m.prefill_chunk == 0u) { /* with prefill: built once the prompts are in the cache */
+    fw_load_kv_blocks(c, 0);
+    fw_build_chains(c);
+  }
   intc_enable(engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile));
+  engine_enable(&c->dma);
+  engine_enable(&c->tile);
+}
+
+/** Points both engines at new rings (engines idle): reset, configure, enable. */
+static void switch_rings(fw_ctx* c, uint64_t tile_base, uint32_t tile_len, uint64_t dma_base, uint32_t dma_len) {
+  engine_reset(&c->dma);
+  engine_reset(&c->tile);
+  engine_configure(&c->dma, dma_base, dma_len);
+  engine_configure(&c->tile, tile_base, tile_len);
   engine_enable(&c->dma);
   engine_enable(&c->tile);
 }
@@ -41,6 +53,17 @@ static void write_step_inputs(fw_ctx* c, uint32_t step) {
   const uint32_t b = c->m.batch;
   const uint32_t pos_word = (uint32_t)((c->spad.positions - c->spad.tokens_in) / 4u);
   uint32_t words[STEP_INPUT_WORDS];
+  if (pos_word + b > STEP_INPUT_WORDS) { /* buffers sized for a prefill chunk: two bursts */
+    for (uint32_t r = 0; r < b; ++r) {
+      const uint32_t pos = fw_position(c, r, step);
+      if (pos < c->prompt_len[r]) c->token[r] = hal_read32(fw_token_addr(c, r, pos));
+      words[r] = c->token[r];
+      words[LLMVP_MAX_BATCH + r] = pos;
+    }
+    hal_write_block(c->spad.tokens_in, words, (size_t)b * 4u);
+    hal_write_block(c->spad.positions, words + LLMVP_MAX_BATCH, (size_t)b * 4u);
+    return;
+  }
   memset(words, 0, (size_t)(pos_word + b) * 4u);
   for (uint32_t r = 0; r < b; ++r) {
     const uint32_t pos = fw_position(c, r, step);
@@ -49,6 +72,19 @@ static void write_step_inputs(fw_ctx* c, uint32_t step) {
     words[pos_word + r] = pos;
   }
   hal_write_block(c->spad.tokens_in, words, (size_t)(pos_word + b) * 4u);
+}
+
+/** Prefill inputs: `rows` prompt tokens of request r from position `start`
+ *  and their positions, in bursts of at most LLMVP_MAX_BATCH words. */
+static void write_prefill_inputs(fw_ctx* c, uint32_t r, uint32_t start, uint32_t rows) {
+  uint32_t words[LLMVP_MAX_BATCH];
+  for (uint32_t first = 0; first < rows; first += LLMVP_MAX_BATCH) {
+    const uint32_t n = rows - first < LLMVP_MAX_BATCH ? rows - first : LLMVP_MAX_BATCH;
+    hal_read_block(fw_token_addr(c, r, start + first), words, (size_t)n * 4u);
+    hal_write_block(c->spad.tokens_in + (uint64_t)first * 4u, words, (size_t)n * 4u);
+    for (uint32_t i = 0; i < n; ++i) words[i] = start + first + i;
+    hal_write_block(c->spad.positions + (uint64_t)first * 4u, words, (size_t)n * 4u);
+  }
 }
 
 /** Sleeps until both engines raised DONE for this step; -1 on an engine error. */
@@ -99,6 +135,41 @@ static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
   return 0;
 }
 
+/** Prefill of every request (manifest.h "prefill"), then the decode chains
+ *  for the positions after the prompts. */
+static int run_prefill(fw_ctx* c, fw_fault* f) {
+  const uint32_t batch = c->m.batch, chunk = c->m.prefill_chunk;
+  const fw_ring_plan* rp = &c->rings;
+  switch_rings(c, rp->prefill_tile_base, rp->prefill_tile_len, rp->prefill_dma_base, rp->prefill_dma_len);
+  for (uint32_t r = 0; r < batch; ++r) {
+    for (uint32_t start = c->cached_len[r]; start < c->prompt_len[r]; start += chunk) {
+      const uint32_t rows = c->prompt_len[r] - start < chunk ? c->prompt_len[r] - start : chunk;
+      fw_trace_mark(0, TRACE_PH_PATCH);
+      write_prefill_inputs(c, r, start, rows);
+      c->prefill = 1u;
+      c->prefill_req = r;
+      c->prefill_start = start;
+      c->m.batch = rows;
+      fw_build_chains(c);
+      c->m.batch = batch;
+      c->prefill = 0u;
+      engine_post(&c->dma, rp->prefill_dma_len);
+      engine_post(&c->tile, rp->prefill_tile_len);
+      fw_trace_mark(0, TRACE_PH_WAIT);
+      if (wait_step_done(c, f) != 0) return -1;
+    }
+    fw_trace_mark(0, TRACE_PH_COLLECT);
+    c->token[r] = hal_read32(c->spad.tokens_out);
+    hal_write32(fw_token_addr(c, r, c->prompt_len[r]), c->token[r]);
+    c->cached_len[r] = c->prompt_len[r]; /* decode continues after the prompt */
+    mbox_set_prefilled(r + 1u);
+  }
+  switch_rings(c, rp->tile_base, rp->tile_len, rp->dma_base, rp->dma_len);
+  fw_load_kv_blocks(c, 0);
+  fw_build_chains(c);
+  return 0;
+}
+
 int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   if (fw_load_manifest(c, manifest_addr, f) != 0) return -1;
   if (fw_plan_spad(&c->m, &c->spad, f) != 0) return -1;
@@ -108,6 +179,8 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   fw_trace_mark(0, TRACE_PH_IDLE);
   /* RUNNING marks the end of one-time set-up: the host times decode from here. */
   mbox_set_status(MBOX_ST_RUNNING);
+  c->prefill = 0u;
+  if (c->m.prefill_chunk != 0u && run_prefill(c, f) != 0) return -1;
   for (uint32_t s = 0; s < c->m.steps; ++s) {
     if (run_step(c, s, f) != 0) return -1;
   }

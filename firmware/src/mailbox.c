@@ -15,6 +15,8 @@ void mbox_set_status(uint32_t status) { hal_write32(LLMVP_MAILBOX_BASE + MBOX_ST
 
 void mbox_set_step(uint32_t steps_done) { hal_write32(LLMVP_MAILBOX_BASE + MBOX_STEP, steps_done); }
 
+void mbox_set_prefilled(uint32_t requests) { hal_write32(LLMVP_MAILBOX_BASE + MBOX_PREFILLED, requests); }
+
 void mbox_report_error(const fw_fault* f) {
   hal_write32(LLMVP_MAILBOX_BASE + MBOX_ERR_CODE, f->code);
   hal_write32(LLMVP_MAILBOX_BASE + MBOX_ERR_SOURCE, f->source);

@@ -15,6 +15,8 @@ uint64_t mbox_manifest_addr(void);
 void mbox_set_status(uint32_t status);
 /** MBOX_STEP = steps completed; notifies the host. */
 void mbox_set_step(uint32_t steps_done);
+/** MBOX_PREFILLED = requests whose prefill finished; notifies the host. */
+void mbox_set_prefilled(uint32_t requests);
 /** Writes the MBOX_ERR_* registers from `f`, then MBOX_STATUS = MBOX_ST_ERROR
  *  (last, so the host sees complete error details when notified). */
 void mbox_report_error(const fw_fault* f);

@@ -21,7 +21,7 @@ static uint64_t take(uint64_t* cursor, uint64_t bytes) {
 }
 
 int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f) {
-  const uint64_t b = m->batch;
+  const uint64_t b = fw_spad_rows(m); /* logits: m->batch rows (prefill needs one) */
   const uint64_t act = fw_dtype_bytes(m->dt_act);
   const uint64_t head_w = m->mla_v > m->head_dim ? m->mla_v : m->head_dim; /* MLA: attn holds v per head */
   const uint64_t q_row = (uint64_t)m->heads * head_w * act;
@@ -56,7 +56,7 @@ int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f) {
     p->mla_olat = take(&cur, b * lat_heads);
   }
   /* The host may ask for logits in a buffer of its own (manifest.logits). */
-  p->logits = m->logits != 0 ? m->logits : take(&cur, b * m->vocab * act);
+  p->logits = m->logits != 0 ? m->logits : take(&cur, (uint64_t)m->batch * m->vocab * act);
   p->tokens_in = take(&cur, b * 4u);
   p->positions = take(&cur, b * 4u);
   p->tokens_out = take(&cur, b * 4u);
@@ -69,12 +69,20 @@ int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
   const uint64_t tile_len = fw_tile_chain_len(m);
   const uint64_t dma_len = fw_dma_chain_len(m->layers, m->batch);
   const uint64_t base = fw_align_up(m->work_base, LLMVP_DESC_BYTES);
-  const uint64_t end = base + (tile_len + dma_len) * LLMVP_DESC_BYTES;
+  llmvp_manifest one = *m;
+  one.batch = 1u;
+  const uint64_t pre_tile = m->prefill_chunk != 0u ? fw_tile_chain_len(&one) : 0u;
+  const uint64_t pre_dma = m->prefill_chunk != 0u ? fw_dma_chain_len(m->layers, 1u) : 0u;
+  const uint64_t end = base + (tile_len + dma_len + pre_tile + pre_dma) * LLMVP_DESC_BYTES;
   const uint64_t needed = end - m->work_base;
   if (needed > m->work_bytes) return no_space(f, FW_SPACE_RINGS, needed);
   p->tile_base = base;
   p->dma_base = base + tile_len * LLMVP_DESC_BYTES;
   p->tile_len = (uint32_t)tile_len; /* < 2^32: the work region lies in the 256 MiB SRAM window */
   p->dma_len = (uint32_t)dma_len;
+  p->prefill_tile_base = p->dma_base + dma_len * LLMVP_DESC_BYTES;
+  p->prefill_dma_base = p->prefill_tile_base + pre_tile * LLMVP_DESC_BYTES;
+  p->prefill_tile_len = (uint32_t)pre_tile;
+  p->prefill_dma_len = (uint32_t)pre_dma;
   return 0;
 }

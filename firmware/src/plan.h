@@ -125,7 +125,16 @@ typedef struct fw_spad_plan {
 typedef struct fw_ring_plan {
   uint64_t tile_base, dma_base;
   uint32_t tile_len, dma_len; /* descriptors == chain lengths */
+  /* prefill chains (prefill_chunk != 0, else 0): one ATTN_PREFILL and two
+   * KV COPYs per layer, so as long as a batch-1 decode chain */
+  uint64_t prefill_tile_base, prefill_dma_base;
+  uint32_t prefill_tile_len, prefill_dma_len;
 } fw_ring_plan;
+
+/** Activation rows the scratchpad holds: the batch, or a prefill chunk. */
+static inline uint64_t fw_spad_rows(const llmvp_manifest* m) {
+  return m->prefill_chunk > m->batch ? m->prefill_chunk : m->batch;
+}
 
 /** Plans the scratchpad; FW_ERR_NO_SPACE (FW_SPACE_SPAD) if spad_bytes is too small. */
 int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f);

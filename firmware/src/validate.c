@@ -61,7 +61,10 @@ static int check_model(const llmvp_manifest* m, fw_fault* f) {
 static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if (m->batch == 0 || m->batch > LLMVP_MAX_BATCH) return bad(f, FW_MFIELD_BATCH, 0);
   if (m->max_context == 0) return bad(f, FW_MFIELD_MAX_CONTEXT, 0);
-  if (m->steps == 0) return bad(f, FW_MFIELD_STEPS, 0);
+  if (m->steps == 0 && m->prefill_chunk == 0u) return bad(f, FW_MFIELD_STEPS, 0);
+  if (m->prefill_chunk != 0u &&
+      (m->prefill_chunk > LLMVP_MAX_PREFILL_CHUNK || m->kv_block_tokens != 0u || m->mla_kv_lora != 0u))
+    return bad(f, FW_MFIELD_PREFILL, 0);
   if ((uint64_t)m->token_stride < (uint64_t)m->max_context + 1u) return bad(f, FW_MFIELD_TOKEN_STRIDE, 0);
   if (m->num_dma == 0) return bad(f, FW_MFIELD_NUM_DMA, 0);
   if (m->num_tiles == 0) return bad(f, FW_MFIELD_NUM_TILES, 0);
@@ -91,7 +94,10 @@ static int load_requests(fw_ctx* c, fw_fault* f) {
     for (uint32_t i = 0; i < n; ++i) {
       const uint32_t r = first + i;
       if (chunk[i].cached_len >= chunk[i].prompt_len) return bad(f, FW_MFIELD_REQ_CACHED_LEN, r);
-      if ((uint64_t)chunk[i].cached_len + m->steps > m->max_context) return bad(f, FW_MFIELD_REQ_STEPS, r);
+      /* decode positions: from cached_len, or from prompt_len after a prefill */
+      const uint64_t from = m->prefill_chunk != 0u ? chunk[i].prompt_len : chunk[i].cached_len;
+      if (from + m->steps > m->max_context || (uint64_t)chunk[i].prompt_len > m->max_context)
+        return bad(f, FW_MFIELD_REQ_STEPS, r);
       c->prompt_len[r] = chunk[i].prompt_len;
       c->cached_len[r] = chunk[i].cached_len;
     }

@@ -128,6 +128,7 @@ std::string opcodeName(std::uint8_t opcode) {
   case LLMVP_OP_MOE_COMBINE: return "moe_combine";
   case LLMVP_OP_GEMV_HEADS: return "gemv_heads";
   case LLMVP_OP_ATTN_MLA: return "attn_mla";
+  case LLMVP_OP_ATTN_PREFILL: return "attn_prefill";
   default: {
     static const char* digits = "0123456789abcdef";
     return std::string("op0x") + digits[opcode >> 4] + digits[opcode & 15];

@@ -176,6 +176,7 @@ Ps ComputeTile::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   case LLMVP_OP_MOE_COMBINE: return opMoeCombine(d, start, err);
   case LLMVP_OP_GEMV_HEADS: return opGemvHeads(d, start, err);
   case LLMVP_OP_ATTN_MLA: return opAttnMla(d, start, err);
+  case LLMVP_OP_ATTN_PREFILL: return opAttnPrefill(d, start, err);
   default: err = {ENG_ERR_BAD_OPCODE, ENG_FIELD_OPCODE}; return start;
   }
 }
@@ -755,6 +756,63 @@ Ps ComputeTile::opAttnMla(const llmvp_desc& d, Ps start, EngineError& err) {
   matrixBusy_ += static_cast<double>(compute);
   vectorBusy_ += static_cast<double>(softmax);
   energy_ += macs * tp_.pjPerMac.at(static_cast<std::size_t>(dt)) + scores * kSoftmaxOps * tp_.pjPerVectorOp;
+  accountOp(end - start, compute + softmax);
+  return end;
+}
+
+Ps ComputeTile::opAttnPrefill(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint32_t rows = d.m, heads = d.n, hd = d.k, kvh = d.arg0, first = d.arg1;
+  const std::uint64_t ctx = std::uint64_t{first} + rows; // positions read
+  const std::uint64_t qBytes = sizeOf(rows, heads, hd, d.dt_in);
+  const std::uint64_t kvBytes = sizeOf(ctx, kvh, hd, d.dt_w);
+  const std::uint64_t outBytes = sizeOf(rows, heads, hd, d.dt_out);
+  if (qBytes == 0 || kvBytes == 0 || outBytes == 0 || kvh == 0 || heads % kvh != 0 || ctx > UINT32_MAX ||
+      (d.flags & DESC_F_PAGED) != 0) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  const std::uint32_t group = heads / kvh;
+  const auto dt = static_cast<DType>(std::min(d.dt_in, d.dt_w));
+  const double kvElt = static_cast<double>(dtypeBytes(static_cast<DType>(d.dt_w)));
+  std::uint8_t* q = buffer(0, qBytes);
+  std::uint8_t* kc = buffer(1, kvBytes);
+  std::uint8_t* vc = buffer(2, kvBytes);
+  std::uint8_t* out = buffer(3, outBytes);
+  const Ps qReady = read(d.src0, qBytes, start, q, ENG_FIELD_SRC0, err);
+  if (!err.ok()) return qReady;
+  // Causal block: query row i scores first + i + 1 positions. Each cached K
+  // (V) element meets group x rows query rows (matrix rows), of which the
+  // causal mask keeps the fraction `useful`; the matrix engine is charged for
+  // the useful products only.
+  double scores = 0; // per head
+  for (std::uint32_t i = 0; i < rows; ++i) scores += static_cast<double>(first) + i + 1;
+  const double useful = scores / (static_cast<double>(rows) * static_cast<double>(ctx));
+  auto dotPs = [&](std::uint64_t n) { return matrixPs(static_cast<double>(n) / kvElt * useful, group * rows, dt); };
+  Ps compute = 0;
+  const double allScores = scores * heads;
+  const Ps softmax = vectorPs(allScores * kSoftmaxOps);
+  const Ps scored = stream(d.src1, kvBytes, start, qReady, kc, dotPs, ENG_FIELD_SRC1, err, compute);
+  if (!err.ok()) return scored;
+  const Ps valued = stream(d.src2, kvBytes, start, scored + softmax, vc, dotPs, ENG_FIELD_SRC2, err, compute);
+  if (!err.ok()) return valued;
+  if (params().functional) {
+    const std::uint64_t row = sizeOf(heads, hd, 1, d.dt_in), orow = sizeOf(heads, hd, 1, d.dt_out);
+    for (std::uint32_t i = 0; i < rows; ++i)
+      attention(q + i * row, static_cast<DType>(d.dt_in), kc, vc, static_cast<DType>(d.dt_w), out + i * orow,
+                static_cast<DType>(d.dt_out), first + i + 1, heads, kvh, hd);
+  }
+  const Ps end = write(d.dst, outBytes, valued, out, ENG_FIELD_DST, err);
+  const double macs = 2.0 * allScores * hd;
+  macs_ += macs;
+  flops_ += 2 * macs + allScores * kSoftmaxOps;
+  vectorOps_ += allScores * kSoftmaxOps;
+  matrixBusy_ += static_cast<double>(compute);
+  vectorBusy_ += static_cast<double>(softmax);
+  energy_ += macs * tp_.pjPerMac.at(static_cast<std::size_t>(dt)) + allScores * kSoftmaxOps * tp_.pjPerVectorOp;
   accountOp(end - start, compute + softmax);
   return end;
 }

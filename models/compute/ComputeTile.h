@@ -114,6 +114,7 @@ private:
   Ps opMoeCombine(const llmvp_desc& d, Ps start, EngineError& err);
   Ps opGemvHeads(const llmvp_desc& d, Ps start, EngineError& err);
   Ps opAttnMla(const llmvp_desc& d, Ps start, EngineError& err);
+  Ps opAttnPrefill(const llmvp_desc& d, Ps start, EngineError& err);
   /// Timing-only expert choice of one row (k distinct ids < n).
   void drawExperts(std::uint32_t n, std::uint32_t k, std::uint32_t* ids);
 

@@ -29,6 +29,7 @@ struct Case {
   std::vector<std::string> overrides;
   std::string model = config("models/tiny-llama.yaml");
   std::uint32_t kvBlockTokens = 0; ///< paged KV cache (0: contiguous)
+  std::uint32_t prefillChunk = 0;  ///< prefill the prompt in chunks (0: token by token)
 };
 
 void checkAgainstGolden(const Case& c, const testbench::Weights* explicitWeights = nullptr) {
@@ -43,6 +44,7 @@ void checkAgainstGolden(const Case& c, const testbench::Weights* explicitWeights
   in.options.seed = c.seed;
   in.options.captureLogits = true;
   in.options.kvBlockTokens = c.kvBlockTokens;
+  in.options.prefillChunk = c.prefillChunk;
   const testbench::SimulationOutput out = testbench::simulate(in);
   ASSERT_TRUE(out.result.ok) << out.result.error;
 
@@ -145,6 +147,24 @@ TEST(Functional, TinyMlaBatch3PagedKv) {
 }
 TEST(Functional, TinyMlaNoQueryLoraFp8Kv) {
   checkAgainstGolden({53, 2, 5, 6, {"model.mla.q_lora_rank=0", "model.dtypes.kv=fp8"}, config("models/tiny-mla.yaml")});
+}
+
+// Prefill (GEMMs over a chunk of prompt rows, one causal ATTN_PREFILL per
+// layer) must give the same tokens as feeding the prompt token by token.
+TEST(Functional, PrefillInChunksBatch2) {
+  Case c{61, 2, 7, 5, {}, config("models/tiny-llama.yaml")};
+  c.prefillChunk = 3; // chunks of 3, 3 and 1 token
+  checkAgainstGolden(c);
+}
+TEST(Functional, PrefillWholePromptMoe) {
+  Case c{62, 1, 9, 4, {}, config("models/tiny-moe.yaml")};
+  c.prefillChunk = 16;
+  checkAgainstGolden(c);
+}
+TEST(Functional, PrefillQwenBiases) {
+  Case c{63, 3, 6, 3, {}, config("models/tiny-qwen.yaml")};
+  c.prefillChunk = 4;
+  checkAgainstGolden(c);
 }
 
 // A Hugging Face checkpoint (config.json + model.safetensors) written by the
