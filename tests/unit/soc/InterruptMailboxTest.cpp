@@ -141,8 +141,8 @@ TEST(Mailbox, RegistersHostWritesAndHostInterrupt) {
                            rd(MBOX_ERR_SOURCE, ENG_ID_TILE),
                            wr(MBOX_ERR_INDEX, 12),
                            rd(MBOX_ERR_INDEX, 12),
-                           rd(MBOX_HOST_IRQ + 4, 0, TLM_ADDRESS_ERROR_RESPONSE),
-                           wr(MBOX_HOST_IRQ + 4, 0, TLM_ADDRESS_ERROR_RESPONSE),
+                           rd(MBOX_PREFILLED + 4, 0, TLM_ADDRESS_ERROR_RESPONSE),
+                           wr(MBOX_PREFILLED + 4, 0, TLM_ADDRESS_ERROR_RESPONSE),
                        });
     std::uint64_t manifest = 0;
     EXPECT_EQ(b.tester.doRead(MBOX_MANIFEST_LO, &manifest, 8), TLM_OK_RESPONSE);
@@ -153,7 +153,7 @@ TEST(Mailbox, RegistersHostWritesAndHostInterrupt) {
     b.tester.write32(MBOX_HOST_IRQ, 0);
     EXPECT_FALSE(b.irq.level(LLMVP_IRQ_MAILBOX));
   });
-  EXPECT_TRUE(b.calls.empty()) << "only STATUS and STEP writes are reported";
+  EXPECT_TRUE(b.calls.empty()) << "only STATUS, STEP and PREFILLED writes are reported";
   EXPECT_EQ(b.irq.edges().size(), 2u);
 }
 
