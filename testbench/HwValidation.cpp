@@ -42,6 +42,7 @@ struct HwRow {
   std::string id, role, kind, setup, source, blockedBy;
   std::string platform, model; ///< resolved paths
   Quantization quant;
+  std::vector<std::string> sets; ///< `set:` overrides of the row's run (key=value)
   std::uint32_t context = 1, genTokens = 1;
   double achievableGBps = 0;     ///< achievable HBM bandwidth of the setup (power cap); 0: the platform's own
   double measuredTokensPerS = 0; ///< decode rows
@@ -97,8 +98,21 @@ RowsFile loadRows(const std::string& path) {
   const YAML::Node rows = root["rows"];
   if (!rows || !rows.IsSequence() || rows.size() == 0) top.fail("rows", "expected a non-empty list of rows");
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    const ConfigNode n(rows[i], path, "rows[" + std::to_string(i) + "]");
+    const std::string where = "rows[" + std::to_string(i) + "]";
+    if (!rows[i].IsMap()) throw ConfigError(path + ": " + where + ": expected a mapping");
+    YAML::Node rowNode = YAML::Clone(rows[i]);
     HwRow r;
+    if (const YAML::Node s = rowNode["set"]) { // list of --set key=value overrides
+      if (!s.IsSequence()) throw ConfigError(path + ": " + where + ".set: expected a list of key=value strings");
+      for (const auto& item : s) {
+        const std::string v = item.IsScalar() ? item.Scalar() : "";
+        if (v.find('=') == std::string::npos || v.front() == '=')
+          throw ConfigError(path + ": " + where + ".set: \"" + v + "\" is not key=value");
+        r.sets.push_back(v);
+      }
+      rowNode.remove("set");
+    }
+    const ConfigNode n(rowNode, path, where);
     r.id = n.string("id");
     for (const HwRow& o : f.rows)
       if (o.id == r.id) n.fail("id", "\"" + r.id + "\" is used by an earlier row");
@@ -300,7 +314,8 @@ Job makeJob(const HwRow& r, const WorkDir& dir, const std::string& tag, const st
             "never",
             "--json",
             j.jsonFile};
-  std::vector<std::string> sets = extraSets;
+  std::vector<std::string> sets = r.sets;
+  sets.insert(sets.end(), extraSets.begin(), extraSets.end());
   // The setup's achievable bandwidth (a power cap) limits the on-chip path to
   // HBM: the SMs' clock, not the DRAM, is what a power cap lowers.
   if (r.achievableGBps > 0) sets.push_back("chip.fabric.ports.hbm.bandwidth_gbps=" + fmt("%.6g", r.achievableGBps));
