@@ -18,7 +18,7 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
     : sc_module(name), params_(params), fabric_("fabric", params.fabric), intc_("intc", params.registerLatencyNs),
       cpuIrq_(intc_), mailbox_("mailbox", params.registerLatencyNs), sems_("semaphores", params.registerLatencyNs),
       tracePort_("trace_port", params.registerLatencyNs), ctrlSram_("ctrl_sram", params.ctrlSram),
-      hbm_("hbm", params.hbm), debugSocket_("debugSocket") {
+      debugSocket_("debugSocket") {
   cpu_ = std::make_unique<models::cpu::ControlCpu>("cpu", params.cpu, firmware, cpuIrq_);
   cpu_->busSocket.bind(fabric_.initiatorSocket);
   debugSocket_.bind(fabric_.initiatorSocket);
@@ -61,8 +61,41 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
     fabric_.targetSocket.bind(t.scratchpadSocket());
     t.irq.bind(intc_, LLMVP_IRQ_TILE(i));
   }
-  fabric_.addPort(port("hbm", LLMVP_HBM_BASE, params.hbm.capacityBytes, params.hbmPort));
-  fabric_.targetSocket.bind(hbm_.socket);
+  if (!params.stackedMemory) {
+    hbm_ = std::make_unique<models::dram::FastDram>("hbm", params.hbm);
+    fabric_.addPort(port("hbm", LLMVP_HBM_BASE, params.hbm.capacityBytes, params.hbmPort));
+    fabric_.targetSocket.bind(hbm_->socket);
+    return;
+  }
+  buildStacked(params);
+}
+
+void Chip::buildStacked(const ChipParams& params) {
+  // Main memory is the 3D stack; near-memory engine i owns partition i and
+  // reaches it through the stack's internal port (NearMemoryRouter).
+  stacked_ = std::make_unique<models::stacked::StackedDram>("stacked", params.stacked);
+  fabric_.addPort(port("stacked", LLMVP_HBM_BASE, params.stacked.capacityBytes, params.stackedPort));
+  fabric_.targetSocket.bind(stacked_->socket);
+  models::stacked::PnmParams pp = params.pnm;
+  pp.engine.semSignalAddress = LLMVP_SEM_BASE + SEM_SIGNAL(0);
+  pp.engine.clockMhz *= params.stacked.throttle(); // the power budget caps the logic clock too
+  if (params.pnmCount == 0) {
+    noLogicSocket_ = std::make_unique<tlm_utils::simple_initiator_socket<Chip>>("noLogicSocket");
+    noLogicSocket_->bind(stacked_->internalSocket);
+  }
+  const std::uint64_t part = params.stacked.partitionBytes();
+  for (std::uint32_t i = 0; i < params.pnmCount; ++i) {
+    const std::string n = (params.pnm.inDram ? "pim" : "pnm") + std::to_string(i);
+    auto& r = *pnmRouters_.emplace_back(std::make_unique<models::stacked::NearMemoryRouter>(
+        (n + "_router").c_str(), LLMVP_HBM_BASE, LLMVP_HBM_BASE + i * part, part));
+    auto& e = *pnms_.emplace_back(std::make_unique<models::stacked::PnmEngine>(n.c_str(), pp, sems_));
+    e.memSocket.bind(r.engineSocket);
+    r.internalSocket.bind(stacked_->internalSocket);
+    r.externalSocket.bind(fabric_.initiatorSocket);
+    fabric_.addPort(port(e.basename(), LLMVP_PNM_BASE(i), LLMVP_MMIO_STRIDE, params.mmioPort));
+    fabric_.targetSocket.bind(e.regSocket);
+    e.irq.bind(intc_, LLMVP_IRQ_PNM(i));
+  }
 }
 
 void Chip::attachTrace(models::TraceRecorder& recorder) {
@@ -70,7 +103,10 @@ void Chip::attachTrace(models::TraceRecorder& recorder) {
   tracePort_.setTrace(&recorder, process);
   for (auto& d : dmas_) d->setTrace(&recorder, recorder.addTrack(process, d->basename()));
   for (auto& t : tiles_) t->setTrace(&recorder, recorder.addTrack(process, t->basename()));
-  hbm_.setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + hbm_.basename()));
+  if (hbm_) hbm_->setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + hbm_->basename()));
+  if (stacked_)
+    stacked_->setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + stacked_->basename()));
+  for (auto& e : pnms_) e->setTrace(&recorder, recorder.addTrack(process, e->basename()));
   fabric_.setTrace(&recorder, process);
 }
 

@@ -14,6 +14,9 @@
 #include "models/dma/DmaEngine.h"
 #include "models/interconnect/Fabric.h"
 #include "models/memory/dram/FastDram.h"
+#include "models/memory/stacked/NearMemoryRouter.h"
+#include "models/memory/stacked/PnmEngine.h"
+#include "models/memory/stacked/StackedDram.h"
 #include "models/soc/InterruptController.h"
 #include "models/soc/Mailbox.h"
 #include "models/soc/SemaphoreBlock.h"
@@ -33,7 +36,13 @@ public:
   [[nodiscard]] models::cpu::ControlCpu& cpu() { return *cpu_; }
   [[nodiscard]] models::soc::Mailbox& mailbox() { return mailbox_; }
   [[nodiscard]] models::soc::Sram& ctrlSram() { return ctrlSram_; }
-  [[nodiscard]] models::dram::FastDram& hbm() { return hbm_; }
+  /// The HBM model; only when !params().stackedMemory.
+  [[nodiscard]] models::dram::FastDram& hbm() { return *hbm_; }
+  [[nodiscard]] bool hasHbm() const { return hbm_ != nullptr; }
+  /// The 3D-stacked main memory; only when params().stackedMemory.
+  [[nodiscard]] models::stacked::StackedDram& stacked() { return *stacked_; }
+  [[nodiscard]] std::size_t pnmCount() const { return pnms_.size(); }
+  [[nodiscard]] models::stacked::PnmEngine& pnm(std::size_t i) { return *pnms_.at(i); }
   [[nodiscard]] models::compute::ComputeTile& tile(std::size_t i) { return *tiles_.at(i); }
   [[nodiscard]] models::dma::DmaEngine& dma(std::size_t i) { return *dmas_.at(i); }
   [[nodiscard]] std::size_t tileCount() const { return tiles_.size(); }
@@ -49,6 +58,7 @@ public:
   bool debugRead(std::uint64_t addr, void* data, std::size_t bytes);
 
 private:
+  void buildStacked(const ChipParams& params);
   /// Adapter: the CPU's interrupt input is the controller's output.
   struct CpuIrq : models::cpu::IInterruptInput {
     explicit CpuIrq(const models::soc::InterruptController& c) : intc(c) {}
@@ -65,7 +75,12 @@ private:
   models::soc::SemaphoreBlock sems_;
   models::soc::TracePort tracePort_;
   models::soc::Sram ctrlSram_;
-  models::dram::FastDram hbm_;
+  std::unique_ptr<models::dram::FastDram> hbm_;
+  std::unique_ptr<models::stacked::StackedDram> stacked_;
+  std::vector<std::unique_ptr<models::stacked::NearMemoryRouter>> pnmRouters_;
+  std::vector<std::unique_ptr<models::stacked::PnmEngine>> pnms_;
+  /// Binds the stack's internal port when no near-memory engine uses it.
+  std::unique_ptr<tlm_utils::simple_initiator_socket<Chip>> noLogicSocket_;
   std::unique_ptr<models::cpu::ControlCpu> cpu_;
   std::vector<std::unique_ptr<models::dma::DmaEngine>> dmas_;
   std::vector<std::unique_ptr<models::compute::ComputeTile>> tiles_;

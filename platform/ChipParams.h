@@ -11,6 +11,8 @@
 #include "models/cpu/ControlCpu.h"
 #include "models/interconnect/Fabric.h"
 #include "models/memory/dram/DramParams.h"
+#include "models/memory/stacked/PnmEngine.h"
+#include "models/memory/stacked/StackedParams.h"
 #include "models/soc/Sram.h"
 
 namespace llmvp::platform {
@@ -38,6 +40,15 @@ struct ChipParams {
   models::compute::TileParams tile;
   models::dram::DramParams hbm;
   EnergyParams energy;
+  // ---- 3D-stacked DRAM and near-memory engines (issue 6) ----
+  /// Main memory is a StackedDram (chip.stacked) at the HBM window instead
+  /// of the HBM model (chip.hbm absent).
+  bool stackedMemory = false;
+  models::stacked::StackedParams stacked;
+  PortTiming stackedPort;
+  /// Near-memory engines, one per memory partition (chip.pnm; 0: none).
+  std::uint32_t pnmCount = 0;
+  models::stacked::PnmParams pnm;
 };
 
 } // namespace llmvp::platform

@@ -178,8 +178,11 @@ void HostRuntime::place() {
   const std::uint64_t h = spec_.hidden;
   // Tensors start on a whole interleave round (every channel once), so a
   // tensor streams evenly over all channels, as a real allocator would place them.
-  const auto& hbm = chip_.params().hbm;
-  const std::uint64_t align = std::lcm(kPage, std::uint64_t{hbm.channels()} * hbm.interleaveBytes);
+  if (chip_.pnmCount() != 0) {
+    placePnm();
+    return;
+  }
+  const std::uint64_t align = mainAlign();
   std::uint64_t cursor = LLMVP_HBM_BASE;
   auto alloc = [&](std::uint64_t bytes) {
     const std::uint64_t a = cursor;
@@ -266,7 +269,8 @@ void HostRuntime::place() {
   if (opt_.captureLogits)
     placement_.logits = alloc(std::uint64_t{opt_.batch} * spec_.vocab * models::dtypeBytes(spec_.actDtype));
   placement_.otherBytes = cursor - otherStart;
-  placement_.hbmCapacity = chip_.params().hbm.capacityBytes;
+  placement_.hbmCapacity =
+      chip_.params().stackedMemory ? chip_.params().stacked.capacityBytes : chip_.params().hbm.capacityBytes;
 
   const std::uint64_t used = cursor - LLMVP_HBM_BASE;
   if (used > placement_.hbmCapacity) {
@@ -278,7 +282,9 @@ void HostRuntime::place() {
     m << "model does not fit in HBM: weights " << gb(placement_.weightBytes) << " + KV cache " << gb(placement_.kvBytes)
       << " (batch " << opt_.batch << " x " << placement_.maxContext << " positions x " << spec_.layers << " layers"
       << (opt_.kvBlockTokens ? ", paged" : "") << ") + buffers " << gb(placement_.otherBytes) << " = " << gb(used)
-      << " > capacity " << gb(placement_.hbmCapacity) << " (chip.hbm: " << chip_.params().hbm.stacks
+      << " > capacity " << gb(placement_.hbmCapacity)
+      << (chip_.params().stackedMemory ? " (chip.stacked: " : " (chip.hbm: ")
+      << (chip_.params().stackedMemory ? chip_.params().stacked.stacks : chip_.params().hbm.stacks)
       << " stacks); the largest batch at this context is " << spare / perRequest
       << (opt_.kvBlockTokens ? " (requests as long as the longest)" : "");
     throw ConfigError(m.str());
@@ -351,6 +357,10 @@ void HostRuntime::writeTensor(std::uint64_t addr, const std::vector<float>& valu
 }
 
 void HostRuntime::writeLinear(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k) {
+  if (pnmUnits_ != 0) {
+    writeSharded(addr, values, n, k, true);
+    return;
+  }
   if (spec_.quant == WeightQuant::None) {
     writeTensor(addr, std::vector<float>(values, values + n * k), spec_.weightDtype);
     return;
@@ -400,7 +410,10 @@ void HostRuntime::load(const Weights* w) {
       }
     }
     writeTensor(finalNorm_, w->finalNorm, t);
-    if (!spec_.tieEmbeddings) writeTensor(lmHead_, w->lmHead, t);
+    if (pnmUnits_ != 0)
+      writeSharded(lmHead_, (spec_.tieEmbeddings ? w->embed : w->lmHead).data(), spec_.vocab, spec_.hidden, false);
+    else if (!spec_.tieEmbeddings)
+      writeTensor(lmHead_, w->lmHead, t);
   }
   // Control SRAM: manifest, layer table, request table, then the firmware's work area.
   const std::uint64_t manifestAddr = LLMVP_CTRL_SRAM_BASE;
@@ -514,6 +527,8 @@ void HostRuntime::load(const Weights* w) {
     m.mla_rope = spec_.mla.qkRopeDim;
     m.mla_v = spec_.mla.vHeadDim;
   }
+  m.pnm_units = pnmUnits_;
+  m.pnm_stride = pnmStride_;
 
   bool ok = chip_.debugWrite(manifestAddr, &m, sizeof m);
   ok = ok && chip_.debugWrite(layerTable, table.data(), table.size() * sizeof(llmvp_layer_entry));
@@ -535,6 +550,8 @@ std::string HostRuntime::describeError() const {
     s << "device error: "
       << (src == ENG_ID_DMA    ? "DMA engine"
           : src == ENG_ID_TILE ? "compute tile"
+          : src == ENG_ID_PNM  ? "PNM engine"
+          : src == ENG_ID_PIM  ? "PIM engine"
                                : "engine")
       << " halted on descriptor #" << mb.reg(MBOX_ERR_INDEX) << ": " << engineErrorName(info >> 16) << " (field "
       << fieldName(info & 0xffff) << ")";

@@ -104,6 +104,15 @@ private:
   /// A linear projection [n][k], group-quantised when spec.quant says so.
   void writeLinear(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k);
   [[nodiscard]] std::string describeError() const;
+  // ---- near-memory offload (issue 6; HostRuntimePnm.cpp) ----
+  /// Shards the model over the near-memory engines' partitions (manifest.h
+  /// version 3); throws ConfigError if it does not fit or breaks a shard limit.
+  void placePnm();
+  /// Writes shard p of a [n][k] matrix (rows) to addr + p * pnmStride_;
+  /// `linear`: typed and quantised as a projection, else dt_w.
+  void writeSharded(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k, bool linear);
+  /// Main-memory tensor alignment: one interleave round of every channel or vault.
+  [[nodiscard]] std::uint64_t mainAlign() const;
 
   platform::Chip& chip_;
   const ModelSpec spec_;
@@ -116,6 +125,8 @@ private:
   std::vector<std::uint32_t> blockTable_; ///< paged KV: [batch][blockTableStride_] block ids
   std::uint32_t blockTableStride_ = 0;
   std::vector<std::vector<std::uint32_t>> prompts_;
+  std::uint32_t pnmUnits_ = 0;  ///< near-memory engines sharing the model (0: no offload)
+  std::uint64_t pnmStride_ = 0; ///< bytes between the shards of a tensor (one memory partition)
 };
 
 } // namespace llmvp::testbench

@@ -111,7 +111,10 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
     u.achievedGBps = window > 0 ? (u.bytesRead + u.bytesWritten) / window : 0;
     r.memories.push_back(u);
   };
-  memory(chip.hbm().basename(), chip.hbm().stats(), chip.hbm().peakGBps());
+  if (chip.hasHbm())
+    memory(chip.hbm().basename(), chip.hbm().stats(), chip.hbm().peakGBps());
+  else
+    memory(chip.stacked().basename(), chip.stacked().stats(), chip.stacked().peakGBps());
   memory(chip.ctrlSram().basename(), chip.ctrlSram().stats(), chip.ctrlSram().peakGBps());
   for (std::size_t i = 0; i < chip.tileCount(); ++i)
     memory(std::string(chip.tile(i).basename()) + ".scratchpad", chip.tile(i).scratchpad().stats(),
@@ -125,9 +128,12 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
 
   const double seconds = r.simulatedNs * 1e-9;
   const double staticJ = platform.chip.energy.staticW * seconds;
-  const double hbmBackgroundJ = platform.chip.hbm.backgroundMwPerStack * 1e-3 * platform.chip.hbm.stacks * seconds;
+  const double hbmBackgroundJ =
+      platform.chip.stackedMemory ? platform.chip.stacked.staticWPerStack * platform.chip.stacked.stacks * seconds
+                                  : platform.chip.hbm.backgroundMwPerStack * 1e-3 * platform.chip.hbm.stacks * seconds;
   r.energy.push_back({"chip static power", staticJ});
-  r.energy.push_back({"hbm background power", hbmBackgroundJ});
+  r.energy.push_back(
+      {platform.chip.stackedMemory ? "stacked DRAM background power" : "hbm background power", hbmBackgroundJ});
   r.joules = dynamicPj * kJPerPj + staticJ + hbmBackgroundJ;
   r.joulesPerToken = r.generatedTokens > 0 ? r.joules / static_cast<double>(r.generatedTokens) : 0;
   r.averageWatts = seconds > 0 ? r.joules / seconds : 0;

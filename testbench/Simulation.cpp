@@ -24,6 +24,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
   platform::ChipParams chipParams = out.platform.chip;
   chipParams.dma.functional = options.functional;
   chipParams.tile.engine.functional = options.functional;
+  chipParams.pnm.engine.functional = options.functional;
   chipParams.tile.seed = options.seed;
   chipParams.tile.routing = routingParams(out.model); // timing-only MoE expert choice
 
@@ -31,7 +32,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
     throw std::logic_error("SystemC time resolution must be 1 ps");
   tlm::tlm_global_quantum::instance().set(sc_core::sc_time(out.platform.sim.quantumNs, sc_core::SC_NS));
   platform::Chip chip("chip0", chipParams, &fw_main);
-  chip.hbm().setAccessRecorder(in.hbmRecorder);
+  if (chip.hasHbm()) chip.hbm().setAccessRecorder(in.hbmRecorder);
   std::ofstream traceOut;
   std::unique_ptr<models::TraceRecorder> recorder;
   if (!in.traceFile.empty()) {
@@ -45,8 +46,12 @@ SimulationOutput simulate(const SimulationInputs& in) {
 
   // Per-step samples of every memory's traffic (bandwidth over time) and the
   // progress line, both driven by the firmware's step marks.
-  std::vector<std::pair<std::string, const models::StatsGroup*>> memories{
-      {chip.hbm().basename(), &chip.hbm().stats()}, {chip.ctrlSram().basename(), &chip.ctrlSram().stats()}};
+  std::vector<std::pair<std::string, const models::StatsGroup*>> memories;
+  if (chip.hasHbm())
+    memories.emplace_back(chip.hbm().basename(), &chip.hbm().stats());
+  else
+    memories.emplace_back(chip.stacked().basename(), &chip.stacked().stats());
+  memories.emplace_back(chip.ctrlSram().basename(), &chip.ctrlSram().stats());
   for (std::size_t i = 0; i < chip.tileCount(); ++i)
     memories.emplace_back(std::string(chip.tile(i).basename()) + ".scratchpad", &chip.tile(i).scratchpad().stats());
   BandwidthSeries series;

@@ -133,6 +133,24 @@ enum llmvp_opcode {
                                  and dst [m][n] (dt_out); k = top_k */
 };
 
+/* ---- near-memory engines (issue 6): PNM on a logic base die, PIM in the
+ * DRAM dies (models/memory/stacked/PnmEngine.h). Weight and KV operands are
+ * read from the engine's own memory partition at internal bandwidth; other
+ * operands (activations, results) cross the fabric. */
+enum llmvp_pnm_opcode {
+  /* As LLMVP_OP_GEMV (ACCUM, BIAS, int8/int4 weights), but row r of dst (and
+   * of src2 with DESC_F_ACCUM) starts at element r * arg1 (arg1 = 0: n), so
+   * that a shard of the output features lands in place in a [m][arg1]
+   * matrix; with dt_out fp32 a shard of the input features gives a partial
+   * sum for LLMVP_OP_PNM_REDUCE. */
+  LLMVP_OP_PNM_GEMV = 0x50,
+  /* As LLMVP_OP_ATTN (not paged) over a KV-cache shard of arg0 kv heads. */
+  LLMVP_OP_PNM_ATTN = 0x51,
+  /* dst[i] = sum_{j < k} src0[j][i], i < m*n: k partial sums [k][m*n]
+   * (dt_in), summed in fp32 in order j, rounded to dt_out. */
+  LLMVP_OP_PNM_REDUCE = 0x52
+};
+
 #define LLMVP_ROUTER_SOFTMAX 0u /* TOPK arg0: softmax over the selected logits (Mixtral) */
 #define LLMVP_ROUTER_SIGMOID 1u /* TOPK arg0: sigmoid, normalised over the selected (DeepSeek-V3) */
 

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
-#define LLMVP_MANIFEST_VERSION 3u        /* 2: q/k/v biases, mixture of experts; 3: MLA */
+#define LLMVP_MANIFEST_VERSION 4u        /* 2: biases, MoE; 3: MLA, prefill; 4: near-memory offload */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -139,6 +139,21 @@ typedef struct llmvp_manifest {
    * be 0). Contiguous KV cache and non-MLA models only. */
   uint32_t prefill_chunk;
   uint32_t prefill_reserved;
+  /* ---- version 4: near-memory (PNM/PIM) offload (issue 6) ----
+   * With pnm_units != 0 the host sharded the model over the memory
+   * partitions of pnm_units near-memory engines (LLMVP_PNM_BASE(p)): shard p
+   * of a sharded tensor is at (its address) + p * pnm_stride. Sharded are the
+   * projections wq, wk, wv, wo, w_gate, w_up, w_down and lm_head (output
+   * rows: shard p holds rows [n0_p, n0_p + n_p) of [n][k], n_p = n / U +
+   * (p < n % U), n0_p = p * (n / U) + min(p, n % U), U = pnm_units; each
+   * shard a complete matrix, with its own scales when quantised) and the KV
+   * cache (kv heads split the same way: request r's cache in shard p is
+   * [max_context][n_p][head_dim] at k_cache + p * pnm_stride + r *
+   * kv_request_stride). Everything else is unsharded. Dense models, not
+   * paged, only. */
+  uint32_t pnm_units;
+  uint32_t pnm_reserved;
+  uint64_t pnm_stride;
 } llmvp_manifest;
 
 #define LLMVP_MAX_TOP_K 64u

@@ -15,6 +15,9 @@
 #define LLMVP_TRACE_BASE (LLMVP_MMIO_BASE + 0x3 * LLMVP_MMIO_STRIDE)
 #define LLMVP_DMA_BASE(i) (LLMVP_MMIO_BASE + (0x10ull + (i)) * LLMVP_MMIO_STRIDE)
 #define LLMVP_TILE_BASE(i) (LLMVP_MMIO_BASE + (0x20ull + (i)) * LLMVP_MMIO_STRIDE)
+/* Near-memory (PNM/PIM) engines, one per memory partition (at most 8). */
+#define LLMVP_PNM_BASE(i) (LLMVP_MMIO_BASE + (0x40ull + (i)) * LLMVP_MMIO_STRIDE)
+#define LLMVP_MAX_PNM 8u
 #define LLMVP_MMIO_WINDOW 0x01000000ull
 
 /* On-chip control SRAM: manifest, descriptor rings, firmware buffers. */
@@ -33,4 +36,5 @@
 /* Interrupt lines at the interrupt controller. */
 #define LLMVP_IRQ_DMA(i) (0u + (i))
 #define LLMVP_IRQ_TILE(i) (8u + (i))
+#define LLMVP_IRQ_PNM(i) (20u + (i))
 #define LLMVP_IRQ_MAILBOX 31u

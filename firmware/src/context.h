@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "firmware/include/manifest.h"
+#include "firmware/include/memmap.h"
 #include "firmware/src/engine.h"
 #include "firmware/src/plan.h"
 
@@ -29,6 +30,10 @@ typedef struct fw_ctx {
   uint32_t prefill;
   uint32_t prefill_req;
   uint32_t prefill_start;
+  /* near-memory offload (manifest.pnm_units != 0; firmware/src/pnm.h) */
+  fw_engine pnm[LLMVP_MAX_PNM];
+  uint64_t pnm_ring_base; /* engine p's ring at pnm_ring_base + p * pnm_ring_len descriptors */
+  uint32_t pnm_ring_len;
 } fw_ctx;
 
 /** Position processed by request row r in decode step s. */

@@ -9,6 +9,7 @@
 #include "firmware/src/chains.h"
 #include "firmware/src/fw_util.h"
 #include "firmware/src/mailbox.h"
+#include "firmware/src/pnm.h"
 #include "firmware/src/trace.h"
 #include "firmware/src/validate.h"
 
@@ -27,6 +28,12 @@ static void setup_engines(fw_ctx* c) {
   reset_semaphore(FW_SEM_KV_DONE);
   engine_configure(&c->dma, c->rings.dma_base, c->rings.dma_len);
   engine_configure(&c->tile, c->rings.tile_base, c->rings.tile_len);
+  if (c->m.pnm_units != 0u) { /* near-memory offload: firmware/src/pnm.h */
+    fw_pnm_setup(c);
+    engine_enable(&c->dma);
+    engine_enable(&c->tile);
+    return;
+  }
   if (c->m.prefill_chunk == 0u) { /* with prefill: built once the prompts are in the cache */
     fw_load_kv_blocks(c, 0);
     fw_build_chains(c);
@@ -121,14 +128,21 @@ static void collect_tokens(fw_ctx* c, uint32_t step) {
 static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
   fw_trace_mark(step, TRACE_PH_PATCH);
   write_step_inputs(c, step);
-  if (step > 0) {
+  const int pnm = c->m.pnm_units != 0u;
+  if (step > 0 && pnm) {
+    fw_pnm_patch(c, step);
+  } else if (step > 0) {
     fw_load_kv_blocks(c, step);
     fw_patch_chains(c, step);
   } /* the build wrote step 0 */
-  engine_post(&c->dma, c->rings.dma_len);
-  engine_post(&c->tile, c->rings.tile_len);
+  if (pnm) {
+    fw_pnm_post(c);
+  } else {
+    engine_post(&c->dma, c->rings.dma_len);
+    engine_post(&c->tile, c->rings.tile_len);
+  }
   fw_trace_mark(step, TRACE_PH_WAIT);
-  if (wait_step_done(c, f) != 0) return -1;
+  if ((pnm ? fw_pnm_wait(c, f) : wait_step_done(c, f)) != 0) return -1;
   fw_trace_mark(step, TRACE_PH_COLLECT);
   collect_tokens(c, step);
   mbox_set_step(step + 1u);
@@ -173,7 +187,7 @@ static int run_prefill(fw_ctx* c, fw_fault* f) {
 int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   if (fw_load_manifest(c, manifest_addr, f) != 0) return -1;
   if (fw_plan_spad(&c->m, &c->spad, f) != 0) return -1;
-  if (fw_plan_rings(&c->m, &c->rings, f) != 0) return -1;
+  if ((c->m.pnm_units != 0u ? fw_pnm_plan_rings(c, f) : fw_plan_rings(&c->m, &c->rings, f)) != 0) return -1;
   fw_trace_mark(0, TRACE_PH_SETUP);
   setup_engines(c);
   fw_trace_mark(0, TRACE_PH_IDLE);
@@ -187,5 +201,6 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   fw_trace_mark(c->m.steps, TRACE_PH_IDLE);
   engine_disable(&c->dma);
   engine_disable(&c->tile);
+  fw_pnm_disable(c);
   return 0;
 }

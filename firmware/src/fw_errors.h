@@ -43,6 +43,7 @@
 #define FW_MFIELD_PAGED 26u             /* block table outside the control SRAM or too short for max_context */
 #define FW_MFIELD_PREFILL 28u           /* prefill_chunk > LLMVP_MAX_PREFILL_CHUNK, or with a paged KV cache or MLA */
 #define FW_MFIELD_MLA 27u /* mla_*: rope odd or 0, nope/v 0, head_dim != nope + rope, dims >= 2^16, or quantised */
+#define FW_MFIELD_PNM 28u /* pnm_units > LLMVP_MAX_PNM, or with experts / MLA / pnm_stride 0 */
 #define FW_MFIELD_DT_LINEAR 25u /* dt_linear/w_group invalid, or a GEMV k not a multiple of w_group */
 
 /* ---- FW_ERR_NO_SPACE: MBOX_ERR_INFO values ------------------------------- */

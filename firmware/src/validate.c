@@ -76,6 +76,10 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
     if ((uint64_t)m->block_table_stride * m->kv_block_tokens < m->max_context ||
         !inside(m->block_table, table_bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW))
       return bad(f, FW_MFIELD_PAGED, 0);
+  } else if (m->pnm_units != 0u) {
+    if (m->pnm_units > LLMVP_MAX_PNM || m->experts != 0u || m->mla_kv_lora != 0u || m->prefill_chunk != 0u ||
+        m->pnm_stride == 0u)
+      return bad(f, FW_MFIELD_PNM, 0);
   } else if (m->batch > 1u && m->kv_request_stride / cache_row < m->max_context) {
     return bad(f, FW_MFIELD_KV_REQUEST_STRIDE, 0);
   }

@@ -129,6 +129,9 @@ std::string opcodeName(std::uint8_t opcode) {
   case LLMVP_OP_GEMV_HEADS: return "gemv_heads";
   case LLMVP_OP_ATTN_MLA: return "attn_mla";
   case LLMVP_OP_ATTN_PREFILL: return "attn_prefill";
+  case LLMVP_OP_PNM_GEMV: return "pnm_gemv";
+  case LLMVP_OP_PNM_ATTN: return "pnm_attn";
+  case LLMVP_OP_PNM_REDUCE: return "pnm_reduce";
   default: {
     static const char* digits = "0123456789abcdef";
     return std::string("op0x") + digits[opcode >> 4] + digits[opcode & 15];

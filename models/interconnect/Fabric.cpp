@@ -12,7 +12,7 @@ Fabric::Fabric(const sc_core::sc_module_name& name, const FabricParams& params)
       energy_(stats_.add("energy", "transport energy", Unit::Pj)) {
   initiatorSocket.register_b_transport(this, &Fabric::b_transport);
   initiatorSocket.register_transport_dbg(this, &Fabric::transport_dbg);
-  ports_.reserve(32);
+  ports_.reserve(64);
 }
 
 void Fabric::addPort(const FabricPortParams& port) {

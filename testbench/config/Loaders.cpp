@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "firmware/include/memmap.h"
 #include "testbench/model/Weights.h"
 
 namespace llmvp::testbench {
@@ -44,6 +45,55 @@ std::array<double, 3> perDtype(const ConfigNode& n, double lo, double hi) {
   std::array<double, 3> a{n.number("fp32", lo, hi), n.number("bf16", lo, hi), n.number("fp8", lo, hi)};
   n.finish();
   return a;
+}
+/// chip.stacked (3D-stacked main memory) and chip.pnm (near-memory engines).
+void loadStacked(const ConfigNode& c, platform::ChipParams& chip) {
+  namespace st = models::stacked;
+  chip.stackedMemory = true;
+  st::StackedParams& p = chip.stacked;
+  const ConfigNode n = c.child("stacked");
+  p.stacks = static_cast<std::uint32_t>(n.integer("stacks", 1, 64));
+  p.vaultsPerStack = static_cast<std::uint32_t>(n.integer("vaults_per_stack", 1, 1024));
+  const double gib = n.number("capacity_gib_per_stack", 0.001, 1e5);
+  p.interleaveBytes = n.integer("interleave_bytes", 32, 1 << 20);
+  const std::string part = n.choice("partition", {"none", "stack", "vault"});
+  p.partition = part == "none" ? st::Partition::None : part == "stack" ? st::Partition::Stack : st::Partition::Vault;
+  // Capacity rounded down to whole interleave blocks of every partition.
+  const std::uint64_t unit = std::uint64_t{p.partitions()} * p.interleaveBytes;
+  p.capacityBytes = static_cast<std::uint64_t>(gib * 1024 * 1024 * 1024) * p.stacks / unit * unit;
+  p.vaultGBps = n.number("vault_gbps", 1e-3, kBig);
+  p.vaultLatencyNs = n.number("vault_latency_ns", 0, 1e6);
+  p.internalPjPerBit = n.number("internal_pj_per_bit", 0, 1e4);
+  p.interfaceGBpsPerStack = n.number("interface_gbps_per_stack", 1e-3, kBig);
+  p.interfaceLatencyNs = n.number("interface_latency_ns", 0, 1e6);
+  p.interfacePjPerBit = n.number("interface_pj_per_bit", 0, 1e4);
+  p.staticWPerStack = n.number("static_w_per_stack", 0, 1e6);
+  p.powerBudgetWPerStack = n.number("power_budget_w_per_stack", 1e-3, 1e6);
+  n.finish();
+  if (c.has("pnm")) {
+    const ConfigNode e = c.child("pnm");
+    st::PnmParams& q = chip.pnm;
+    q.inDram = e.choice("placement", {"logic_die", "dram_die"}) == "dram_die";
+    chip.pnmCount = static_cast<std::uint32_t>(e.integer("count", 1, LLMVP_MAX_PNM));
+    if (p.partition == st::Partition::None)
+      n.fail("partition", "must be stack or vault with chip.pnm (each engine owns one partition)");
+    if (chip.pnmCount != p.partitions())
+      e.fail("count", std::to_string(chip.pnmCount) + " must equal the number of memory partitions (" +
+                          std::to_string(p.partitions()) + ", chip.stacked.partition: " + part + ")");
+    q.engine = engineParams(e);
+    q.units = static_cast<std::uint32_t>(e.integer("units", 1, 1u << 20));
+    q.macsPerCyclePerUnit = e.number("macs_per_cycle_per_unit", 1e-3, 1e9);
+    q.vectorOpsPerCyclePerUnit = e.number("vector_ops_per_cycle_per_unit", 1e-3, 1e9);
+    q.pjPerMac = e.number("pj_per_mac", 0, 1e4);
+    q.pjPerVectorOp = e.number("pj_per_vector_op", 0, 1e4);
+    q.unitShardBytes = static_cast<std::uint64_t>(e.number("unit_shard_mib", 0, 1e9) * 1024 * 1024);
+    if (q.inDram && q.unitShardBytes == 0)
+      e.fail("unit_shard_mib", "must be > 0 with placement: dram_die (a unit sees only its bank)");
+    e.finish();
+    p.logicPeakWPerStack = q.peakW() * chip.pnmCount / p.stacks;
+  }
+  const std::string why = p.check();
+  if (!why.empty()) n.fail(why.rfind("power_budget", 0) == 0 ? "power_budget_w_per_stack" : "stacks", why);
 }
 } // namespace
 
@@ -100,7 +150,11 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
     chip.ctrlSramPort = portTiming(ports, "ctrl_sram");
     chip.mmioPort = portTiming(ports, "mmio");
     chip.scratchpadPort = portTiming(ports, "scratchpad");
-    chip.hbmPort = portTiming(ports, "hbm");
+    // Main memory port: "stacked" with a 3D-stacked main memory, else "hbm".
+    if (c.has("stacked"))
+      chip.stackedPort = portTiming(ports, "stacked");
+    else
+      chip.hbmPort = portTiming(ports, "hbm");
     ports.finish();
     f.finish();
   }
@@ -132,7 +186,10 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
     if (chip.tile.scratchpad.bytes > (1ull << 30)) n.fail("scratchpad.mib", "exceeds the 1 GiB scratchpad window");
     n.finish();
   }
-  {
+  if (c.has("stacked")) {
+    if (c.has("hbm")) c.fail("hbm", "not allowed with chip.stacked (the 3D stack is the main memory)");
+    loadStacked(c, chip);
+  } else {
     const ConfigNode h = c.child("hbm");
     pc.memspecFile = h.path("memspec");
     if (!std::filesystem::exists(pc.memspecFile)) h.fail("memspec", "cannot open file " + pc.memspecFile);

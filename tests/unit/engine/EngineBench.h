@@ -124,6 +124,7 @@ public:
   std::unique_ptr<models::compute::ComputeTile> tile;
   std::unique_ptr<ProtocolChecker> spadChecker;
   std::unique_ptr<Tester> spadTester;
+  std::unique_ptr<models::Engine> other;
 
   explicit EngineBench(const models::EngineParams& p, BenchTiming timing = {}) {
     setupMemory(timing);
@@ -138,6 +139,13 @@ public:
     spadTester = std::make_unique<Tester>("spadTester");
     spadTester->socket.bind(spadChecker->targetSocket);
     spadChecker->initiatorSocket.bind(tile->scratchpadSocket());
+  }
+  /// Any other engine (e.g. a near-memory engine): `make(sems)` returns it.
+  template <typename Make>
+  EngineBench(Make&& make, BenchTiming timing) {
+    setupMemory(timing);
+    other = make(sems);
+    bind(*other);
   }
   ~EngineBench() {
     for (const ProtocolChecker* c : {&memChecker, &regChecker, spadChecker.get()})
