@@ -124,6 +124,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
       static_cast<models::DType>(std::min(static_cast<int>(model.weightDtype), static_cast<int>(model.actDtype)));
   r.computeDtype = std::string(models::dtypeName(computeType));
   for (std::size_t i = 0; i < chip.tileCount(); ++i) r.peakFlops += chip.tile(i).peakFlops(computeType);
+  for (std::size_t i = 0; i < chip.pnmCount(); ++i) r.peakFlops += chip.pnm(i).peakFlops();
   r.achievedFlops = window > 0 ? r.flops / (window * 1e-9) : 0;
 
   const double seconds = r.simulatedNs * 1e-9;

@@ -77,6 +77,16 @@ Ps PnmEngine::rows(bool write, std::uint64_t addr, std::uint32_t count, std::uin
   return done;
 }
 
+Ps PnmEngine::syncTo(Ps t) {
+  // Results go to memories other engines share (the tile's scratchpad):
+  // wait until the result exists, so that shared timelines see requests in
+  // time order. Without it an engine's write, issued far ahead in its local
+  // time, would hold the port for every engine that starts after it.
+  const Ps now = nowPs();
+  if (t > now) sc_core::wait(fromPs(t - now));
+  return t;
+}
+
 void PnmEngine::finish(double macs, double vectorOps, Ps compute, double active, Ps start, Ps end) {
   macs_ += macs;
   vectorOps_ += vectorOps;
@@ -157,7 +167,7 @@ Ps PnmEngine::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
                     bias ? acc : nullptr, static_cast<DType>(d.dt_w));
     }
   }
-  const Ps end = rows(true, d.dst, d.m, rowBytes, strideBytes, y, computed, ENG_FIELD_DST, err);
+  const Ps end = rows(true, d.dst, d.m, rowBytes, strideBytes, y, syncTo(computed), ENG_FIELD_DST, err);
   finish(static_cast<double>(d.m) * elements, quantized ? elements * kDequantOps : 0.0, compute, active, start, end);
   return end;
 }
@@ -202,7 +212,7 @@ Ps PnmEngine::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
   if (params().functional)
     compute::attention(q, static_cast<DType>(d.dt_in), kc, vc, static_cast<DType>(d.dt_w), out,
                        static_cast<DType>(d.dt_out), ctx, heads, kvh, hd);
-  const Ps end = rows(true, d.dst, 1, outBytes, outBytes, out, valued, ENG_FIELD_DST, err);
+  const Ps end = rows(true, d.dst, 1, outBytes, outBytes, out, syncTo(valued), ENG_FIELD_DST, err);
   finish(2.0 * scores * hd, scores * kSoftmaxOps, compute + softmax, active, start, end);
   return end;
 }
@@ -236,7 +246,7 @@ Ps PnmEngine::opReduce(const llmvp_desc& d, Ps start, EngineError& err) {
       storeElement(out, dout, i, s);
     }
   }
-  const Ps end = rows(true, d.dst, 1, outBytes, outBytes, out, summed, ENG_FIELD_DST, err);
+  const Ps end = rows(true, d.dst, 1, outBytes, outBytes, out, syncTo(summed), ENG_FIELD_DST, err);
   finish(0, ops, compute, active, start, end);
   return end;
 }

@@ -24,6 +24,10 @@
 /// Shard limit (unitShardBytes != 0): a GEMV whose rows per unit, or an
 /// ATTN whose K+V slice per unit, exceed a unit's bank is refused with
 /// ENG_ERR_BAD_SHAPE (field src1): the data cannot be laid out for it.
+///
+/// Loosely timed like every engine, but an operation waits in kernel time
+/// until its result exists before writing it: results go to memories that
+/// other engines share, whose timelines need requests in time order.
 
 #include <array>
 #include <cstdint>
@@ -53,6 +57,8 @@ class PnmEngine : public Engine {
 public:
   PnmEngine(const sc_core::sc_module_name& name, const PnmParams& params, ISemaphoreWait& semaphores);
   [[nodiscard]] const PnmParams& pnmParams() const { return pp_; }
+  /// Peak FLOP/s of the engine (2 per MAC, any float type).
+  [[nodiscard]] double peakFlops() const { return 2.0 * pp_.units * pp_.macsPerCyclePerUnit * params().clockMhz * 1e6; }
 
 protected:
   Ps execute(const llmvp_desc& d, Ps start, EngineError& err) override;
@@ -65,6 +71,8 @@ private:
   Ps rows(bool write, std::uint64_t addr, std::uint32_t rows, std::uint64_t rowBytes, std::uint64_t strideBytes,
           std::uint8_t* data, Ps at, std::uint32_t field, EngineError& err);
   Ps read(std::uint64_t addr, std::uint64_t bytes, Ps at, std::uint8_t* dst, std::uint32_t field, EngineError& err);
+  /// Waits (in kernel time) until absolute time `t`; returns `t`.
+  Ps syncTo(Ps t);
   [[nodiscard]] Ps macPs(double macs, double active) const;
   [[nodiscard]] Ps vectorPs(double ops, double active) const;
   [[nodiscard]] std::uint8_t* buffer(std::size_t slot, std::uint64_t bytes);

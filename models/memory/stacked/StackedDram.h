@@ -47,9 +47,10 @@ public:
   [[nodiscard]] BackingStore& store() { return store_; }
   [[nodiscard]] const StatsGroup& stats() const override { return stats_; }
   [[nodiscard]] ComponentKind componentKind() const override { return ComponentKind::Memory; }
-  /// Peak bandwidth seen by the compute die: the smaller of the external
-  /// interfaces and the (throttled) internal bandwidth.
-  [[nodiscard]] double peakGBps() const { return std::min(params_.externalGBps(), params_.internalGBps()); }
+  /// Peak bandwidth of all traffic (every byte, internal or external,
+  /// occupies a vault): the throttled internal bandwidth. The compute die
+  /// alone is further limited by the external interfaces (externalGBps).
+  [[nodiscard]] double peakGBps() const { return params_.internalGBps(); }
   /// Vault holding byte `addr` (offset from the memory's base).
   [[nodiscard]] std::uint32_t vaultOf(std::uint64_t addr) const;
   void setTrace(TraceRecorder* recorder, TraceRecorder::Track track) {

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -141,8 +142,7 @@ public:
     spadChecker->initiatorSocket.bind(tile->scratchpadSocket());
   }
   /// Any other engine (e.g. a near-memory engine): `make(sems)` returns it.
-  template <typename Make>
-  EngineBench(Make&& make, BenchTiming timing) {
+  EngineBench(const std::function<std::unique_ptr<models::Engine>(models::ISemaphoreWait&)>& make, BenchTiming timing) {
     setupMemory(timing);
     other = make(sems);
     bind(*other);

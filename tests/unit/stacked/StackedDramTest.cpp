@@ -64,7 +64,8 @@ TEST(StackedDram, ExternalRequestsCrossTheInterface) {
   EXPECT_EQ(m.schedule(false, 0, 1024, 0, true), 91200u);
   EXPECT_DOUBLE_EQ(m.stats().value("external_bytes"), 1024.0);
   EXPECT_DOUBLE_EQ(m.stats().value("energy"), 1024.0 * 8 * (2 + 1));
-  EXPECT_DOUBLE_EQ(m.peakGBps(), 20.0); // interface (20) below internal (4 x 10)
+  EXPECT_DOUBLE_EQ(m.peakGBps(), 40.0); // all traffic: 4 vaults x 10 GB/s
+  EXPECT_DOUBLE_EQ(m.params().externalGBps(), 20.0);
 }
 
 TEST(StackedDram, VaultPartitionsAreContiguous) {
