@@ -5,6 +5,8 @@
 // discusses.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tests/support/Cli.h"
 
 namespace llmvp::test {
@@ -55,6 +57,66 @@ TEST(PnmBadInput, MoeIsNotOffloaded) { expectConfigError(run("pnm", "tiny-moe", 
 
 TEST(PnmBadInput, PagedKvIsNotOffloaded) {
   expectConfigError(run("pnm", "tiny-llama", {"--kv-block-tokens", "16"}), "--kv-block-tokens");
+}
+
+// ---- directions (docs/near-memory.md) ------------------------------------------
+
+struct Point {
+  double tpotNs = 0, memoryJ = 0, peakGBps = 0;
+};
+
+/// Llama-3.1-8B timing-only, context 512, 2 tokens.
+Point point(const std::string& platform, const std::string& batch, std::vector<std::string> extra = {}) {
+  ScratchDir dir("pnm-dir");
+  std::vector<std::string> args{"--platform",   config("platforms/" + platform + ".yaml"),
+                                "--model",      config("models/llama-3.1-8b.yaml"),
+                                "--context",    "512",
+                                "--gen-tokens", "2",
+                                "--batch",      batch,
+                                "--progress",   "never"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  CliResult raw;
+  const auto root = runJson(args, dir, "run", &raw);
+  EXPECT_EQ(raw.exitCode, 0) << platform << ": " << raw.err;
+  if (root.empty()) return {};
+  const auto& res = root.at("results").as_object();
+  const auto& mems = res.at("memories").as_object();
+  const auto& mem = mems.contains("hbm") ? mems.at("hbm").as_object() : mems.at("stacked").as_object();
+  const auto& e = res.at("energy_j").as_object();
+  Point p;
+  p.tpotNs = num(res.at("tpot_mean_ns"));
+  p.memoryJ = num(e.contains("chip0.hbm") ? e.at("chip0.hbm") : e.at("chip0.stacked"));
+  p.peakGBps = num(mem.at("peak_gbps"));
+  return p;
+}
+
+TEST(PnmDirections, PnmBeatsHbmAtBatch1AndLosesAsBatchGrows) {
+  // Batch 1: the base dies read at their internal bandwidth (above the HBM
+  // interface); batch 16: 16x the MACs per weight byte on a few TFLOP/s of
+  // base-die logic, while the tile has 2.25 PFLOP/s.
+  const Point base1 = point("baseline", "1"), pnm1 = point("pnm", "1");
+  const Point base16 = point("baseline", "16"), pnm16 = point("pnm", "16");
+  EXPECT_LT(pnm1.tpotNs, base1.tpotNs);
+  EXPECT_GT(pnm16.tpotNs, base16.tpotNs);
+  EXPECT_LT(base16.tpotNs / pnm16.tpotNs, base1.tpotNs / pnm1.tpotNs);
+}
+
+TEST(PnmDirections, PimMovesDataCheaplyButRunsOutOfCompute) {
+  // In-die units skip the TSV and global column path (less memory energy per
+  // token) but compute at DRAM-process speed: slower than PNM at batch 16.
+  const Point pnm1 = point("pnm", "1"), pim1 = point("pim", "1");
+  EXPECT_LT(pim1.memoryJ, pnm1.memoryJ);
+  EXPECT_GT(point("pim", "16").tpotNs, point("pnm", "16").tpotNs);
+}
+
+TEST(PnmDirections, PowerBudgetCapsStackBandwidth) {
+  // stacked3d.yaml: 8 stacks x 32 vaults x 64 GB/s at 3.3 pJ/bit draw
+  // 32 * 64 * 8 * 3.3e-3 W per stack, above the 40 W budget (static 0):
+  // sustained bandwidth is scaled by 40 / that.
+  const double full = 8 * 32 * 64.0, perStackW = 32 * 64 * 8 * 3.3e-3;
+  EXPECT_NEAR(point("stacked3d", "1").peakGBps, full * 40.0 / perStackW, 1e-6 * full);
+  EXPECT_NEAR(point("stacked3d", "1", {"--set", "chip.stacked.power_budget_w_per_stack=100"}).peakGBps, full,
+              1e-6 * full);
 }
 
 } // namespace
