@@ -14,7 +14,8 @@ models::interconnect::FabricPortParams port(std::string name, std::uint64_t base
 }
 } // namespace
 
-Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware)
+Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware,
+           const CollectivePort& collectives)
     : sc_module(name), params_(params), fabric_("fabric", params.fabric), intc_("intc", params.registerLatencyNs),
       cpuIrq_(intc_), mailbox_("mailbox", params.registerLatencyNs), sems_("semaphores", params.registerLatencyNs),
       tracePort_("trace_port", params.registerLatencyNs), ctrlSram_("ctrl_sram", params.ctrlSram),
@@ -61,6 +62,17 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
     fabric_.targetSocket.bind(t.scratchpadSocket());
     t.irq.bind(intc_, LLMVP_IRQ_TILE(i));
   }
+  if (collectives.group != nullptr) {
+    models::EngineParams cp = collectives.engine;
+    cp.semSignalAddress = LLMVP_SEM_BASE + SEM_SIGNAL(0);
+    cp.functional = params.dma.functional;
+    coll_ = std::make_unique<models::interconnect::CollectiveEngine>("coll0", cp, sems_, *collectives.group,
+                                                                     collectives.rank);
+    coll_->memSocket.bind(fabric_.initiatorSocket);
+    fabric_.addPort(port(coll_->basename(), LLMVP_COLL_BASE(0), LLMVP_MMIO_STRIDE, params.mmioPort));
+    fabric_.targetSocket.bind(coll_->regSocket);
+    coll_->irq.bind(intc_, LLMVP_IRQ_COLL(0));
+  }
   fabric_.addPort(port("hbm", LLMVP_HBM_BASE, params.hbm.capacityBytes, params.hbmPort));
   fabric_.targetSocket.bind(hbm_.socket);
 }
@@ -70,6 +82,7 @@ void Chip::attachTrace(models::TraceRecorder& recorder) {
   tracePort_.setTrace(&recorder, process);
   for (auto& d : dmas_) d->setTrace(&recorder, recorder.addTrack(process, d->basename()));
   for (auto& t : tiles_) t->setTrace(&recorder, recorder.addTrack(process, t->basename()));
+  if (coll_) coll_->setTrace(&recorder, recorder.addTrack(process, coll_->basename()));
   hbm_.setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + hbm_.basename()));
   fabric_.setTrace(&recorder, process);
 }

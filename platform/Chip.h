@@ -12,6 +12,7 @@
 #include "models/compute/ComputeTile.h"
 #include "models/cpu/ControlCpu.h"
 #include "models/dma/DmaEngine.h"
+#include "models/interconnect/CollectiveEngine.h"
 #include "models/interconnect/Fabric.h"
 #include "models/memory/dram/FastDram.h"
 #include "models/soc/InterruptController.h"
@@ -23,9 +24,18 @@
 
 namespace llmvp::platform {
 
+/// A chip's place in a multi-chip system: with a group, the chip gets a
+/// collectives engine (LLMVP_COLL_BASE(0), LLMVP_IRQ_COLL(0)) of that rank.
+struct CollectivePort {
+  models::interconnect::CollectiveGroup* group = nullptr;
+  std::uint32_t rank = 0;
+  models::EngineParams engine;
+};
+
 class Chip : public sc_core::sc_module {
 public:
-  Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware);
+  Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware,
+       const CollectivePort& collectives = {});
   Chip(const Chip&) = delete;
   Chip& operator=(const Chip&) = delete;
 
@@ -38,6 +48,8 @@ public:
   [[nodiscard]] models::dma::DmaEngine& dma(std::size_t i) { return *dmas_.at(i); }
   [[nodiscard]] std::size_t tileCount() const { return tiles_.size(); }
   [[nodiscard]] std::size_t dmaCount() const { return dmas_.size(); }
+  /// The collectives engine, or null for a chip outside a system.
+  [[nodiscard]] models::interconnect::CollectiveEngine* collectives() { return coll_.get(); }
   [[nodiscard]] models::soc::TracePort& tracePort() { return tracePort_; }
   /// Feeds `recorder` (a process named after the chip: one track per engine,
   /// the HBM, each fabric port and the firmware phases). Call before the
@@ -69,6 +81,7 @@ private:
   std::unique_ptr<models::cpu::ControlCpu> cpu_;
   std::vector<std::unique_ptr<models::dma::DmaEngine>> dmas_;
   std::vector<std::unique_ptr<models::compute::ComputeTile>> tiles_;
+  std::unique_ptr<models::interconnect::CollectiveEngine> coll_;
   tlm_utils::simple_initiator_socket<Chip> debugSocket_;
 };
 

@@ -172,7 +172,8 @@ int validateCommand(const std::vector<std::string>& files) {
     try {
       Overrides none;
       switch (configKind(f)) {
-      case ConfigKind::Platform: (void)loadPlatform(f, none); break;
+      case ConfigKind::Platform:
+      case ConfigKind::System: (void)loadPlatform(f, none); break;
       case ConfigKind::Model: (void)loadModel(f, none); break;
       case ConfigKind::Memspec: {
         models::dram::DramParams p;

@@ -99,8 +99,46 @@ models::compute::RoutingParams routingParams(const ModelSpec& spec) {
   return p;
 }
 
-HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options)
-    : chip_(chip), spec_(spec), opt_(options) {
+HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options, const Shard& shard)
+    : chip_(chip), spec_(spec), opt_(options), shard_(shard) {
+  // Tensor parallel over T chips: the query heads are split A ways (A the
+  // largest divisor of T that divides heads); chip r computes the heads of
+  // shard r % A with the KV heads they use (a KV head is replicated on the
+  // chips whose query heads share it). With A < T, chips r >= A compute a
+  // shard again and contribute zeros to the output projection's all-reduce.
+  // The FFN is split T ways.
+  const std::uint32_t tp = shard_.ranks;
+  std::uint32_t shards = tp;
+  while (spec_.heads % shards != 0) --shards;
+  while (tp % shards != 0) --shards;
+  const std::uint32_t heads = spec_.heads / shards, group = spec_.heads / spec_.kvHeads;
+  const std::uint32_t qShard = shard_.rank % shards;
+  if (tp > 1) {
+    if (spec_.ffn % tp != 0)
+      throw ConfigError("system.parallel.tensor: " + std::to_string(tp) + " does not divide the model's ffn (" +
+                        std::to_string(spec_.ffn) + ")");
+    if (heads % group != 0 && group % heads != 0)
+      throw ConfigError("system.parallel.tensor: " + std::to_string(tp) + " splits the " + std::to_string(spec_.heads) +
+                        " query heads into shards of " + std::to_string(heads) + " that do not align with the " +
+                        std::to_string(spec_.kvHeads) + " KV heads");
+    if (spec_.moe.enabled())
+      throw ConfigError(spec_.name + ": expert parallelism (MoE on several chips) is not supported yet; use one chip");
+    if (spec_.mla.enabled)
+      throw ConfigError(spec_.name +
+                        ": multi-head latent attention on several chips is not supported yet; use one chip");
+    if (opt_.prefillChunk != 0) throw ConfigError("--prefill-chunk: prefill on several chips is not supported yet");
+    if (spec_.quant != WeightQuant::None &&
+        ((heads * spec_.headDim) % spec_.quantGroup != 0 || (spec_.ffn / tp) % spec_.quantGroup != 0))
+      throw ConfigError("model.quantization.group_size: " + std::to_string(spec_.quantGroup) +
+                        " does not divide a chip's shard of heads * head_dim or ffn");
+  }
+  const std::uint32_t kvHeads = heads >= group ? heads / group : 1;
+  qDim_ = heads * spec_.headDim;
+  kvDim_ = kvHeads * spec_.headDim;
+  qFirst_ = qShard * qDim_;
+  kvFirst_ = (qShard * heads / group) * spec_.headDim;
+  attnReplica_ = shard_.rank >= shards;
+  ffn_ = spec_.ffn / tp;
   if (opt_.batch == 0 || opt_.batch > LLMVP_MAX_BATCH)
     throw ConfigError("--batch: " + std::to_string(opt_.batch) + " is out of range [1, " +
                       std::to_string(LLMVP_MAX_BATCH) + "]");
@@ -194,19 +232,19 @@ void HostRuntime::place() {
     if (spec_.mla.enabled) {
       placeMla(l, alloc);
     } else {
-      l.wq = alloc(linearBytes(spec_, spec_.qDim(), h));
-      l.wk = alloc(linearBytes(spec_, spec_.kvDim(), h));
-      l.wv = alloc(linearBytes(spec_, spec_.kvDim(), h));
+      l.wq = alloc(linearBytes(spec_, qDim_, h));
+      l.wk = alloc(linearBytes(spec_, kvDim_, h));
+      l.wv = alloc(linearBytes(spec_, kvDim_, h));
       if (spec_.qkvBias) {
-        l.bq = alloc(std::uint64_t{spec_.qDim()} * wb);
-        l.bk = alloc(std::uint64_t{spec_.kvDim()} * wb);
-        l.bv = alloc(std::uint64_t{spec_.kvDim()} * wb);
+        l.bq = alloc(std::uint64_t{qDim_} * wb);
+        l.bk = alloc(std::uint64_t{kvDim_} * wb);
+        l.bv = alloc(std::uint64_t{kvDim_} * wb);
       }
-      l.wo = alloc(linearBytes(spec_, h, spec_.qDim()));
+      l.wo = alloc(linearBytes(spec_, h, qDim_));
     }
     l.ffnNorm = alloc(h * wb);
     // Dense FFN, or an MoE layer's shared experts (none: address 0).
-    const std::uint64_t ffn = spec_.isMoeLayer(i) ? spec_.moe.sharedFfn() : spec_.ffn;
+    const std::uint64_t ffn = spec_.isMoeLayer(i) ? spec_.moe.sharedFfn() : ffn_;
     l.wGate = ffn ? alloc(linearBytes(spec_, ffn, h)) : 0;
     l.wUp = ffn ? alloc(linearBytes(spec_, ffn, h)) : 0;
     l.wDown = ffn ? alloc(linearBytes(spec_, h, ffn)) : 0;
@@ -226,7 +264,7 @@ void HostRuntime::place() {
   const std::uint64_t kvStart = cursor;
   // MLA caches one latent row [kv_lora + rope] per position (K cache only).
   const bool mla = spec_.mla.enabled;
-  const std::uint64_t kvRowElems = mla ? std::uint64_t{spec_.mla.kvLoraRank} + spec_.mla.qkRopeDim : spec_.kvDim();
+  const std::uint64_t kvRowElems = mla ? std::uint64_t{spec_.mla.kvLoraRank} + spec_.mla.qkRopeDim : kvDim_;
   const std::uint64_t kvRow = kvRowElems * models::dtypeBytes(spec_.kvDtype);
   kvRequestStride_ = alignUp(std::uint64_t{placement_.maxContext} * kvRow, 64);
   std::uint64_t perLayer = kvRequestStride_ * opt_.batch; // one of K, V
@@ -372,22 +410,28 @@ void HostRuntime::load(const Weights* w) {
       if (spec_.mla.enabled) {
         loadMla(a, lw);
       } else {
-        writeLinear(a.wq, lw.wq.data(), spec_.qDim(), h);
-        writeLinear(a.wk, lw.wk.data(), spec_.kvDim(), h);
-        writeLinear(a.wv, lw.wv.data(), spec_.kvDim(), h);
-        writeLinear(a.wo, lw.wo.data(), h, spec_.qDim());
+        // Tensor parallel: q/k/v and gate/up by rows, o and down by columns
+        // (one chip: the whole matrices).
+        writeLinear(a.wq, rows(lw.wq, qFirst_, h), qDim_, h);
+        writeLinear(a.wk, rows(lw.wk, kvFirst_, h), kvDim_, h);
+        writeLinear(a.wv, rows(lw.wv, kvFirst_, h), kvDim_, h);
+        writeLinear(a.wo, cols(lw.wo, h, spec_.qDim(), qFirst_, qDim_, attnReplica_).data(), h, qDim_);
       }
       writeTensor(a.ffnNorm, lw.ffnNorm, t);
       if (a.wGate != 0) {
-        const std::uint64_t ffn = lw.wGate.size() / h;
-        writeLinear(a.wGate, lw.wGate.data(), ffn, h);
-        writeLinear(a.wUp, lw.wUp.data(), ffn, h);
-        writeLinear(a.wDown, lw.wDown.data(), h, ffn);
+        const std::uint64_t ffn = lw.wGate.size() / h / shard_.ranks, first = shard_.rank * ffn;
+        writeLinear(a.wGate, rows(lw.wGate, first, h), ffn, h);
+        writeLinear(a.wUp, rows(lw.wUp, first, h), ffn, h);
+        writeLinear(a.wDown, cols(lw.wDown, h, ffn * shard_.ranks, first, ffn, false).data(), h, ffn);
       }
       if (spec_.qkvBias) {
-        writeTensor(a.bq, lw.bq, t);
-        writeTensor(a.bk, lw.bk, t);
-        writeTensor(a.bv, lw.bv, t);
+        auto part = [&](const std::vector<float>& v, std::uint64_t first, std::uint64_t n) {
+          return std::vector<float>(v.begin() + static_cast<std::ptrdiff_t>(first),
+                                    v.begin() + static_cast<std::ptrdiff_t>(first + n));
+        };
+        writeTensor(a.bq, part(lw.bq, qFirst_, qDim_), t);
+        writeTensor(a.bk, part(lw.bk, kvFirst_, kvDim_), t);
+        writeTensor(a.bv, part(lw.bv, kvFirst_, kvDim_), t);
       }
       if (a.router != 0) {
         writeTensor(a.router, lw.router, t);
@@ -457,10 +501,12 @@ void HostRuntime::load(const Weights* w) {
   m.version = LLMVP_MANIFEST_VERSION;
   m.layers = spec_.layers;
   m.hidden = spec_.hidden;
-  m.heads = spec_.heads;
-  m.kv_heads = spec_.kvHeads;
+  m.heads = qDim_ / spec_.headDim;
+  m.kv_heads = kvDim_ / spec_.headDim;
   m.head_dim = spec_.headDim;
-  m.ffn = spec_.ffn;
+  m.ffn = ffn_;
+  m.tp_ranks = shard_.ranks;
+  m.tp_rank = shard_.rank;
   m.vocab = spec_.vocab;
   m.rms_eps_bits = models::floatBits(spec_.rmsEps);
   m.rope_theta_bits = models::floatBits(spec_.ropeTheta);
@@ -535,6 +581,7 @@ std::string HostRuntime::describeError() const {
     s << "device error: "
       << (src == ENG_ID_DMA    ? "DMA engine"
           : src == ENG_ID_TILE ? "compute tile"
+          : src == ENG_ID_COLL ? "collectives engine"
                                : "engine")
       << " halted on descriptor #" << mb.reg(MBOX_ERR_INDEX) << ": " << engineErrorName(info >> 16) << " (field "
       << fieldName(info & 0xffff) << ")";
@@ -549,35 +596,55 @@ std::string HostRuntime::describeError() const {
   return s.str();
 }
 
-RunResult HostRuntime::run() {
-  RunResult r;
-  r.prompts = prompts_;
+std::vector<float> HostRuntime::cols(const std::vector<float>& full, std::uint64_t n, std::uint64_t total,
+                                     std::uint64_t first, std::uint64_t k, bool zero) {
+  std::vector<float> out(n * k, 0.0f);
+  if (zero) return out;
+  for (std::uint64_t o = 0; o < n; ++o) std::copy_n(full.data() + o * total + first, k, out.data() + o * k);
+  return out;
+}
+
+RunResult HostRuntime::run() { return runAll({this}).front(); }
+
+std::vector<RunResult> HostRuntime::runAll(const std::vector<HostRuntime*>& hosts) {
   // Finish elaboration (socket bindings resolve at its end) so the host can
   // load memory through the address map; nothing advances time yet.
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  const HostRuntime& h0 = *hosts.front();
   Weights weights;
-  if (opt_.functional) {
-    weights = spec_.weightSource == WeightSource::Safetensors ? loadSafetensors(spec_.safetensorsPath, spec_)
-                                                              : makeRandomWeights(spec_, opt_.seed);
-    load(&weights);
-  } else {
-    load(nullptr);
+  if (h0.opt_.functional)
+    weights = h0.spec_.weightSource == WeightSource::Safetensors ? loadSafetensors(h0.spec_.safetensorsPath, h0.spec_)
+                                                                 : makeRandomWeights(h0.spec_, h0.opt_.seed);
+  for (HostRuntime* h : hosts) h->start(h0.opt_.functional ? &weights : nullptr);
+  const auto wall0 = std::chrono::steady_clock::now();
+  sc_core::sc_start(sc_core::sc_time(h0.opt_.maxSimulatedMs, sc_core::SC_MS));
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  std::vector<RunResult> out;
+  for (HostRuntime* h : hosts) {
+    h->finish(wall);
+    out.push_back(std::move(h->result_));
   }
+  return out;
+}
+
+void HostRuntime::start(const Weights* weights) {
+  RunResult& r = result_;
+  r.prompts = prompts_;
+  load(weights);
   r.stepEnd.reserve(steps_);
-  bool done = false, failed = false;
-  chip_.mailbox().onFirmwareWrite = [&](std::uint32_t reg, std::uint32_t value, models::Ps when) {
+  chip_.mailbox().onFirmwareWrite = [this](std::uint32_t reg, std::uint32_t value, models::Ps when) {
     if (reg == MBOX_STEP) {
-      r.stepEnd.push_back(when);
+      result_.stepEnd.push_back(when);
     } else if (reg == MBOX_PREFILLED) {
-      r.prefillEnd.push_back(when);
+      result_.prefillEnd.push_back(when);
     } else if (value == MBOX_ST_RUNNING) {
-      r.decodeStart = when;
+      result_.decodeStart = when;
     } else if (value == MBOX_ST_DONE) {
-      done = true;
-      r.end = when;
+      done_ = true;
+      result_.end = when;
     } else if (value == MBOX_ST_ERROR) {
-      failed = true;
-      r.end = when;
+      failed_ = true;
+      result_.end = when;
     }
   };
   // Steps before the one at position promptLen - 1 only consume the prompt
@@ -585,14 +652,16 @@ RunResult HostRuntime::run() {
   r.firstGeneratingStep = opt_.prefillChunk != 0 ? 0 : promptLen_[0] - 1 - cachedLen_[0];
 
   chip_.cpu().releaseReset();
-  const auto wall0 = std::chrono::steady_clock::now();
-  sc_core::sc_start(sc_core::sc_time(opt_.maxSimulatedMs, sc_core::SC_MS));
-  r.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+}
+
+void HostRuntime::finish(double wallSeconds) {
+  RunResult& r = result_;
+  r.wallSeconds = wallSeconds;
   if (r.end == 0) r.end = models::nowPs();
 
-  if (failed) {
+  if (failed_) {
     r.error = describeError();
-  } else if (!done) {
+  } else if (!done_) {
     std::ostringstream s;
     if (!chip_.cpu().fault().empty()) s << "firmware fault: " << chip_.cpu().fault() << "; ";
     if (sc_core::sc_pending_activity())
@@ -632,7 +701,6 @@ RunResult HostRuntime::run() {
       for (std::size_t j = 0; j < n; ++j)
         r.lastLogits[q][j] = models::loadElement(raw.data(), spec_.actDtype, q * n + j);
   }
-  return r;
 }
 
 } // namespace llmvp::testbench

@@ -73,17 +73,38 @@ struct RunResult {
 /// Throws ConfigError naming file and line for a malformed trace.
 [[nodiscard]] models::compute::RoutingParams routingParams(const ModelSpec& spec);
 
+/// This chip's part of a tensor-parallel model (multi-chip systems).
+struct Shard {
+  std::uint32_t ranks = 1; ///< chips sharing every layer
+  std::uint32_t rank = 0;
+};
+
 class HostRuntime {
 public:
   /// Checks that the run fits the chip; throws ConfigError with sizes if not.
-  HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options);
+  HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options, const Shard& shard = {});
 
   [[nodiscard]] const Placement& placement() const { return placement_; }
   /// Writes weights, manifest and prompts, then simulates until the
   /// firmware finishes, fails, stalls or the time limit passes.
   [[nodiscard]] RunResult run();
+  /// Multi-chip: every host writes its chip's shard (weights drawn once for
+  /// the whole model), then one simulation runs all chips. One result per host.
+  [[nodiscard]] static std::vector<RunResult> runAll(const std::vector<HostRuntime*>& hosts);
 
 private:
+  /// Loads the chip and releases its CPU; the mailbox callback fills result_.
+  void start(const Weights* weights);
+  /// Checks how the firmware ended and reads the tokens (and logits).
+  void finish(double wallSeconds);
+  /// Rows [first, first + n) of a matrix of `k` columns.
+  [[nodiscard]] static const float* rows(const std::vector<float>& full, std::uint64_t first, std::uint64_t k) {
+    return full.data() + first * k;
+  }
+  /// Columns [first, first + k) of an [n][total] matrix (zeros if `zero`).
+  [[nodiscard]] static std::vector<float> cols(const std::vector<float>& full, std::uint64_t n, std::uint64_t total,
+                                               std::uint64_t first, std::uint64_t k, bool zero);
+
   struct LayerAddr {
     std::uint64_t attnNorm, wq, wk, wv, wo, ffnNorm, wGate, wUp, wDown, kCache, vCache;
     std::uint64_t bq = 0, bk = 0, bv = 0;                          ///< with spec.qkvBias
@@ -108,6 +129,12 @@ private:
   platform::Chip& chip_;
   const ModelSpec spec_;
   const RunOptions opt_;
+  const Shard shard_;
+  std::uint32_t qDim_ = 0, kvDim_ = 0, ffn_ = 0; ///< this chip's shard of the projections
+  std::uint32_t qFirst_ = 0, kvFirst_ = 0;       ///< its first q and kv row (heads x head_dim)
+  bool attnReplica_ = false; ///< attention computed by another chip too: contributes zeros to the o all-reduce
+  RunResult result_;
+  bool done_ = false, failed_ = false;
   Placement placement_;
   std::uint64_t embed_ = 0, finalNorm_ = 0, lmHead_ = 0, kvRequestStride_ = 0;
   std::vector<LayerAddr> layers_;

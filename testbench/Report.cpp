@@ -193,6 +193,7 @@ void printReport(std::ostream& os, const Report& r) {
   os << "\nEfficiency and cost (economics section of the platform)\n  " << fixed(r.tokensPerSecondPerWatt, 3)
      << " tokens/s/W, $" << fixed(r.usdPerMillionTokens, 3) << " per million tokens, "
      << fixed(r.gco2ePerMillionTokens, 1) << " gCO2e per million tokens\n";
+  printSystemReport(os, r);
   if (!r.generated.empty()) {
     os << "\nGenerated tokens\n";
     for (std::size_t q = 0; q < r.generated.size(); ++q) {
@@ -301,6 +302,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
     }
     res["generated"] = gen;
   }
+  if (r.system.chips > 1) res["system"] = systemReportJson(r);
   root["results"] = res;
 
   json::object stats;

@@ -30,6 +30,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
   if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
     throw std::logic_error("SystemC time resolution must be 1 ps");
   tlm::tlm_global_quantum::instance().set(sc_core::sc_time(out.platform.sim.quantumNs, sc_core::SC_NS));
+  if (out.platform.system.chips > 1) return simulateSystem(in, std::move(out), options, chipParams);
   platform::Chip chip("chip0", chipParams, &fw_main);
   chip.hbm().setAccessRecorder(in.hbmRecorder);
   std::ofstream traceOut;

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
-#define LLMVP_MANIFEST_VERSION 3u        /* 2: q/k/v biases, mixture of experts; 3: MLA */
+#define LLMVP_MANIFEST_VERSION 4u        /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: tensor parallel */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -139,6 +139,14 @@ typedef struct llmvp_manifest {
    * be 0). Contiguous KV cache and non-MLA models only. */
   uint32_t prefill_chunk;
   uint32_t prefill_reserved;
+  /* version 4: multi-chip tensor parallel (issue 7). With tp_ranks > 1,
+   * heads, kv_heads and ffn above are this chip's shard (the host splits
+   * wq/wk/wv/w_gate/w_up by rows and wo/w_down by columns), and the
+   * firmware all-reduces the partial outputs of the attention output and
+   * FFN down projections with the collectives engine (LLMVP_COLL_BASE(0))
+   * before adding them to the residual stream. Dense models only. */
+  uint32_t tp_ranks; /* chips in the tensor-parallel group; 0 or 1: one chip, no collectives */
+  uint32_t tp_rank;  /* this chip's index in the group */
 } llmvp_manifest;
 
 #define LLMVP_MAX_TOP_K 64u

@@ -15,6 +15,8 @@
 #define LLMVP_TRACE_BASE (LLMVP_MMIO_BASE + 0x3 * LLMVP_MMIO_STRIDE)
 #define LLMVP_DMA_BASE(i) (LLMVP_MMIO_BASE + (0x10ull + (i)) * LLMVP_MMIO_STRIDE)
 #define LLMVP_TILE_BASE(i) (LLMVP_MMIO_BASE + (0x20ull + (i)) * LLMVP_MMIO_STRIDE)
+/* Collectives engines (multi-chip systems), blocks 0x30-0x37. */
+#define LLMVP_COLL_BASE(i) (LLMVP_MMIO_BASE + (0x30ull + (i)) * LLMVP_MMIO_STRIDE)
 #define LLMVP_MMIO_WINDOW 0x01000000ull
 
 /* On-chip control SRAM: manifest, descriptor rings, firmware buffers. */
@@ -33,4 +35,5 @@
 /* Interrupt lines at the interrupt controller. */
 #define LLMVP_IRQ_DMA(i) (0u + (i))
 #define LLMVP_IRQ_TILE(i) (8u + (i))
+#define LLMVP_IRQ_COLL(i) (16u + (i)) /* collectives engines, 16-19 */
 #define LLMVP_IRQ_MAILBOX 31u

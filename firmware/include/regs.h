@@ -31,6 +31,7 @@
 
 #define ENG_ID_DMA 0x444D4100u  /* "DMA\0" */
 #define ENG_ID_TILE 0x54494C45u /* "TILE" */
+#define ENG_ID_COLL 0x434F4C4Cu /* "COLL": collectives engine */
 
 #define ENG_CTRL_ENABLE (1u << 0) /* fetch and execute descriptors */
 #define ENG_CTRL_RESET                                                                                                 \

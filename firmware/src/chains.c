@@ -120,6 +120,26 @@ static llmvp_desc linear(const llmvp_manifest* m, llmvp_desc d) {
   return d;
 }
 
+/** Tensor parallel: the block's projection writes this chip's fp32 partial
+ *  sums (signalling the collectives engine), and an ADD waits for the
+ *  all-reduced sum and adds it to x (2 descriptors). */
+static void put_tp_projection(const fw_ctx* c, fw_ring_writer* w, uint64_t in, uint64_t weight, uint32_t k) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
+  llmvp_desc proj = linear(m, tile_gemv(s->partial, in, weight, m->batch, m->hidden, k, m->dt_act, m->dt_w));
+  proj.dt_out = LLMVP_DT_FP32;
+  proj.signal_sem = fw_sem_field(FW_SEM_COLL_IN);
+  ring_writer_put(w, proj);
+  llmvp_desc add = fw_desc(LLMVP_OP_ADD, m->dt_act, LLMVP_DT_FP32, m->dt_act);
+  add.src0 = s->x;
+  add.src1 = s->partial;
+  add.dst = s->x;
+  add.m = m->batch;
+  add.n = m->hidden;
+  add.wait_sem = fw_sem_field(FW_SEM_COLL_OUT);
+  ring_writer_put(w, add);
+}
+
 /** Dense SwiGLU FFN of width ffn on h, accumulated into x (4 descriptors). */
 static void put_dense_ffn(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uint64_t up, uint64_t down, uint32_t ffn) {
   const llmvp_manifest* m = &c->m;
@@ -129,6 +149,10 @@ static void put_dense_ffn(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uin
   ring_writer_put(w, linear(m, tile_gemv(s->gate, s->h, gate, b, ffn, m->hidden, act, wt)));
   ring_writer_put(w, linear(m, tile_gemv(s->up, s->h, up, b, ffn, m->hidden, act, wt)));
   ring_writer_put(w, tile_swiglu(s->gate, s->gate, s->up, b, ffn, act));
+  if (fw_tp(m)) {
+    put_tp_projection(c, w, s->gate, down, ffn);
+    return;
+  }
   ring_writer_put(w, linear(m, tile_gemv_accum(s->x, s->gate, down, s->x, b, m->hidden, ffn, act, wt)));
 }
 
@@ -222,7 +246,10 @@ static void put_layer(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const 
   ring_writer_put(w, rope_k);
   const kv_bases kv = {e->k_cache, e->v_cache};
   put_attn_rows(c, w, kv, 0);
-  ring_writer_put(w, linear(m, tile_gemv_accum(s->x, s->attn, e->wo, s->x, b, m->hidden, q_dim, act, wt)));
+  if (fw_tp(m))
+    put_tp_projection(c, w, s->attn, e->wo, q_dim);
+  else
+    ring_writer_put(w, linear(m, tile_gemv_accum(s->x, s->attn, e->wo, s->x, b, m->hidden, q_dim, act, wt)));
   ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->ffn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
   if (fw_is_moe_layer(m, layer)) {
     put_moe_ffn(c, w, e);
@@ -265,6 +292,25 @@ void fw_build_chains(const fw_ctx* c) {
   argmax->flags |= DESC_F_IRQ;
   ring_writer_flush(&tile);
   ring_writer_flush(&dma);
+  if (fw_tp(m)) {
+    /* Two all-reduces per layer of the fp32 partial sums, in place; they
+     * need no per-step patching. */
+    fw_ring_writer coll;
+    ring_writer_begin(&coll, c->rings.coll_base, 0);
+    for (uint32_t i = 0; i < 2u * m->layers; ++i) {
+      llmvp_desc d = fw_desc(LLMVP_OP_ALL_REDUCE, LLMVP_DT_FP32, LLMVP_DT_FP32, LLMVP_DT_FP32);
+      d.src0 = s->partial;
+      d.dst = s->partial;
+      d.n = m->batch * m->hidden;
+      d.arg0 = LLMVP_COLL_ALG_CONFIG;
+      d.arg1 = i; /* call site: layer i / 2, attention (even) or FFN (odd) */
+      d.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
+      d.signal_sem = fw_sem_field(FW_SEM_COLL_OUT);
+      if (i + 1u == 2u * m->layers) d.flags |= DESC_F_IRQ;
+      ring_writer_put(&coll, d);
+    }
+    ring_writer_flush(&coll);
+  }
 }
 
 void fw_patch_chains(const fw_ctx* c, uint32_t step) {

@@ -29,6 +29,7 @@ typedef struct fw_ctx {
   uint32_t prefill;
   uint32_t prefill_req;
   uint32_t prefill_start;
+  fw_engine coll; /* collectives engine 0 (tensor parallel only) */
 } fw_ctx;
 
 /** Position processed by request row r in decode step s. */

@@ -27,13 +27,23 @@ static void setup_engines(fw_ctx* c) {
   reset_semaphore(FW_SEM_KV_DONE);
   engine_configure(&c->dma, c->rings.dma_base, c->rings.dma_len);
   engine_configure(&c->tile, c->rings.tile_base, c->rings.tile_len);
+  uint32_t irqs = engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile);
+  if (fw_tp(&c->m)) {
+    engine_init(&c->coll, LLMVP_COLL_BASE(0), LLMVP_IRQ_COLL(0));
+    engine_reset(&c->coll);
+    reset_semaphore(FW_SEM_COLL_IN);
+    reset_semaphore(FW_SEM_COLL_OUT);
+    engine_configure(&c->coll, c->rings.coll_base, c->rings.coll_len);
+    irqs |= engine_irq_mask(&c->coll);
+  }
   if (c->m.prefill_chunk == 0u) { /* with prefill: built once the prompts are in the cache */
     fw_load_kv_blocks(c, 0);
     fw_build_chains(c);
   }
-  intc_enable(engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile));
+  intc_enable(irqs);
   engine_enable(&c->dma);
   engine_enable(&c->tile);
+  if (fw_tp(&c->m)) engine_enable(&c->coll);
 }
 
 /** Points both engines at new rings (engines idle): reset, configure, enable. */
@@ -87,14 +97,16 @@ static void write_prefill_inputs(fw_ctx* c, uint32_t r, uint32_t start, uint32_t
   }
 }
 
-/** Sleeps until both engines raised DONE for this step; -1 on an engine error. */
+/** Sleeps until every engine in use raised DONE for this step; -1 on an engine error. */
 static int wait_step_done(const fw_ctx* c, fw_fault* f) {
-  const fw_engine* engines[2] = {&c->dma, &c->tile};
+  const fw_engine* engines[3] = {&c->dma, &c->tile, &c->coll};
+  const uint32_t n = fw_tp(&c->m) ? 3u : 2u;
+  const uint32_t all = (1u << n) - 1u;
   uint32_t done = 0; /* bit i: engines[i] finished its chain */
-  while (done != 3u) {
+  while (done != all) {
     hal_wait_irq();
     const uint32_t pending = intc_pending();
-    for (uint32_t i = 0; i < 2u; ++i) {
+    for (uint32_t i = 0; i < n; ++i) {
       if (!(pending & engine_irq_mask(engines[i]))) continue;
       const uint32_t status = engine_ack_irq(engines[i]);
       if (status & ENG_IRQ_ERROR) {
@@ -127,6 +139,7 @@ static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
   } /* the build wrote step 0 */
   engine_post(&c->dma, c->rings.dma_len);
   engine_post(&c->tile, c->rings.tile_len);
+  if (fw_tp(&c->m)) engine_post(&c->coll, c->rings.coll_len);
   fw_trace_mark(step, TRACE_PH_WAIT);
   if (wait_step_done(c, f) != 0) return -1;
   fw_trace_mark(step, TRACE_PH_COLLECT);
@@ -187,5 +200,6 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   fw_trace_mark(c->m.steps, TRACE_PH_IDLE);
   engine_disable(&c->dma);
   engine_disable(&c->tile);
+  if (fw_tp(&c->m)) engine_disable(&c->coll);
   return 0;
 }

@@ -82,6 +82,8 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if (!inside(m->work_base, m->work_bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW))
     return bad(f, FW_MFIELD_WORK, 0);
   if (!inside(m->spad_base, m->spad_bytes, LLMVP_SPAD_BASE(0), LLMVP_SPAD_WINDOW)) return bad(f, FW_MFIELD_SPAD, 0);
+  if (m->tp_ranks > 1u && (m->tp_rank >= m->tp_ranks || m->experts != 0u || m->mla_kv_lora != 0u))
+    return bad(f, FW_MFIELD_TP, 0);
   return 0;
 }
 

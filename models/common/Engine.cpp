@@ -129,6 +129,10 @@ std::string opcodeName(std::uint8_t opcode) {
   case LLMVP_OP_GEMV_HEADS: return "gemv_heads";
   case LLMVP_OP_ATTN_MLA: return "attn_mla";
   case LLMVP_OP_ATTN_PREFILL: return "attn_prefill";
+  case LLMVP_OP_ALL_REDUCE: return "all_reduce";
+  case LLMVP_OP_ALL_GATHER: return "all_gather";
+  case LLMVP_OP_REDUCE_SCATTER: return "reduce_scatter";
+  case LLMVP_OP_ALL_TO_ALL: return "all_to_all";
   default: {
     static const char* digits = "0123456789abcdef";
     return std::string("op0x") + digits[opcode >> 4] + digits[opcode & 15];

@@ -97,6 +97,12 @@ protected:
   /// Account an operation's span: `compute` of it was the engine working,
   /// the rest was waiting on memory.
   void accountOp(Ps span, Ps compute);
+  /// Brings the kernel to the engine's absolute time `t` (>= local time), for
+  /// an operation about to block on another process (a collective).
+  void syncAt(Ps t) {
+    advanceTo(t);
+    syncNow();
+  }
   [[nodiscard]] Ps cyclesPs(double cycles) const { return cyclesToPs(cycles, params_.clockMhz); }
   [[nodiscard]] const EngineParams& params() const { return params_; }
   [[nodiscard]] StatsGroup& statsGroup() { return stats_; }

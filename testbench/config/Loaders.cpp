@@ -49,16 +49,21 @@ std::array<double, 3> perDtype(const ConfigNode& n, double lo, double hi) {
 
 ConfigKind configKind(const std::string& path) {
   const ConfigNode root = ConfigNode::load(path, nullptr, "");
-  const std::string k = root.choice("kind", {"platform", "model", "memspec"});
-  return k == "platform" ? ConfigKind::Platform : k == "model" ? ConfigKind::Model : ConfigKind::Memspec;
+  const std::string k = root.choice("kind", {"platform", "model", "memspec", "system"});
+  return k == "platform" ? ConfigKind::Platform
+         : k == "model"  ? ConfigKind::Model
+         : k == "system" ? ConfigKind::System
+                         : ConfigKind::Memspec;
 }
 
 PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
+  if (configKind(path) == ConfigKind::System) return loadSystem(path, overrides);
   PlatformConfig pc;
   pc.file = path;
-  const ConfigNode root = ConfigNode::load(path, &overrides, "", {"model.", "chip.hbm.memspec."});
+  const ConfigNode root = ConfigNode::load(path, &overrides, "", {"model.", "chip.hbm.memspec.", "system."});
   // --set keys for this file start with sim., chip. or economics.
-  if (root.choice("kind", {"platform", "model", "memspec"}) != "platform") root.fail("kind", "expected \"platform\"");
+  if (root.choice("kind", {"platform", "model", "memspec", "system"}) != "platform")
+    root.fail("kind", "expected \"platform\"");
   pc.name = root.string("name");
   (void)root.string("description");
   const ConfigNode sim = root.child("sim");
@@ -162,7 +167,8 @@ ModelSpec loadModel(const std::string& path, Overrides& overrides) {
     return spec;
   }
   const ConfigNode root = ConfigNode::load(path, &overrides, "model.");
-  if (root.choice("kind", {"platform", "model", "memspec"}) != "model") root.fail("kind", "expected \"model\"");
+  if (root.choice("kind", {"platform", "model", "memspec", "system"}) != "model")
+    root.fail("kind", "expected \"model\"");
   ModelSpec s;
   s.name = root.string("name");
   (void)root.string("source");

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "platform/ChipParams.h"
+#include "platform/System.h"
 #include "testbench/config/ConfigNode.h"
 #include "testbench/model/ModelSpec.h"
 
@@ -33,15 +34,23 @@ struct PlatformConfig {
   platform::ChipParams chip;
   Economics economics;
   std::string memspecFile;
+  /// Multi-chip system (configs/systems/*.yaml, `kind: system`); chips == 1
+  /// for a platform file: a single chip without network.
+  platform::SystemParams system;
+  std::string systemFile;
 };
 
 /// Which kind of config a file holds (its `kind:` key).
-enum class ConfigKind { Platform, Model, Memspec };
+enum class ConfigKind { Platform, Model, Memspec, System };
 [[nodiscard]] ConfigKind configKind(const std::string& path);
 
 /// Loads a platform; `--set` keys start with "sim." or "chip." (memspec keys
-/// with "chip.hbm.memspec.").
+/// with "chip.hbm.memspec."). A system file (`kind: system`) names the
+/// platform of its chips and adds the network; its keys start with "system.".
 [[nodiscard]] PlatformConfig loadPlatform(const std::string& path, Overrides& overrides);
+/// Loads a system file: its platform (`platform:`, relative path) for every
+/// chip, plus `system:` (chips, parallel, topology, collectives).
+[[nodiscard]] PlatformConfig loadSystem(const std::string& path, Overrides& overrides);
 /// Loads a memspec into the memory fields of DramParams (organisation,
 /// timing, energy); stacks and capacity come from the platform.
 void loadMemspec(const std::string& path, Overrides& overrides, const std::string& prefix,
