@@ -63,6 +63,11 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
   }
   fabric_.addPort(port("hbm", LLMVP_HBM_BASE, params.hbm.capacityBytes, params.hbmPort));
   fabric_.targetSocket.bind(hbm_.socket);
+  if (params.hasHbf) {
+    hbf_ = std::make_unique<models::flash::Hbf>("hbf", params.hbf);
+    fabric_.addPort(port("hbf", LLMVP_HBF_BASE, params.hbf.capacityBytes(), params.hbfPort));
+    fabric_.targetSocket.bind(hbf_->socket);
+  }
 }
 
 void Chip::attachTrace(models::TraceRecorder& recorder) {
@@ -71,6 +76,7 @@ void Chip::attachTrace(models::TraceRecorder& recorder) {
   for (auto& d : dmas_) d->setTrace(&recorder, recorder.addTrack(process, d->basename()));
   for (auto& t : tiles_) t->setTrace(&recorder, recorder.addTrack(process, t->basename()));
   hbm_.setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + hbm_.basename()));
+  if (hbf_) hbf_->setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + hbf_->basename()));
   fabric_.setTrace(&recorder, process);
 }
 

@@ -193,6 +193,7 @@ void printReport(std::ostream& os, const Report& r) {
   os << "\nEfficiency and cost (economics section of the platform)\n  " << fixed(r.tokensPerSecondPerWatt, 3)
      << " tokens/s/W, $" << fixed(r.usdPerMillionTokens, 3) << " per million tokens, "
      << fixed(r.gco2ePerMillionTokens, 1) << " gCO2e per million tokens\n";
+  if (r.hbf.present) printHbfUse(os, r.hbf);
   if (!r.generated.empty()) {
     os << "\nGenerated tokens\n";
     for (std::size_t q = 0; q < r.generated.size(); ++q) {
@@ -259,6 +260,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
                     {"achieved_gbps", m.achievedGBps},
                     {"peak_gbps", m.peakGBps}};
   res["memories"] = mems;
+  if (r.hbf.present) res["hbf"] = hbfJson(r.hbf);
   json::array ops;
   for (const auto& o : r.operators)
     ops.push_back(json::object{{"engine", o.engine},

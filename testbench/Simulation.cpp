@@ -21,6 +21,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
 
   RunOptions options = in.options;
   options.maxSimulatedMs = out.platform.sim.maxSimulatedMs;
+  options.hbf = out.platform.hbf;
   platform::ChipParams chipParams = out.platform.chip;
   chipParams.dma.functional = options.functional;
   chipParams.tile.engine.functional = options.functional;
@@ -76,6 +77,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
   progress.finish();
   out.report = buildReport(out.platform, out.model, in.modelFile, chip, options, out.result);
   out.report.bandwidth = std::move(series);
+  if (chip.hbf() != nullptr) addHbfUse(out.report, chip, out.placement);
   if (recorder) {
     recorder->write(traceOut);
     traceOut.close();

@@ -9,6 +9,7 @@
 #include "firmware/src/chains.h"
 #include "firmware/src/fw_util.h"
 #include "firmware/src/mailbox.h"
+#include "firmware/src/prefetch.h"
 #include "firmware/src/trace.h"
 #include "firmware/src/validate.h"
 
@@ -31,9 +32,18 @@ static void setup_engines(fw_ctx* c) {
     fw_load_kv_blocks(c, 0);
     fw_build_chains(c);
   }
-  intc_enable(engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile));
+  uint32_t irqs = engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile);
+  if (fw_prefetching(&c->m)) { /* not with prefill (validate.c) */
+    engine_init(&c->pf, LLMVP_DMA_BASE(c->m.prefetch_dma), LLMVP_IRQ_DMA(c->m.prefetch_dma));
+    engine_reset(&c->pf);
+    engine_configure(&c->pf, c->rings.pf_base, c->rings.pf_len);
+    fw_prefetch_build(c);
+    irqs |= engine_irq_mask(&c->pf);
+  }
+  intc_enable(irqs);
   engine_enable(&c->dma);
   engine_enable(&c->tile);
+  if (fw_prefetching(&c->m)) engine_enable(&c->pf);
 }
 
 /** Points both engines at new rings (engines idle): reset, configure, enable. */
@@ -87,14 +97,16 @@ static void write_prefill_inputs(fw_ctx* c, uint32_t r, uint32_t start, uint32_t
   }
 }
 
-/** Sleeps until both engines raised DONE for this step; -1 on an engine error. */
+/** Sleeps until every engine raised DONE for this step; -1 on an engine error. */
 static int wait_step_done(const fw_ctx* c, fw_fault* f) {
-  const fw_engine* engines[2] = {&c->dma, &c->tile};
+  const fw_engine* engines[3] = {&c->dma, &c->tile, &c->pf};
+  const uint32_t n = fw_prefetching(&c->m) ? 3u : 2u;
+  const uint32_t all = (1u << n) - 1u;
   uint32_t done = 0; /* bit i: engines[i] finished its chain */
-  while (done != 3u) {
+  while (done != all) {
     hal_wait_irq();
     const uint32_t pending = intc_pending();
-    for (uint32_t i = 0; i < 2u; ++i) {
+    for (uint32_t i = 0; i < n; ++i) {
       if (!(pending & engine_irq_mask(engines[i]))) continue;
       const uint32_t status = engine_ack_irq(engines[i]);
       if (status & ENG_IRQ_ERROR) {
@@ -125,6 +137,8 @@ static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
     fw_load_kv_blocks(c, step);
     fw_patch_chains(c, step);
   } /* the build wrote step 0 */
+  /* The prefetch DMA starts first: the tile's first layer waits for it. */
+  if (fw_prefetching(&c->m)) engine_post(&c->pf, c->rings.pf_len);
   engine_post(&c->dma, c->rings.dma_len);
   engine_post(&c->tile, c->rings.tile_len);
   fw_trace_mark(step, TRACE_PH_WAIT);
@@ -187,5 +201,6 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   fw_trace_mark(c->m.steps, TRACE_PH_IDLE);
   engine_disable(&c->dma);
   engine_disable(&c->tile);
+  if (fw_prefetching(&c->m)) engine_disable(&c->pf);
   return 0;
 }
