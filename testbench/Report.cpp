@@ -111,7 +111,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
     u.achievedGBps = window > 0 ? (u.bytesRead + u.bytesWritten) / window : 0;
     r.memories.push_back(u);
   };
-  memory(chip.hbm().basename(), chip.hbm().stats(), chip.hbm().peakGBps());
+  memory(chip.hbm().dramName(), chip.hbm().stats(), chip.hbm().peakGBps());
   memory(chip.ctrlSram().basename(), chip.ctrlSram().stats(), chip.ctrlSram().peakGBps());
   for (std::size_t i = 0; i < chip.tileCount(); ++i)
     memory(std::string(chip.tile(i).basename()) + ".scratchpad", chip.tile(i).scratchpad().stats(),

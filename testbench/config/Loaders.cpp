@@ -178,6 +178,13 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
   }
   if (c.has("hbf")) loadHbf(c.child("hbf"), overrides, pc);
   c.finish();
+  if (root.has("memory")) {
+    // Optional (default fast): which model times the HBM.
+    const ConfigNode m = root.child("memory");
+    chip.hbm.model = m.choice("model", {"fast", "detailed"}) == "detailed" ? models::dram::DramModel::Detailed
+                                                                           : models::dram::DramModel::Fast;
+    m.finish();
+  }
   root.finish();
   return pc;
 }
