@@ -19,7 +19,7 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
     : sc_module(name), params_(params), fabric_("fabric", params.fabric), intc_("intc", params.registerLatencyNs),
       cpuIrq_(intc_), mailbox_("mailbox", params.registerLatencyNs), sems_("semaphores", params.registerLatencyNs),
       tracePort_("trace_port", params.registerLatencyNs), ctrlSram_("ctrl_sram", params.ctrlSram),
-      hbm_("hbm", params.hbm), debugSocket_("debugSocket") {
+      hbm_(models::dram::makeDram("hbm", params.hbm, params.hbm.model)), debugSocket_("debugSocket") {
   cpu_ = std::make_unique<models::cpu::ControlCpu>("cpu", params.cpu, firmware, cpuIrq_);
   cpu_->busSocket.bind(fabric_.initiatorSocket);
   debugSocket_.bind(fabric_.initiatorSocket);
@@ -74,7 +74,12 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
     coll_->irq.bind(intc_, LLMVP_IRQ_COLL(0));
   }
   fabric_.addPort(port("hbm", LLMVP_HBM_BASE, params.hbm.capacityBytes, params.hbmPort));
-  fabric_.targetSocket.bind(hbm_.socket);
+  fabric_.targetSocket.bind(hbm_->targetSocket());
+  if (params.hasHbf) {
+    hbf_ = std::make_unique<models::flash::Hbf>("hbf", params.hbf);
+    fabric_.addPort(port("hbf", LLMVP_HBF_BASE, params.hbf.capacityBytes(), params.hbfPort));
+    fabric_.targetSocket.bind(hbf_->socket);
+  }
 }
 
 void Chip::attachTrace(models::TraceRecorder& recorder) {
@@ -83,7 +88,8 @@ void Chip::attachTrace(models::TraceRecorder& recorder) {
   for (auto& d : dmas_) d->setTrace(&recorder, recorder.addTrack(process, d->basename()));
   for (auto& t : tiles_) t->setTrace(&recorder, recorder.addTrack(process, t->basename()));
   if (coll_) coll_->setTrace(&recorder, recorder.addTrack(process, coll_->basename()));
-  hbm_.setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + hbm_.basename()));
+  hbm_->setTrace(&recorder, process);
+  if (hbf_) hbf_->setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + hbf_->basename()));
   fabric_.setTrace(&recorder, process);
 }
 

@@ -14,7 +14,8 @@
 #include "models/dma/DmaEngine.h"
 #include "models/interconnect/CollectiveEngine.h"
 #include "models/interconnect/Fabric.h"
-#include "models/memory/dram/FastDram.h"
+#include "models/memory/dram/Dram.h"
+#include "models/memory/flash/Hbf.h"
 #include "models/soc/InterruptController.h"
 #include "models/soc/Mailbox.h"
 #include "models/soc/SemaphoreBlock.h"
@@ -43,7 +44,10 @@ public:
   [[nodiscard]] models::cpu::ControlCpu& cpu() { return *cpu_; }
   [[nodiscard]] models::soc::Mailbox& mailbox() { return mailbox_; }
   [[nodiscard]] models::soc::Sram& ctrlSram() { return ctrlSram_; }
-  [[nodiscard]] models::dram::FastDram& hbm() { return hbm_; }
+  /// The HBM: fast or command-level model (chip.hbm.model in ChipParams).
+  [[nodiscard]] models::dram::IDram& hbm() { return *hbm_; }
+  /// The High Bandwidth Flash, or null when the platform has none.
+  [[nodiscard]] models::flash::Hbf* hbf() { return hbf_.get(); }
   [[nodiscard]] models::compute::ComputeTile& tile(std::size_t i) { return *tiles_.at(i); }
   [[nodiscard]] models::dma::DmaEngine& dma(std::size_t i) { return *dmas_.at(i); }
   [[nodiscard]] std::size_t tileCount() const { return tiles_.size(); }
@@ -77,7 +81,8 @@ private:
   models::soc::SemaphoreBlock sems_;
   models::soc::TracePort tracePort_;
   models::soc::Sram ctrlSram_;
-  models::dram::FastDram hbm_;
+  std::unique_ptr<models::dram::IDram> hbm_;
+  std::unique_ptr<models::flash::Hbf> hbf_;
   std::unique_ptr<models::cpu::ControlCpu> cpu_;
   std::vector<std::unique_ptr<models::dma::DmaEngine>> dmas_;
   std::vector<std::unique_ptr<models::compute::ComputeTile>> tiles_;

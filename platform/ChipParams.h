@@ -11,6 +11,7 @@
 #include "models/cpu/ControlCpu.h"
 #include "models/interconnect/Fabric.h"
 #include "models/memory/dram/DramParams.h"
+#include "models/memory/flash/HbfParams.h"
 #include "models/soc/Sram.h"
 
 namespace llmvp::platform {
@@ -38,6 +39,10 @@ struct ChipParams {
   models::compute::TileParams tile;
   models::dram::DramParams hbm;
   EnergyParams energy;
+  // ---- High Bandwidth Flash (issue 5): optional, chip.hbf ----
+  bool hasHbf = false;
+  models::flash::HbfParams hbf; ///< stacks and geometry; at LLMVP_HBF_BASE
+  PortTiming hbfPort;
 };
 
 } // namespace llmvp::platform

@@ -180,6 +180,11 @@ int validateCommand(const std::vector<std::string>& files) {
         loadMemspec(f, none, "chip.hbm.memspec.", p);
         break;
       }
+      case ConfigKind::Flashspec: {
+        models::flash::HbfParams p;
+        loadFlashSpec(f, none, "chip.hbf.flashspec.", p);
+        break;
+      }
       }
       std::cout << f << ": ok\n";
     } catch (const ConfigError& e) {

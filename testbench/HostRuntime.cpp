@@ -192,13 +192,16 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
     std::mt19937_64 rng(opt_.seed);
     prompts_.resize(b);
     std::uint32_t longest = 0;
+    // A shared KV prefix (chip.hbf.placement.kv_prefix_tokens) precedes each
+    // request's own context: its positions are cached too, in HBF.
+    const std::uint32_t prefix = chip_.params().hasHbf ? opt_.hbf.kvPrefixTokens : 0;
     for (std::uint32_t r = 0; r < b; ++r) {
       if (ctx[r] == 0) throw ConfigError("--context: must be at least 1");
-      prompts_[r].resize(std::size_t{ctx[r]} + 1);
+      prompts_[r].resize(std::size_t{prefix} + ctx[r] + 1);
       for (auto& t : prompts_[r]) t = static_cast<std::uint32_t>(rng() % spec_.vocab);
-      promptLen_[r] = ctx[r] + 1;
-      cachedLen_[r] = ctx[r];
-      if (opt_.prefillChunk != 0) { // a prompt of ctx[r] tokens, nothing cached
+      promptLen_[r] = prefix + ctx[r] + 1;
+      cachedLen_[r] = prefix + ctx[r];
+      if (opt_.prefillChunk != 0) { // a prompt of ctx[r] tokens, nothing cached (no shared prefix with prefill)
         prompts_[r].resize(ctx[r]);
         promptLen_[r] = ctx[r];
         cachedLen_[r] = 0;
@@ -208,12 +211,47 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
     steps_ = opt_.prefillChunk != 0 ? opt_.genTokens - 1 : opt_.genTokens;
     placement_.maxContext = longest + opt_.genTokens;
   }
+  checkHbfOptions();
   place();
+}
+
+void HostRuntime::checkHbfOptions() const {
+  if (!chip_.params().hasHbf) return;
+  const HbfPlacement& h = opt_.hbf;
+  if (opt_.prefillChunk != 0 && (h.prefetchDepth != 0 || h.kvPrefixTokens != 0))
+    throw ConfigError("--prefill-chunk: prefill is not supported with HBF weight prefetch or a shared KV prefix (set "
+                      "chip.hbf.prefetch.depth=0 and chip.hbf.placement.kv_prefix_tokens=0)");
+  if (h.prefetchDepth != 0) {
+    if (!h.weightsInHbf)
+      throw ConfigError("chip.hbf.prefetch.depth: " + std::to_string(h.prefetchDepth) +
+                        " prefetches weights from HBF, but chip.hbf.placement.weights is hbm (use depth 0)");
+    if (chip_.dmaCount() < 2)
+      throw ConfigError("chip.hbf.prefetch.depth: " + std::to_string(h.prefetchDepth) +
+                        " needs a second DMA engine for the prefetch (chip.dma.count >= 2, is " +
+                        std::to_string(chip_.dmaCount()) + ")");
+    if (h.prefetchDepth > spec_.layers)
+      throw ConfigError("chip.hbf.prefetch.depth: " + std::to_string(h.prefetchDepth) + " exceeds the model's " +
+                        std::to_string(spec_.layers) + " layers");
+  }
+  if (h.kvPrefixTokens != 0) {
+    if (opt_.functional)
+      throw ConfigError("chip.hbf.placement.kv_prefix_tokens: a precomputed KV prefix is timing-only (its values "
+                        "are not computed; run with --timing-only or set it to 0)");
+    if (opt_.kvBlockTokens != 0)
+      throw ConfigError("chip.hbf.placement.kv_prefix_tokens: needs the contiguous KV layout (--kv-block-tokens 0)");
+    if (spec_.moe.enabled() || spec_.mla.enabled)
+      throw ConfigError("chip.hbf.placement.kv_prefix_tokens: supported for dense models only");
+  }
 }
 
 void HostRuntime::place() {
   const std::uint64_t wb = models::dtypeBytes(spec_.weightDtype);
   const std::uint64_t h = spec_.hidden;
+  const bool hasHbf = chip_.params().hasHbf;
+  const bool wHbf = hasHbf && opt_.hbf.weightsInHbf;
+  const bool kvHbf = hasHbf && opt_.hbf.kvInHbf;
+  placement_.weightsInHbf = wHbf;
+  placement_.kvInHbf = kvHbf;
   // Tensors start on a whole interleave round (every channel once), so a
   // tensor streams evenly over all channels, as a real allocator would place them.
   const auto& hbm = chip_.params().hbm;
@@ -224,48 +262,73 @@ void HostRuntime::place() {
     cursor = alignUp(cursor + bytes, align);
     return a;
   };
-  embed_ = alloc(std::uint64_t{spec_.vocab} * h * wb);
+  // HBF: pages interleave over every plane, so page alignment spreads a tensor.
+  const std::uint64_t hbfAlign = hasHbf ? std::lcm(kPage, chip_.params().hbf.pageBytes) : kPage;
+  std::uint64_t hbfCursor = LLMVP_HBF_BASE;
+  auto allocHbf = [&](std::uint64_t bytes) {
+    const std::uint64_t a = hbfCursor;
+    hbfCursor = alignUp(hbfCursor + bytes, hbfAlign);
+    return a;
+  };
+  auto allocW = [&](std::uint64_t bytes) { return wHbf ? allocHbf(bytes) : alloc(bytes); };
+  auto weightCursor = [&] { return wHbf ? hbfCursor : cursor; };
+  embed_ = allocW(std::uint64_t{spec_.vocab} * h * wb);
   layers_.resize(spec_.layers);
   for (std::uint32_t i = 0; i < spec_.layers; ++i) {
     LayerAddr& l = layers_[i];
-    l.attnNorm = alloc(h * wb);
+    l.wBase = weightCursor();
+    l.attnNorm = allocW(h * wb);
     if (spec_.mla.enabled) {
-      placeMla(l, alloc);
+      placeMla(l, allocW);
     } else {
-      l.wq = alloc(linearBytes(spec_, qDim_, h));
-      l.wk = alloc(linearBytes(spec_, kvDim_, h));
-      l.wv = alloc(linearBytes(spec_, kvDim_, h));
+      l.wq = allocW(linearBytes(spec_, qDim_, h));
+      l.wk = allocW(linearBytes(spec_, kvDim_, h));
+      l.wv = allocW(linearBytes(spec_, kvDim_, h));
       if (spec_.qkvBias) {
-        l.bq = alloc(std::uint64_t{qDim_} * wb);
-        l.bk = alloc(std::uint64_t{kvDim_} * wb);
-        l.bv = alloc(std::uint64_t{kvDim_} * wb);
+        l.bq = allocW(std::uint64_t{qDim_} * wb);
+        l.bk = allocW(std::uint64_t{kvDim_} * wb);
+        l.bv = allocW(std::uint64_t{kvDim_} * wb);
       }
-      l.wo = alloc(linearBytes(spec_, h, qDim_));
+      l.wo = allocW(linearBytes(spec_, h, qDim_));
     }
-    l.ffnNorm = alloc(h * wb);
+    l.ffnNorm = allocW(h * wb);
     // Dense FFN, or an MoE layer's shared experts (none: address 0).
     const std::uint64_t ffn = spec_.isMoeLayer(i) ? spec_.moe.sharedFfn() : ffn_;
-    l.wGate = ffn ? alloc(linearBytes(spec_, ffn, h)) : 0;
-    l.wUp = ffn ? alloc(linearBytes(spec_, ffn, h)) : 0;
-    l.wDown = ffn ? alloc(linearBytes(spec_, h, ffn)) : 0;
+    l.wGate = ffn ? allocW(linearBytes(spec_, ffn, h)) : 0;
+    l.wUp = ffn ? allocW(linearBytes(spec_, ffn, h)) : 0;
+    l.wDown = ffn ? allocW(linearBytes(spec_, h, ffn)) : 0;
     if (spec_.isMoeLayer(i)) {
       // Each expert matrix starts on an interleave round, like every tensor.
-      l.expertStride = alignUp(linearBytes(spec_, spec_.moe.expertFfn, h), align);
-      l.router = alloc(std::uint64_t{spec_.moe.experts} * h * wb);
-      l.expGate = alloc(l.expertStride * spec_.moe.experts);
-      l.expUp = alloc(l.expertStride * spec_.moe.experts);
-      l.expDown = alloc(l.expertStride * spec_.moe.experts);
+      l.expertStride = alignUp(linearBytes(spec_, spec_.moe.expertFfn, h), wHbf ? hbfAlign : align);
+      l.router = allocW(std::uint64_t{spec_.moe.experts} * h * wb);
+      l.expGate = allocW(l.expertStride * spec_.moe.experts);
+      l.expUp = allocW(l.expertStride * spec_.moe.experts);
+      l.expDown = allocW(l.expertStride * spec_.moe.experts);
     }
+    l.wBytes = weightCursor() - l.wBase;
   }
-  finalNorm_ = alloc(h * wb);
-  lmHead_ = spec_.tieEmbeddings ? embed_ : alloc(std::uint64_t{spec_.vocab} * h * wb);
-  placement_.weightBytes = cursor - LLMVP_HBM_BASE;
+  finalNorm_ = allocW(h * wb);
+  lmHead_ = spec_.tieEmbeddings ? embed_ : allocW(std::uint64_t{spec_.vocab} * h * wb);
+  placement_.weightBytes = cursor - LLMVP_HBM_BASE + (hbfCursor - LLMVP_HBF_BASE);
+  placement_.hbfWeightBytes = hbfCursor - LLMVP_HBF_BASE;
 
-  const std::uint64_t kvStart = cursor;
   // MLA caches one latent row [kv_lora + rope] per position (K cache only).
   const bool mla = spec_.mla.enabled;
   const std::uint64_t kvRowElems = mla ? std::uint64_t{spec_.mla.kvLoraRank} + spec_.mla.qkRopeDim : kvDim_;
   const std::uint64_t kvRow = kvRowElems * models::dtypeBytes(spec_.kvDtype);
+  // Shared precomputed KV prefix: read-only, in HBF, one copy for all requests.
+  if (hasHbf && opt_.hbf.kvPrefixTokens != 0) {
+    const std::uint64_t prefixStart = hbfCursor;
+    placement_.kvPrefixTokens = opt_.hbf.kvPrefixTokens;
+    for (auto& l : layers_) {
+      l.prefixK = allocHbf(std::uint64_t{opt_.hbf.kvPrefixTokens} * kvRow);
+      l.prefixV = allocHbf(std::uint64_t{opt_.hbf.kvPrefixTokens} * kvRow);
+    }
+    placement_.hbfPrefixBytes = hbfCursor - prefixStart;
+  }
+
+  const std::uint64_t kvStart = cursor, kvHbfStart = hbfCursor;
+  auto allocKv = [&](std::uint64_t bytes) { return kvHbf ? allocHbf(bytes) : alloc(bytes); };
   kvRequestStride_ = alignUp(std::uint64_t{placement_.maxContext} * kvRow, 64);
   std::uint64_t perLayer = kvRequestStride_ * opt_.batch; // one of K, V
   std::uint64_t largestRequest = kvRequestStride_;        // bytes of one of K, V for one layer
@@ -293,32 +356,58 @@ void HostRuntime::place() {
     largestRequest = std::uint64_t{*std::max_element(need.begin(), need.end())} * bt * kvRow;
   }
   for (auto& l : layers_) {
-    l.kCache = alloc(perLayer);
-    l.vCache = mla ? 0 : alloc(perLayer);
+    l.kCache = allocKv(perLayer);
+    l.vCache = mla ? 0 : allocKv(perLayer);
   }
-  placement_.kvBytes = cursor - kvStart;
+  placement_.kvBytes = cursor - kvStart + (hbfCursor - kvHbfStart);
+  placement_.hbfKvBytes = hbfCursor - kvHbfStart;
 
   const std::uint64_t otherStart = cursor;
-  placement_.tokenStride = placement_.maxContext + 1;
+  placement_.tokenStride = placement_.kvPrefixTokens + placement_.maxContext + 1;
   placement_.tokens = alloc(std::uint64_t{opt_.batch} * placement_.tokenStride * 4);
   if (opt_.captureLogits)
     placement_.logits = alloc(std::uint64_t{opt_.batch} * spec_.vocab * models::dtypeBytes(spec_.actDtype));
+  if (wHbf && opt_.hbf.prefetchDepth != 0) {
+    // Prefetch staging: depth slots, each as large as the largest layer.
+    for (const auto& l : layers_) stagingSlot_ = std::max(stagingSlot_, alignUp(l.wBytes, align));
+    placement_.prefetchDepth = opt_.hbf.prefetchDepth;
+    placement_.stagingBytes = stagingSlot_ * opt_.hbf.prefetchDepth;
+    stagingBase_ = alloc(placement_.stagingBytes);
+  }
   placement_.otherBytes = cursor - otherStart;
   placement_.hbmCapacity = chip_.params().hbm.capacityBytes;
+  placement_.hbfCapacity = hasHbf ? chip_.params().hbf.capacityBytes() : 0;
 
+  if (hbfCursor - LLMVP_HBF_BASE > placement_.hbfCapacity) {
+    std::ostringstream m;
+    m << "model does not fit in HBF: weights " << gb(placement_.hbfWeightBytes) << " + KV prefix "
+      << gb(placement_.hbfPrefixBytes) << " + KV cache " << gb(placement_.hbfKvBytes) << " = "
+      << gb(hbfCursor - LLMVP_HBF_BASE) << " > capacity " << gb(placement_.hbfCapacity)
+      << " (chip.hbf: " << chip_.params().hbf.stacks << " stacks)";
+    throw ConfigError(m.str());
+  }
   const std::uint64_t used = cursor - LLMVP_HBM_BASE;
   if (used > placement_.hbmCapacity) {
+    const std::uint64_t hbmWeights = wHbf ? 0 : placement_.weightBytes;
+    const std::uint64_t hbmKv = kvHbf ? 0 : placement_.kvBytes;
     const std::uint64_t perRequest = largestRequest * (mla ? 1 : 2) * spec_.layers;
-    const std::uint64_t spare = placement_.hbmCapacity > placement_.weightBytes + placement_.otherBytes
-                                    ? placement_.hbmCapacity - placement_.weightBytes - placement_.otherBytes
+    const std::uint64_t spare = placement_.hbmCapacity > hbmWeights + placement_.otherBytes
+                                    ? placement_.hbmCapacity - hbmWeights - placement_.otherBytes
                                     : 0;
     std::ostringstream m;
-    m << "model does not fit in HBM: weights " << gb(placement_.weightBytes) << " + KV cache " << gb(placement_.kvBytes)
-      << " (batch " << opt_.batch << " x " << placement_.maxContext << " positions x " << spec_.layers << " layers"
+    m << "model does not fit in HBM: weights " << gb(hbmWeights) << " + KV cache " << gb(hbmKv) << " (batch "
+      << opt_.batch << " x " << placement_.maxContext << " positions x " << spec_.layers << " layers"
       << (opt_.kvBlockTokens ? ", paged" : "") << ") + buffers " << gb(placement_.otherBytes) << " = " << gb(used)
       << " > capacity " << gb(placement_.hbmCapacity) << " (chip.hbm: " << chip_.params().hbm.stacks
-      << " stacks); the largest batch at this context is " << spare / perRequest
+      << " stacks); the largest batch at this context is " << (kvHbf ? 0 : spare / perRequest)
       << (opt_.kvBlockTokens ? " (requests as long as the longest)" : "");
+    if (hasHbf && !kvHbf)
+      m << ". The KV cache is not placed in HBF unless asked, because of flash's low write endurance: set "
+           "chip.hbf.placement.kv_cache=hbf to place it there (the report then shows wear per token and "
+           "projected device lifetime)";
+    if (placement_.stagingBytes != 0)
+      m << "; the weight prefetch staging takes " << gb(placement_.stagingBytes) << " (chip.hbf.prefetch.depth "
+        << placement_.prefetchDepth << ")";
     throw ConfigError(m.str());
   }
 }
@@ -488,6 +577,10 @@ void HostRuntime::load(const Weights* w) {
     table[i].mla_kv_norm = a.mlaKvNorm;
     table[i].mla_w_uk = a.mlaWUk;
     table[i].mla_w_uv = a.mlaWUv;
+    table[i].w_base = a.wBase;
+    table[i].w_bytes = a.wBytes;
+    table[i].prefix_k = a.prefixK;
+    table[i].prefix_v = a.prefixV;
   }
   std::vector<llmvp_request> reqs(opt_.batch);
   for (std::uint32_t r = 0; r < opt_.batch; ++r) reqs[r] = {promptLen_[r], cachedLen_[r], {0, 0}};
@@ -560,6 +653,12 @@ void HostRuntime::load(const Weights* w) {
     m.mla_rope = spec_.mla.qkRopeDim;
     m.mla_v = spec_.mla.vHeadDim;
   }
+  // High Bandwidth Flash: weight prefetch by DMA 1, shared KV prefix.
+  m.prefetch_depth = placement_.prefetchDepth;
+  m.prefetch_dma = placement_.prefetchDepth != 0 ? 1u : 0u;
+  m.staging_base = stagingBase_;
+  m.staging_slot_bytes = stagingSlot_;
+  m.kv_prefix_tokens = placement_.kvPrefixTokens;
 
   bool ok = chip_.debugWrite(manifestAddr, &m, sizeof m);
   ok = ok && chip_.debugWrite(layerTable, table.data(), table.size() * sizeof(llmvp_layer_entry));

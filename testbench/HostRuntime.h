@@ -11,6 +11,7 @@
 #include "models/common/Time.h"
 #include "models/compute/ComputeTile.h"
 #include "platform/Chip.h"
+#include "testbench/config/Loaders.h"
 #include "testbench/model/ModelSpec.h"
 #include "testbench/model/Weights.h"
 
@@ -39,6 +40,7 @@ struct RunOptions {
   std::uint32_t debugFlags = 0;                    ///< FW_DEBUG_* fault injection
   bool captureLogits = false;                      ///< functional: keep the last step's logits
   double maxSimulatedMs = 1e5;
+  HbfPlacement hbf; ///< chip.hbf placement and prefetch (ignored without HBF)
 };
 
 /// Where everything was placed (bytes, addresses).
@@ -50,6 +52,14 @@ struct Placement {
   std::uint32_t maxContext = 0; ///< KV positions per request
   std::uint64_t tokens = 0, logits = 0;
   std::uint32_t tokenStride = 0;
+  // High Bandwidth Flash (issue 5)
+  bool weightsInHbf = false, kvInHbf = false;
+  std::uint64_t hbfWeightBytes = 0; ///< weights placed in HBF (included in weightBytes)
+  std::uint64_t hbfKvBytes = 0;     ///< KV cache placed in HBF (included in kvBytes)
+  std::uint64_t hbfPrefixBytes = 0; ///< shared precomputed KV prefix in HBF
+  std::uint64_t hbfCapacity = 0;
+  std::uint64_t stagingBytes = 0; ///< prefetch staging slots in HBM (included in otherBytes)
+  std::uint32_t prefetchDepth = 0, kvPrefixTokens = 0;
 };
 
 struct RunResult {
@@ -113,7 +123,10 @@ private:
     // MLA (manifest.h llmvp_layer_entry mla_*); wq/wk/wv/vCache are then 0.
     std::uint64_t mlaQA = 0, mlaQANorm = 0, mlaQNope = 0, mlaQRope = 0, mlaKvA = 0, mlaKRope = 0, mlaKvNorm = 0;
     std::uint64_t mlaWUk = 0, mlaWUv = 0;
+    std::uint64_t wBase = 0, wBytes = 0;    ///< the layer's weights region
+    std::uint64_t prefixK = 0, prefixV = 0; ///< shared KV prefix (HBF)
   };
+  void checkHbfOptions() const;
   /// Places one layer's MLA tensors (absorbed layout) with `alloc`.
   template <typename Alloc>
   void placeMla(LayerAddr& l, Alloc&& alloc);
@@ -137,6 +150,7 @@ private:
   bool done_ = false, failed_ = false;
   Placement placement_;
   std::uint64_t embed_ = 0, finalNorm_ = 0, lmHead_ = 0, kvRequestStride_ = 0;
+  std::uint64_t stagingBase_ = 0, stagingSlot_ = 0;
   std::vector<LayerAddr> layers_;
   std::uint32_t steps_ = 0;
   std::vector<std::uint32_t> promptLen_, cachedLen_;

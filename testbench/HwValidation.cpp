@@ -42,14 +42,20 @@ struct HwRow {
   std::string id, role, kind, setup, source, blockedBy;
   std::string platform, model; ///< resolved paths
   Quantization quant;
+  std::vector<std::string> sets; ///< `set:` overrides of the row's run (key=value)
   std::uint32_t context = 1, genTokens = 1;
-  double achievableGBps = 0;     ///< achievable HBM bandwidth of the setup (power cap); 0: the platform's own
-  double measuredTokensPerS = 0; ///< decode rows
-  double measuredGBps = 0;       ///< bandwidth rows
+  std::uint32_t prefillChunk = 0; ///< ttft rows: prompt of `context` tokens prefilled in chunks of this
+  double achievableGBps = 0;      ///< achievable HBM bandwidth of the setup (power cap); 0: the platform's own
+  double measuredTokensPerS = 0;  ///< decode rows
+  double measuredGBps = 0;        ///< bandwidth rows
   double boundPct = 0;
-  [[nodiscard]] bool decode() const { return kind == "decode"; }
-  /// Measured figure: ms per token (decode) or GB/s (bandwidth).
-  [[nodiscard]] double measured() const { return decode() ? 1e3 / measuredTokensPerS : measuredGBps; }
+  double measuredTtftMs = 0; ///< ttft rows
+  /// A row that runs `llmvp run` (decode or ttft), not a memory benchmark.
+  [[nodiscard]] bool decode() const { return kind == "decode" || kind == "ttft"; }
+  /// Measured figure: ms per token (decode), ms to the first token (ttft) or GB/s (bandwidth).
+  [[nodiscard]] double measured() const {
+    return kind == "ttft" ? measuredTtftMs : decode() ? 1e3 / measuredTokensPerS : measuredGBps;
+  }
 };
 
 struct StreamSpec {
@@ -97,8 +103,21 @@ RowsFile loadRows(const std::string& path) {
   const YAML::Node rows = root["rows"];
   if (!rows || !rows.IsSequence() || rows.size() == 0) top.fail("rows", "expected a non-empty list of rows");
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    const ConfigNode n(rows[i], path, "rows[" + std::to_string(i) + "]");
+    const std::string where = "rows[" + std::to_string(i) + "]";
+    if (!rows[i].IsMap()) throw ConfigError(path + ": " + where + ": expected a mapping");
+    YAML::Node rowNode = YAML::Clone(rows[i]);
     HwRow r;
+    if (const YAML::Node s = rowNode["set"]) { // list of --set key=value overrides
+      if (!s.IsSequence()) throw ConfigError(path + ": " + where + ".set: expected a list of key=value strings");
+      for (const auto& item : s) {
+        const std::string v = item.IsScalar() ? item.Scalar() : "";
+        if (v.find('=') == std::string::npos || v.front() == '=')
+          throw ConfigError(path + ": " + where + ".set: \"" + v + "\" is not key=value");
+        r.sets.push_back(v);
+      }
+      rowNode.remove("set");
+    }
+    const ConfigNode n(rowNode, path, where);
     r.id = n.string("id");
     for (const HwRow& o : f.rows)
       if (o.id == r.id) n.fail("id", "\"" + r.id + "\" is used by an earlier row");
@@ -111,7 +130,7 @@ RowsFile loadRows(const std::string& path) {
       f.rows.push_back(r);
       continue;
     }
-    r.kind = n.choice("kind", {"decode", "bandwidth"});
+    r.kind = n.choice("kind", {"decode", "ttft", "bandwidth"});
     r.platform = n.path("platform");
     if (!fs::exists(r.platform)) n.fail("platform", "cannot open file " + r.platform);
     if (r.decode()) {
@@ -126,7 +145,12 @@ RowsFile loadRows(const std::string& path) {
       r.context = static_cast<std::uint32_t>(n.integer("context", 1, 1u << 30));
       r.genTokens = static_cast<std::uint32_t>(n.integer("gen_tokens", 1, 4096));
       if (n.has("achievable_gbps")) r.achievableGBps = n.number("achievable_gbps", 1e-3, 1e9);
-      r.measuredTokensPerS = n.number("measured_tokens_per_s", 1e-6, 1e12);
+      if (r.kind == "ttft") {
+        r.prefillChunk = static_cast<std::uint32_t>(n.integer("prefill_chunk", 1, 1u << 20));
+        r.measuredTtftMs = n.number("measured_ttft_ms", 1e-9, 1e12);
+      } else {
+        r.measuredTokensPerS = n.number("measured_tokens_per_s", 1e-6, 1e12);
+      }
     } else {
       r.measuredGBps = n.number("measured_gbps", 1e-6, 1e12);
     }
@@ -137,12 +161,12 @@ RowsFile loadRows(const std::string& path) {
   top.finish();
   const auto it =
       std::find_if(f.rows.begin(), f.rows.end(), [&](const HwRow& r) { return r.id == f.kernelOverheadRow; });
-  if (it == f.rows.end() || it->role != "calibration" || !it->decode())
+  if (it == f.rows.end() || it->role != "calibration" || it->kind != "decode")
     throw ConfigError(path + ": calibration.kernel_overhead_row: \"" + f.kernelOverheadRow +
                       "\" is not a decode row with role calibration");
   for (const auto& [type, id] : f.dequantRows) {
     const auto d = std::find_if(f.rows.begin(), f.rows.end(), [&](const HwRow& r) { return r.id == id; });
-    if (d == f.rows.end() || d->role != "calibration" || !d->decode() || d->quant.weights != type)
+    if (d == f.rows.end() || d->role != "calibration" || d->kind != "decode" || d->quant.weights != type)
       throw ConfigError(path + ": calibration.dequant_rows." + type + ": \"" + id +
                         "\" is not a decode row with role calibration and " + type + " weights");
   }
@@ -253,6 +277,7 @@ struct RunOutcome {
   bool ok = false;
   std::string error;
   double tpotMs = 0;
+  double ttftMs = 0;
   double tileDescriptorsPerStep = 0;
   double hbmGBps = 0;
 };
@@ -300,7 +325,12 @@ Job makeJob(const HwRow& r, const WorkDir& dir, const std::string& tag, const st
             "never",
             "--json",
             j.jsonFile};
-  std::vector<std::string> sets = extraSets;
+  if (r.prefillChunk > 0) {
+    j.argv.push_back("--prefill-chunk");
+    j.argv.push_back(std::to_string(r.prefillChunk));
+  }
+  std::vector<std::string> sets = r.sets;
+  sets.insert(sets.end(), extraSets.begin(), extraSets.end());
   // The setup's achievable bandwidth (a power cap) limits the on-chip path to
   // HBM: the SMs' clock, not the DRAM, is what a power cap lowers.
   if (r.achievableGBps > 0) sets.push_back("chip.fabric.ports.hbm.bandwidth_gbps=" + fmt("%.6g", r.achievableGBps));
@@ -327,6 +357,7 @@ RunOutcome readOutcome(const Job& j, int status) {
   const json::object res = json::parse(s.str()).as_object().at("results").as_object();
   o.ok = res.at("ok").as_bool();
   o.tpotMs = res.at("tpot_mean_ns").to_number<double>() * 1e-6;
+  if (const auto* t = res.if_contains("ttft_mean_ns")) o.ttftMs = t->to_number<double>() * 1e-6;
   const double steps = std::max(1.0, res.at("steps").to_number<double>());
   double tile = 0;
   for (const auto& op : res.at("operators").as_array()) {
@@ -650,7 +681,7 @@ int validateHwImpl(const std::vector<std::string>& args) {
       continue;
     }
     double predicted = 0;
-    const std::string unit = r.decode() ? "ms/token" : "GB/s";
+    const std::string unit = r.kind == "ttft" ? "ms" : r.decode() ? "ms/token" : "GB/s";
     if (r.decode()) {
       const auto it = std::find_if(jobs.begin(), jobs.end(), [&](const Job& j) { return j.row == &r; });
       if (!it->outcome.ok) {
@@ -658,7 +689,7 @@ int validateHwImpl(const std::vector<std::string>& args) {
         anyFailed = true;
         continue;
       }
-      predicted = it->outcome.tpotMs;
+      predicted = r.kind == "ttft" ? it->outcome.ttftMs : it->outcome.tpotMs;
       rj["hbm_gbps"] = it->outcome.hbmGBps;
     } else {
       // What every run uses: the fast model (the detailed one is reported beside it).
@@ -668,7 +699,7 @@ int validateHwImpl(const std::vector<std::string>& args) {
     const double err = predicted / r.measured() - 1;
     const bool within = std::abs(err) * 100 <= r.boundPct;
     allWithin = allWithin && within;
-    if (r.role == "validation" && r.decode()) {
+    if (r.role == "validation" && r.kind == "decode") {
       ++held;
       sumAbs += std::abs(err);
       if (std::abs(err) > std::abs(worst)) {

@@ -111,7 +111,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
     u.achievedGBps = window > 0 ? (u.bytesRead + u.bytesWritten) / window : 0;
     r.memories.push_back(u);
   };
-  memory(chip.hbm().basename(), chip.hbm().stats(), chip.hbm().peakGBps());
+  memory(chip.hbm().dramName(), chip.hbm().stats(), chip.hbm().peakGBps());
   memory(chip.ctrlSram().basename(), chip.ctrlSram().stats(), chip.ctrlSram().peakGBps());
   for (std::size_t i = 0; i < chip.tileCount(); ++i)
     memory(std::string(chip.tile(i).basename()) + ".scratchpad", chip.tile(i).scratchpad().stats(),
@@ -194,6 +194,7 @@ void printReport(std::ostream& os, const Report& r) {
      << " tokens/s/W, $" << fixed(r.usdPerMillionTokens, 3) << " per million tokens, "
      << fixed(r.gco2ePerMillionTokens, 1) << " gCO2e per million tokens\n";
   printSystemReport(os, r);
+  if (r.hbf.present) printHbfUse(os, r.hbf);
   if (!r.generated.empty()) {
     os << "\nGenerated tokens\n";
     for (std::size_t q = 0; q < r.generated.size(); ++q) {
@@ -260,6 +261,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
                     {"achieved_gbps", m.achievedGBps},
                     {"peak_gbps", m.peakGBps}};
   res["memories"] = mems;
+  if (r.hbf.present) res["hbf"] = hbfJson(r.hbf);
   json::array ops;
   for (const auto& o : r.operators)
     ops.push_back(json::object{{"engine", o.engine},

@@ -61,6 +61,23 @@ struct SystemReport {
   bool chipsAgree = true; ///< every chip produced the same tokens
 };
 
+/// High Bandwidth Flash: placement, stall, reliability and wear (issue 5).
+struct HbfUse {
+  bool present = false;
+  double capacityBytes = 0, peakGBps = 0;
+  double weightBytes = 0, kvBytes = 0, prefixBytes = 0;
+  bool kvInHbf = false;
+  std::uint32_t prefetchDepth = 0, prefixTokens = 0;
+  double flashStallNsPerStep = 0; ///< compute tile waiting for HBF weights, per decode step
+  double pageReadsPerStep = 0, retriesPerStep = 0, uncorrectable = 0;
+  double prefixBytesPerStep = 0; ///< shared KV prefix read per decode step
+  // wear (writes reach HBF only with kvInHbf)
+  double pagesProgrammedPerToken = 0, maxBlockErases = 0, enduranceErrors = 0;
+  double erasesPerToken = 0;                    ///< P/E cycles consumed: pages programmed / pages per block
+  double blockErasesPerToken = 0;               ///< erases this run performed
+  double lifetimeTokens = 0, lifetimeYears = 0; ///< ideal wear levelling, at this run's token rate
+};
+
 struct Report {
   std::string platformName, modelName, platformFile, modelFile;
   RunOptions options;
@@ -98,6 +115,7 @@ struct Report {
   double wallSeconds = 0, tokensPerWallSecond = 0;
   std::vector<std::vector<std::uint32_t>> generated; ///< functional runs
   SystemReport system;                               ///< multi-chip runs
+  HbfUse hbf;                                        ///< filled by hbfUse() when the chip has HBF
 };
 
 [[nodiscard]] Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const std::string& modelFile,
@@ -106,6 +124,11 @@ void printReport(std::ostream& os, const Report& report);
 /// The multi-chip section (nothing for one chip); testbench/SystemSimulation.cpp.
 void printSystemReport(std::ostream& os, const Report& report);
 [[nodiscard]] boost::json::object systemReportJson(const Report& report);
+/// HBF figures of a finished run (testbench/HbfReport.cpp); also adds the
+/// HBF to report.memories. Call after buildReport.
+void addHbfUse(Report& report, platform::Chip& chip, const Placement& placement);
+void printHbfUse(std::ostream& os, const HbfUse& h);
+[[nodiscard]] boost::json::object hbfJson(const HbfUse& h);
 /// Report plus every module's statistics, the configuration and versions.
 [[nodiscard]] boost::json::object reportJson(const Report& report, const std::vector<std::string>& overrides);
 

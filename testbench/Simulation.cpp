@@ -21,6 +21,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
 
   RunOptions options = in.options;
   options.maxSimulatedMs = out.platform.sim.maxSimulatedMs;
+  options.hbf = out.platform.hbf;
   platform::ChipParams chipParams = out.platform.chip;
   chipParams.dma.functional = options.functional;
   chipParams.tile.engine.functional = options.functional;
@@ -47,7 +48,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
   // Per-step samples of every memory's traffic (bandwidth over time) and the
   // progress line, both driven by the firmware's step marks.
   std::vector<std::pair<std::string, const models::StatsGroup*>> memories{
-      {chip.hbm().basename(), &chip.hbm().stats()}, {chip.ctrlSram().basename(), &chip.ctrlSram().stats()}};
+      {chip.hbm().dramName(), &chip.hbm().stats()}, {chip.ctrlSram().basename(), &chip.ctrlSram().stats()}};
   for (std::size_t i = 0; i < chip.tileCount(); ++i)
     memories.emplace_back(std::string(chip.tile(i).basename()) + ".scratchpad", &chip.tile(i).scratchpad().stats());
   BandwidthSeries series;
@@ -74,9 +75,11 @@ SimulationOutput simulate(const SimulationInputs& in) {
     progress.update(step, static_cast<double>(when) * 1e-3);
   };
   out.result = host.run();
+  chip.hbm().finishAt(out.result.end);
   progress.finish();
   out.report = buildReport(out.platform, out.model, in.modelFile, chip, options, out.result);
   out.report.bandwidth = std::move(series);
+  if (chip.hbf() != nullptr) addHbfUse(out.report, chip, out.placement);
   if (recorder) {
     recorder->write(traceOut);
     traceOut.close();

@@ -32,6 +32,10 @@
 #define LLMVP_HBM_BASE 0x0000010000000000ull
 #define LLMVP_HBM_WINDOW 0x0000010000000000ull
 
+/* High Bandwidth Flash window (issue 5; present when the platform has chip.hbf). */
+#define LLMVP_HBF_BASE 0x0000020000000000ull
+#define LLMVP_HBF_WINDOW 0x0000020000000000ull
+
 /* Interrupt lines at the interrupt controller. */
 #define LLMVP_IRQ_DMA(i) (0u + (i))
 #define LLMVP_IRQ_TILE(i) (8u + (i))

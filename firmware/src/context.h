@@ -24,6 +24,7 @@ typedef struct fw_ctx {
   fw_ring_plan rings;
   fw_engine dma;  /* DMA engine 0: KV-cache writes */
   fw_engine tile; /* compute tile 0: the transformer */
+  fw_engine pf;   /* DMA engine m.prefetch_dma: HBF weight prefetch (prefetch.h), when m.prefetch_depth != 0 */
   /* Prefill chain being built (manifest prefill_chunk != 0): m.batch is then
    * the chunk's rows, all of request prefill_req at positions prefill_start.. */
   uint32_t prefill;

@@ -9,6 +9,7 @@
 #include "firmware/src/chains.h"
 #include "firmware/src/fw_util.h"
 #include "firmware/src/mailbox.h"
+#include "firmware/src/prefetch.h"
 #include "firmware/src/trace.h"
 #include "firmware/src/validate.h"
 
@@ -40,10 +41,19 @@ static void setup_engines(fw_ctx* c) {
     fw_load_kv_blocks(c, 0);
     fw_build_chains(c);
   }
-  intc_enable(irqs);
+  uint32_t irqs_pf = 0;
+  if (fw_prefetching(&c->m)) { /* not with prefill (validate.c) */
+    engine_init(&c->pf, LLMVP_DMA_BASE(c->m.prefetch_dma), LLMVP_IRQ_DMA(c->m.prefetch_dma));
+    engine_reset(&c->pf);
+    engine_configure(&c->pf, c->rings.pf_base, c->rings.pf_len);
+    fw_prefetch_build(c);
+    irqs_pf = engine_irq_mask(&c->pf);
+  }
+  intc_enable(irqs | irqs_pf);
   engine_enable(&c->dma);
   engine_enable(&c->tile);
   if (fw_tp(&c->m)) engine_enable(&c->coll);
+  if (fw_prefetching(&c->m)) engine_enable(&c->pf);
 }
 
 /** Points both engines at new rings (engines idle): reset, configure, enable. */
@@ -99,8 +109,12 @@ static void write_prefill_inputs(fw_ctx* c, uint32_t r, uint32_t start, uint32_t
 
 /** Sleeps until every engine in use raised DONE for this step; -1 on an engine error. */
 static int wait_step_done(const fw_ctx* c, fw_fault* f) {
-  const fw_engine* engines[3] = {&c->dma, &c->tile, &c->coll};
-  const uint32_t n = fw_tp(&c->m) ? 3u : 2u;
+  const fw_engine* engines[4];
+  uint32_t n = 0;
+  engines[n++] = &c->dma;
+  engines[n++] = &c->tile;
+  if (fw_tp(&c->m)) engines[n++] = &c->coll;
+  if (fw_prefetching(&c->m)) engines[n++] = &c->pf;
   const uint32_t all = (1u << n) - 1u;
   uint32_t done = 0; /* bit i: engines[i] finished its chain */
   while (done != all) {
@@ -137,6 +151,8 @@ static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
     fw_load_kv_blocks(c, step);
     fw_patch_chains(c, step);
   } /* the build wrote step 0 */
+  /* The prefetch DMA starts first: the tile's first layer waits for it. */
+  if (fw_prefetching(&c->m)) engine_post(&c->pf, c->rings.pf_len);
   engine_post(&c->dma, c->rings.dma_len);
   engine_post(&c->tile, c->rings.tile_len);
   if (fw_tp(&c->m)) engine_post(&c->coll, c->rings.coll_len);
@@ -201,5 +217,6 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   engine_disable(&c->dma);
   engine_disable(&c->tile);
   if (fw_tp(&c->m)) engine_disable(&c->coll);
+  if (fw_prefetching(&c->m)) engine_disable(&c->pf);
   return 0;
 }

@@ -44,6 +44,12 @@
 #define FW_MFIELD_PAGED 26u             /* block table outside the control SRAM or too short for max_context */
 #define FW_MFIELD_PREFILL 28u           /* prefill_chunk > LLMVP_MAX_PREFILL_CHUNK, or with a paged KV cache or MLA */
 #define FW_MFIELD_MLA 27u /* mla_*: rope odd or 0, nope/v 0, head_dim != nope + rope, dims >= 2^16, or quantised */
+#define FW_MFIELD_PREFETCH                                                                                             \
+  28u /* prefetch_dma not in 1 .. num_dma-1, a staging slot outside HBM,                                               \
+         or a layer's w_bytes not a multiple of 4 / above the slot */
+#define FW_MFIELD_KV_PREFIX                                                                                            \
+  29u                           /* kv_prefix_tokens with a paged KV cache, or a request's cached_len                   \
+                                   below it */
 #define FW_MFIELD_DT_LINEAR 25u /* dt_linear/w_group invalid, or a GEMV k not a multiple of w_group */
 
 /* ---- FW_ERR_NO_SPACE: MBOX_ERR_INFO values ------------------------------- */

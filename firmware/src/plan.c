@@ -75,7 +75,8 @@ int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
   const uint64_t pre_tile = m->prefill_chunk != 0u ? fw_tile_chain_len(&one) : 0u;
   const uint64_t pre_dma = m->prefill_chunk != 0u ? fw_dma_chain_len(m->layers, 1u) : 0u;
   const uint64_t coll_len = fw_coll_chain_len(m);
-  const uint64_t end = base + (tile_len + dma_len + pre_tile + pre_dma + coll_len) * LLMVP_DESC_BYTES;
+  const uint64_t pf_len = m->prefetch_depth != 0u ? m->layers : 0u; /* prefetch.h: one COPY per layer */
+  const uint64_t end = base + (tile_len + dma_len + pre_tile + pre_dma + coll_len + pf_len) * LLMVP_DESC_BYTES;
   const uint64_t needed = end - m->work_base;
   if (needed > m->work_bytes) return no_space(f, FW_SPACE_RINGS, needed);
   p->tile_base = base;
@@ -88,5 +89,7 @@ int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
   p->prefill_dma_len = (uint32_t)pre_dma;
   p->coll_base = p->prefill_dma_base + pre_dma * LLMVP_DESC_BYTES;
   p->coll_len = (uint32_t)coll_len;
+  p->pf_base = p->coll_base + coll_len * LLMVP_DESC_BYTES;
+  p->pf_len = (uint32_t)pf_len;
   return 0;
 }

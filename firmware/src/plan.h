@@ -53,6 +53,12 @@ extern "C" {
 #define FW_TILE_MOE_LAYER_FIXED 15u
 #define FW_TILE_SHARED_DESCS 4u
 
+/** ATTN descriptors per layer: one per request row, two with a shared KV
+ *  prefix in HBF (manifest kv_prefix_tokens): the prefix ATTN of every row,
+ *  then the own-cache ATTN of every row. */
+static inline uint64_t fw_attn_descs(const llmvp_manifest* m) {
+  return (uint64_t)m->batch * (m->kv_prefix_tokens != 0u ? 2u : 1u);
+}
 /* MLA layer (mla_kv_lora != 0, absorbed form): RMSNORM attn, [GEMV q_a,
  * RMSNORM q_a (q_lora != 0)], GEMV q_nope, GEMV q_rope, GEMV kv_a (latent),
  * GEMV k_rope, RMSNORM latent, ROPE q_rope, ROPE k_rope (signals KV_READY),
@@ -79,7 +85,7 @@ static inline uint64_t fw_tile_attn_offset(const llmvp_manifest* m) {
 }
 /** Descriptors of a layer from the first ATTN to the end of its attention
  *  block (ATTNs, [GEMV_HEADS W_uv], GEMV o, RMSNORM ffn). */
-static inline uint64_t fw_tile_attn_len(const llmvp_manifest* m) { return m->batch + (fw_is_mla(m) ? 3u : 2u); }
+static inline uint64_t fw_tile_attn_len(const llmvp_manifest* m) { return fw_attn_descs(m) + (fw_is_mla(m) ? 3u : 2u); }
 /** Length of a dense-FFN layer (moe == 0) or of an MoE layer (moe != 0). */
 static inline uint64_t fw_tile_layer_len(const llmvp_manifest* m, int moe) {
   /* FFN part: SWIGLU FFN (4), or router, TOPK, 3 GEMV_MOE, SWIGLU, COMBINE (7) + shared (4) */
@@ -141,6 +147,8 @@ typedef struct fw_ring_plan {
    * KV COPYs per layer, so as long as a batch-1 decode chain */
   uint64_t prefill_tile_base, prefill_dma_base;
   uint32_t prefill_tile_len, prefill_dma_len;
+  uint64_t pf_base; /* HBF weight prefetch ring (prefetch.h), pf_len == 0 without */
+  uint32_t pf_len;
 } fw_ring_plan;
 
 /** Activation rows the scratchpad holds: the batch, or a prefill chunk. */

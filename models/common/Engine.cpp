@@ -241,6 +241,14 @@ void Engine::run() {
       const Ps before = nowPs();
       sems_.waitAndDecrement(d.wait_sem - 1u);
       semWaitPs_ += static_cast<double>(nowPs() - before);
+      // Per semaphore, created on first wait: "sem.<index>.wait" (e.g. the
+      // HBF prefetch's weights-staged semaphore, for the flash stall figure).
+      const std::uint32_t si = d.wait_sem - 1u;
+      if (semWaitBy_.size() <= si) semWaitBy_.resize(si + 1u, nullptr);
+      if (semWaitBy_[si] == nullptr)
+        semWaitBy_[si] = &stats_.add("sem." + std::to_string(si) + ".wait",
+                                     "time blocked waiting on semaphore " + std::to_string(si), Unit::Ps);
+      *semWaitBy_[si] += static_cast<double>(nowPs() - before);
       if (trace_ != nullptr && nowPs() > before)
         trace_->span(traceTrack_, "wait sem " + std::to_string(d.wait_sem - 1u), "semaphore", before, nowPs());
     }

@@ -150,6 +150,7 @@ private:
     Stat *count = nullptr, *time = nullptr, *bytes = nullptr, *flops = nullptr;
   };
   std::vector<OpStats> opStats_;    ///< by opcode, created on first use
+  std::vector<Stat*> semWaitBy_;    ///< by semaphore index, created on first wait
   const Stat* flopsStat_ = nullptr; ///< the derived engine's "flops" counter, if it has one
   TraceRecorder* trace_ = nullptr;
   TraceRecorder::Track traceTrack_ = 0;
