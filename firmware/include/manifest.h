@@ -16,7 +16,8 @@
 #include <stdint.h>
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
-#define LLMVP_MANIFEST_VERSION 5u        /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel */
+#define LLMVP_MANIFEST_VERSION                                                                                         \
+  5u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
