@@ -14,7 +14,8 @@ models::interconnect::FabricPortParams port(std::string name, std::uint64_t base
 }
 } // namespace
 
-Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware)
+Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware,
+           const CollectivePort& collectives)
     : sc_module(name), params_(params), fabric_("fabric", params.fabric), intc_("intc", params.registerLatencyNs),
       cpuIrq_(intc_), mailbox_("mailbox", params.registerLatencyNs), sems_("semaphores", params.registerLatencyNs),
       tracePort_("trace_port", params.registerLatencyNs), ctrlSram_("ctrl_sram", params.ctrlSram),
@@ -61,10 +62,26 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
     fabric_.targetSocket.bind(t.scratchpadSocket());
     t.irq.bind(intc_, LLMVP_IRQ_TILE(i));
   }
+  if (collectives.group != nullptr) {
+    models::EngineParams cp = collectives.engine;
+    cp.semSignalAddress = LLMVP_SEM_BASE + SEM_SIGNAL(0);
+    cp.functional = params.dma.functional;
+    coll_ = std::make_unique<models::interconnect::CollectiveEngine>("coll0", cp, sems_, *collectives.group,
+                                                                     collectives.rank);
+    coll_->memSocket.bind(fabric_.initiatorSocket);
+    fabric_.addPort(port(coll_->basename(), LLMVP_COLL_BASE(0), LLMVP_MMIO_STRIDE, params.mmioPort));
+    fabric_.targetSocket.bind(coll_->regSocket);
+    coll_->irq.bind(intc_, LLMVP_IRQ_COLL(0));
+  }
+  if (params.hasHbf) {
+    hbf_ = std::make_unique<models::flash::Hbf>("hbf", params.hbf);
+    fabric_.addPort(port("hbf", LLMVP_HBF_BASE, params.hbf.capacityBytes(), params.hbfPort));
+    fabric_.targetSocket.bind(hbf_->socket);
+  }
   if (!params.stackedMemory) {
-    hbm_ = std::make_unique<models::dram::FastDram>("hbm", params.hbm);
+    hbm_ = models::dram::makeDram("hbm", params.hbm, params.hbm.model);
     fabric_.addPort(port("hbm", LLMVP_HBM_BASE, params.hbm.capacityBytes, params.hbmPort));
-    fabric_.targetSocket.bind(hbm_->socket);
+    fabric_.targetSocket.bind(hbm_->targetSocket());
     return;
   }
   buildStacked(params);
@@ -103,7 +120,9 @@ void Chip::attachTrace(models::TraceRecorder& recorder) {
   tracePort_.setTrace(&recorder, process);
   for (auto& d : dmas_) d->setTrace(&recorder, recorder.addTrack(process, d->basename()));
   for (auto& t : tiles_) t->setTrace(&recorder, recorder.addTrack(process, t->basename()));
-  if (hbm_) hbm_->setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + hbm_->basename()));
+  if (coll_) coll_->setTrace(&recorder, recorder.addTrack(process, coll_->basename()));
+  if (hbm_) hbm_->setTrace(&recorder, process);
+  if (hbf_) hbf_->setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + hbf_->basename()));
   if (stacked_)
     stacked_->setTrace(&recorder, recorder.addTrack(process, std::string("memory ") + stacked_->basename()));
   for (auto& e : pnms_) e->setTrace(&recorder, recorder.addTrack(process, e->basename()));

@@ -12,8 +12,10 @@
 #include "models/compute/ComputeTile.h"
 #include "models/cpu/ControlCpu.h"
 #include "models/dma/DmaEngine.h"
+#include "models/interconnect/CollectiveEngine.h"
 #include "models/interconnect/Fabric.h"
-#include "models/memory/dram/FastDram.h"
+#include "models/memory/dram/Dram.h"
+#include "models/memory/flash/Hbf.h"
 #include "models/memory/stacked/NearMemoryRouter.h"
 #include "models/memory/stacked/PnmEngine.h"
 #include "models/memory/stacked/StackedDram.h"
@@ -26,9 +28,18 @@
 
 namespace llmvp::platform {
 
+/// A chip's place in a multi-chip system: with a group, the chip gets a
+/// collectives engine (LLMVP_COLL_BASE(0), LLMVP_IRQ_COLL(0)) of that rank.
+struct CollectivePort {
+  models::interconnect::CollectiveGroup* group = nullptr;
+  std::uint32_t rank = 0;
+  models::EngineParams engine;
+};
+
 class Chip : public sc_core::sc_module {
 public:
-  Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware);
+  Chip(const sc_core::sc_module_name& name, const ChipParams& params, models::cpu::FirmwareEntry firmware,
+       const CollectivePort& collectives = {});
   Chip(const Chip&) = delete;
   Chip& operator=(const Chip&) = delete;
 
@@ -36,9 +47,11 @@ public:
   [[nodiscard]] models::cpu::ControlCpu& cpu() { return *cpu_; }
   [[nodiscard]] models::soc::Mailbox& mailbox() { return mailbox_; }
   [[nodiscard]] models::soc::Sram& ctrlSram() { return ctrlSram_; }
-  /// The HBM model; only when !params().stackedMemory.
-  [[nodiscard]] models::dram::FastDram& hbm() { return *hbm_; }
+  /// The HBM: fast or command-level model (chip.hbm.model); only when !params().stackedMemory.
+  [[nodiscard]] models::dram::IDram& hbm() { return *hbm_; }
   [[nodiscard]] bool hasHbm() const { return hbm_ != nullptr; }
+  /// The High Bandwidth Flash, or null when the platform has none.
+  [[nodiscard]] models::flash::Hbf* hbf() { return hbf_.get(); }
   /// The 3D-stacked main memory; only when params().stackedMemory.
   [[nodiscard]] models::stacked::StackedDram& stacked() { return *stacked_; }
   [[nodiscard]] std::size_t pnmCount() const { return pnms_.size(); }
@@ -47,6 +60,8 @@ public:
   [[nodiscard]] models::dma::DmaEngine& dma(std::size_t i) { return *dmas_.at(i); }
   [[nodiscard]] std::size_t tileCount() const { return tiles_.size(); }
   [[nodiscard]] std::size_t dmaCount() const { return dmas_.size(); }
+  /// The collectives engine, or null for a chip outside a system.
+  [[nodiscard]] models::interconnect::CollectiveEngine* collectives() { return coll_.get(); }
   [[nodiscard]] models::soc::TracePort& tracePort() { return tracePort_; }
   /// Feeds `recorder` (a process named after the chip: one track per engine,
   /// the HBM, each fabric port and the firmware phases). Call before the
@@ -75,7 +90,8 @@ private:
   models::soc::SemaphoreBlock sems_;
   models::soc::TracePort tracePort_;
   models::soc::Sram ctrlSram_;
-  std::unique_ptr<models::dram::FastDram> hbm_;
+  std::unique_ptr<models::dram::IDram> hbm_;
+  std::unique_ptr<models::flash::Hbf> hbf_;
   std::unique_ptr<models::stacked::StackedDram> stacked_;
   std::vector<std::unique_ptr<models::stacked::NearMemoryRouter>> pnmRouters_;
   std::vector<std::unique_ptr<models::stacked::PnmEngine>> pnms_;
@@ -84,6 +100,7 @@ private:
   std::unique_ptr<models::cpu::ControlCpu> cpu_;
   std::vector<std::unique_ptr<models::dma::DmaEngine>> dmas_;
   std::vector<std::unique_ptr<models::compute::ComputeTile>> tiles_;
+  std::unique_ptr<models::interconnect::CollectiveEngine> coll_;
   tlm_utils::simple_initiator_socket<Chip> debugSocket_;
 };
 

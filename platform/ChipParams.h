@@ -13,6 +13,7 @@
 #include "models/memory/dram/DramParams.h"
 #include "models/memory/stacked/PnmEngine.h"
 #include "models/memory/stacked/StackedParams.h"
+#include "models/memory/flash/HbfParams.h"
 #include "models/soc/Sram.h"
 
 namespace llmvp::platform {
@@ -40,6 +41,10 @@ struct ChipParams {
   models::compute::TileParams tile;
   models::dram::DramParams hbm;
   EnergyParams energy;
+  // ---- High Bandwidth Flash (issue 5): optional, chip.hbf ----
+  bool hasHbf = false;
+  models::flash::HbfParams hbf; ///< stacks and geometry; at LLMVP_HBF_BASE
+  PortTiming hbfPort;
   // ---- 3D-stacked DRAM and near-memory engines (issue 6) ----
   /// Main memory is a StackedDram (chip.stacked) at the HBM window instead
   /// of the HBM model (chip.hbm absent).

@@ -172,11 +172,17 @@ int validateCommand(const std::vector<std::string>& files) {
     try {
       Overrides none;
       switch (configKind(f)) {
-      case ConfigKind::Platform: (void)loadPlatform(f, none); break;
+      case ConfigKind::Platform:
+      case ConfigKind::System: (void)loadPlatform(f, none); break;
       case ConfigKind::Model: (void)loadModel(f, none); break;
       case ConfigKind::Memspec: {
         models::dram::DramParams p;
         loadMemspec(f, none, "chip.hbm.memspec.", p);
+        break;
+      }
+      case ConfigKind::Flashspec: {
+        models::flash::HbfParams p;
+        loadFlashSpec(f, none, "chip.hbf.flashspec.", p);
         break;
       }
       }

@@ -99,8 +99,46 @@ models::compute::RoutingParams routingParams(const ModelSpec& spec) {
   return p;
 }
 
-HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options)
-    : chip_(chip), spec_(spec), opt_(options) {
+HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options, const Shard& shard)
+    : chip_(chip), spec_(spec), opt_(options), shard_(shard) {
+  // Tensor parallel over T chips: the query heads are split A ways (A the
+  // largest divisor of T that divides heads); chip r computes the heads of
+  // shard r % A with the KV heads they use (a KV head is replicated on the
+  // chips whose query heads share it). With A < T, chips r >= A compute a
+  // shard again and contribute zeros to the output projection's all-reduce.
+  // The FFN is split T ways.
+  const std::uint32_t tp = shard_.ranks;
+  std::uint32_t shards = tp;
+  while (spec_.heads % shards != 0) --shards;
+  while (tp % shards != 0) --shards;
+  const std::uint32_t heads = spec_.heads / shards, group = spec_.heads / spec_.kvHeads;
+  const std::uint32_t qShard = shard_.rank % shards;
+  if (tp > 1) {
+    if (spec_.ffn % tp != 0)
+      throw ConfigError("system.parallel.tensor: " + std::to_string(tp) + " does not divide the model's ffn (" +
+                        std::to_string(spec_.ffn) + ")");
+    if (heads % group != 0 && group % heads != 0)
+      throw ConfigError("system.parallel.tensor: " + std::to_string(tp) + " splits the " + std::to_string(spec_.heads) +
+                        " query heads into shards of " + std::to_string(heads) + " that do not align with the " +
+                        std::to_string(spec_.kvHeads) + " KV heads");
+    if (spec_.moe.enabled())
+      throw ConfigError(spec_.name + ": expert parallelism (MoE on several chips) is not supported yet; use one chip");
+    if (spec_.mla.enabled)
+      throw ConfigError(spec_.name +
+                        ": multi-head latent attention on several chips is not supported yet; use one chip");
+    if (opt_.prefillChunk != 0) throw ConfigError("--prefill-chunk: prefill on several chips is not supported yet");
+    if (spec_.quant != WeightQuant::None &&
+        ((heads * spec_.headDim) % spec_.quantGroup != 0 || (spec_.ffn / tp) % spec_.quantGroup != 0))
+      throw ConfigError("model.quantization.group_size: " + std::to_string(spec_.quantGroup) +
+                        " does not divide a chip's shard of heads * head_dim or ffn");
+  }
+  const std::uint32_t kvHeads = heads >= group ? heads / group : 1;
+  qDim_ = heads * spec_.headDim;
+  kvDim_ = kvHeads * spec_.headDim;
+  qFirst_ = qShard * qDim_;
+  kvFirst_ = (qShard * heads / group) * spec_.headDim;
+  attnReplica_ = shard_.rank >= shards;
+  ffn_ = spec_.ffn / tp;
   if (opt_.batch == 0 || opt_.batch > LLMVP_MAX_BATCH)
     throw ConfigError("--batch: " + std::to_string(opt_.batch) + " is out of range [1, " +
                       std::to_string(LLMVP_MAX_BATCH) + "]");
@@ -154,13 +192,16 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
     std::mt19937_64 rng(opt_.seed);
     prompts_.resize(b);
     std::uint32_t longest = 0;
+    // A shared KV prefix (chip.hbf.placement.kv_prefix_tokens) precedes each
+    // request's own context: its positions are cached too, in HBF.
+    const std::uint32_t prefix = chip_.params().hasHbf ? opt_.hbf.kvPrefixTokens : 0;
     for (std::uint32_t r = 0; r < b; ++r) {
       if (ctx[r] == 0) throw ConfigError("--context: must be at least 1");
-      prompts_[r].resize(std::size_t{ctx[r]} + 1);
+      prompts_[r].resize(std::size_t{prefix} + ctx[r] + 1);
       for (auto& t : prompts_[r]) t = static_cast<std::uint32_t>(rng() % spec_.vocab);
-      promptLen_[r] = ctx[r] + 1;
-      cachedLen_[r] = ctx[r];
-      if (opt_.prefillChunk != 0) { // a prompt of ctx[r] tokens, nothing cached
+      promptLen_[r] = prefix + ctx[r] + 1;
+      cachedLen_[r] = prefix + ctx[r];
+      if (opt_.prefillChunk != 0) { // a prompt of ctx[r] tokens, nothing cached (no shared prefix with prefill)
         prompts_[r].resize(ctx[r]);
         promptLen_[r] = ctx[r];
         cachedLen_[r] = 0;
@@ -170,12 +211,47 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
     steps_ = opt_.prefillChunk != 0 ? opt_.genTokens - 1 : opt_.genTokens;
     placement_.maxContext = longest + opt_.genTokens;
   }
+  checkHbfOptions();
   place();
+}
+
+void HostRuntime::checkHbfOptions() const {
+  if (!chip_.params().hasHbf) return;
+  const HbfPlacement& h = opt_.hbf;
+  if (opt_.prefillChunk != 0 && (h.prefetchDepth != 0 || h.kvPrefixTokens != 0))
+    throw ConfigError("--prefill-chunk: prefill is not supported with HBF weight prefetch or a shared KV prefix (set "
+                      "chip.hbf.prefetch.depth=0 and chip.hbf.placement.kv_prefix_tokens=0)");
+  if (h.prefetchDepth != 0) {
+    if (!h.weightsInHbf)
+      throw ConfigError("chip.hbf.prefetch.depth: " + std::to_string(h.prefetchDepth) +
+                        " prefetches weights from HBF, but chip.hbf.placement.weights is hbm (use depth 0)");
+    if (chip_.dmaCount() < 2)
+      throw ConfigError("chip.hbf.prefetch.depth: " + std::to_string(h.prefetchDepth) +
+                        " needs a second DMA engine for the prefetch (chip.dma.count >= 2, is " +
+                        std::to_string(chip_.dmaCount()) + ")");
+    if (h.prefetchDepth > spec_.layers)
+      throw ConfigError("chip.hbf.prefetch.depth: " + std::to_string(h.prefetchDepth) + " exceeds the model's " +
+                        std::to_string(spec_.layers) + " layers");
+  }
+  if (h.kvPrefixTokens != 0) {
+    if (opt_.functional)
+      throw ConfigError("chip.hbf.placement.kv_prefix_tokens: a precomputed KV prefix is timing-only (its values "
+                        "are not computed; run with --timing-only or set it to 0)");
+    if (opt_.kvBlockTokens != 0)
+      throw ConfigError("chip.hbf.placement.kv_prefix_tokens: needs the contiguous KV layout (--kv-block-tokens 0)");
+    if (spec_.moe.enabled() || spec_.mla.enabled)
+      throw ConfigError("chip.hbf.placement.kv_prefix_tokens: supported for dense models only");
+  }
 }
 
 void HostRuntime::place() {
   const std::uint64_t wb = models::dtypeBytes(spec_.weightDtype);
   const std::uint64_t h = spec_.hidden;
+  const bool hasHbf = chip_.params().hasHbf;
+  const bool wHbf = hasHbf && opt_.hbf.weightsInHbf;
+  const bool kvHbf = hasHbf && opt_.hbf.kvInHbf;
+  placement_.weightsInHbf = wHbf;
+  placement_.kvInHbf = kvHbf;
   // Tensors start on a whole interleave round (every channel once), so a
   // tensor streams evenly over all channels, as a real allocator would place them.
   if (chip_.pnmCount() != 0) {
@@ -189,48 +265,73 @@ void HostRuntime::place() {
     cursor = alignUp(cursor + bytes, align);
     return a;
   };
-  embed_ = alloc(std::uint64_t{spec_.vocab} * h * wb);
+  // HBF: pages interleave over every plane, so page alignment spreads a tensor.
+  const std::uint64_t hbfAlign = hasHbf ? std::lcm(kPage, chip_.params().hbf.pageBytes) : kPage;
+  std::uint64_t hbfCursor = LLMVP_HBF_BASE;
+  auto allocHbf = [&](std::uint64_t bytes) {
+    const std::uint64_t a = hbfCursor;
+    hbfCursor = alignUp(hbfCursor + bytes, hbfAlign);
+    return a;
+  };
+  auto allocW = [&](std::uint64_t bytes) { return wHbf ? allocHbf(bytes) : alloc(bytes); };
+  auto weightCursor = [&] { return wHbf ? hbfCursor : cursor; };
+  embed_ = allocW(std::uint64_t{spec_.vocab} * h * wb);
   layers_.resize(spec_.layers);
   for (std::uint32_t i = 0; i < spec_.layers; ++i) {
     LayerAddr& l = layers_[i];
-    l.attnNorm = alloc(h * wb);
+    l.wBase = weightCursor();
+    l.attnNorm = allocW(h * wb);
     if (spec_.mla.enabled) {
-      placeMla(l, alloc);
+      placeMla(l, allocW);
     } else {
-      l.wq = alloc(linearBytes(spec_, spec_.qDim(), h));
-      l.wk = alloc(linearBytes(spec_, spec_.kvDim(), h));
-      l.wv = alloc(linearBytes(spec_, spec_.kvDim(), h));
+      l.wq = allocW(linearBytes(spec_, qDim_, h));
+      l.wk = allocW(linearBytes(spec_, kvDim_, h));
+      l.wv = allocW(linearBytes(spec_, kvDim_, h));
       if (spec_.qkvBias) {
-        l.bq = alloc(std::uint64_t{spec_.qDim()} * wb);
-        l.bk = alloc(std::uint64_t{spec_.kvDim()} * wb);
-        l.bv = alloc(std::uint64_t{spec_.kvDim()} * wb);
+        l.bq = allocW(std::uint64_t{qDim_} * wb);
+        l.bk = allocW(std::uint64_t{kvDim_} * wb);
+        l.bv = allocW(std::uint64_t{kvDim_} * wb);
       }
-      l.wo = alloc(linearBytes(spec_, h, spec_.qDim()));
+      l.wo = allocW(linearBytes(spec_, h, qDim_));
     }
-    l.ffnNorm = alloc(h * wb);
+    l.ffnNorm = allocW(h * wb);
     // Dense FFN, or an MoE layer's shared experts (none: address 0).
-    const std::uint64_t ffn = spec_.isMoeLayer(i) ? spec_.moe.sharedFfn() : spec_.ffn;
-    l.wGate = ffn ? alloc(linearBytes(spec_, ffn, h)) : 0;
-    l.wUp = ffn ? alloc(linearBytes(spec_, ffn, h)) : 0;
-    l.wDown = ffn ? alloc(linearBytes(spec_, h, ffn)) : 0;
+    const std::uint64_t ffn = spec_.isMoeLayer(i) ? spec_.moe.sharedFfn() : ffn_;
+    l.wGate = ffn ? allocW(linearBytes(spec_, ffn, h)) : 0;
+    l.wUp = ffn ? allocW(linearBytes(spec_, ffn, h)) : 0;
+    l.wDown = ffn ? allocW(linearBytes(spec_, h, ffn)) : 0;
     if (spec_.isMoeLayer(i)) {
       // Each expert matrix starts on an interleave round, like every tensor.
-      l.expertStride = alignUp(linearBytes(spec_, spec_.moe.expertFfn, h), align);
-      l.router = alloc(std::uint64_t{spec_.moe.experts} * h * wb);
-      l.expGate = alloc(l.expertStride * spec_.moe.experts);
-      l.expUp = alloc(l.expertStride * spec_.moe.experts);
-      l.expDown = alloc(l.expertStride * spec_.moe.experts);
+      l.expertStride = alignUp(linearBytes(spec_, spec_.moe.expertFfn, h), wHbf ? hbfAlign : align);
+      l.router = allocW(std::uint64_t{spec_.moe.experts} * h * wb);
+      l.expGate = allocW(l.expertStride * spec_.moe.experts);
+      l.expUp = allocW(l.expertStride * spec_.moe.experts);
+      l.expDown = allocW(l.expertStride * spec_.moe.experts);
     }
+    l.wBytes = weightCursor() - l.wBase;
   }
-  finalNorm_ = alloc(h * wb);
-  lmHead_ = spec_.tieEmbeddings ? embed_ : alloc(std::uint64_t{spec_.vocab} * h * wb);
-  placement_.weightBytes = cursor - LLMVP_HBM_BASE;
+  finalNorm_ = allocW(h * wb);
+  lmHead_ = spec_.tieEmbeddings ? embed_ : allocW(std::uint64_t{spec_.vocab} * h * wb);
+  placement_.weightBytes = cursor - LLMVP_HBM_BASE + (hbfCursor - LLMVP_HBF_BASE);
+  placement_.hbfWeightBytes = hbfCursor - LLMVP_HBF_BASE;
 
-  const std::uint64_t kvStart = cursor;
   // MLA caches one latent row [kv_lora + rope] per position (K cache only).
   const bool mla = spec_.mla.enabled;
-  const std::uint64_t kvRowElems = mla ? std::uint64_t{spec_.mla.kvLoraRank} + spec_.mla.qkRopeDim : spec_.kvDim();
+  const std::uint64_t kvRowElems = mla ? std::uint64_t{spec_.mla.kvLoraRank} + spec_.mla.qkRopeDim : kvDim_;
   const std::uint64_t kvRow = kvRowElems * models::dtypeBytes(spec_.kvDtype);
+  // Shared precomputed KV prefix: read-only, in HBF, one copy for all requests.
+  if (hasHbf && opt_.hbf.kvPrefixTokens != 0) {
+    const std::uint64_t prefixStart = hbfCursor;
+    placement_.kvPrefixTokens = opt_.hbf.kvPrefixTokens;
+    for (auto& l : layers_) {
+      l.prefixK = allocHbf(std::uint64_t{opt_.hbf.kvPrefixTokens} * kvRow);
+      l.prefixV = allocHbf(std::uint64_t{opt_.hbf.kvPrefixTokens} * kvRow);
+    }
+    placement_.hbfPrefixBytes = hbfCursor - prefixStart;
+  }
+
+  const std::uint64_t kvStart = cursor, kvHbfStart = hbfCursor;
+  auto allocKv = [&](std::uint64_t bytes) { return kvHbf ? allocHbf(bytes) : alloc(bytes); };
   kvRequestStride_ = alignUp(std::uint64_t{placement_.maxContext} * kvRow, 64);
   std::uint64_t perLayer = kvRequestStride_ * opt_.batch; // one of K, V
   std::uint64_t largestRequest = kvRequestStride_;        // bytes of one of K, V for one layer
@@ -258,35 +359,61 @@ void HostRuntime::place() {
     largestRequest = std::uint64_t{*std::max_element(need.begin(), need.end())} * bt * kvRow;
   }
   for (auto& l : layers_) {
-    l.kCache = alloc(perLayer);
-    l.vCache = mla ? 0 : alloc(perLayer);
+    l.kCache = allocKv(perLayer);
+    l.vCache = mla ? 0 : allocKv(perLayer);
   }
-  placement_.kvBytes = cursor - kvStart;
+  placement_.kvBytes = cursor - kvStart + (hbfCursor - kvHbfStart);
+  placement_.hbfKvBytes = hbfCursor - kvHbfStart;
 
   const std::uint64_t otherStart = cursor;
-  placement_.tokenStride = placement_.maxContext + 1;
+  placement_.tokenStride = placement_.kvPrefixTokens + placement_.maxContext + 1;
   placement_.tokens = alloc(std::uint64_t{opt_.batch} * placement_.tokenStride * 4);
   if (opt_.captureLogits)
     placement_.logits = alloc(std::uint64_t{opt_.batch} * spec_.vocab * models::dtypeBytes(spec_.actDtype));
+  if (wHbf && opt_.hbf.prefetchDepth != 0) {
+    // Prefetch staging: depth slots, each as large as the largest layer.
+    for (const auto& l : layers_) stagingSlot_ = std::max(stagingSlot_, alignUp(l.wBytes, align));
+    placement_.prefetchDepth = opt_.hbf.prefetchDepth;
+    placement_.stagingBytes = stagingSlot_ * opt_.hbf.prefetchDepth;
+    stagingBase_ = alloc(placement_.stagingBytes);
+  }
   placement_.otherBytes = cursor - otherStart;
   placement_.hbmCapacity =
       chip_.params().stackedMemory ? chip_.params().stacked.capacityBytes : chip_.params().hbm.capacityBytes;
+  placement_.hbfCapacity = hasHbf ? chip_.params().hbf.capacityBytes() : 0;
 
+  if (hbfCursor - LLMVP_HBF_BASE > placement_.hbfCapacity) {
+    std::ostringstream m;
+    m << "model does not fit in HBF: weights " << gb(placement_.hbfWeightBytes) << " + KV prefix "
+      << gb(placement_.hbfPrefixBytes) << " + KV cache " << gb(placement_.hbfKvBytes) << " = "
+      << gb(hbfCursor - LLMVP_HBF_BASE) << " > capacity " << gb(placement_.hbfCapacity)
+      << " (chip.hbf: " << chip_.params().hbf.stacks << " stacks)";
+    throw ConfigError(m.str());
+  }
   const std::uint64_t used = cursor - LLMVP_HBM_BASE;
   if (used > placement_.hbmCapacity) {
+    const std::uint64_t hbmWeights = wHbf ? 0 : placement_.weightBytes;
+    const std::uint64_t hbmKv = kvHbf ? 0 : placement_.kvBytes;
     const std::uint64_t perRequest = largestRequest * (mla ? 1 : 2) * spec_.layers;
-    const std::uint64_t spare = placement_.hbmCapacity > placement_.weightBytes + placement_.otherBytes
-                                    ? placement_.hbmCapacity - placement_.weightBytes - placement_.otherBytes
+    const std::uint64_t spare = placement_.hbmCapacity > hbmWeights + placement_.otherBytes
+                                    ? placement_.hbmCapacity - hbmWeights - placement_.otherBytes
                                     : 0;
     std::ostringstream m;
-    m << "model does not fit in HBM: weights " << gb(placement_.weightBytes) << " + KV cache " << gb(placement_.kvBytes)
-      << " (batch " << opt_.batch << " x " << placement_.maxContext << " positions x " << spec_.layers << " layers"
+    m << "model does not fit in HBM: weights " << gb(hbmWeights) << " + KV cache " << gb(hbmKv) << " (batch "
+      << opt_.batch << " x " << placement_.maxContext << " positions x " << spec_.layers << " layers"
       << (opt_.kvBlockTokens ? ", paged" : "") << ") + buffers " << gb(placement_.otherBytes) << " = " << gb(used)
       << " > capacity " << gb(placement_.hbmCapacity)
       << (chip_.params().stackedMemory ? " (chip.stacked: " : " (chip.hbm: ")
       << (chip_.params().stackedMemory ? chip_.params().stacked.stacks : chip_.params().hbm.stacks)
-      << " stacks); the largest batch at this context is " << spare / perRequest
+      << " stacks); the largest batch at this context is " << (kvHbf ? 0 : spare / perRequest)
       << (opt_.kvBlockTokens ? " (requests as long as the longest)" : "");
+    if (hasHbf && !kvHbf)
+      m << ". The KV cache is not placed in HBF unless asked, because of flash's low write endurance: set "
+           "chip.hbf.placement.kv_cache=hbf to place it there (the report then shows wear per token and "
+           "projected device lifetime)";
+    if (placement_.stagingBytes != 0)
+      m << "; the weight prefetch staging takes " << gb(placement_.stagingBytes) << " (chip.hbf.prefetch.depth "
+        << placement_.prefetchDepth << ")";
     throw ConfigError(m.str());
   }
 }
@@ -382,22 +509,28 @@ void HostRuntime::load(const Weights* w) {
       if (spec_.mla.enabled) {
         loadMla(a, lw);
       } else {
-        writeLinear(a.wq, lw.wq.data(), spec_.qDim(), h);
-        writeLinear(a.wk, lw.wk.data(), spec_.kvDim(), h);
-        writeLinear(a.wv, lw.wv.data(), spec_.kvDim(), h);
-        writeLinear(a.wo, lw.wo.data(), h, spec_.qDim());
+        // Tensor parallel: q/k/v and gate/up by rows, o and down by columns
+        // (one chip: the whole matrices).
+        writeLinear(a.wq, rows(lw.wq, qFirst_, h), qDim_, h);
+        writeLinear(a.wk, rows(lw.wk, kvFirst_, h), kvDim_, h);
+        writeLinear(a.wv, rows(lw.wv, kvFirst_, h), kvDim_, h);
+        writeLinear(a.wo, cols(lw.wo, h, spec_.qDim(), qFirst_, qDim_, attnReplica_).data(), h, qDim_);
       }
       writeTensor(a.ffnNorm, lw.ffnNorm, t);
       if (a.wGate != 0) {
-        const std::uint64_t ffn = lw.wGate.size() / h;
-        writeLinear(a.wGate, lw.wGate.data(), ffn, h);
-        writeLinear(a.wUp, lw.wUp.data(), ffn, h);
-        writeLinear(a.wDown, lw.wDown.data(), h, ffn);
+        const std::uint64_t ffn = lw.wGate.size() / h / shard_.ranks, first = shard_.rank * ffn;
+        writeLinear(a.wGate, rows(lw.wGate, first, h), ffn, h);
+        writeLinear(a.wUp, rows(lw.wUp, first, h), ffn, h);
+        writeLinear(a.wDown, cols(lw.wDown, h, ffn * shard_.ranks, first, ffn, false).data(), h, ffn);
       }
       if (spec_.qkvBias) {
-        writeTensor(a.bq, lw.bq, t);
-        writeTensor(a.bk, lw.bk, t);
-        writeTensor(a.bv, lw.bv, t);
+        auto part = [&](const std::vector<float>& v, std::uint64_t first, std::uint64_t n) {
+          return std::vector<float>(v.begin() + static_cast<std::ptrdiff_t>(first),
+                                    v.begin() + static_cast<std::ptrdiff_t>(first + n));
+        };
+        writeTensor(a.bq, part(lw.bq, qFirst_, qDim_), t);
+        writeTensor(a.bk, part(lw.bk, kvFirst_, kvDim_), t);
+        writeTensor(a.bv, part(lw.bv, kvFirst_, kvDim_), t);
       }
       if (a.router != 0) {
         writeTensor(a.router, lw.router, t);
@@ -457,6 +590,10 @@ void HostRuntime::load(const Weights* w) {
     table[i].mla_kv_norm = a.mlaKvNorm;
     table[i].mla_w_uk = a.mlaWUk;
     table[i].mla_w_uv = a.mlaWUv;
+    table[i].w_base = a.wBase;
+    table[i].w_bytes = a.wBytes;
+    table[i].prefix_k = a.prefixK;
+    table[i].prefix_v = a.prefixV;
   }
   std::vector<llmvp_request> reqs(opt_.batch);
   for (std::uint32_t r = 0; r < opt_.batch; ++r) reqs[r] = {promptLen_[r], cachedLen_[r], {0, 0}};
@@ -470,10 +607,12 @@ void HostRuntime::load(const Weights* w) {
   m.version = LLMVP_MANIFEST_VERSION;
   m.layers = spec_.layers;
   m.hidden = spec_.hidden;
-  m.heads = spec_.heads;
-  m.kv_heads = spec_.kvHeads;
+  m.heads = qDim_ / spec_.headDim;
+  m.kv_heads = kvDim_ / spec_.headDim;
   m.head_dim = spec_.headDim;
-  m.ffn = spec_.ffn;
+  m.ffn = ffn_;
+  m.tp_ranks = shard_.ranks;
+  m.tp_rank = shard_.rank;
   m.vocab = spec_.vocab;
   m.rms_eps_bits = models::floatBits(spec_.rmsEps);
   m.rope_theta_bits = models::floatBits(spec_.ropeTheta);
@@ -529,6 +668,12 @@ void HostRuntime::load(const Weights* w) {
   }
   m.pnm_units = pnmUnits_;
   m.pnm_stride = pnmStride_;
+  // High Bandwidth Flash: weight prefetch by DMA 1, shared KV prefix.
+  m.prefetch_depth = placement_.prefetchDepth;
+  m.prefetch_dma = placement_.prefetchDepth != 0 ? 1u : 0u;
+  m.staging_base = stagingBase_;
+  m.staging_slot_bytes = stagingSlot_;
+  m.kv_prefix_tokens = placement_.kvPrefixTokens;
 
   bool ok = chip_.debugWrite(manifestAddr, &m, sizeof m);
   ok = ok && chip_.debugWrite(layerTable, table.data(), table.size() * sizeof(llmvp_layer_entry));
@@ -552,6 +697,7 @@ std::string HostRuntime::describeError() const {
           : src == ENG_ID_TILE ? "compute tile"
           : src == ENG_ID_PNM  ? "PNM engine"
           : src == ENG_ID_PIM  ? "PIM engine"
+          : src == ENG_ID_COLL ? "collectives engine"
                                : "engine")
       << " halted on descriptor #" << mb.reg(MBOX_ERR_INDEX) << ": " << engineErrorName(info >> 16) << " (field "
       << fieldName(info & 0xffff) << ")";
@@ -566,35 +712,55 @@ std::string HostRuntime::describeError() const {
   return s.str();
 }
 
-RunResult HostRuntime::run() {
-  RunResult r;
-  r.prompts = prompts_;
+std::vector<float> HostRuntime::cols(const std::vector<float>& full, std::uint64_t n, std::uint64_t total,
+                                     std::uint64_t first, std::uint64_t k, bool zero) {
+  std::vector<float> out(n * k, 0.0f);
+  if (zero) return out;
+  for (std::uint64_t o = 0; o < n; ++o) std::copy_n(full.data() + o * total + first, k, out.data() + o * k);
+  return out;
+}
+
+RunResult HostRuntime::run() { return runAll({this}).front(); }
+
+std::vector<RunResult> HostRuntime::runAll(const std::vector<HostRuntime*>& hosts) {
   // Finish elaboration (socket bindings resolve at its end) so the host can
   // load memory through the address map; nothing advances time yet.
   sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  const HostRuntime& h0 = *hosts.front();
   Weights weights;
-  if (opt_.functional) {
-    weights = spec_.weightSource == WeightSource::Safetensors ? loadSafetensors(spec_.safetensorsPath, spec_)
-                                                              : makeRandomWeights(spec_, opt_.seed);
-    load(&weights);
-  } else {
-    load(nullptr);
+  if (h0.opt_.functional)
+    weights = h0.spec_.weightSource == WeightSource::Safetensors ? loadSafetensors(h0.spec_.safetensorsPath, h0.spec_)
+                                                                 : makeRandomWeights(h0.spec_, h0.opt_.seed);
+  for (HostRuntime* h : hosts) h->start(h0.opt_.functional ? &weights : nullptr);
+  const auto wall0 = std::chrono::steady_clock::now();
+  sc_core::sc_start(sc_core::sc_time(h0.opt_.maxSimulatedMs, sc_core::SC_MS));
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  std::vector<RunResult> out;
+  for (HostRuntime* h : hosts) {
+    h->finish(wall);
+    out.push_back(std::move(h->result_));
   }
+  return out;
+}
+
+void HostRuntime::start(const Weights* weights) {
+  RunResult& r = result_;
+  r.prompts = prompts_;
+  load(weights);
   r.stepEnd.reserve(steps_);
-  bool done = false, failed = false;
-  chip_.mailbox().onFirmwareWrite = [&](std::uint32_t reg, std::uint32_t value, models::Ps when) {
+  chip_.mailbox().onFirmwareWrite = [this](std::uint32_t reg, std::uint32_t value, models::Ps when) {
     if (reg == MBOX_STEP) {
-      r.stepEnd.push_back(when);
+      result_.stepEnd.push_back(when);
     } else if (reg == MBOX_PREFILLED) {
-      r.prefillEnd.push_back(when);
+      result_.prefillEnd.push_back(when);
     } else if (value == MBOX_ST_RUNNING) {
-      r.decodeStart = when;
+      result_.decodeStart = when;
     } else if (value == MBOX_ST_DONE) {
-      done = true;
-      r.end = when;
+      done_ = true;
+      result_.end = when;
     } else if (value == MBOX_ST_ERROR) {
-      failed = true;
-      r.end = when;
+      failed_ = true;
+      result_.end = when;
     }
   };
   // Steps before the one at position promptLen - 1 only consume the prompt
@@ -602,14 +768,16 @@ RunResult HostRuntime::run() {
   r.firstGeneratingStep = opt_.prefillChunk != 0 ? 0 : promptLen_[0] - 1 - cachedLen_[0];
 
   chip_.cpu().releaseReset();
-  const auto wall0 = std::chrono::steady_clock::now();
-  sc_core::sc_start(sc_core::sc_time(opt_.maxSimulatedMs, sc_core::SC_MS));
-  r.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+}
+
+void HostRuntime::finish(double wallSeconds) {
+  RunResult& r = result_;
+  r.wallSeconds = wallSeconds;
   if (r.end == 0) r.end = models::nowPs();
 
-  if (failed) {
+  if (failed_) {
     r.error = describeError();
-  } else if (!done) {
+  } else if (!done_) {
     std::ostringstream s;
     if (!chip_.cpu().fault().empty()) s << "firmware fault: " << chip_.cpu().fault() << "; ";
     if (sc_core::sc_pending_activity())
@@ -649,7 +817,6 @@ RunResult HostRuntime::run() {
       for (std::size_t j = 0; j < n; ++j)
         r.lastLogits[q][j] = models::loadElement(raw.data(), spec_.actDtype, q * n + j);
   }
-  return r;
 }
 
 } // namespace llmvp::testbench

@@ -11,6 +11,7 @@
 #include "models/common/Time.h"
 #include "models/compute/ComputeTile.h"
 #include "platform/Chip.h"
+#include "testbench/config/Loaders.h"
 #include "testbench/model/ModelSpec.h"
 #include "testbench/model/Weights.h"
 
@@ -39,6 +40,7 @@ struct RunOptions {
   std::uint32_t debugFlags = 0;                    ///< FW_DEBUG_* fault injection
   bool captureLogits = false;                      ///< functional: keep the last step's logits
   double maxSimulatedMs = 1e5;
+  HbfPlacement hbf; ///< chip.hbf placement and prefetch (ignored without HBF)
 };
 
 /// Where everything was placed (bytes, addresses).
@@ -50,6 +52,14 @@ struct Placement {
   std::uint32_t maxContext = 0; ///< KV positions per request
   std::uint64_t tokens = 0, logits = 0;
   std::uint32_t tokenStride = 0;
+  // High Bandwidth Flash (issue 5)
+  bool weightsInHbf = false, kvInHbf = false;
+  std::uint64_t hbfWeightBytes = 0; ///< weights placed in HBF (included in weightBytes)
+  std::uint64_t hbfKvBytes = 0;     ///< KV cache placed in HBF (included in kvBytes)
+  std::uint64_t hbfPrefixBytes = 0; ///< shared precomputed KV prefix in HBF
+  std::uint64_t hbfCapacity = 0;
+  std::uint64_t stagingBytes = 0; ///< prefetch staging slots in HBM (included in otherBytes)
+  std::uint32_t prefetchDepth = 0, kvPrefixTokens = 0;
 };
 
 struct RunResult {
@@ -73,17 +83,38 @@ struct RunResult {
 /// Throws ConfigError naming file and line for a malformed trace.
 [[nodiscard]] models::compute::RoutingParams routingParams(const ModelSpec& spec);
 
+/// This chip's part of a tensor-parallel model (multi-chip systems).
+struct Shard {
+  std::uint32_t ranks = 1; ///< chips sharing every layer
+  std::uint32_t rank = 0;
+};
+
 class HostRuntime {
 public:
   /// Checks that the run fits the chip; throws ConfigError with sizes if not.
-  HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options);
+  HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options, const Shard& shard = {});
 
   [[nodiscard]] const Placement& placement() const { return placement_; }
   /// Writes weights, manifest and prompts, then simulates until the
   /// firmware finishes, fails, stalls or the time limit passes.
   [[nodiscard]] RunResult run();
+  /// Multi-chip: every host writes its chip's shard (weights drawn once for
+  /// the whole model), then one simulation runs all chips. One result per host.
+  [[nodiscard]] static std::vector<RunResult> runAll(const std::vector<HostRuntime*>& hosts);
 
 private:
+  /// Loads the chip and releases its CPU; the mailbox callback fills result_.
+  void start(const Weights* weights);
+  /// Checks how the firmware ended and reads the tokens (and logits).
+  void finish(double wallSeconds);
+  /// Rows [first, first + n) of a matrix of `k` columns.
+  [[nodiscard]] static const float* rows(const std::vector<float>& full, std::uint64_t first, std::uint64_t k) {
+    return full.data() + first * k;
+  }
+  /// Columns [first, first + k) of an [n][total] matrix (zeros if `zero`).
+  [[nodiscard]] static std::vector<float> cols(const std::vector<float>& full, std::uint64_t n, std::uint64_t total,
+                                               std::uint64_t first, std::uint64_t k, bool zero);
+
   struct LayerAddr {
     std::uint64_t attnNorm, wq, wk, wv, wo, ffnNorm, wGate, wUp, wDown, kCache, vCache;
     std::uint64_t bq = 0, bk = 0, bv = 0;                          ///< with spec.qkvBias
@@ -92,7 +123,10 @@ private:
     // MLA (manifest.h llmvp_layer_entry mla_*); wq/wk/wv/vCache are then 0.
     std::uint64_t mlaQA = 0, mlaQANorm = 0, mlaQNope = 0, mlaQRope = 0, mlaKvA = 0, mlaKRope = 0, mlaKvNorm = 0;
     std::uint64_t mlaWUk = 0, mlaWUv = 0;
+    std::uint64_t wBase = 0, wBytes = 0;    ///< the layer's weights region
+    std::uint64_t prefixK = 0, prefixV = 0; ///< shared KV prefix (HBF)
   };
+  void checkHbfOptions() const;
   /// Places one layer's MLA tensors (absorbed layout) with `alloc`.
   template <typename Alloc>
   void placeMla(LayerAddr& l, Alloc&& alloc);
@@ -117,8 +151,15 @@ private:
   platform::Chip& chip_;
   const ModelSpec spec_;
   const RunOptions opt_;
+  const Shard shard_;
+  std::uint32_t qDim_ = 0, kvDim_ = 0, ffn_ = 0; ///< this chip's shard of the projections
+  std::uint32_t qFirst_ = 0, kvFirst_ = 0;       ///< its first q and kv row (heads x head_dim)
+  bool attnReplica_ = false; ///< attention computed by another chip too: contributes zeros to the o all-reduce
+  RunResult result_;
+  bool done_ = false, failed_ = false;
   Placement placement_;
   std::uint64_t embed_ = 0, finalNorm_ = 0, lmHead_ = 0, kvRequestStride_ = 0;
+  std::uint64_t stagingBase_ = 0, stagingSlot_ = 0;
   std::vector<LayerAddr> layers_;
   std::uint32_t steps_ = 0;
   std::vector<std::uint32_t> promptLen_, cachedLen_;

@@ -112,7 +112,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
     r.memories.push_back(u);
   };
   if (chip.hasHbm())
-    memory(chip.hbm().basename(), chip.hbm().stats(), chip.hbm().peakGBps());
+    memory(chip.hbm().dramName(), chip.hbm().stats(), chip.hbm().peakGBps());
   else
     memory(chip.stacked().basename(), chip.stacked().stats(), chip.stacked().peakGBps());
   memory(chip.ctrlSram().basename(), chip.ctrlSram().stats(), chip.ctrlSram().peakGBps());
@@ -200,6 +200,8 @@ void printReport(std::ostream& os, const Report& r) {
   os << "\nEfficiency and cost (economics section of the platform)\n  " << fixed(r.tokensPerSecondPerWatt, 3)
      << " tokens/s/W, $" << fixed(r.usdPerMillionTokens, 3) << " per million tokens, "
      << fixed(r.gco2ePerMillionTokens, 1) << " gCO2e per million tokens\n";
+  printSystemReport(os, r);
+  if (r.hbf.present) printHbfUse(os, r.hbf);
   if (!r.generated.empty()) {
     os << "\nGenerated tokens\n";
     for (std::size_t q = 0; q < r.generated.size(); ++q) {
@@ -266,6 +268,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
                     {"achieved_gbps", m.achievedGBps},
                     {"peak_gbps", m.peakGBps}};
   res["memories"] = mems;
+  if (r.hbf.present) res["hbf"] = hbfJson(r.hbf);
   json::array ops;
   for (const auto& o : r.operators)
     ops.push_back(json::object{{"engine", o.engine},
@@ -308,6 +311,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
     }
     res["generated"] = gen;
   }
+  if (r.system.chips > 1) res["system"] = systemReportJson(r);
   root["results"] = res;
 
   json::object stats;

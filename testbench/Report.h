@@ -41,6 +41,43 @@ struct EnergyItem {
   double joules = 0;
 };
 
+/// Multi-chip systems (issue 7): the network and the collectives.
+struct LinkUse {
+  std::string name;
+  double bytes = 0, utilization = 0, retries = 0;
+};
+struct SystemReport {
+  std::uint32_t chips = 1; ///< 1: a single chip (nothing below is filled)
+  std::string name, topology;
+  std::uint32_t tensorParallel = 1;
+  double collectives = 0;                 ///< collectives run (each counted once for the system)
+  double collectiveNsPerToken = 0;        ///< per decode step: first input ready to last chip done, summed
+  double collectiveLatencyNsPerToken = 0; ///< its latency part: steps x (endpoint + hops x per-hop)
+  double collectiveShareOfTpot = 0;       ///< collectiveNsPerToken / mean TPOT
+  double substitutions = 0, stragglers = 0, retries = 0;
+  std::vector<std::pair<std::string, double>> algorithms; ///< collectives per algorithm
+  double linkUtilizationMean = 0, linkUtilizationMax = 0, linkBytes = 0;
+  std::vector<LinkUse> links;
+  bool chipsAgree = true; ///< every chip produced the same tokens
+};
+
+/// High Bandwidth Flash: placement, stall, reliability and wear (issue 5).
+struct HbfUse {
+  bool present = false;
+  double capacityBytes = 0, peakGBps = 0;
+  double weightBytes = 0, kvBytes = 0, prefixBytes = 0;
+  bool kvInHbf = false;
+  std::uint32_t prefetchDepth = 0, prefixTokens = 0;
+  double flashStallNsPerStep = 0; ///< compute tile waiting for HBF weights, per decode step
+  double pageReadsPerStep = 0, retriesPerStep = 0, uncorrectable = 0;
+  double prefixBytesPerStep = 0; ///< shared KV prefix read per decode step
+  // wear (writes reach HBF only with kvInHbf)
+  double pagesProgrammedPerToken = 0, maxBlockErases = 0, enduranceErrors = 0;
+  double erasesPerToken = 0;                    ///< P/E cycles consumed: pages programmed / pages per block
+  double blockErasesPerToken = 0;               ///< erases this run performed
+  double lifetimeTokens = 0, lifetimeYears = 0; ///< ideal wear levelling, at this run's token rate
+};
+
 struct Report {
   std::string platformName, modelName, platformFile, modelFile;
   RunOptions options;
@@ -77,11 +114,21 @@ struct Report {
   // simulator
   double wallSeconds = 0, tokensPerWallSecond = 0;
   std::vector<std::vector<std::uint32_t>> generated; ///< functional runs
+  SystemReport system;                               ///< multi-chip runs
+  HbfUse hbf;                                        ///< filled by hbfUse() when the chip has HBF
 };
 
 [[nodiscard]] Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const std::string& modelFile,
                                  platform::Chip& chip, const RunOptions& options, const RunResult& result);
 void printReport(std::ostream& os, const Report& report);
+/// The multi-chip section (nothing for one chip); testbench/SystemSimulation.cpp.
+void printSystemReport(std::ostream& os, const Report& report);
+[[nodiscard]] boost::json::object systemReportJson(const Report& report);
+/// HBF figures of a finished run (testbench/HbfReport.cpp); also adds the
+/// HBF to report.memories. Call after buildReport.
+void addHbfUse(Report& report, platform::Chip& chip, const Placement& placement);
+void printHbfUse(std::ostream& os, const HbfUse& h);
+[[nodiscard]] boost::json::object hbfJson(const HbfUse& h);
 /// Report plus every module's statistics, the configuration and versions.
 [[nodiscard]] boost::json::object reportJson(const Report& report, const std::vector<std::string>& overrides);
 

@@ -21,6 +21,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
 
   RunOptions options = in.options;
   options.maxSimulatedMs = out.platform.sim.maxSimulatedMs;
+  options.hbf = out.platform.hbf;
   platform::ChipParams chipParams = out.platform.chip;
   chipParams.dma.functional = options.functional;
   chipParams.tile.engine.functional = options.functional;
@@ -31,6 +32,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
   if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
     throw std::logic_error("SystemC time resolution must be 1 ps");
   tlm::tlm_global_quantum::instance().set(sc_core::sc_time(out.platform.sim.quantumNs, sc_core::SC_NS));
+  if (out.platform.system.chips > 1) return simulateSystem(in, std::move(out), options, chipParams);
   platform::Chip chip("chip0", chipParams, &fw_main);
   if (chip.hasHbm()) chip.hbm().setAccessRecorder(in.hbmRecorder);
   std::ofstream traceOut;
@@ -48,7 +50,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
   // progress line, both driven by the firmware's step marks.
   std::vector<std::pair<std::string, const models::StatsGroup*>> memories;
   if (chip.hasHbm())
-    memories.emplace_back(chip.hbm().basename(), &chip.hbm().stats());
+    memories.emplace_back(chip.hbm().dramName(), &chip.hbm().stats());
   else
     memories.emplace_back(chip.stacked().basename(), &chip.stacked().stats());
   memories.emplace_back(chip.ctrlSram().basename(), &chip.ctrlSram().stats());
@@ -78,9 +80,11 @@ SimulationOutput simulate(const SimulationInputs& in) {
     progress.update(step, static_cast<double>(when) * 1e-3);
   };
   out.result = host.run();
+  chip.hbm().finishAt(out.result.end);
   progress.finish();
   out.report = buildReport(out.platform, out.model, in.modelFile, chip, options, out.result);
   out.report.bandwidth = std::move(series);
+  if (chip.hbf() != nullptr) addHbfUse(out.report, chip, out.placement);
   if (recorder) {
     recorder->write(traceOut);
     traceOut.close();

@@ -36,5 +36,8 @@ struct SimulationOutput {
 
 /// Runs one simulation. Throws ConfigError (or ModelError) for bad input.
 [[nodiscard]] SimulationOutput simulate(const SimulationInputs& in);
+/// The multi-chip part of simulate() (a system file with chips > 1).
+[[nodiscard]] SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out,
+                                              const RunOptions& options, const platform::ChipParams& chipParams);
 
 } // namespace llmvp::testbench

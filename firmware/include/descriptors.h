@@ -100,39 +100,56 @@ enum llmvp_opcode {
                                    dst out[n][k] (dt_out); scale 1/sqrt(k),
                                    softmax in fp32 with max subtraction */
   /* ---- compute tile: vector engine ---- */
-  LLMVP_OP_RMSNORM = 0x20,    /* dst[m][n] = src0[m][n] / sqrt(mean_j src0[m][j]^2 + eps)
-                               * src1[n]; arg0 = eps as fp32 bits; src1 dt_w */
-  LLMVP_OP_ROPE = 0x21,       /* in place on dst[m][n][k] (dt_out): m rows,
-                                 n heads, k = head_dim (even); row r uses
-                                 position src0[r] (u32); arg0 = theta fp32 bits.
-                                 Hugging Face rotate_half pairing (i, i + k/2),
-                                 inv_freq_i = theta^(-2i/k) */
-  LLMVP_OP_SWIGLU = 0x22,     /* dst[i] = silu(src0[i]) * src1[i], i < m*n;
-                                 silu(x) = x / (1 + exp(-x)) */
-  LLMVP_OP_ADD = 0x23,        /* dst[i] = src0[i] + src1[i], i < m*n */
-  LLMVP_OP_EMBED = 0x24,      /* dst[r][n] = src1[src0[r]][n] for r < m:
-                                 src0 token ids (u32), src1 table [k][n] (dt_w),
-                                 k = vocab (ids >= k are an error) */
-  LLMVP_OP_ARGMAX = 0x25,     /* dst[r] (u32) = lowest j maximising src0[r][j],
-                                 r < m, j < n (dt_in) */
-  LLMVP_OP_TOPK = 0x26,       /* router top-k: src0 logits [m][n] (dt_in), n experts,
-                                 k = top_k <= n; dst = routing record of m rows:
-                                 ids u32 [m][k] then weights fp32 [m][k] at
-                                 dst + m*k*4. Row r: the k largest logits,
-                                 descending, ties to the lower index; weights
-                                 (arg0 = LLMVP_ROUTER_SOFTMAX) e_j = exp(l_j - l_0)
-                                 / sum_i exp(l_i - l_0), or (LLMVP_ROUTER_SIGMOID)
-                                 s_j = sigmoid(l_j) / sum_i sigmoid(l_i), sums in
-                                 slot order, each times arg1 (fp32 bits). In
-                                 timing-only mode the ids come from the tile's
-                                 routing model (uniform, Zipf or trace) */
-  LLMVP_OP_MOE_COMBINE = 0x27 /* dst[r][n] = src2[r][n] + sum_j w[r][j] * src0[r][j][n]
-                                 (sum from 0 in slot order, then the residual):
-                                 src0 expert outputs [m][k][n] (dt_in), src1 the
-                                 routing record TOPK wrote (weights read), src2
-                                 and dst [m][n] (dt_out); k = top_k */
+  LLMVP_OP_RMSNORM = 0x20, /* dst[m][n] = src0[m][n] / sqrt(mean_j src0[m][j]^2 + eps)
+                            * src1[n]; arg0 = eps as fp32 bits; src1 dt_w */
+  LLMVP_OP_ROPE = 0x21,    /* in place on dst[m][n][k] (dt_out): m rows,
+                              n heads, k = head_dim (even); row r uses
+                              position src0[r] (u32); arg0 = theta fp32 bits.
+                              Hugging Face rotate_half pairing (i, i + k/2),
+                              inv_freq_i = theta^(-2i/k) */
+  LLMVP_OP_SWIGLU = 0x22,  /* dst[i] = silu(src0[i]) * src1[i], i < m*n;
+                              silu(x) = x / (1 + exp(-x)) */
+  LLMVP_OP_ADD = 0x23,     /* dst[i] = src0[i] + src1[i], i < m*n */
+  LLMVP_OP_EMBED = 0x24,   /* dst[r][n] = src1[src0[r]][n] for r < m:
+                              src0 token ids (u32), src1 table [k][n] (dt_w),
+                              k = vocab (ids >= k are an error) */
+  LLMVP_OP_ARGMAX = 0x25,  /* dst[r] (u32) = lowest j maximising src0[r][j],
+                              r < m, j < n (dt_in) */
+  LLMVP_OP_TOPK = 0x26,    /* router top-k: src0 logits [m][n] (dt_in), n experts,
+                              k = top_k <= n; dst = routing record of m rows:
+                              ids u32 [m][k] then weights fp32 [m][k] at
+                              dst + m*k*4. Row r: the k largest logits,
+                              descending, ties to the lower index; weights
+                              (arg0 = LLMVP_ROUTER_SOFTMAX) e_j = exp(l_j - l_0)
+                              / sum_i exp(l_i - l_0), or (LLMVP_ROUTER_SIGMOID)
+                              s_j = sigmoid(l_j) / sum_i sigmoid(l_i), sums in
+                              slot order, each times arg1 (fp32 bits). In
+                              timing-only mode the ids come from the tile's
+                              routing model (uniform, Zipf or trace) */
+  /* ---- collectives engine (one per chip, all chips of the system) ----
+   * src0 this chip's input, dst its result (both dt_in: FP32 or BF16),
+   * n = elements per rank (below), arg0 = LLMVP_COLL_ALG_* (0: the system's
+   * configured choice), arg1 = tag naming the call site (the reliability
+   * policy substitutes a late chip's input by its input at the same tag in
+   * the previous call). Every chip must issue the same sequence of
+   * collectives with the same op, n, type, tag and algorithm. Sums are fp32
+   * in chip order, rounded once to dt_in. */
+  LLMVP_OP_ALL_REDUCE = 0x40,     /* dst[n] = sum over chips of src0[n] */
+  LLMVP_OP_ALL_GATHER = 0x41,     /* dst[chips][n]: block c = chip c's src0[n] */
+  LLMVP_OP_REDUCE_SCATTER = 0x42, /* src0[chips][n]; dst[n] = sum over chips of their block (this chip's index) */
+  LLMVP_OP_ALL_TO_ALL = 0x43,     /* src0[chips][n]: block c goes to chip c; dst[chips][n]: block c from chip c */
+  LLMVP_OP_MOE_COMBINE = 0x27     /* dst[r][n] = src2[r][n] + sum_j w[r][j] * src0[r][j][n]
+                                     (sum from 0 in slot order, then the residual):
+                                     src0 expert outputs [m][k][n] (dt_in), src1 the
+                                     routing record TOPK wrote (weights read), src2
+                                     and dst [m][n] (dt_out); k = top_k */
 };
 
+#define LLMVP_COLL_ALG_CONFIG 0u /* collectives arg0: the system's choice (collectives.algorithm) */
+#define LLMVP_COLL_ALG_RING 1u
+#define LLMVP_COLL_ALG_RECURSIVE_DOUBLING 2u
+#define LLMVP_COLL_ALG_DIRECT 3u
+#define LLMVP_COLL_ALG_IN_SWITCH 4u
 /* ---- near-memory engines (issue 6): PNM on a logic base die, PIM in the
  * DRAM dies (models/memory/stacked/PnmEngine.h). Weight and KV operands are
  * read from the engine's own memory partition at internal bandwidth; other

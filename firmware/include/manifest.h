@@ -16,7 +16,8 @@
 #include <stdint.h>
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
-#define LLMVP_MANIFEST_VERSION 4u        /* 2: biases, MoE; 3: MLA, prefill; 4: near-memory offload */
+#define LLMVP_MANIFEST_VERSION                                                                                         \
+  6u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory offload */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -58,6 +59,11 @@ typedef struct llmvp_layer_entry {
   uint64_t mla_kv_norm;  /* [kv_lora] */
   uint64_t mla_w_uk;     /* [heads][kv_lora][nope]: the key up-projection, transposed per head */
   uint64_t mla_w_uv;     /* [heads][v][kv_lora] */
+  /* ---- High Bandwidth Flash (issue 5), version 4 ---- */
+  uint64_t w_base, w_bytes;    /* the layer's weights, one contiguous region (attn_norm .. last tensor):
+                                  what the weight prefetch copies (manifest prefetch_depth) */
+  uint64_t prefix_k, prefix_v; /* kv_prefix_tokens != 0: the shared precomputed KV prefix of this
+                                  layer, [kv_prefix_tokens][kv_heads][head_dim] (dt_kv), read-only */
 } llmvp_layer_entry;
 
 typedef struct llmvp_request {
@@ -139,6 +145,32 @@ typedef struct llmvp_manifest {
    * be 0). Contiguous KV cache and non-MLA models only. */
   uint32_t prefill_chunk;
   uint32_t prefill_reserved;
+  /* ---- High Bandwidth Flash (issue 5), version 4 ----
+   * Weight prefetch (prefetch_depth != 0): DMA engine prefetch_dma copies
+   * layer l's weights region (layer entry w_base, w_bytes) into staging slot
+   * l % prefetch_depth at staging_base + slot * staging_slot_bytes while the
+   * tile computes earlier layers; the tile reads layer l's weights from the
+   * slot (address - w_base + slot base). Embeddings, final norm and LM head
+   * are read in place.
+   * KV prefix (kv_prefix_tokens != 0, contiguous KV layout only): positions
+   * 0 .. kv_prefix_tokens-1 of every request are a shared precomputed prefix
+   * at the layer entries' prefix_k/prefix_v; requests[r].cached_len counts
+   * them, and a request's own cache (k_cache/v_cache) holds positions from
+   * kv_prefix_tokens on at row 0. max_context counts own positions only. */
+  uint32_t prefetch_depth;
+  uint32_t prefetch_dma;
+  uint64_t staging_base;
+  uint64_t staging_slot_bytes;
+  uint32_t kv_prefix_tokens;
+  uint32_t reserved_hbf;
+  /* version 4: multi-chip tensor parallel (issue 7). With tp_ranks > 1,
+   * heads, kv_heads and ffn above are this chip's shard (the host splits
+   * wq/wk/wv/w_gate/w_up by rows and wo/w_down by columns), and the
+   * firmware all-reduces the partial outputs of the attention output and
+   * FFN down projections with the collectives engine (LLMVP_COLL_BASE(0))
+   * before adding them to the residual stream. Dense models only. */
+  uint32_t tp_ranks; /* chips in the tensor-parallel group; 0 or 1: one chip, no collectives */
+  uint32_t tp_rank;  /* this chip's index in the group */
   /* ---- version 4: near-memory (PNM/PIM) offload (issue 6) ----
    * With pnm_units != 0 the host sharded the model over the memory
    * partitions of pnm_units near-memory engines (LLMVP_PNM_BASE(p)): shard p

@@ -18,6 +18,8 @@
 /* Near-memory (PNM/PIM) engines, one per memory partition (at most 8). */
 #define LLMVP_PNM_BASE(i) (LLMVP_MMIO_BASE + (0x40ull + (i)) * LLMVP_MMIO_STRIDE)
 #define LLMVP_MAX_PNM 8u
+/* Collectives engines (multi-chip systems), blocks 0x30-0x37. */
+#define LLMVP_COLL_BASE(i) (LLMVP_MMIO_BASE + (0x30ull + (i)) * LLMVP_MMIO_STRIDE)
 #define LLMVP_MMIO_WINDOW 0x01000000ull
 
 /* On-chip control SRAM: manifest, descriptor rings, firmware buffers. */
@@ -33,8 +35,13 @@
 #define LLMVP_HBM_BASE 0x0000010000000000ull
 #define LLMVP_HBM_WINDOW 0x0000010000000000ull
 
+/* High Bandwidth Flash window (issue 5; present when the platform has chip.hbf). */
+#define LLMVP_HBF_BASE 0x0000020000000000ull
+#define LLMVP_HBF_WINDOW 0x0000020000000000ull
+
 /* Interrupt lines at the interrupt controller. */
 #define LLMVP_IRQ_DMA(i) (0u + (i))
 #define LLMVP_IRQ_TILE(i) (8u + (i))
 #define LLMVP_IRQ_PNM(i) (20u + (i))
+#define LLMVP_IRQ_COLL(i) (16u + (i)) /* collectives engines, 16-19 */
 #define LLMVP_IRQ_MAILBOX 31u

@@ -33,6 +33,7 @@
 #define ENG_ID_TILE 0x54494C45u /* "TILE" */
 #define ENG_ID_PNM 0x504E4D00u  /* "PNM\0" near-memory engine on a logic base die */
 #define ENG_ID_PIM 0x50494D00u  /* "PIM\0" near-memory engine in the DRAM dies */
+#define ENG_ID_COLL 0x434F4C4Cu /* "COLL": collectives engine */
 
 #define ENG_CTRL_ENABLE (1u << 0) /* fetch and execute descriptors */
 #define ENG_CTRL_RESET                                                                                                 \

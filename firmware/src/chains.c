@@ -6,12 +6,14 @@
 #include "firmware/include/hal.h"
 #include "firmware/src/dma.h"
 #include "firmware/src/fw_util.h"
+#include "firmware/src/prefetch.h"
 #include "firmware/src/ring.h"
 #include "firmware/src/tile.h"
 
 /** A layer's KV-cache bases, read straight from the layer table. */
 typedef struct kv_bases {
   uint64_t k_cache, v_cache;
+  uint64_t prefix_k, prefix_v; /* shared KV prefix (manifest kv_prefix_tokens), else 0 */
 } kv_bases;
 
 _Static_assert(offsetof(llmvp_layer_entry, v_cache) == offsetof(llmvp_layer_entry, k_cache) + 8u,
@@ -21,10 +23,15 @@ static uint64_t layer_entry_addr(const fw_ctx* c, uint32_t layer) {
   return c->m.layer_table + (uint64_t)layer * sizeof(llmvp_layer_entry);
 }
 
+_Static_assert(offsetof(llmvp_layer_entry, prefix_v) == offsetof(llmvp_layer_entry, prefix_k) + 8u,
+               "prefix_k and prefix_v must be adjacent for one 16-byte read");
+
 static kv_bases read_kv_bases(const fw_ctx* c, uint32_t layer) {
-  uint64_t v[2];
+  uint64_t v[2], p[2] = {0u, 0u};
   hal_read_block(layer_entry_addr(c, layer) + offsetof(llmvp_layer_entry, k_cache), v, sizeof v);
-  const kv_bases kv = {v[0], v[1]};
+  if (c->m.kv_prefix_tokens != 0u)
+    hal_read_block(layer_entry_addr(c, layer) + offsetof(llmvp_layer_entry, prefix_k), p, sizeof p);
+  const kv_bases kv = {v[0], v[1], p[0], p[1]};
   return kv;
 }
 
@@ -50,9 +57,16 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
     ring_writer_put(w, d);
     return;
   }
+  const uint32_t prefix = m->kv_prefix_tokens;
+  /* The shared prefix (timing only: the two partial attentions are not
+   * merged; the prefix pass writes the same output the own pass then
+   * overwrites). It does not depend on this step's KV writes. */
+  for (uint32_t r = 0; prefix != 0u && r < m->batch; ++r)
+    ring_writer_put(w, tile_attn(c->spad.attn + r * q_row, c->spad.q + r * q_row, kv.prefix_k, kv.prefix_v, prefix,
+                                 m->heads, m->kv_heads, m->head_dim, m->dt_act, m->dt_kv));
   for (uint32_t r = 0; r < m->batch; ++r) {
     const uint64_t req = paged ? 0u : (uint64_t)r * m->kv_request_stride;
-    const uint32_t ctx = fw_position(c, r, step) + 1u;
+    const uint32_t ctx = fw_position(c, r, step) + 1u - prefix; /* own positions */
     llmvp_desc d = fw_is_mla(m) ? tile_attn_mla(s->mla_olat + r * lat_row, s->mla_qlat + r * lat_row,
                                                 s->mla_qrope + r * qr_row, kv.k_cache + req, ctx, m->heads,
                                                 m->mla_kv_lora, m->mla_rope, m->head_dim, m->dt_act, m->dt_kv)
@@ -95,7 +109,7 @@ static void put_kv_copies(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
     return;
   }
   for (uint32_t r = 0; r < m->batch; ++r) {
-    const uint32_t pos = fw_position(c, r, step);
+    const uint32_t pos = fw_position(c, r, step) - m->kv_prefix_tokens; /* row in the request's own cache */
     const uint64_t at = m->kv_block_tokens != 0u
                             ? ((uint64_t)c->kv_block[r] * m->kv_block_tokens + pos % m->kv_block_tokens) * cache_row
                             : (uint64_t)r * m->kv_request_stride + (uint64_t)pos * cache_row;
@@ -120,6 +134,26 @@ static llmvp_desc linear(const llmvp_manifest* m, llmvp_desc d) {
   return d;
 }
 
+/** Tensor parallel: the block's projection writes this chip's fp32 partial
+ *  sums (signalling the collectives engine), and an ADD waits for the
+ *  all-reduced sum and adds it to x (2 descriptors). */
+static void put_tp_projection(const fw_ctx* c, fw_ring_writer* w, uint64_t in, uint64_t weight, uint32_t k) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
+  llmvp_desc proj = linear(m, tile_gemv(s->partial, in, weight, m->batch, m->hidden, k, m->dt_act, m->dt_w));
+  proj.dt_out = LLMVP_DT_FP32;
+  proj.signal_sem = fw_sem_field(FW_SEM_COLL_IN);
+  ring_writer_put(w, proj);
+  llmvp_desc add = fw_desc(LLMVP_OP_ADD, m->dt_act, LLMVP_DT_FP32, m->dt_act);
+  add.src0 = s->x;
+  add.src1 = s->partial;
+  add.dst = s->x;
+  add.m = m->batch;
+  add.n = m->hidden;
+  add.wait_sem = fw_sem_field(FW_SEM_COLL_OUT);
+  ring_writer_put(w, add);
+}
+
 /** Dense SwiGLU FFN of width ffn on h, accumulated into x (4 descriptors). */
 static void put_dense_ffn(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uint64_t up, uint64_t down, uint32_t ffn) {
   const llmvp_manifest* m = &c->m;
@@ -129,6 +163,10 @@ static void put_dense_ffn(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uin
   ring_writer_put(w, linear(m, tile_gemv(s->gate, s->h, gate, b, ffn, m->hidden, act, wt)));
   ring_writer_put(w, linear(m, tile_gemv(s->up, s->h, up, b, ffn, m->hidden, act, wt)));
   ring_writer_put(w, tile_swiglu(s->gate, s->gate, s->up, b, ffn, act));
+  if (fw_tp(m)) {
+    put_tp_projection(c, w, s->gate, down, ffn);
+    return;
+  }
   ring_writer_put(w, linear(m, tile_gemv_accum(s->x, s->gate, down, s->x, b, m->hidden, ffn, act, wt)));
 }
 
@@ -182,7 +220,7 @@ static void put_mla_attention(const fw_ctx* c, fw_ring_writer* w, uint32_t layer
   rope_k.signal_sem = fw_sem_field(FW_SEM_KV_READY);
   ring_writer_put(w, rope_k);
   ring_writer_put(w, tile_gemv_heads(s->mla_qlat, s->q, e->mla_w_uk, b, heads, lat, m->mla_nope, act, wt));
-  const kv_bases kv = {e->k_cache, e->v_cache};
+  const kv_bases kv = {e->k_cache, e->v_cache, 0u, 0u}; /* MLA: no shared prefix */
   put_attn_rows(c, w, kv, 0);
   ring_writer_put(w, tile_gemv_heads(s->attn, s->mla_olat, e->mla_w_uv, b, heads, m->mla_v, lat, act, wt));
   ring_writer_put(w, tile_gemv_accum(s->x, s->attn, e->wo, s->x, b, m->hidden, heads * m->mla_v, act, wt));
@@ -220,9 +258,12 @@ static void put_layer(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const 
   llmvp_desc rope_k = tile_rope(s->k, s->positions, b, m->kv_heads, m->head_dim, m->rope_theta_bits, act);
   rope_k.signal_sem = fw_sem_field(FW_SEM_KV_READY);
   ring_writer_put(w, rope_k);
-  const kv_bases kv = {e->k_cache, e->v_cache};
+  const kv_bases kv = {e->k_cache, e->v_cache, e->prefix_k, e->prefix_v};
   put_attn_rows(c, w, kv, 0);
-  ring_writer_put(w, linear(m, tile_gemv_accum(s->x, s->attn, e->wo, s->x, b, m->hidden, q_dim, act, wt)));
+  if (fw_tp(m))
+    put_tp_projection(c, w, s->attn, e->wo, q_dim);
+  else
+    ring_writer_put(w, linear(m, tile_gemv_accum(s->x, s->attn, e->wo, s->x, b, m->hidden, q_dim, act, wt)));
   ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->ffn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
   if (fw_is_moe_layer(m, layer)) {
     put_moe_ffn(c, w, e);
@@ -251,8 +292,15 @@ void fw_build_chains(const fw_ctx* c) {
   for (uint32_t l = 0; l < m->layers; ++l) {
     llmvp_layer_entry e;
     hal_read_block(layer_entry_addr(c, l), &e, sizeof e);
+    fw_prefetch_relocate(c, l, &e);
+    if (fw_prefetching(m)) ring_writer_flush(&tile); /* the layer's first descriptor is patched in the ring */
+    const uint32_t first = ring_writer_slot(&tile);
     put_layer(c, &tile, l, &e);
-    const kv_bases kv = {e.k_cache, e.v_cache};
+    if (fw_prefetching(m)) {
+      ring_writer_flush(&tile);
+      fw_prefetch_mark_layer(c, first, ring_writer_slot(&tile) - 1u);
+    }
+    const kv_bases kv = {e.k_cache, e.v_cache, e.prefix_k, e.prefix_v};
     put_kv_copies(c, &dma, kv, 0, l + 1u == m->layers);
   }
   /* A prefill chunk needs the next token of its last position only. */
@@ -265,6 +313,25 @@ void fw_build_chains(const fw_ctx* c) {
   argmax->flags |= DESC_F_IRQ;
   ring_writer_flush(&tile);
   ring_writer_flush(&dma);
+  if (fw_tp(m)) {
+    /* Two all-reduces per layer of the fp32 partial sums, in place; they
+     * need no per-step patching. */
+    fw_ring_writer coll;
+    ring_writer_begin(&coll, c->rings.coll_base, 0);
+    for (uint32_t i = 0; i < 2u * m->layers; ++i) {
+      llmvp_desc d = fw_desc(LLMVP_OP_ALL_REDUCE, LLMVP_DT_FP32, LLMVP_DT_FP32, LLMVP_DT_FP32);
+      d.src0 = s->partial;
+      d.dst = s->partial;
+      d.n = m->batch * m->hidden;
+      d.arg0 = LLMVP_COLL_ALG_CONFIG;
+      d.arg1 = i; /* call site: layer i / 2, attention (even) or FFN (odd) */
+      d.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
+      d.signal_sem = fw_sem_field(FW_SEM_COLL_OUT);
+      if (i + 1u == 2u * m->layers) d.flags |= DESC_F_IRQ;
+      ring_writer_put(&coll, d);
+    }
+    ring_writer_flush(&coll);
+  }
 }
 
 void fw_patch_chains(const fw_ctx* c, uint32_t step) {

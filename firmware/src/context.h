@@ -25,6 +25,7 @@ typedef struct fw_ctx {
   fw_ring_plan rings;
   fw_engine dma;  /* DMA engine 0: KV-cache writes */
   fw_engine tile; /* compute tile 0: the transformer */
+  fw_engine pf;   /* DMA engine m.prefetch_dma: HBF weight prefetch (prefetch.h), when m.prefetch_depth != 0 */
   /* Prefill chain being built (manifest prefill_chunk != 0): m.batch is then
    * the chunk's rows, all of request prefill_req at positions prefill_start.. */
   uint32_t prefill;
@@ -34,6 +35,7 @@ typedef struct fw_ctx {
   fw_engine pnm[LLMVP_MAX_PNM];
   uint64_t pnm_ring_base; /* engine p's ring at pnm_ring_base + p * pnm_ring_len descriptors */
   uint32_t pnm_ring_len;
+  fw_engine coll; /* collectives engine 0 (tensor parallel only) */
 } fw_ctx;
 
 /** Position processed by request row r in decode step s. */

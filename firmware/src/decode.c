@@ -10,6 +10,7 @@
 #include "firmware/src/fw_util.h"
 #include "firmware/src/mailbox.h"
 #include "firmware/src/pnm.h"
+#include "firmware/src/prefetch.h"
 #include "firmware/src/trace.h"
 #include "firmware/src/validate.h"
 
@@ -28,19 +29,38 @@ static void setup_engines(fw_ctx* c) {
   reset_semaphore(FW_SEM_KV_DONE);
   engine_configure(&c->dma, c->rings.dma_base, c->rings.dma_len);
   engine_configure(&c->tile, c->rings.tile_base, c->rings.tile_len);
+  uint32_t irqs = engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile);
   if (c->m.pnm_units != 0u) { /* near-memory offload: firmware/src/pnm.h */
     fw_pnm_setup(c);
     engine_enable(&c->dma);
     engine_enable(&c->tile);
     return;
   }
+  if (fw_tp(&c->m)) {
+    engine_init(&c->coll, LLMVP_COLL_BASE(0), LLMVP_IRQ_COLL(0));
+    engine_reset(&c->coll);
+    reset_semaphore(FW_SEM_COLL_IN);
+    reset_semaphore(FW_SEM_COLL_OUT);
+    engine_configure(&c->coll, c->rings.coll_base, c->rings.coll_len);
+    irqs |= engine_irq_mask(&c->coll);
+  }
   if (c->m.prefill_chunk == 0u) { /* with prefill: built once the prompts are in the cache */
     fw_load_kv_blocks(c, 0);
     fw_build_chains(c);
   }
-  intc_enable(engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile));
+  uint32_t irqs_pf = 0;
+  if (fw_prefetching(&c->m)) { /* not with prefill (validate.c) */
+    engine_init(&c->pf, LLMVP_DMA_BASE(c->m.prefetch_dma), LLMVP_IRQ_DMA(c->m.prefetch_dma));
+    engine_reset(&c->pf);
+    engine_configure(&c->pf, c->rings.pf_base, c->rings.pf_len);
+    fw_prefetch_build(c);
+    irqs_pf = engine_irq_mask(&c->pf);
+  }
+  intc_enable(irqs | irqs_pf);
   engine_enable(&c->dma);
   engine_enable(&c->tile);
+  if (fw_tp(&c->m)) engine_enable(&c->coll);
+  if (fw_prefetching(&c->m)) engine_enable(&c->pf);
 }
 
 /** Points both engines at new rings (engines idle): reset, configure, enable. */
@@ -94,14 +114,20 @@ static void write_prefill_inputs(fw_ctx* c, uint32_t r, uint32_t start, uint32_t
   }
 }
 
-/** Sleeps until both engines raised DONE for this step; -1 on an engine error. */
+/** Sleeps until every engine in use raised DONE for this step; -1 on an engine error. */
 static int wait_step_done(const fw_ctx* c, fw_fault* f) {
-  const fw_engine* engines[2] = {&c->dma, &c->tile};
+  const fw_engine* engines[4];
+  uint32_t n = 0;
+  engines[n++] = &c->dma;
+  engines[n++] = &c->tile;
+  if (fw_tp(&c->m)) engines[n++] = &c->coll;
+  if (fw_prefetching(&c->m)) engines[n++] = &c->pf;
+  const uint32_t all = (1u << n) - 1u;
   uint32_t done = 0; /* bit i: engines[i] finished its chain */
-  while (done != 3u) {
+  while (done != all) {
     hal_wait_irq();
     const uint32_t pending = intc_pending();
-    for (uint32_t i = 0; i < 2u; ++i) {
+    for (uint32_t i = 0; i < n; ++i) {
       if (!(pending & engine_irq_mask(engines[i]))) continue;
       const uint32_t status = engine_ack_irq(engines[i]);
       if (status & ENG_IRQ_ERROR) {
@@ -138,8 +164,11 @@ static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
   if (pnm) {
     fw_pnm_post(c);
   } else {
+    /* The prefetch DMA starts first: the tile's first layer waits for it. */
+    if (fw_prefetching(&c->m)) engine_post(&c->pf, c->rings.pf_len);
     engine_post(&c->dma, c->rings.dma_len);
     engine_post(&c->tile, c->rings.tile_len);
+    if (fw_tp(&c->m)) engine_post(&c->coll, c->rings.coll_len);
   }
   fw_trace_mark(step, TRACE_PH_WAIT);
   if ((pnm ? fw_pnm_wait(c, f) : wait_step_done(c, f)) != 0) return -1;
@@ -202,5 +231,7 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   engine_disable(&c->dma);
   engine_disable(&c->tile);
   fw_pnm_disable(c);
+  if (fw_tp(&c->m)) engine_disable(&c->coll);
+  if (fw_prefetching(&c->m)) engine_disable(&c->pf);
   return 0;
 }

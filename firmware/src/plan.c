@@ -60,6 +60,7 @@ int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f) {
   p->tokens_in = take(&cur, b * 4u);
   p->positions = take(&cur, b * 4u);
   p->tokens_out = take(&cur, b * 4u);
+  p->partial = fw_tp(m) ? take(&cur, b * m->hidden * 4u) : 0u;
   p->end = cur;
   const uint64_t needed = cur - m->spad_base;
   return needed > m->spad_bytes ? no_space(f, FW_SPACE_SPAD, needed) : 0;
@@ -73,7 +74,9 @@ int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
   one.batch = 1u;
   const uint64_t pre_tile = m->prefill_chunk != 0u ? fw_tile_chain_len(&one) : 0u;
   const uint64_t pre_dma = m->prefill_chunk != 0u ? fw_dma_chain_len(m->layers, 1u) : 0u;
-  const uint64_t end = base + (tile_len + dma_len + pre_tile + pre_dma) * LLMVP_DESC_BYTES;
+  const uint64_t coll_len = fw_coll_chain_len(m);
+  const uint64_t pf_len = m->prefetch_depth != 0u ? m->layers : 0u; /* prefetch.h: one COPY per layer */
+  const uint64_t end = base + (tile_len + dma_len + pre_tile + pre_dma + coll_len + pf_len) * LLMVP_DESC_BYTES;
   const uint64_t needed = end - m->work_base;
   if (needed > m->work_bytes) return no_space(f, FW_SPACE_RINGS, needed);
   p->tile_base = base;
@@ -84,5 +87,9 @@ int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
   p->prefill_dma_base = p->prefill_tile_base + pre_tile * LLMVP_DESC_BYTES;
   p->prefill_tile_len = (uint32_t)pre_tile;
   p->prefill_dma_len = (uint32_t)pre_dma;
+  p->coll_base = p->prefill_dma_base + pre_dma * LLMVP_DESC_BYTES;
+  p->coll_len = (uint32_t)coll_len;
+  p->pf_base = p->coll_base + coll_len * LLMVP_DESC_BYTES;
+  p->pf_len = (uint32_t)pf_len;
   return 0;
 }

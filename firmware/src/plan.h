@@ -21,6 +21,10 @@ extern "C" {
  * the layer's last KV copy signals KV_DONE once, its first ATTN waits it. */
 #define FW_SEM_KV_READY 0u /* tile -> DMA: k and v of this layer are in the scratchpad */
 #define FW_SEM_KV_DONE 1u  /* DMA -> tile: k and v of this layer are in the KV cache */
+/* Tensor parallel (tp_ranks > 1): the tile's partial projection is ready for
+ * the collectives engine, and the all-reduced sum is back. */
+#define FW_SEM_COLL_IN 2u  /* tile -> collectives: partial sums in spad.partial */
+#define FW_SEM_COLL_OUT 3u /* collectives -> tile: all-reduced sums in spad.partial */
 
 /* ---- Tile chain, one per token --------------------------------------------
  *   EMBED
@@ -49,6 +53,12 @@ extern "C" {
 #define FW_TILE_MOE_LAYER_FIXED 15u
 #define FW_TILE_SHARED_DESCS 4u
 
+/** ATTN descriptors per layer: one per request row, two with a shared KV
+ *  prefix in HBF (manifest kv_prefix_tokens): the prefix ATTN of every row,
+ *  then the own-cache ATTN of every row. */
+static inline uint64_t fw_attn_descs(const llmvp_manifest* m) {
+  return (uint64_t)m->batch * (m->kv_prefix_tokens != 0u ? 2u : 1u);
+}
 /* MLA layer (mla_kv_lora != 0, absorbed form): RMSNORM attn, [GEMV q_a,
  * RMSNORM q_a (q_lora != 0)], GEMV q_nope, GEMV q_rope, GEMV kv_a (latent),
  * GEMV k_rope, RMSNORM latent, ROPE q_rope, ROPE k_rope (signals KV_READY),
@@ -56,6 +66,13 @@ extern "C" {
  * W_uv (latent -> v per head), GEMV o (+x), RMSNORM ffn and the FFN (dense
  * or MoE as above). */
 #define FW_TILE_MLA_PREFIX 9u /* descriptors before the ATTNs without q_lora (+2 with) */
+/* Tensor parallel: GEMV o and GEMV down write fp32 partial sums (no
+ * residual), the collectives engine all-reduces them, and an ADD puts the
+ * sum into x: one more tile descriptor per block, two per layer. The
+ * collectives chain holds two ALL_REDUCEs per layer (tags 2l and 2l + 1). */
+#define FW_TILE_TP_EXTRA 2u
+static inline int fw_tp(const llmvp_manifest* m) { return m->tp_ranks > 1u; }
+static inline uint64_t fw_coll_chain_len(const llmvp_manifest* m) { return fw_tp(m) ? 2u * m->layers : 0u; }
 
 static inline int fw_is_moe_layer(const llmvp_manifest* m, uint64_t layer) {
   return m->experts != 0u && layer >= m->first_moe_layer;
@@ -68,13 +85,13 @@ static inline uint64_t fw_tile_attn_offset(const llmvp_manifest* m) {
 }
 /** Descriptors of a layer from the first ATTN to the end of its attention
  *  block (ATTNs, [GEMV_HEADS W_uv], GEMV o, RMSNORM ffn). */
-static inline uint64_t fw_tile_attn_len(const llmvp_manifest* m) { return m->batch + (fw_is_mla(m) ? 3u : 2u); }
+static inline uint64_t fw_tile_attn_len(const llmvp_manifest* m) { return fw_attn_descs(m) + (fw_is_mla(m) ? 3u : 2u); }
 /** Length of a dense-FFN layer (moe == 0) or of an MoE layer (moe != 0). */
 static inline uint64_t fw_tile_layer_len(const llmvp_manifest* m, int moe) {
   /* FFN part: SWIGLU FFN (4), or router, TOPK, 3 GEMV_MOE, SWIGLU, COMBINE (7) + shared (4) */
   const uint64_t ffn =
       moe ? FW_TILE_MOE_LAYER_FIXED - FW_TILE_LAYER_FIXED + 4u + (m->shared_ffn != 0u ? FW_TILE_SHARED_DESCS : 0u) : 4u;
-  return fw_tile_attn_offset(m) + fw_tile_attn_len(m) + ffn;
+  return fw_tile_attn_offset(m) + fw_tile_attn_len(m) + ffn + (!moe && fw_tp(m) ? FW_TILE_TP_EXTRA : 0u);
 }
 /** Ring slot of the first descriptor (RMSNORM attn) of layer l (l <= layers). */
 static inline uint64_t fw_tile_layer_slot(const llmvp_manifest* m, uint64_t layer) {
@@ -118,17 +135,20 @@ typedef struct fw_spad_plan {
   uint64_t tokens_in;  /* u32 [B]  (positions follows it: one burst per step) */
   uint64_t positions;  /* u32 [B] */
   uint64_t tokens_out; /* u32 [B] */
+  uint64_t partial;    /* tensor parallel: fp32 [B][hidden] partial / all-reduced sums (else 0) */
   uint64_t end;        /* first byte after the plan */
 } fw_spad_plan;
 
 /** Where the rings go in the work region. */
 typedef struct fw_ring_plan {
-  uint64_t tile_base, dma_base;
-  uint32_t tile_len, dma_len; /* descriptors == chain lengths */
+  uint64_t tile_base, dma_base, coll_base;
+  uint32_t tile_len, dma_len, coll_len; /* descriptors == chain lengths (coll_len 0: single chip) */
   /* prefill chains (prefill_chunk != 0, else 0): one ATTN_PREFILL and two
    * KV COPYs per layer, so as long as a batch-1 decode chain */
   uint64_t prefill_tile_base, prefill_dma_base;
   uint32_t prefill_tile_len, prefill_dma_len;
+  uint64_t pf_base; /* HBF weight prefetch ring (prefetch.h), pf_len == 0 without */
+  uint32_t pf_len;
 } fw_ring_plan;
 
 /** Activation rows the scratchpad holds: the batch, or a prefill chunk. */

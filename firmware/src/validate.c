@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "firmware/src/validate.h"
 
+#include <stddef.h>
+
 #include "firmware/include/descriptors.h"
 #include "firmware/include/hal.h"
 #include "firmware/include/memmap.h"
@@ -65,7 +67,8 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if (m->prefill_chunk != 0u &&
       (m->prefill_chunk > LLMVP_MAX_PREFILL_CHUNK || m->kv_block_tokens != 0u || m->mla_kv_lora != 0u))
     return bad(f, FW_MFIELD_PREFILL, 0);
-  if ((uint64_t)m->token_stride < (uint64_t)m->max_context + 1u) return bad(f, FW_MFIELD_TOKEN_STRIDE, 0);
+  if ((uint64_t)m->token_stride < (uint64_t)m->kv_prefix_tokens + m->max_context + 1u)
+    return bad(f, FW_MFIELD_TOKEN_STRIDE, 0);
   if (m->num_dma == 0) return bad(f, FW_MFIELD_NUM_DMA, 0);
   if (m->num_tiles == 0) return bad(f, FW_MFIELD_NUM_TILES, 0);
   const uint64_t cache_row =
@@ -86,6 +89,28 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if (!inside(m->work_base, m->work_bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW))
     return bad(f, FW_MFIELD_WORK, 0);
   if (!inside(m->spad_base, m->spad_bytes, LLMVP_SPAD_BASE(0), LLMVP_SPAD_WINDOW)) return bad(f, FW_MFIELD_SPAD, 0);
+  if (m->tp_ranks > 1u && (m->tp_rank >= m->tp_ranks || m->experts != 0u || m->mla_kv_lora != 0u))
+    return bad(f, FW_MFIELD_TP, 0);
+  return 0;
+}
+
+/** HBF weight prefetch and shared KV prefix (manifest version 3). */
+static int check_hbf(const llmvp_manifest* m, fw_fault* f) {
+  if (m->kv_prefix_tokens != 0u && (m->kv_block_tokens != 0u || m->prefill_chunk != 0u))
+    return bad(f, FW_MFIELD_KV_PREFIX, 0);
+  if (m->prefetch_depth != 0u && m->prefill_chunk != 0u) return bad(f, FW_MFIELD_PREFETCH, 0);
+  if (m->prefetch_depth == 0u) return 0;
+  if (m->prefetch_dma == 0u || m->prefetch_dma >= m->num_dma || m->staging_slot_bytes == 0u ||
+      m->staging_slot_bytes > LLMVP_HBM_WINDOW / m->prefetch_depth ||
+      !inside(m->staging_base, m->staging_slot_bytes * m->prefetch_depth, LLMVP_HBM_BASE, LLMVP_HBM_WINDOW))
+    return bad(f, FW_MFIELD_PREFETCH, 0);
+  for (uint32_t l = 0; l < m->layers; ++l) {
+    uint64_t region[2]; /* w_base, w_bytes */
+    hal_read_block(m->layer_table + (uint64_t)l * sizeof(llmvp_layer_entry) + offsetof(llmvp_layer_entry, w_base),
+                   region, sizeof region);
+    if (region[1] == 0u || region[1] % 4u != 0u || region[1] > m->staging_slot_bytes || region[1] / 4u > UINT32_MAX)
+      return bad(f, FW_MFIELD_PREFETCH, l);
+  }
   return 0;
 }
 
@@ -98,9 +123,11 @@ static int load_requests(fw_ctx* c, fw_fault* f) {
     for (uint32_t i = 0; i < n; ++i) {
       const uint32_t r = first + i;
       if (chunk[i].cached_len >= chunk[i].prompt_len) return bad(f, FW_MFIELD_REQ_CACHED_LEN, r);
-      /* decode positions: from cached_len, or from prompt_len after a prefill */
-      const uint64_t from = m->prefill_chunk != 0u ? chunk[i].prompt_len : chunk[i].cached_len;
-      if (from + m->steps > m->max_context || (uint64_t)chunk[i].prompt_len > m->max_context)
+      if (chunk[i].cached_len < m->kv_prefix_tokens) return bad(f, FW_MFIELD_KV_PREFIX, r);
+      /* decode positions: from cached_len, or from prompt_len after a prefill;
+       * own-cache rows exclude a shared KV prefix */
+      const uint64_t from = (m->prefill_chunk != 0u ? chunk[i].prompt_len : chunk[i].cached_len) - m->kv_prefix_tokens;
+      if (from + m->steps > m->max_context || (uint64_t)chunk[i].prompt_len - m->kv_prefix_tokens > m->max_context)
         return bad(f, FW_MFIELD_REQ_STEPS, r);
       c->prompt_len[r] = chunk[i].prompt_len;
       c->cached_len[r] = chunk[i].cached_len;
@@ -111,6 +138,6 @@ static int load_requests(fw_ctx* c, fw_fault* f) {
 
 int fw_load_manifest(fw_ctx* c, uint64_t addr, fw_fault* f) {
   hal_read_block(addr, &c->m, sizeof c->m);
-  if (check_model(&c->m, f) != 0 || check_run(&c->m, f) != 0) return -1;
+  if (check_model(&c->m, f) != 0 || check_run(&c->m, f) != 0 || check_hbf(&c->m, f) != 0) return -1;
   return load_requests(c, f);
 }

@@ -132,6 +132,10 @@ std::string opcodeName(std::uint8_t opcode) {
   case LLMVP_OP_PNM_GEMV: return "pnm_gemv";
   case LLMVP_OP_PNM_ATTN: return "pnm_attn";
   case LLMVP_OP_PNM_REDUCE: return "pnm_reduce";
+  case LLMVP_OP_ALL_REDUCE: return "all_reduce";
+  case LLMVP_OP_ALL_GATHER: return "all_gather";
+  case LLMVP_OP_REDUCE_SCATTER: return "reduce_scatter";
+  case LLMVP_OP_ALL_TO_ALL: return "all_to_all";
   default: {
     static const char* digits = "0123456789abcdef";
     return std::string("op0x") + digits[opcode >> 4] + digits[opcode & 15];
@@ -240,6 +244,14 @@ void Engine::run() {
       const Ps before = nowPs();
       sems_.waitAndDecrement(d.wait_sem - 1u);
       semWaitPs_ += static_cast<double>(nowPs() - before);
+      // Per semaphore, created on first wait: "sem.<index>.wait" (e.g. the
+      // HBF prefetch's weights-staged semaphore, for the flash stall figure).
+      const std::uint32_t si = d.wait_sem - 1u;
+      if (semWaitBy_.size() <= si) semWaitBy_.resize(si + 1u, nullptr);
+      if (semWaitBy_[si] == nullptr)
+        semWaitBy_[si] = &stats_.add("sem." + std::to_string(si) + ".wait",
+                                     "time blocked waiting on semaphore " + std::to_string(si), Unit::Ps);
+      *semWaitBy_[si] += static_cast<double>(nowPs() - before);
       if (trace_ != nullptr && nowPs() > before)
         trace_->span(traceTrack_, "wait sem " + std::to_string(d.wait_sem - 1u), "semaphore", before, nowPs());
     }

@@ -97,6 +97,12 @@ protected:
   /// Account an operation's span: `compute` of it was the engine working,
   /// the rest was waiting on memory.
   void accountOp(Ps span, Ps compute);
+  /// Brings the kernel to the engine's absolute time `t` (>= local time), for
+  /// an operation about to block on another process (a collective).
+  void syncAt(Ps t) {
+    advanceTo(t);
+    syncNow();
+  }
   [[nodiscard]] Ps cyclesPs(double cycles) const { return cyclesToPs(cycles, params_.clockMhz); }
   [[nodiscard]] const EngineParams& params() const { return params_; }
   [[nodiscard]] StatsGroup& statsGroup() { return stats_; }
@@ -144,6 +150,7 @@ private:
     Stat *count = nullptr, *time = nullptr, *bytes = nullptr, *flops = nullptr;
   };
   std::vector<OpStats> opStats_;    ///< by opcode, created on first use
+  std::vector<Stat*> semWaitBy_;    ///< by semaphore index, created on first wait
   const Stat* flopsStat_ = nullptr; ///< the derived engine's "flops" counter, if it has one
   TraceRecorder* trace_ = nullptr;
   TraceRecorder::Track traceTrack_ = 0;

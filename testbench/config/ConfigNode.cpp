@@ -141,6 +141,28 @@ std::uint64_t ConfigNode::integer(const std::string& key, std::uint64_t lo, std:
   return static_cast<std::uint64_t>(v);
 }
 
+std::vector<std::uint64_t> ConfigNode::integers(const std::string& key, std::uint64_t lo, std::uint64_t hi) const {
+  const YAML::Node n = node_[key];
+  if (!n) fail(key, "missing required key");
+  used_->insert(key);
+  if (!n.IsSequence()) fail(key, "expected a list of integers, got " + show(n));
+  std::vector<std::uint64_t> out;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    long long v = 0;
+    const std::string at = key + "[" + std::to_string(i) + "]";
+    if (!n[i].IsScalar()) fail(at, "expected an integer, got " + show(n[i]));
+    try {
+      v = n[i].as<long long>();
+    } catch (const YAML::Exception&) {
+      fail(at, show(n[i]) + " is not an integer");
+    }
+    if (v < 0 || static_cast<std::uint64_t>(v) < lo || static_cast<std::uint64_t>(v) > hi)
+      fail(at, n[i].Scalar() + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    out.push_back(static_cast<std::uint64_t>(v));
+  }
+  return out;
+}
+
 std::string ConfigNode::string(const std::string& key) const {
   const YAML::Node n = scalar(key);
   if (n.Scalar().empty()) fail(key, "expected a non-empty string");

@@ -58,6 +58,8 @@ public:
   [[nodiscard]] double number(const std::string& key, double lo, double hi) const;
   [[nodiscard]] std::uint64_t integer(const std::string& key, std::uint64_t lo, std::uint64_t hi) const;
   [[nodiscard]] std::string string(const std::string& key) const;
+  /// A flow or block sequence of integers, each in [lo, hi] (`[4, 4, 4]`).
+  [[nodiscard]] std::vector<std::uint64_t> integers(const std::string& key, std::uint64_t lo, std::uint64_t hi) const;
   [[nodiscard]] bool boolean(const std::string& key) const;
   [[nodiscard]] std::string choice(const std::string& key, std::initializer_list<const char*> allowed) const;
   /// Path of a file named by `key`, resolved relative to this file's folder.

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "firmware/include/memmap.h"
+
 #include "testbench/model/Weights.h"
 
 namespace llmvp::testbench {
@@ -95,20 +96,58 @@ void loadStacked(const ConfigNode& c, platform::ChipParams& chip) {
   const std::string why = p.check();
   if (!why.empty()) n.fail(why.rfind("power_budget", 0) == 0 ? "power_budget_w_per_stack" : "stacks", why);
 }
+
+/// chip.hbf: High Bandwidth Flash stacks, their fabric port, placement and prefetch.
+void loadHbf(const ConfigNode& h, Overrides& overrides, PlatformConfig& pc) {
+  platform::ChipParams& chip = pc.chip;
+  chip.hasHbf = true;
+  pc.flashspecFile = h.path("flashspec");
+  if (!std::filesystem::exists(pc.flashspecFile)) h.fail("flashspec", "cannot open file " + pc.flashspecFile);
+  chip.hbf.stacks = static_cast<std::uint32_t>(h.integer("stacks", 1, 64));
+  {
+    const ConfigNode p = h.child("port");
+    chip.hbfPort = {p.number("latency_ns", 0, 1e6), p.number("bandwidth_gbps", 1e-3, kBig)};
+    p.finish();
+  }
+  {
+    const ConfigNode p = h.child("placement");
+    pc.hbf.weightsInHbf = p.choice("weights", {"hbf", "hbm"}) == "hbf";
+    pc.hbf.kvInHbf = p.choice("kv_cache", {"hbm", "hbf"}) == "hbf";
+    pc.hbf.kvPrefixTokens = static_cast<std::uint32_t>(p.integer("kv_prefix_tokens", 0, 1u << 24));
+    p.finish();
+  }
+  {
+    const ConfigNode p = h.child("prefetch");
+    pc.hbf.prefetchDepth = static_cast<std::uint32_t>(p.integer("depth", 0, 64));
+    p.finish();
+  }
+  h.finish();
+  loadFlashSpec(pc.flashspecFile, overrides, "chip.hbf.flashspec.", chip.hbf);
+  if (chip.hbf.capacityBytes() > LLMVP_HBF_WINDOW)
+    h.fail("stacks", std::to_string(chip.hbf.stacks) + " stacks of " + std::to_string(chip.hbf.bytesPerStack() >> 30) +
+                         " GiB exceed the 2 TiB HBF window (memmap.h LLMVP_HBF_WINDOW)");
+}
 } // namespace
 
 ConfigKind configKind(const std::string& path) {
   const ConfigNode root = ConfigNode::load(path, nullptr, "");
-  const std::string k = root.choice("kind", {"platform", "model", "memspec"});
-  return k == "platform" ? ConfigKind::Platform : k == "model" ? ConfigKind::Model : ConfigKind::Memspec;
+  const std::string k = root.choice("kind", {"platform", "model", "memspec", "system", "flashspec"});
+  if (k == "flashspec") return ConfigKind::Flashspec;
+  return k == "platform" ? ConfigKind::Platform
+         : k == "model"  ? ConfigKind::Model
+         : k == "system" ? ConfigKind::System
+                         : ConfigKind::Memspec;
 }
 
 PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
+  if (configKind(path) == ConfigKind::System) return loadSystem(path, overrides);
   PlatformConfig pc;
   pc.file = path;
-  const ConfigNode root = ConfigNode::load(path, &overrides, "", {"model.", "chip.hbm.memspec."});
+  const ConfigNode root =
+      ConfigNode::load(path, &overrides, "", {"model.", "chip.hbm.memspec.", "chip.hbf.flashspec.", "system."});
   // --set keys for this file start with sim., chip. or economics.
-  if (root.choice("kind", {"platform", "model", "memspec"}) != "platform") root.fail("kind", "expected \"platform\"");
+  if (root.choice("kind", {"platform", "model", "memspec", "system"}) != "platform")
+    root.fail("kind", "expected \"platform\"");
   pc.name = root.string("name");
   (void)root.string("description");
   const ConfigNode sim = root.child("sim");
@@ -199,7 +238,15 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
     h.finish();
     loadMemspec(pc.memspecFile, overrides, "chip.hbm.memspec.", chip.hbm);
   }
+  if (c.has("hbf")) loadHbf(c.child("hbf"), overrides, pc);
   c.finish();
+  if (root.has("memory")) {
+    // Optional (default fast): which model times the HBM.
+    const ConfigNode m = root.child("memory");
+    chip.hbm.model = m.choice("model", {"fast", "detailed"}) == "detailed" ? models::dram::DramModel::Detailed
+                                                                           : models::dram::DramModel::Fast;
+    m.finish();
+  }
   root.finish();
   return pc;
 }
@@ -219,7 +266,8 @@ ModelSpec loadModel(const std::string& path, Overrides& overrides) {
     return spec;
   }
   const ConfigNode root = ConfigNode::load(path, &overrides, "model.");
-  if (root.choice("kind", {"platform", "model", "memspec"}) != "model") root.fail("kind", "expected \"model\"");
+  if (root.choice("kind", {"platform", "model", "memspec", "system"}) != "model")
+    root.fail("kind", "expected \"model\"");
   ModelSpec s;
   s.name = root.string("name");
   (void)root.string("source");

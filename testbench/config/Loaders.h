@@ -6,6 +6,7 @@
 #include <string>
 
 #include "platform/ChipParams.h"
+#include "platform/System.h"
 #include "testbench/config/ConfigNode.h"
 #include "testbench/model/ModelSpec.h"
 
@@ -26,6 +27,14 @@ struct Economics {
   double embodiedKgco2e = 0;  ///< manufacturing carbon, amortised like the price
 };
 
+/// Host placement and firmware prefetch when the chip has HBF (chip.hbf).
+struct HbfPlacement {
+  bool weightsInHbf = true;         ///< read-only tensors (weights) in HBF
+  bool kvInHbf = false;             ///< KV cache in HBF: only on explicit request (wear)
+  std::uint32_t kvPrefixTokens = 0; ///< precomputed read-only KV prefix held in HBF
+  std::uint32_t prefetchDepth = 0;  ///< layers of weights staged ahead of use (0: stream from HBF)
+};
+
 struct PlatformConfig {
   std::string name;
   std::string file;
@@ -33,19 +42,33 @@ struct PlatformConfig {
   platform::ChipParams chip;
   Economics economics;
   std::string memspecFile;
+  /// Multi-chip system (configs/systems/*.yaml, `kind: system`); chips == 1
+  /// for a platform file: a single chip without network.
+  platform::SystemParams system;
+  std::string systemFile;
+  std::string flashspecFile; ///< chip.hbf.flashspec, if the chip has HBF
+  HbfPlacement hbf;
 };
 
 /// Which kind of config a file holds (its `kind:` key).
-enum class ConfigKind { Platform, Model, Memspec };
+enum class ConfigKind { Platform, Model, Memspec, System, Flashspec };
 [[nodiscard]] ConfigKind configKind(const std::string& path);
 
 /// Loads a platform; `--set` keys start with "sim." or "chip." (memspec keys
-/// with "chip.hbm.memspec.").
+/// with "chip.hbm.memspec."). A system file (`kind: system`) names the
+/// platform of its chips and adds the network; its keys start with "system.".
 [[nodiscard]] PlatformConfig loadPlatform(const std::string& path, Overrides& overrides);
+/// Loads a system file: its platform (`platform:`, relative path) for every
+/// chip, plus `system:` (chips, parallel, topology, collectives).
+[[nodiscard]] PlatformConfig loadSystem(const std::string& path, Overrides& overrides);
 /// Loads a memspec into the memory fields of DramParams (organisation,
 /// timing, energy); stacks and capacity come from the platform.
 void loadMemspec(const std::string& path, Overrides& overrides, const std::string& prefix,
                  models::dram::DramParams& out);
+/// Loads a flash spec (kind: flashspec) into the fields of HbfParams other
+/// than `stacks`; inconsistent geometry is a ConfigError naming the keys.
+void loadFlashSpec(const std::string& path, Overrides& overrides, const std::string& prefix,
+                   models::flash::HbfParams& out);
 /// Loads configs/models/*.yaml (keys start with "model."), or a Hugging Face
 /// checkpoint folder / config.json (weights from model.safetensors beside it).
 [[nodiscard]] ModelSpec loadModel(const std::string& path, Overrides& overrides);

@@ -121,10 +121,36 @@ TEST(Trace, FileFollowsTheTraceEventFormatWithEngineMemoryLinkAndFirmwareTracks)
   EXPECT_TRUE(s.categories.count("firmware"));
   EXPECT_TRUE(s.counterNames.count("memory hbm GB/s"));
   EXPECT_TRUE(s.counterNames.count("memory hbm in flight"));
+  // One track per channel group of the HBM (256 pseudo-channels in 16
+  // groups of 16), each with its own bandwidth counter.
+  EXPECT_TRUE(s.threads.count("memory hbm pc0-15"));
+  EXPECT_TRUE(s.threads.count("memory hbm pc240-255"));
+  std::size_t groups = 0;
+  for (const auto& t : s.threads) groups += t.rfind("memory hbm pc", 0) == 0 ? 1 : 0;
+  EXPECT_EQ(groups, 16u);
+  EXPECT_TRUE(s.counterNames.count("memory hbm pc0-15 GB/s"));
+  EXPECT_TRUE(s.counterNames.count("memory hbm pc240-255 GB/s"));
   EXPECT_GT(s.maxCounter, 0.0);
   for (const char* a : {"bytes", "flops", "src0", "src1", "dst", "m", "n", "k"})
     EXPECT_TRUE(s.firstGemvArgs.contains(a)) << "gemv span lacks arg " << a;
   EXPECT_EQ(s.dropped, 0u);
+}
+
+TEST(Trace, DetailedMemoryHasOneTrackPerChannelGroupWithinTheWindow) {
+  ScratchDir dir("trace-detailed");
+  auto args = tinyRun("2");
+  args.insert(args.end(), {"--set", "memory.model=detailed", "--trace", dir.file("t.json")});
+  const CliResult r = runLlmvp(args);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const TraceSummary s = validate(dir.file("t.json"));
+  std::size_t groups = 0;
+  for (const auto& t : s.threads)
+    if (t.rfind("memory hbm ch", 0) == 0) {
+      ++groups;
+      EXPECT_TRUE(s.counterNames.count(t + " GB/s")) << t;
+    }
+  EXPECT_EQ(groups, 16u);
+  EXPECT_TRUE(s.threads.count("memory hbm"));
 }
 
 TEST(Trace, SpanBudgetAndWindowBoundTheFile) {

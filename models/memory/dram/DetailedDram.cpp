@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "models/common/Extensions.h"
 
@@ -265,29 +266,117 @@ void DetailedDram::sendResponse(tlm::tlm_generic_payload& gp) {
   }
 }
 
+void DetailedDram::setTrace(TraceRecorder* recorder, const std::string& process) {
+  trace_ = recorder;
+  groupTracks_.clear();
+  if (recorder == nullptr) return;
+  traceTrack_ = recorder->addTrack(process, std::string("memory ") + basename());
+  groups_ = traceGroups(static_cast<std::uint32_t>(channels_.size()));
+  groupTracks_ = groups_.addTracks(*recorder, process, basename(), "ch");
+}
+
+Ps DetailedDram::schedule(bool write, std::uint64_t addr, std::uint64_t len, Ps arrivalPs) {
+  // Requests of this path are done when schedule() returns, so a touched
+  // channel has only this request's pieces queued: it is run until idle.
+  constexpr std::uint64_t kLtTag = ~std::uint64_t{0};
+  if (ltPieces_.empty()) {
+    ltPieces_.assign(channels_.size(), 0);
+    ltBytes_.assign(channels_.size(), 0);
+    ltFirst_.assign(channels_.size(), 0);
+  }
+  const Cycle arrival = cycleAt(arrivalPs);
+  const std::uint64_t run = mapper_.runBytes();
+  const std::uint32_t beatsPerBurst = params_.burstLength;
+  std::uint32_t pieces = 0;
+  for (std::uint64_t a = addr, end = addr + len; a < end;) {
+    const std::uint64_t runEnd = std::min(end, (a & ~(run - 1)) + run);
+    const DramAddress d = mapper_.decode(a);
+    ChannelController& ch = *channels_[d.channel];
+    if (ltPieces_[d.channel]++ == 0) {
+      ltTouched_.push_back(d.channel);
+      ltFirst_[d.channel] = arrival;
+      ch.advance(arrival, accepted_, done_);
+    }
+    ltBytes_[d.channel] += runEnd - a;
+    Piece p;
+    p.tag = kLtTag;
+    p.arrival = arrival;
+    p.pc = d.pc;
+    p.bank = d.bank;
+    p.row = d.row;
+    p.column = d.column & ~(beatsPerBurst - 1);
+    p.bursts = static_cast<std::uint32_t>(((runEnd - 1) >> burstShift_) - (a >> burstShift_) + 1);
+    p.write = write;
+    (void)ch.submit(p, accepted_);
+    ++pieces;
+    a = runEnd;
+  }
+  accepted_.clear();
+  Cycle dataEnd = arrival;
+  std::uint32_t group = ~0u;
+  Ps groupBegin = 0, groupEnd = 0;
+  std::uint64_t groupBytes = 0;
+  for (const std::uint32_t c : ltTouched_) {
+    ChannelController& ch = *channels_[c];
+    while (!ch.idle()) {
+      const Cycle next = ch.nextCommandCycle();
+      if (next >= kNever) throw std::logic_error("DetailedDram: a channel with queued requests issues nothing");
+      ch.advance(next + 1, accepted_, done_);
+    }
+    Cycle chEnd = ltFirst_[c];
+    for (const PieceDone& d : done_) {
+      chEnd = std::max(chEnd, d.dataEnd);
+      if (d.rowHit) rowHits_ += 1;
+    }
+    done_.clear();
+    accepted_.clear();
+    dataEnd = std::max(dataEnd, chEnd);
+    if (trace_ != nullptr) {
+      // One transfer per channel group: the touched channels come in address
+      // order, so a group's channels are usually adjacent in this list.
+      const std::uint32_t g = groups_.groupOf(c);
+      if (g != group && groupBytes > 0) trace_->transfer(groupTracks_[group], groupBegin, groupEnd, groupBytes);
+      if (g != group || groupBytes == 0) {
+        group = g;
+        groupBegin = cycleStart(ltFirst_[c]);
+        groupEnd = cycleStart(chEnd);
+        groupBytes = 0;
+      }
+      groupBegin = std::min(groupBegin, cycleStart(ltFirst_[c]));
+      groupEnd = std::max(groupEnd, cycleStart(chEnd));
+      groupBytes += ltBytes_[c];
+    }
+    ltPieces_[c] = 0;
+    ltBytes_[c] = 0;
+  }
+  if (trace_ != nullptr && groupBytes > 0) trace_->transfer(groupTracks_[group], groupBegin, groupEnd, groupBytes);
+  ltTouched_.clear();
+  ltHorizon_ = std::max(ltHorizon_, dataEnd);
+  pieces_ += pieces;
+  const Ps at = std::max(arrivalPs, cycleStart(dataEnd) + ctrlLatency_);
+  if (!write) readLatencySum_ += static_cast<double>(at - arrivalPs);
+  return at;
+}
+
 void DetailedDram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   if (!access(gp)) return;
-  if (delay > sc_core::SC_ZERO_TIME) {
-    sc_core::wait(delay);
-    delay = sc_core::SC_ZERO_TIME;
-  }
-  sc_core::sc_event done;
-  advanceAll(cycleAt(nowPs()));
-  const Ps begin = nowPs();
-  const std::uint32_t id = start(nullptr, &done, gp.is_write(), gp.get_address(), gp.get_data_length());
-  collect();
-  scheduleWake();
-  sc_core::wait(done);
-  if (gp.is_read()) readLatencySum_ += static_cast<double>(nowPs() - begin);
-  releaseTxn(id);
+  const Ps now = nowPs();
+  const Ps arrival = now + toPs(delay);
+  if (accessRecorder_ != nullptr)
+    accessRecorder_->access(arrival, gp.is_write(), gp.get_address(), gp.get_data_length());
+  const Ps done = schedule(gp.is_write(), gp.get_address(), gp.get_data_length(), arrival);
+  if (trace_ != nullptr) trace_->transfer(traceTrack_, arrival, done, gp.get_data_length());
+  delay = fromPs(done - now);
 }
 
 unsigned DetailedDram::transport_dbg(tlm::tlm_generic_payload& gp) {
   return store_.debugAccess(gp.is_write(), gp.get_address(), gp.get_data_ptr(), gp.get_data_length());
 }
 
-void DetailedDram::finish() {
-  const Cycle c = cycleAt(nowPs());
+void DetailedDram::finish() { finishAt(nowPs()); }
+
+void DetailedDram::finishAt(Ps end) {
+  const Cycle c = std::max(cycleAt(end), ltHorizon_);
   for (auto& ch : channels_) {
     ch->advance(c, accepted_, done_);
     ch->closeAccounting(c);

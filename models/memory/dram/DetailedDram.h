@@ -9,8 +9,14 @@
 ///   BEGIN_REQ  -> END_REQ when every piece is in a request buffer (back
 ///                 pressure: at most one request waits for END_REQ)
 ///   BEGIN_RESP <- END_RESP (or TLM_COMPLETED) at the data time
-/// Loosely-timed initiators may call b_transport; it waits inside (the
-/// caller must be a thread) and returns with a zero delay.
+/// Loosely-timed initiators may call b_transport: it never waits. The
+/// request arrives at now + delay; the channels it touches are run ahead
+/// (commands issued) until its last piece is done, and the delay returned
+/// is that completion plus the controller latency. A later request that
+/// arrives earlier than commands already issued starts after them, as on
+/// the fast model's channel timelines. This is how whole-model runs use the
+/// detailed model (`memory.model: detailed`): the engines' request streams
+/// are the same as with the fast model.
 ///
 /// Channels are advanced lazily: commands are issued when a request arrives
 /// or at a wake-up that is early enough for the next response or END_REQ,
@@ -30,11 +36,12 @@
 #include "models/common/Time.h"
 #include "models/memory/dram/AddressMapping.h"
 #include "models/memory/dram/ChannelController.h"
+#include "models/memory/dram/Dram.h"
 #include "models/memory/dram/DramParams.h"
 
 namespace llmvp::models::dram {
 
-class DetailedDram : public sc_core::sc_module, public IHasStats {
+class DetailedDram : public sc_core::sc_module, public IDram {
 public:
   tlm_utils::simple_target_socket<DetailedDram> socket;
 
@@ -47,13 +54,22 @@ public:
   /// Issues the commands due up to now (refreshes of idle channels, open rows'
   /// busy time) so that statistics cover [0, now]. Call once at the end.
   void finish();
+  void finishAt(Ps end) override;
 
-  [[nodiscard]] const DramParams& params() const { return params_; }
-  [[nodiscard]] BackingStore& store() { return store_; }
+  [[nodiscard]] const DramParams& params() const override { return params_; }
+  [[nodiscard]] BackingStore& store() override { return store_; }
   [[nodiscard]] const AddressMapper& mapper() const { return mapper_; }
   [[nodiscard]] const StatsGroup& stats() const override;
-  [[nodiscard]] ComponentKind componentKind() const override { return ComponentKind::Memory; }
-  [[nodiscard]] double peakGBps() const { return params_.peakGBps(); }
+  [[nodiscard]] tlm::tlm_target_socket<>& targetSocket() override { return socket; }
+  [[nodiscard]] const char* dramName() const override { return basename(); }
+  /// Tracks: the whole memory, and one per group of channels (each fed the
+  /// pieces its channels served). Loosely-timed requests only.
+  void setTrace(TraceRecorder* recorder, const std::string& process) override;
+  void setAccessRecorder(IAccessRecorder* recorder) override { accessRecorder_ = recorder; }
+  /// Timing of one request arriving at `arrival` (>= now), loosely timed:
+  /// runs the channels it touches until it is done; returns the time of its
+  /// response. What b_transport does, callable without a caller thread.
+  Ps schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps arrival);
   [[nodiscard]] std::size_t channelCount() const { return channels_.size(); }
   [[nodiscard]] const ChannelCounters& counters(std::size_t channel) const { return channels_[channel]->counters(); }
   /// Energy in pJ so far: commands plus background power over [0, now].
@@ -126,6 +142,18 @@ private:
   Stat& readLatency_;
   Stat& energy_;
   double readLatencySum_ = 0;
+
+  // Loosely-timed (run-ahead) requests.
+  std::vector<std::uint32_t> ltPieces_;  ///< per channel: pieces of the current request
+  std::vector<std::uint32_t> ltTouched_; ///< channels the current request touches
+  std::vector<std::uint64_t> ltBytes_;   ///< per channel: bytes of the current request
+  std::vector<Cycle> ltFirst_;           ///< per channel: arrival of the current request there
+  Cycle ltHorizon_ = 0;                  ///< last data cycle of a loosely-timed request
+  IAccessRecorder* accessRecorder_ = nullptr;
+  TraceRecorder* trace_ = nullptr;
+  TraceRecorder::Track traceTrack_ = 0;
+  TraceGroups groups_;
+  std::vector<TraceRecorder::Track> groupTracks_;
 };
 
 } // namespace llmvp::models::dram

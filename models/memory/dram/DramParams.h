@@ -106,6 +106,10 @@ struct DramController {
 /// tRFCpb once per tREFI while the others keep serving).
 enum class RefreshMode { AllBank, PerBank };
 
+/// Fidelity of the timing model that serves a platform's memory
+/// (platform key `memory.model`): channel timelines or command level.
+enum class DramModel { Fast, Detailed };
+
 struct DramParams {
   std::string name;
   // organisation
@@ -129,6 +133,7 @@ struct DramParams {
   std::uint32_t interleaveBytes = 256; ///< consecutive bytes on one pseudo-channel
   double controllerLatencyNs = 0;      ///< controller + PHY latency per access
   RefreshMode refresh = RefreshMode::AllBank;
+  DramModel model = DramModel::Fast; ///< which model times this memory in a platform
   // energy
   double readPjPerBit = 0;
   double writePjPerBit = 0;

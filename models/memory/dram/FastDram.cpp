@@ -33,6 +33,37 @@ FastDram::FastDram(const sc_core::sc_module_name& name, const DramParams& params
   socket.register_transport_dbg(this, &FastDram::transport_dbg);
 }
 
+void FastDram::setTrace(TraceRecorder* recorder, const std::string& process) {
+  trace_ = recorder;
+  groupTracks_.clear();
+  if (recorder == nullptr) return;
+  traceTrack_ = recorder->addTrack(process, std::string("memory ") + basename());
+  groups_ = traceGroups(nch_);
+  groupTracks_ = groups_.addTracks(*recorder, process, basename(), "pc");
+  groupSpans_.assign(groups_.groups, GroupSpan{});
+}
+
+void FastDram::traceGroup(std::uint32_t channel, Ps begin, Ps end, std::uint64_t bytes) {
+  GroupSpan& g = groupSpans_[groups_.groupOf(channel)];
+  if (g.bytes == 0) {
+    g.begin = begin;
+    g.end = end;
+  } else {
+    g.begin = std::min(g.begin, begin);
+    g.end = std::max(g.end, end);
+  }
+  g.bytes += bytes;
+}
+
+void FastDram::flushGroups() {
+  for (std::size_t g = 0; g < groupSpans_.size(); ++g) {
+    GroupSpan& s = groupSpans_[g];
+    if (s.bytes == 0) continue;
+    trace_->transfer(groupTracks_[g], s.begin, s.end, s.bytes);
+    s.bytes = 0;
+  }
+}
+
 double FastDram::oneBankPs(std::uint64_t bytes) const {
   // The bursts of one interleave block go to one bank: one per tCCD_L.
   const std::uint64_t burst = params_.burstBytes();
@@ -96,6 +127,12 @@ Ps FastDram::scheduleEven(bool write, std::uint64_t localBegin, std::uint64_t ch
   // Data of one bank arrives no faster than a burst per tCCD_L (other banks
   // may use the bus meanwhile, so this delays the answer, not the channel).
   const Ps end = static_cast<Ps>(std::max(floor_, maxV_) + add_);
+  if (trace_ != nullptr) {
+    // Every channel moved chBytes over its last `service`.
+    const Ps begin = std::max(start, end > service ? end - service : 0);
+    for (std::uint32_t c = 0; c < nch_; ++c) traceGroup(c, begin, end, chBytes);
+    flushGroups();
+  }
   const Ps oneBank = static_cast<Ps>(oneBankPs(std::min<std::uint64_t>(chBytes, params_.interleaveBytes)) + 0.5);
   return std::max(end, end - service + oneBank) + (firstHit ? hitLatency_ : missLatency_);
 }
@@ -145,6 +182,7 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
       const Ps begin = std::max(start, busyUntil(c));
       const Ps end = begin + service;
       setBusy(c, end);
+      if (trace_ != nullptr) traceGroup(static_cast<std::uint32_t>(ch), begin, end, chBytes);
       latest = std::max({latest, end, begin + static_cast<Ps>(oneBankPs(std::min<std::uint64_t>(chBytes, g)) + 0.5)});
       acts += chActs;
       rows += rowLast - rowFirst + 1;
@@ -156,6 +194,7 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
     }
     // Latency to the data: that of the request's first access.
     done = latest + (firstHit ? hitLatency_ : missLatency_);
+    if (trace_ != nullptr) flushGroups();
   }
   (write ? writes_ : reads_) += 1;
   (write ? bytesWritten_ : bytesRead_) += static_cast<double>(bytes);

@@ -25,11 +25,12 @@
 #include "models/common/Time.h"
 #include "models/common/Trace.h"
 #include "models/memory/dram/AccessRecorder.h"
+#include "models/memory/dram/Dram.h"
 #include "models/memory/dram/DramParams.h"
 
 namespace llmvp::models::dram {
 
-class FastDram : public sc_core::sc_module, public IHasStats {
+class FastDram : public sc_core::sc_module, public IDram {
 public:
   tlm_utils::simple_target_socket<FastDram> socket;
 
@@ -39,19 +40,15 @@ public:
   /// completion time and updates channel state and statistics.
   Ps schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps arrival);
 
-  [[nodiscard]] const DramParams& params() const { return params_; }
-  [[nodiscard]] BackingStore& store() { return store_; }
+  [[nodiscard]] const DramParams& params() const override { return params_; }
+  [[nodiscard]] BackingStore& store() override { return store_; }
   [[nodiscard]] const StatsGroup& stats() const override { return stats_; }
-  [[nodiscard]] ComponentKind componentKind() const override { return ComponentKind::Memory; }
-  [[nodiscard]] double peakGBps() const { return params_.peakGBps(); }
-  /// Feeds every timed request to `track` of `recorder` (null: off).
-  void setTrace(TraceRecorder* recorder, TraceRecorder::Track track) {
-    trace_ = recorder;
-    traceTrack_ = track;
-  }
-
-  /// Feeds every request to `recorder` (null: off, the default).
-  void setAccessRecorder(IAccessRecorder* recorder) { accessRecorder_ = recorder; }
+  [[nodiscard]] tlm::tlm_target_socket<>& targetSocket() override { return socket; }
+  [[nodiscard]] const char* dramName() const override { return basename(); }
+  /// Tracks: the whole memory, and one per group of pseudo-channels (each
+  /// fed the part of a request that its channels serve).
+  void setTrace(TraceRecorder* recorder, const std::string& process) override;
+  void setAccessRecorder(IAccessRecorder* recorder) override { accessRecorder_ = recorder; }
 
 private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
@@ -94,6 +91,15 @@ private:
   IAccessRecorder* accessRecorder_ = nullptr;
   TraceRecorder* trace_ = nullptr;
   TraceRecorder::Track traceTrack_ = 0;
+  TraceGroups groups_;
+  std::vector<TraceRecorder::Track> groupTracks_;
+  struct GroupSpan {
+    Ps begin = 0, end = 0;
+    std::uint64_t bytes = 0;
+  };
+  std::vector<GroupSpan> groupSpans_; ///< per group, for the request being scheduled
+  void traceGroup(std::uint32_t channel, Ps begin, Ps end, std::uint64_t bytes);
+  void flushGroups();
 
   StatsGroup stats_;
   Stat& reads_;

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "models/interconnect/CollectiveEngine.h"
+
+namespace llmvp::models::interconnect {
+
+CollectiveEngine::CollectiveEngine(const sc_core::sc_module_name& name, const EngineParams& params,
+                                   ISemaphoreWait& semaphores, CollectiveGroup& group, std::uint32_t rank)
+    : Engine(name, ENG_ID_COLL, params, semaphores), group_(group), rank_(rank),
+      networkPs_(statsGroup().add("network_wait", "time from input read to result ready at this chip", Unit::Ps)) {}
+
+Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
+  CollectiveGroup::Request req;
+  switch (d.opcode) {
+  case LLMVP_OP_NOP: return start;
+  case LLMVP_OP_ALL_REDUCE: req.op = CollectiveOp::AllReduce; break;
+  case LLMVP_OP_ALL_GATHER: req.op = CollectiveOp::AllGather; break;
+  case LLMVP_OP_REDUCE_SCATTER: req.op = CollectiveOp::ReduceScatter; break;
+  case LLMVP_OP_ALL_TO_ALL: req.op = CollectiveOp::AllToAll; break;
+  default: err = {ENG_ERR_BAD_OPCODE, ENG_FIELD_OPCODE}; return start;
+  }
+  if (d.dt_in != LLMVP_DT_FP32 && d.dt_in != LLMVP_DT_BF16) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  if (d.n == 0 || d.arg0 > LLMVP_COLL_ALG_IN_SWITCH) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  const std::uint64_t ranks = group_.ranks();
+  const bool gathered_in = req.op == CollectiveOp::ReduceScatter || req.op == CollectiveOp::AllToAll;
+  const bool gathered_out = req.op == CollectiveOp::AllGather || req.op == CollectiveOp::AllToAll;
+  const std::uint64_t eb = dtypeBytes(static_cast<DType>(d.dt_in));
+  const std::uint64_t inBytes = d.n * eb * (gathered_in ? ranks : 1);
+  const std::uint64_t outBytes = d.n * eb * (gathered_out ? ranks : 1);
+  const bool functional = params().functional;
+  if (functional) {
+    in_.assign(inBytes, 0);
+    out_.assign(outBytes, 0);
+  }
+  const Ps ready = access(tlm::TLM_READ_COMMAND, d.src0, functional ? in_.data() : nullptr, inBytes, start, !functional,
+                          ENG_FIELD_SRC0, err);
+  if (!err.ok()) return ready;
+  req.algorithm = static_cast<Algorithm>(d.arg0);
+  req.tag = d.arg1;
+  req.dtype = static_cast<DType>(d.dt_in);
+  req.elements = d.n;
+  req.input = functional ? in_.data() : nullptr;
+  req.output = functional ? out_.data() : nullptr;
+  req.ready = ready;
+  syncAt(ready);
+  bool ok = true;
+  const Ps done = group_.run(rank_, req, ok);
+  if (!ok) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return done;
+  }
+  networkPs_ += static_cast<double>(done - ready);
+  const Ps end = access(tlm::TLM_WRITE_COMMAND, d.dst, functional ? out_.data() : nullptr, outBytes, done, !functional,
+                        ENG_FIELD_DST, err);
+  accountOp(end - start, 0);
+  return end;
+}
+
+} // namespace llmvp::models::interconnect

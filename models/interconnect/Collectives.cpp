@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "models/interconnect/Collectives.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+
+namespace llmvp::models::interconnect {
+
+const char* algorithmName(Algorithm a) {
+  switch (a) {
+  case Algorithm::Auto: return "auto";
+  case Algorithm::Ring: return "ring";
+  case Algorithm::RecursiveDoubling: return "recursive_doubling";
+  case Algorithm::Direct: return "direct";
+  case Algorithm::InSwitch: return "in_switch";
+  }
+  return "?";
+}
+
+const char* collectiveName(CollectiveOp op) {
+  switch (op) {
+  case CollectiveOp::AllReduce: return "all_reduce";
+  case CollectiveOp::AllGather: return "all_gather";
+  case CollectiveOp::ReduceScatter: return "reduce_scatter";
+  case CollectiveOp::AllToAll: return "all_to_all";
+  }
+  return "?";
+}
+
+namespace {
+bool powerOfTwo(std::uint32_t n) { return n != 0 && (n & (n - 1)) == 0; }
+std::uint32_t log2u(std::uint32_t n) {
+  std::uint32_t k = 0;
+  while ((1u << k) < n) ++k;
+  return k;
+}
+Ps endpoint(const CollectiveParams& p, std::uint64_t bytes) {
+  return nsToPs(bytes <= p.directMaxBytes ? p.directEndpointNs : p.endpointNs);
+}
+Ps reducePs(const CollectiveParams& p, std::uint64_t bytes) {
+  return p.reduceGBps > 0 ? bytesToPs(static_cast<double>(bytes), p.reduceGBps) : 0;
+}
+} // namespace
+
+bool algorithmApplies(const Network& net, CollectiveOp op, Algorithm a) {
+  switch (a) {
+  case Algorithm::Auto: return true;
+  case Algorithm::Ring: return op != CollectiveOp::AllToAll;
+  case Algorithm::Direct: return true;
+  case Algorithm::RecursiveDoubling: return op == CollectiveOp::AllReduce && powerOfTwo(net.chips());
+  case Algorithm::InSwitch: return op == CollectiveOp::AllReduce && net.reductionRoot() >= 0;
+  }
+  return false;
+}
+
+Ps estimate(const Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a, std::uint64_t bytes) {
+  const std::uint32_t n = net.chips();
+  if (n <= 1) return 0;
+  auto worst = [&](auto partner, std::uint64_t b) {
+    Ps w = 0;
+    for (std::uint32_t r = 0; r < n; ++r) w = std::max(w, net.idleTime(r, partner(r), b));
+    return w;
+  };
+  auto next = [n](std::uint32_t r) { return (r + 1) % n; };
+  switch (a) {
+  case Algorithm::Ring: {
+    const bool ar = op == CollectiveOp::AllReduce;
+    const std::uint64_t c = op == CollectiveOp::AllGather ? bytes : (ar ? (bytes + n - 1) / n : bytes);
+    const std::uint32_t steps = ar ? 2 * (n - 1) : n - 1;
+    const Ps red = op == CollectiveOp::AllGather ? 0 : reducePs(p, c) * (n - 1);
+    return steps * (endpoint(p, c) + worst(next, c)) + red;
+  }
+  case Algorithm::RecursiveDoubling: {
+    Ps t = 0;
+    for (std::uint32_t k = 0; k < log2u(n); ++k)
+      t += endpoint(p, bytes) + worst([k](std::uint32_t r) { return r ^ (1u << k); }, bytes) + reducePs(p, bytes);
+    return t;
+  }
+  case Algorithm::Direct: {
+    // Every rank injects n-1 messages over its links; beyond one per link
+    // they serialize.
+    Ps far = 0;
+    for (std::uint32_t r = 1; r < n; ++r) far = std::max(far, net.idleTime(0, r, bytes));
+    const Link& l = *net.links().front();
+    const std::size_t links = std::max<std::size_t>(1, net.degree(0));
+    const Ps queue = ((n - 1 + links - 1) / links - 1) * l.serializationPs(bytes);
+    const Ps red = op == CollectiveOp::AllReduce ? reducePs(p, bytes * (n - 1)) : 0;
+    return endpoint(p, bytes) + far + queue + red;
+  }
+  case Algorithm::InSwitch: {
+    // Streaming through the root: up to it, reduce, down again; the result
+    // flows out while inputs still arrive (see schedule()).
+    const auto root = static_cast<std::uint32_t>(net.reductionRoot());
+    const auto& sp = net.params().switchParams;
+    const Ps redLat = nsToPs(sp.reductionLatencyNs);
+    const Ps redSer = sp.reductionGBps > 0 ? bytesToPs(static_cast<double>(bytes), sp.reductionGBps) : 0;
+    const Ps upTail = net.idleTime(0, root, bytes), downTail = net.idleTime(root, 0, bytes);
+    const Ps upHead = net.idleTime(0, root, 0) - net.lastPacketPs(0) +
+                      bytesToPs(net.links().front()->params().flitBytes, net.links().front()->gbps());
+    const Ps lat = net.links().front()->latency();
+    const Ps viaHead = upHead + redLat + std::max(downTail, redSer + lat);
+    const Ps viaTail = upTail + redLat + net.lastPacketPs(bytes) + lat;
+    return endpoint(p, bytes) + std::max(viaHead, viaTail);
+  }
+  case Algorithm::Auto: break;
+  }
+  return std::numeric_limits<Ps>::max();
+}
+
+Ps estimateWithLaunch(const Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a,
+                      std::uint64_t bytes) {
+  return nsToPs(p.launchNs) + estimate(net, p, op, a, bytes);
+}
+
+Algorithm chooseAlgorithm(const Network& net, const CollectiveParams& p, CollectiveOp op, std::uint64_t bytes) {
+  Algorithm best = op == CollectiveOp::AllToAll ? Algorithm::Direct : Algorithm::Ring;
+  Ps bestPs = std::numeric_limits<Ps>::max();
+  for (Algorithm a : {Algorithm::Ring, Algorithm::RecursiveDoubling, Algorithm::Direct, Algorithm::InSwitch}) {
+    if (!algorithmApplies(net, op, a)) continue;
+    const Ps e = estimate(net, p, op, a, bytes);
+    if (e < bestPs) {
+      bestPs = e;
+      best = a;
+    }
+  }
+  return best;
+}
+
+CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a,
+                          const std::vector<Ps>& ready, std::uint64_t bytes) {
+  const std::uint32_t n = net.chips();
+  CollectiveTiming t;
+  t.algorithm = a;
+  t.done = ready;
+  if (n <= 1) return t;
+  std::vector<Ps> T = ready;
+  // Latency part along the critical path: per step the largest of the
+  // messages' (endpoint + network latency).
+  auto stepLatency = [&](Ps endpointPs, Ps worstNet) { t.latencyPs += endpointPs + worstNet; };
+
+  switch (a) {
+  case Algorithm::Ring: {
+    const bool ar = op == CollectiveOp::AllReduce;
+    const bool reduce = op != CollectiveOp::AllGather;
+    const std::uint64_t c = ar ? (bytes + n - 1) / n : bytes;
+    const std::uint32_t steps = ar ? 2 * (n - 1) : n - 1;
+    for (std::uint32_t s = 0; s < steps; ++s) {
+      std::vector<Ps> nt = T;
+      Ps worst = 0;
+      for (std::uint32_t r = 0; r < n; ++r) {
+        const std::uint32_t to = (r + 1) % n;
+        const Delivery d = net.transfer(r, to, c, T[r] + endpoint(p, c));
+        worst = std::max(worst, d.latencyPs);
+        t.retries += d.retries;
+        const bool reducing = reduce && (!ar || s < n - 1);
+        nt[to] = std::max(nt[to], d.arrival + (reducing ? reducePs(p, c) : 0));
+      }
+      T = nt;
+      stepLatency(endpoint(p, c), worst);
+      ++t.steps;
+    }
+    break;
+  }
+  case Algorithm::RecursiveDoubling: {
+    for (std::uint32_t k = 0; k < log2u(n); ++k) {
+      std::vector<Ps> nt = T;
+      Ps worst = 0;
+      for (std::uint32_t r = 0; r < n; ++r) {
+        const std::uint32_t partner = r ^ (1u << k);
+        const Delivery d = net.transfer(partner, r, bytes, T[partner] + endpoint(p, bytes));
+        worst = std::max(worst, d.latencyPs);
+        t.retries += d.retries;
+        nt[r] = std::max(nt[r], d.arrival) + reducePs(p, bytes);
+      }
+      T = nt;
+      stepLatency(endpoint(p, bytes), worst);
+      ++t.steps;
+    }
+    break;
+  }
+  case Algorithm::Direct: {
+    // Each rank sends to every other (destinations in rotating order so the
+    // receivers' links share the load); receivers reduce what arrived.
+    std::vector<Ps> last = T;
+    Ps worst = 0;
+    // Rounds in time order (timelines must be reserved in arrival order):
+    // in round i every rank j sends to j + i.
+    for (std::uint32_t i = 1; i < n; ++i)
+      for (std::uint32_t j = 0; j < n; ++j) {
+        const std::uint32_t r = (j + i) % n;
+        const Delivery d = net.transfer(j, r, bytes, T[j] + endpoint(p, bytes));
+        worst = std::max(worst, d.latencyPs);
+        t.retries += d.retries;
+        last[r] = std::max(last[r], d.arrival);
+      }
+    for (std::uint32_t r = 0; r < n; ++r)
+      T[r] = last[r] + (op == CollectiveOp::AllReduce ? reducePs(p, bytes * (n - 1)) : 0);
+    stepLatency(endpoint(p, bytes), worst);
+    t.steps = 1;
+    break;
+  }
+  case Algorithm::InSwitch: {
+    // Streaming reduction: a switch starts reducing (and sending the result
+    // on) when the first flits of every input arrived, after its reduction
+    // latency; its output cannot end before the last input packet arrived
+    // and was reduced, nor before `bytes` went through its reduction unit.
+    const auto& sp = net.params().switchParams;
+    const Ps redLat = nsToPs(sp.reductionLatencyNs);
+    const Ps redSer = sp.reductionGBps > 0 ? bytesToPs(static_cast<double>(bytes), sp.reductionGBps) : 0;
+    const Ps lastPkt = net.lastPacketPs(bytes);
+    Ps worstUp = 0, worstDown = 0;
+    struct Flow {
+      Ps head = 0, tail = 0; ///< reduced data available at a switch: first flit, last byte
+    };
+    // Each child's link latency is added to the tail bound when the result goes on.
+    std::function<Flow(std::uint32_t)> up = [&](std::uint32_t sw) {
+      Flow in;
+      const auto& kids = net.children(sw);
+      for (std::uint32_t c : kids) {
+        Delivery d;
+        if (net.isSwitch(c)) {
+          const Flow f = up(c);
+          d = net.transfer(c, sw, bytes, f.head);
+          d.arrival = std::max(d.arrival, f.tail + lastPkt + net.links().front()->latency());
+        } else {
+          d = net.transfer(c, sw, bytes, T[c] + endpoint(p, bytes));
+        }
+        worstUp = std::max(worstUp, d.latencyPs);
+        t.retries += d.retries;
+        in.head = std::max(in.head, d.head);
+        in.tail = std::max(in.tail, d.arrival);
+      }
+      net.switchAt(sw).countReduction(bytes, static_cast<std::uint32_t>(kids.size()));
+      Flow out;
+      out.head = in.head + redLat;
+      out.tail = std::max(in.tail + redLat, out.head + redSer);
+      return out;
+    };
+    std::function<void(std::uint32_t, Flow)> down = [&](std::uint32_t sw, Flow f) {
+      for (std::uint32_t c : net.children(sw)) {
+        Delivery d = net.transfer(sw, c, bytes, f.head);
+        d.arrival = std::max(d.arrival, f.tail + lastPkt + net.links().front()->latency());
+        worstDown = std::max(worstDown, d.latencyPs);
+        t.retries += d.retries;
+        if (net.isSwitch(c))
+          down(c, Flow{d.head, d.arrival});
+        else
+          T[c] = std::max(T[c], d.arrival);
+      }
+    };
+    const auto root = static_cast<std::uint32_t>(net.reductionRoot());
+    down(root, up(root));
+    stepLatency(endpoint(p, bytes), worstUp + redLat + worstDown);
+    t.steps = 2;
+    break;
+  }
+  case Algorithm::Auto: break;
+  }
+  t.done = T;
+  return t;
+}
+
+// ---- CollectiveGroup --------------------------------------------------------
+
+CollectiveGroup::CollectiveGroup(const char* name, Network& net, const CollectiveParams& params)
+    : sc_object(name), net_(net), params_(params), seq_(net.chips(), 0), rng_(params.seed), stats_(this->name()),
+      calls_count_(stats_.add("calls", "collectives completed", Unit::Count)),
+      time_(stats_.add("time", "sum over collectives of first input ready to last rank done", Unit::Ps)),
+      latency_(stats_.add("latency_part", "latency part of that time (steps x (endpoint + hops x per-hop))", Unit::Ps)),
+      bytes_(stats_.add("bytes", "per-rank message bytes", Unit::Bytes)),
+      substitutions_(stats_.add("substitutions", "late contributions replaced by previous data or zeros", Unit::Count)),
+      stragglers_(stats_.add("stragglers", "contributions delayed by straggler injection", Unit::Count)),
+      retries_(stats_.add("retries", "link-level packet retries during collectives", Unit::Count)) {
+  for (Algorithm a : {Algorithm::Ring, Algorithm::RecursiveDoubling, Algorithm::Direct, Algorithm::InSwitch})
+    perAlgorithm_.push_back(
+        &stats_.add(std::string("algorithm.") + algorithmName(a), "collectives run with it", Unit::Count));
+}
+
+std::uint64_t CollectiveGroup::inputElements(const Request& r) const {
+  const std::uint64_t n = net_.chips();
+  switch (r.op) {
+  case CollectiveOp::AllReduce:
+  case CollectiveOp::AllGather: return r.elements;
+  case CollectiveOp::ReduceScatter:
+  case CollectiveOp::AllToAll: return r.elements * n;
+  }
+  return 0;
+}
+
+std::uint64_t CollectiveGroup::outputElements(const Request& r) const {
+  const std::uint64_t n = net_.chips();
+  switch (r.op) {
+  case CollectiveOp::AllReduce:
+  case CollectiveOp::ReduceScatter: return r.elements;
+  case CollectiveOp::AllGather:
+  case CollectiveOp::AllToAll: return r.elements * n;
+  }
+  return 0;
+}
+
+Ps CollectiveGroup::run(std::uint32_t rank, const Request& req, bool& ok) {
+  const std::uint32_t n = net_.chips();
+  const std::uint64_t id = seq_.at(rank)++;
+  Call& c = calls_[id];
+  if (c.req.empty()) {
+    c.req.resize(n);
+    c.arrived.assign(n, false);
+  }
+  c.req[rank] = req;
+  c.arrived[rank] = true;
+  if (++c.count == n) {
+    complete(c);
+    completed_.notify(sc_core::SC_ZERO_TIME);
+  }
+  while (!c.complete) sc_core::wait(completed_);
+  ok = c.ok;
+  const Ps done = c.done.empty() ? req.ready : c.done[rank];
+  if (++c.taken == n) calls_.erase(id);
+  return done;
+}
+
+void CollectiveGroup::complete(Call& c) {
+  const std::uint32_t n = net_.chips();
+  c.complete = true;
+  const Request& r0 = c.req[0];
+  for (const Request& r : c.req)
+    if (r.op != r0.op || r.elements != r0.elements || r.dtype != r0.dtype || r.tag != r0.tag ||
+        r.algorithm != r0.algorithm || (r.input == nullptr) != (r0.input == nullptr))
+      c.ok = false;
+  const std::uint64_t bytes = r0.elements * dtypeBytes(r0.dtype);
+  Algorithm a = r0.algorithm == Algorithm::Auto ? params_.algorithm : r0.algorithm;
+  if (a == Algorithm::Auto) a = chooseAlgorithm(net_, params_, r0.op, bytes);
+  if (!algorithmApplies(net_, r0.op, a)) c.ok = false;
+  if (!c.ok) return;
+
+  // Ready times, with injected stragglers; the reliability policy replaces
+  // contributions later than the first one + timeout.
+  std::vector<Ps> ready(n);
+  for (std::uint32_t r = 0; r < n; ++r) {
+    ready[r] = c.req[r].ready + nsToPs(params_.launchNs);
+    if (params_.stragglerProbability > 0 &&
+        std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < params_.stragglerProbability) {
+      ready[r] += nsToPs(params_.stragglerNs);
+      stragglers_ += 1;
+    }
+  }
+  const Ps first = *std::min_element(ready.begin(), ready.end());
+  std::vector<bool> late(n, false);
+  std::vector<Ps> scheduled = ready;
+  if (params_.policy != SubstitutePolicy::Off) {
+    const Ps deadline = first + nsToPs(params_.timeoutNs);
+    for (std::uint32_t r = 0; r < n; ++r)
+      if (ready[r] > deadline) {
+        late[r] = true;
+        scheduled[r] = deadline; // the others stop waiting and use a stand-in
+        substitutions_ += 1;
+      }
+  }
+  CollectiveTiming t = schedule(net_, params_, r0.op, a, scheduled, bytes);
+  for (std::uint32_t r = 0; r < n; ++r) t.done[r] = std::max(t.done[r], ready[r]);
+  c.done = t.done;
+  calls_count_ += 1;
+  time_ += static_cast<double>(*std::max_element(t.done.begin(), t.done.end()) - first);
+  latency_ += static_cast<double>(t.latencyPs);
+  bytes_ += static_cast<double>(bytes);
+  retries_ += t.retries;
+  *perAlgorithm_[static_cast<std::size_t>(a) - 1] += 1;
+
+  if (r0.input == nullptr) return;
+  // Functional data: inputs widened to fp32, late ones substituted, sums in
+  // rank order (the same on every rank whatever the algorithm).
+  const std::uint64_t inN = inputElements(r0), outN = outputElements(r0);
+  std::vector<std::vector<float>> in(n, std::vector<float>(inN));
+  for (std::uint32_t r = 0; r < n; ++r) {
+    for (std::uint64_t i = 0; i < inN; ++i) in[r][i] = loadElement(c.req[r].input, r0.dtype, i);
+    const std::uint64_t key = (std::uint64_t{r0.tag} << 32) | r;
+    if (late[r]) {
+      const auto prev = previous_.find(key);
+      if (params_.policy == SubstitutePolicy::Previous && prev != previous_.end())
+        in[r] = prev->second;
+      else
+        std::fill(in[r].begin(), in[r].end(), 0.0f);
+    }
+    if (params_.policy != SubstitutePolicy::Off && !late[r]) previous_[key] = in[r];
+  }
+  const std::uint64_t e = r0.elements;
+  for (std::uint32_t r = 0; r < n; ++r) {
+    std::uint8_t* out = c.req[r].output;
+    for (std::uint64_t i = 0; i < outN; ++i) {
+      float v = 0.0f;
+      switch (r0.op) {
+      case CollectiveOp::AllReduce:
+        for (std::uint32_t j = 0; j < n; ++j) v += in[j][i];
+        break;
+      case CollectiveOp::ReduceScatter:
+        for (std::uint32_t j = 0; j < n; ++j) v += in[j][r * e + i];
+        break;
+      case CollectiveOp::AllGather: v = in[i / e][i % e]; break;
+      case CollectiveOp::AllToAll: v = in[i / e][r * e + i % e]; break;
+      }
+      storeElement(out, r0.dtype, i, v);
+    }
+  }
+}
+
+} // namespace llmvp::models::interconnect

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// Collective operations of a group of chips over a Network: the schedules
+/// of each algorithm (ring, recursive doubling, one-shot direct, in-switch
+/// reduction) as messages on the network's link timelines, the automatic
+/// choice by message size, the rendezvous of the chips' collectives engines
+/// with real data in functional mode, and the reliability policy (a late
+/// contribution is replaced by the previous call's data or zeros).
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "models/common/Numerics.h"
+#include "models/common/Stats.h"
+#include "models/common/Time.h"
+#include "models/interconnect/Network.h"
+
+namespace llmvp::models::interconnect {
+
+enum class CollectiveOp { AllReduce, AllGather, ReduceScatter, AllToAll };
+enum class Algorithm { Auto, Ring, RecursiveDoubling, Direct, InSwitch };
+enum class SubstitutePolicy { Off, Previous, Zeros };
+
+[[nodiscard]] const char* algorithmName(Algorithm a);
+[[nodiscard]] const char* collectiveName(CollectiveOp op);
+
+struct CollectiveParams {
+  Algorithm algorithm = Algorithm::Auto;
+  double launchNs = 0.0;            ///< once per collective: starting it (a kernel launch on a GPU)
+  double endpointNs = 0.0;          ///< per message: launch + completion at the endpoints, staged through memory
+  std::uint64_t directMaxBytes = 0; ///< messages up to this size land straight in the destination scratchpad ...
+  double directEndpointNs = 0.0;    ///< ... and cost this per message instead of endpointNs
+  double reduceGBps = 0.0;          ///< local reduction throughput of a chip (0: not modelled)
+  // Reliability (off by default)
+  SubstitutePolicy policy = SubstitutePolicy::Off;
+  double timeoutNs = 0.0;            ///< a contribution later than the first one + this is substituted
+  double stragglerProbability = 0.0; ///< fault injection: chance a contribution is late ...
+  double stragglerNs = 0.0;          ///< ... by this much
+  std::uint64_t seed = 1;
+};
+
+/// The outcome of one collective's schedule.
+struct CollectiveTiming {
+  std::vector<Ps> done; ///< per rank: result complete at that chip
+  Ps latencyPs = 0;     ///< latency part along the critical path (steps x (endpoint + hops x per-hop))
+  std::uint32_t steps = 0;
+  std::uint32_t retries = 0;
+  Algorithm algorithm = Algorithm::Ring;
+};
+
+/// Algorithms that can run `op` on `net` (in-switch needs a reducing switch
+/// tree, recursive doubling a power-of-two group).
+[[nodiscard]] bool algorithmApplies(const Network& net, CollectiveOp op, Algorithm a);
+/// Alpha-beta estimate on an idle network, used by the automatic choice:
+/// the algorithm with the smallest estimate runs.
+[[nodiscard]] Ps estimate(const Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a,
+                          std::uint64_t bytes);
+/// estimate() plus the collective's launch cost (launchNs).
+[[nodiscard]] Ps estimateWithLaunch(const Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a,
+                                    std::uint64_t bytes);
+[[nodiscard]] Algorithm chooseAlgorithm(const Network& net, const CollectiveParams& p, CollectiveOp op,
+                                        std::uint64_t bytes);
+/// Schedules one collective on the network's timelines. `bytes` is the
+/// per-rank message: all-reduce input, all-gather contribution,
+/// reduce-scatter output, all-to-all block per destination. Ranks are chips.
+CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a,
+                          const std::vector<Ps>& ready, std::uint64_t bytes);
+
+/// The chips' meeting point. Each chip's collectives engine calls run() for
+/// its next collective; the last to arrive schedules it and computes the
+/// data; every caller returns with its own completion time.
+class CollectiveGroup : public sc_core::sc_object, public IHasStats {
+public:
+  CollectiveGroup(const char* name, Network& net, const CollectiveParams& params);
+
+  struct Request {
+    CollectiveOp op = CollectiveOp::AllReduce;
+    Algorithm algorithm = Algorithm::Auto; ///< Auto: the group's configured algorithm
+    std::uint32_t tag = 0;                 ///< call site (previous data for substitution is per tag)
+    DType dtype = DType::Fp32;
+    std::uint64_t elements = 0;          ///< per-rank message in elements (see schedule())
+    const std::uint8_t* input = nullptr; ///< functional: this rank's input (null: timing only)
+    std::uint8_t* output = nullptr;      ///< functional: where this rank's result goes
+    Ps ready = 0;                        ///< input available at the engine
+  };
+  /// Blocks (SystemC thread) until every rank arrived; returns this rank's
+  /// completion time, or false in `ok` if the ranks' requests disagree or the
+  /// algorithm cannot run here.
+  Ps run(std::uint32_t rank, const Request& req, bool& ok);
+
+  [[nodiscard]] std::uint32_t ranks() const { return net_.chips(); }
+  [[nodiscard]] const CollectiveParams& params() const { return params_; }
+  [[nodiscard]] Network& network() { return net_; }
+  [[nodiscard]] const StatsGroup& stats() const override { return stats_; }
+  [[nodiscard]] ComponentKind componentKind() const override { return ComponentKind::Other; }
+
+private:
+  struct Call {
+    std::vector<Request> req;
+    std::vector<bool> arrived;
+    std::uint32_t count = 0, taken = 0;
+    bool complete = false, ok = true;
+    std::vector<Ps> done;
+  };
+  void complete(Call& c);
+  [[nodiscard]] std::uint64_t inputElements(const Request& r) const;
+  [[nodiscard]] std::uint64_t outputElements(const Request& r) const;
+
+  Network& net_;
+  const CollectiveParams params_;
+  std::vector<std::uint64_t> seq_;
+  std::map<std::uint64_t, Call> calls_;
+  std::map<std::uint64_t, std::vector<float>> previous_; ///< (tag, rank) -> last input
+  std::mt19937_64 rng_;
+  sc_core::sc_event completed_;
+  StatsGroup stats_;
+  Stat &calls_count_, &time_, &latency_, &bytes_, &substitutions_, &stragglers_, &retries_;
+  std::vector<Stat*> perAlgorithm_;
+};
+
+} // namespace llmvp::models::interconnect

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// The chip-to-chip network of a system: chips and switches (nodes) joined
+/// by pairs of directed Links, built from a topology description (ring,
+/// 2D/3D torus, full mesh, single switch, two-level switch tree, or an
+/// explicit link list), with shortest-path routing (deterministic: breadth
+/// first in link order). transfer() moves one message along its route with
+/// cut-through or store-and-forward at each switch.
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <systemc>
+#include <utility>
+#include <vector>
+
+#include "models/interconnect/Link.h"
+#include "models/interconnect/Switch.h"
+
+namespace llmvp::models::interconnect {
+
+enum class TopologyKind { Ring, Torus, FullMesh, Switch, SwitchTree, Custom };
+
+struct TopologyParams {
+  TopologyKind kind = TopologyKind::Switch;
+  std::uint32_t chips = 1;
+  std::vector<std::uint32_t> dims;                            ///< Torus: 2 or 3 sizes, product == chips
+  std::uint32_t chipsPerLeaf = 0;                             ///< SwitchTree: chips per leaf switch
+  std::uint32_t uplinks = 1;                                  ///< SwitchTree: links from a leaf to the spine
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> links; ///< Custom: bidirectional chip pairs
+  LinkParams link;                                            ///< every link (chip-chip, chip-switch, switch-switch)
+  SwitchParams switchParams;
+};
+
+/// A topology that cannot be built (bad sizes, disconnected). The message
+/// names the parameter; the loader adds the file and key.
+struct TopologyError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+/// One message's path through the network.
+struct Delivery {
+  Ps arrival = 0;         ///< last byte at the destination
+  Ps head = 0;            ///< first flit at the destination
+  Ps latencyPs = 0;       ///< the latency part: hops x (link latency + flit) + switch latencies
+  std::uint32_t hops = 0; ///< links traversed
+  std::uint32_t retries = 0;
+};
+
+class Network : public sc_core::sc_module, public IHasStats {
+public:
+  Network(const sc_core::sc_module_name& name, const TopologyParams& params);
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  [[nodiscard]] std::uint32_t chips() const { return params_.chips; }
+  [[nodiscard]] std::size_t nodeCount() const { return nodes_; }
+  [[nodiscard]] bool isSwitch(std::uint32_t node) const { return node >= params_.chips; }
+  [[nodiscard]] const TopologyParams& params() const { return params_; }
+  /// Sends `bytes` from node `src` to node `dst`, injected at `ready`.
+  Delivery transfer(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes, Ps ready);
+  /// Links leaving node `node`.
+  [[nodiscard]] std::size_t degree(std::uint32_t node) const { return adjacency_.at(node).size(); }
+  /// Number of links on the route from `src` to `dst`.
+  [[nodiscard]] std::uint32_t hops(std::uint32_t src, std::uint32_t dst) const;
+  /// Idle-network latency of a message of `bytes` from src to dst (no queueing).
+  [[nodiscard]] Ps idleTime(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes) const;
+  /// Switches able to reduce, arranged as a tree that reaches every chip:
+  /// the root switch, or -1 if the topology has none.
+  [[nodiscard]] int reductionRoot() const;
+  /// Chips and child switches directly below switch `node` (tree topologies).
+  [[nodiscard]] const std::vector<std::uint32_t>& children(std::uint32_t node) const { return children_.at(node); }
+  [[nodiscard]] Switch& switchAt(std::uint32_t node) { return *switches_.at(node - params_.chips); }
+  [[nodiscard]] const std::vector<std::unique_ptr<Link>>& links() const { return links_; }
+  /// Serialization time of the last packet of a `bytes` message on a link.
+  [[nodiscard]] Ps lastPacketPs(std::uint64_t bytes) const;
+  /// Payload bandwidth of one link, GB/s.
+  [[nodiscard]] double linkGBps() const { return links_.empty() ? 0.0 : links_.front()->gbps(); }
+  [[nodiscard]] const StatsGroup& stats() const override { return stats_; }
+  [[nodiscard]] ComponentKind componentKind() const override { return ComponentKind::Fabric; }
+  /// One trace track per link (process `process`). Call before the simulation starts.
+  void attachTrace(TraceRecorder& recorder, const std::string& process);
+  [[nodiscard]] std::string nodeName(std::uint32_t node) const;
+
+private:
+  void addLinkPair(std::uint32_t a, std::uint32_t b);
+  void buildRoutes();
+  [[nodiscard]] const Link& linkOn(std::uint32_t from, std::uint32_t to) const;
+
+  const TopologyParams params_;
+  std::size_t nodes_ = 0;
+  std::vector<std::unique_ptr<Switch>> switches_;
+  std::vector<std::unique_ptr<Link>> links_;
+  std::vector<std::vector<std::pair<std::uint32_t, std::size_t>>> adjacency_; ///< node -> (neighbour, link index)
+  std::vector<std::vector<std::size_t>> nextLink_;                            ///< [src][dst] -> link index
+  std::vector<std::vector<std::uint32_t>> children_;
+  int root_ = -1;
+  StatsGroup stats_;
+  Stat &messages_, &hops_, &latencyPs_, &bytes_;
+};
+
+} // namespace llmvp::models::interconnect

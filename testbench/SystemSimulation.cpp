@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+// Multi-chip runs (issue 7): builds a platform::System, one host runtime per
+// chip (tensor-parallel shards), runs them together and adds the system
+// section to the report.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "firmware/src/fw_main.h"
+#include "platform/System.h"
+#include "testbench/Progress.h"
+#include "testbench/Simulation.h"
+
+namespace llmvp::testbench {
+
+namespace {
+constexpr double kNsPerPs = 1e-3;
+
+std::string num(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+const char* topologyName(models::interconnect::TopologyKind k) {
+  using K = models::interconnect::TopologyKind;
+  switch (k) {
+  case K::Ring: return "ring";
+  case K::Torus: return "torus";
+  case K::FullMesh: return "full_mesh";
+  case K::Switch: return "switch";
+  case K::SwitchTree: return "switch_tree";
+  case K::Custom: return "custom";
+  }
+  return "?";
+}
+
+/// Static and background power, price and embodied carbon are per chip:
+/// the single-chip report counted one, the system has `chips`.
+void scaleToSystem(Report& r, const PlatformConfig& pc, std::uint32_t chips) {
+  const double seconds = r.simulatedNs * 1e-9;
+  const double extra = (chips - 1) * (pc.chip.energy.staticW * seconds +
+                                      pc.chip.hbm.backgroundMwPerStack * 1e-3 * pc.chip.hbm.stacks * seconds);
+  r.energy.push_back({"static + hbm background power of chips 1.." + std::to_string(chips - 1), extra});
+  r.joules += extra;
+  r.joulesPerToken = r.generatedTokens > 0 ? r.joules / static_cast<double>(r.generatedTokens) : 0;
+  r.averageWatts = seconds > 0 ? r.joules / seconds : 0;
+  const Economics& econ = pc.economics;
+  if (r.generatedTokens > 0 && seconds > 0) {
+    constexpr double kSecondsPerYear = 365.25 * 24 * 3600;
+    const double perToken = 1.0 / static_cast<double>(r.generatedTokens);
+    const double facilityKwh = r.joules * econ.pue / 3.6e6;
+    const double lifetimeShare = seconds / (econ.lifetimeYears * kSecondsPerYear);
+    r.tokensPerSecondPerWatt = r.averageWatts > 0 ? r.tokensPerSecond / r.averageWatts : 0;
+    r.usdPerMillionTokens =
+        1e6 * perToken * (econ.priceUsd * chips * lifetimeShare + facilityKwh * econ.electricityUsdPerKwh);
+    r.gco2ePerMillionTokens =
+        1e6 * perToken * (facilityKwh * econ.gridGco2ePerKwh + econ.embodiedKgco2e * chips * 1e3 * lifetimeShare);
+  }
+}
+} // namespace
+
+SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out, const RunOptions& options,
+                                const platform::ChipParams& chipParams) {
+  platform::SystemParams sp = out.platform.system;
+  sp.topology.link.seed = options.seed;
+  sp.collectives.seed = options.seed;
+  platform::System system("system", chipParams, sp, &fw_main);
+  std::ofstream traceOut;
+  std::unique_ptr<models::TraceRecorder> recorder;
+  if (!in.traceFile.empty()) {
+    traceOut.open(in.traceFile);
+    if (!traceOut) throw ConfigError("--trace: cannot write " + in.traceFile);
+    recorder = std::make_unique<models::TraceRecorder>(in.trace);
+    system.attachTrace(*recorder);
+  }
+  std::vector<std::unique_ptr<HostRuntime>> hosts;
+  std::vector<HostRuntime*> ptrs;
+  for (std::uint32_t i = 0; i < sp.chips; ++i) {
+    hosts.push_back(std::make_unique<HostRuntime>(system.chip(i), out.model, options, Shard{sp.parallel.tensor, i}));
+    ptrs.push_back(hosts.back().get());
+  }
+  out.placement = hosts.front()->placement();
+  const std::uint64_t steps =
+      options.functional ? std::uint64_t{options.context} + options.genTokens - 1 : std::uint64_t{options.genTokens};
+  ProgressLine progress(std::cerr, in.progress, steps, "steps");
+  system.chip(0).tracePort().onMark = [&](std::uint32_t step, std::uint32_t, models::Ps when) {
+    progress.update(step, static_cast<double>(when) * 1e-3);
+  };
+  std::vector<RunResult> results = HostRuntime::runAll(ptrs);
+  progress.finish();
+  out.result = results.front();
+  bool agree = true;
+  for (const auto& r : results) {
+    if (!r.ok && out.result.ok) out.result = r; // report the first failure
+    agree = agree && r.generated == results.front().generated;
+  }
+  if (out.result.ok && !agree) {
+    out.result.ok = false;
+    out.result.error = "chips disagree on the generated tokens (tensor-parallel replicas diverged)";
+  }
+  out.report = buildReport(out.platform, out.model, in.modelFile, system.chip(0), options, out.result);
+  scaleToSystem(out.report, out.platform, sp.chips);
+
+  SystemReport& s = out.report.system;
+  s.chips = sp.chips;
+  s.name = sp.name;
+  s.topology = topologyName(sp.topology.kind);
+  s.tensorParallel = sp.parallel.tensor;
+  s.chipsAgree = agree;
+  const auto& g = system.group().stats();
+  const double steps_ = std::max<double>(1.0, static_cast<double>(out.result.stepEnd.size()));
+  s.collectives = g.value("calls");
+  s.collectiveNsPerToken = g.value("time") * kNsPerPs / steps_;
+  s.collectiveLatencyNsPerToken = g.value("latency_part") * kNsPerPs / steps_;
+  s.collectiveShareOfTpot = out.report.tpotMeanNs > 0 ? s.collectiveNsPerToken / out.report.tpotMeanNs : 0;
+  s.substitutions = g.value("substitutions");
+  s.stragglers = g.value("stragglers");
+  s.retries = g.value("retries");
+  for (const auto& st : g.stats())
+    if (st.name.rfind("algorithm.", 0) == 0 && st.value > 0) s.algorithms.emplace_back(st.name.substr(10), st.value);
+  const double window = out.report.decodeNs;
+  double sum = 0;
+  for (const auto& l : system.network().links()) {
+    LinkUse u{l->basename(), l->stats().value("bytes"), 0, l->stats().value("retries")};
+    u.utilization = window > 0 ? l->stats().value("busy") * kNsPerPs / window : 0;
+    sum += u.utilization;
+    s.linkUtilizationMax = std::max(s.linkUtilizationMax, u.utilization);
+    s.linkBytes += u.bytes;
+    s.links.push_back(u);
+  }
+  s.linkUtilizationMean = s.links.empty() ? 0 : sum / static_cast<double>(s.links.size());
+  if (recorder) {
+    recorder->write(traceOut);
+    traceOut.close();
+    if (!traceOut) throw ConfigError("--trace: error writing " + in.traceFile);
+  }
+  return out;
+}
+
+void printSystemReport(std::ostream& os, const Report& r) {
+  const SystemReport& s = r.system;
+  if (s.chips <= 1) return;
+  os << "\nSystem " << s.name << ": " << s.chips << " chips, " << s.topology << ", tensor parallel " << s.tensorParallel
+     << " (engines, memories and compute above: chip 0; energy and cost: all chips)\n";
+  os << "  collectives " << num(s.collectives, 0) << ", per token " << num(s.collectiveNsPerToken / 1e3, 3)
+     << " us (latency part " << num(s.collectiveLatencyNsPerToken / 1e3, 3) << " us, bandwidth and queueing "
+     << num(std::max(0.0, s.collectiveNsPerToken - s.collectiveLatencyNsPerToken) / 1e3, 3) << " us), "
+     << num(100.0 * s.collectiveShareOfTpot, 1) << "% of TPOT\n";
+  os << "  algorithms:";
+  for (const auto& [a, n] : s.algorithms) os << " " << a << " " << num(n, 0);
+  os << "\n  links " << s.links.size() << ": utilization mean " << num(100.0 * s.linkUtilizationMean, 2) << "%, max "
+     << num(100.0 * s.linkUtilizationMax, 2) << "%, " << num(s.linkBytes / 1e6, 3) << " MB\n";
+  os << "  link retries " << num(s.retries, 0) << ", stragglers " << num(s.stragglers, 0) << ", substitutions "
+     << num(s.substitutions, 0) << "\n";
+}
+
+boost::json::object systemReportJson(const Report& r) {
+  namespace json = boost::json;
+  const SystemReport& s = r.system;
+  json::object o;
+  o["name"] = s.name;
+  o["chips"] = s.chips;
+  o["topology"] = s.topology;
+  o["tensor_parallel"] = s.tensorParallel;
+  o["collectives"] = s.collectives;
+  o["collective_ns_per_token"] = s.collectiveNsPerToken;
+  o["collective_latency_ns_per_token"] = s.collectiveLatencyNsPerToken;
+  o["collective_share_of_tpot"] = s.collectiveShareOfTpot;
+  o["substitutions"] = s.substitutions;
+  o["stragglers"] = s.stragglers;
+  o["link_retries"] = s.retries;
+  json::object algs;
+  for (const auto& [a, n] : s.algorithms) algs[a] = n;
+  o["algorithms"] = algs;
+  o["link_utilization_mean"] = s.linkUtilizationMean;
+  o["link_utilization_max"] = s.linkUtilizationMax;
+  o["link_bytes"] = s.linkBytes;
+  json::array links;
+  for (const auto& l : s.links)
+    links.push_back(
+        json::object{{"name", l.name}, {"bytes", l.bytes}, {"utilization", l.utilization}, {"retries", l.retries}});
+  o["links"] = links;
+  o["chips_agree"] = s.chipsAgree;
+  return o;
+}
+
+} // namespace llmvp::testbench

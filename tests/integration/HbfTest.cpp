@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+// High Bandwidth Flash on the platform (issue 5): placement, the refusal to
+// put the KV cache in flash unless asked, wear reporting, weight prefetch,
+// the shared KV prefix and geometry errors. Directions, not digits.
+#include <gtest/gtest.h>
+
+#include "tests/support/Cli.h"
+
+namespace llmvp::test {
+namespace {
+
+const std::string kModel = "models/llama-3.1-8b.yaml";
+
+boost::json::object run(const ScratchDir& dir, const std::string& name, std::vector<std::string> extra,
+                        const std::string& platform = "platforms/hbf-hybrid.yaml") {
+  std::vector<std::string> args{"--platform", config(platform), "--model", config(kModel), "--context",
+                                "128",        "--gen-tokens",   "3"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  CliResult raw;
+  const auto root = runJson(args, dir, name, &raw);
+  EXPECT_EQ(raw.exitCode, 0) << raw.err;
+  if (root.empty()) return {};
+  return root.at("results").as_object();
+}
+
+double tpot(const boost::json::object& res) { return res.empty() ? 0 : num(res.at("tpot_mean_ns")); }
+const boost::json::object& hbf(const boost::json::object& res) { return res.at("hbf").as_object(); }
+
+TEST(Hbf, WeightsGoToHbfAndPrefetchHidesFlashLatency) {
+  ScratchDir dir("hbf_prefetch");
+  const auto pre = run(dir, "pre", {});
+  const auto none = run(dir, "none", {"--set", "chip.hbf.prefetch.depth=0"});
+  const auto one = run(dir, "one", {"--set", "chip.hbf.prefetch.depth=1"});
+  ASSERT_FALSE(pre.empty());
+  ASSERT_FALSE(none.empty());
+  ASSERT_FALSE(one.empty());
+  // All weights in HBF: each step reads all of them but the embedding table
+  // (one row per request; 1 GB of Llama-3.1-8B's 16 GB).
+  EXPECT_GT(num(hbf(pre).at("weight_bytes")), 15e9);
+  EXPECT_GE(num(pre.at("memories").at("hbf").at("bytes_read")), 3 * num(hbf(pre).at("weight_bytes")) * 0.9);
+  // Without prefetch the tile's few outstanding reads see the full page
+  // latency; prefetch by a deep-queued DMA hides it.
+  EXPECT_LT(tpot(pre), 0.5 * tpot(none));
+  EXPECT_LT(num(hbf(pre).at("flash_stall_ns_per_step")), num(hbf(none).at("flash_stall_ns_per_step")));
+  // Depth 1 cannot overlap a layer's copy with its compute: slower than depth 2.
+  EXPECT_GT(tpot(one), tpot(pre));
+}
+
+TEST(Hbf, LongerPageReadTimeRaisesTpot) {
+  ScratchDir dir("hbf_tr");
+  const auto fast = run(dir, "fast", {"--set", "chip.hbf.prefetch.depth=0"});
+  const auto slow =
+      run(dir, "slow",
+          {"--set", "chip.hbf.prefetch.depth=0", "--set", "chip.hbf.flashspec=../memory/hbf-gen1-slow-tr.yaml"});
+  EXPECT_GT(tpot(slow), 1.3 * tpot(fast));
+}
+
+TEST(Hbf, KvCacheInHbfIsRefusedUnlessAskedThenWearIsReported) {
+  // 405B at batch 4 x 128K positions: the KV cache does not fit in the HBM.
+  const CliResult r =
+      runLlmvp({"run", "--platform", config("platforms/hbf-hybrid.yaml"), "--model",
+                config("models/llama-3.1-405b.yaml"), "--batch", "4", "--context", "131072", "--gen-tokens", "1"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("chip.hbf.placement.kv_cache=hbf"), std::string::npos) << r.err;
+  ScratchDir dir("hbf_kv");
+  const auto hybrid = run(dir, "hybrid", {});
+  const auto only = run(dir, "only", {}, "platforms/hbf-only.yaml");
+  ASSERT_FALSE(only.empty());
+  const auto& h = hbf(only);
+  EXPECT_TRUE(h.at("kv_in_hbf").as_bool());
+  // Every step writes K and V rows of every layer: programs and P/E cycles.
+  EXPECT_GT(num(h.at("pages_programmed_per_token")), 0);
+  EXPECT_GT(num(h.at("pe_cycles_per_token")), 0);
+  EXPECT_GT(num(h.at("lifetime_years")), 0);
+  EXPECT_EQ(num(hbf(hybrid).at("pages_programmed_per_token")), 0);
+  EXPECT_EQ(num(hbf(hybrid).at("lifetime_years")), 0);
+}
+
+TEST(Hbf, SharedKvPrefixIsReadFromHbfDuringAttention) {
+  ScratchDir dir("hbf_prefix");
+  const auto base = run(dir, "base", {});
+  const auto prefix = run(dir, "prefix", {"--set", "chip.hbf.placement.kv_prefix_tokens=8192"});
+  ASSERT_FALSE(prefix.empty());
+  // 32 layers x K and V x 8192 positions x 8 KV heads x 128 x 2 bytes.
+  const double expected = 32.0 * 2 * 8192 * 8 * 128 * 2;
+  EXPECT_EQ(num(hbf(prefix).at("kv_prefix_bytes")), expected);
+  EXPECT_EQ(num(hbf(prefix).at("kv_prefix_bytes_per_step")), expected);
+  EXPECT_GE(num(prefix.at("memories").at("hbf").at("bytes_read")) - num(base.at("memories").at("hbf").at("bytes_read")),
+            3 * expected);
+  EXPECT_GT(tpot(prefix), tpot(base));
+  // Functional runs cannot use a prefix whose values were never computed.
+  const CliResult f =
+      runLlmvp({"run", "--platform", config("platforms/hbf-hybrid.yaml"), "--model", config("models/tiny-llama.yaml"),
+                "--functional", "--set", "chip.hbf.placement.kv_prefix_tokens=16"});
+  EXPECT_EQ(f.exitCode, 2);
+  EXPECT_NE(f.err.find("kv_prefix_tokens"), std::string::npos) << f.err;
+}
+
+TEST(Hbf, FunctionalDecodeIsUnchangedByHbfAndPrefetch) {
+  // The same tokens whether weights come from HBM or are staged from HBF.
+  auto tokens = [](std::vector<std::string> extra) {
+    std::vector<std::string> args{"run",
+                                  "--platform",
+                                  config("platforms/hbf-hybrid.yaml"),
+                                  "--model",
+                                  config("models/tiny-llama.yaml"),
+                                  "--functional",
+                                  "--context",
+                                  "6",
+                                  "--gen-tokens",
+                                  "4"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CliResult r = runLlmvp(args);
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    const auto at = r.out.find("Generated tokens");
+    return at == std::string::npos ? std::string() : r.out.substr(at, r.out.find("\n\n", at) - at);
+  };
+  const std::string hbm = tokens({"--set", "chip.hbf.placement.weights=hbm", "--set", "chip.hbf.prefetch.depth=0"});
+  EXPECT_FALSE(hbm.empty());
+  EXPECT_EQ(tokens({}), hbm);
+  EXPECT_EQ(tokens({"--set", "chip.hbf.prefetch.depth=0"}), hbm);
+}
+
+TEST(Hbf, InconsistentGeometryIsAConfigErrorNamingTheKeys) {
+  struct Case {
+    std::string set, key;
+  };
+  const std::vector<Case> cases{
+      {"chip.hbf.flashspec.organisation.page_kib=24", "organisation.block_kib"},
+      {"chip.hbf.flashspec.organisation.planes_per_die=0", "organisation.planes_per_die"},
+      {"chip.hbf.flashspec.organisation.capacity_gib=500", "organisation.capacity_gib"},
+      {"chip.hbf.flashspec.organisation.dies=12", "organisation.dies"},
+      {"chip.hbf.stacks=5", "chip.hbf.stacks"},
+      {"chip.hbf.prefetch.depth=200", "chip.hbf.prefetch.depth"},
+  };
+  for (const auto& c : cases) {
+    const CliResult r = runLlmvp({"run", "--platform", config("platforms/hbf-hybrid.yaml"), "--model", config(kModel),
+                                  "--gen-tokens", "1", "--set", c.set});
+    EXPECT_EQ(r.exitCode, 2) << c.set;
+    EXPECT_NE(r.err.find(c.key), std::string::npos) << c.set << ": " << r.err;
+  }
+}
+
+} // namespace
+} // namespace llmvp::test

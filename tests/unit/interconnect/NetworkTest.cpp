@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: Apache-2.0
+// Chip-to-chip links, switches, topologies and collective schedules, against
+// numbers computed by hand from the parameters below:
+//   link: 4 lanes x 25 Gb/s = 12.5 GB/s = 80 ps per byte; flit 64 B (5120 ps);
+//   packets of 256 B payload + 16 B header -> 272 B, padded to 320 B (25600 ps);
+//   latency SerDes 10 + FEC 20 + flight 5 = 35 ns.
+//   switch: 100 ns port to port; endpoint 1 us per message.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "models/interconnect/Collectives.h"
+#include "models/interconnect/Network.h"
+
+namespace llmvp::test {
+namespace {
+
+using namespace models::interconnect;
+using models::Ps;
+
+LinkParams testLink() {
+  LinkParams p;
+  p.lanes = 4;
+  p.laneGbps = 25;
+  p.serdesNs = 10;
+  p.fecNs = 20;
+  p.flightNs = 5;
+  p.flitBytes = 64;
+  p.maxPayloadBytes = 256;
+  p.headerBytes = 16;
+  p.credits = 64;
+  return p;
+}
+
+TopologyParams topo(TopologyKind kind, std::uint32_t chips) {
+  TopologyParams t;
+  t.kind = kind;
+  t.chips = chips;
+  t.link = testLink();
+  t.switchParams.latencyNs = 100;
+  t.switchParams.ports = 64;
+  return t;
+}
+
+CollectiveParams coll() {
+  CollectiveParams c;
+  c.endpointNs = 1000;
+  return c;
+}
+
+TEST(Link, WireBytesHeadersAndFlitPadding) {
+  Link l("l0", testLink());
+  // 1000 B: three full packets of 320 B on the wire and one of 232 + 16 -> 256 B.
+  EXPECT_EQ(l.packets(1000), 4u);
+  EXPECT_EQ(l.wireBytes(1000), 3u * 320u + 256u);
+  EXPECT_EQ(l.serializationPs(1000), 1216u * 80u);
+  const LinkHop h = l.send(0, 1000);
+  EXPECT_EQ(h.start, 0u);
+  EXPECT_EQ(h.headArrival, 5120u + 35000u);
+  EXPECT_EQ(h.firstPacket, 25600u + 35000u);
+  EXPECT_EQ(h.tail, 97280u + 35000u);
+  EXPECT_EQ(l.stats().value("wire_bytes"), 1216.0);
+  EXPECT_EQ(l.stats().value("busy"), 97280.0);
+}
+
+TEST(Link, BackToBackMessagesQueueOnTheSerializer) {
+  Link l("l0", testLink());
+  (void)l.send(0, 256);
+  const LinkHop second = l.send(0, 256);
+  EXPECT_EQ(second.start, 25600u);
+  EXPECT_EQ(second.tail, 2u * 25600u + 35000u);
+}
+
+TEST(Link, CreditsLimitPacketsInFlight) {
+  LinkParams p = testLink();
+  p.credits = 2;
+  Link l("l0", p);
+  // 5 packets in windows of 2; a window lasts max(2 x 25.6, 2 x 35 + 25.6) = 95.6 ns.
+  EXPECT_EQ(l.serializationPs(5 * 256), 2u * 95600u + 25600u);
+}
+
+TEST(Link, CrcErrorsAreReplayedDeterministically) {
+  LinkParams p = testLink();
+  p.bitErrorRate = 1e-4; // 2560 bits per packet -> about 23% of packets fail
+  p.retryNs = 50;
+  p.seed = 7;
+  Link a("a", p), b("b", p);
+  const LinkHop ha = a.send(0, 64 * 256), hb = b.send(0, 64 * 256);
+  EXPECT_GT(ha.retries, 0u);
+  EXPECT_EQ(ha.retries, hb.retries);
+  EXPECT_EQ(ha.tail, 64u * 25600u + ha.retries * (50000u + 25600u) + 35000u);
+  EXPECT_EQ(a.stats().value("retries"), ha.retries);
+}
+
+TEST(Network, CutThroughSwitchAddsOneFlitAndTheSwitchLatency) {
+  Network net("net", topo(TopologyKind::Switch, 4));
+  EXPECT_EQ(net.hops(0, 3), 2u);
+  const Delivery d = net.transfer(0, 3, 1000, 0);
+  EXPECT_EQ(d.arrival, 97280u + 2u * 35000u + 5120u + 100000u);
+  EXPECT_EQ(d.hops, 2u);
+  EXPECT_EQ(net.idleTime(0, 3, 1000), d.arrival);
+}
+
+TEST(Network, StoreAndForwardWaitsForTheWholePacket) {
+  TopologyParams t = topo(TopologyKind::Switch, 4);
+  t.switchParams.cutThrough = false;
+  Network net("net", t);
+  const Delivery d = net.transfer(0, 3, 1000, 0);
+  EXPECT_EQ(d.arrival, 97280u + 2u * 35000u + 25600u + 100000u);
+  EXPECT_EQ(net.idleTime(0, 3, 1000), d.arrival);
+}
+
+TEST(Network, HopCountsOfTopologies) {
+  TopologyParams torus = topo(TopologyKind::Torus, 16);
+  torus.dims = {4, 4};
+  Network t("torus", torus);
+  EXPECT_EQ(t.hops(0, 10), 4u); // (0,0) -> (2,2)
+  EXPECT_EQ(t.hops(0, 3), 1u);  // wrap-around
+  EXPECT_EQ(t.links().size(), 2u * 32u);
+  TopologyParams t3 = topo(TopologyKind::Torus, 8);
+  t3.dims = {2, 2, 2};
+  Network cube("cube", t3);
+  EXPECT_EQ(cube.hops(0, 7), 3u);
+  EXPECT_EQ(cube.links().size(), 2u * 12u);
+  Network ring("ring", topo(TopologyKind::Ring, 8));
+  EXPECT_EQ(ring.hops(0, 4), 4u);
+  EXPECT_EQ(ring.hops(0, 7), 1u);
+  Network mesh("mesh", topo(TopologyKind::FullMesh, 5));
+  EXPECT_EQ(mesh.hops(1, 4), 1u);
+  TopologyParams tree = topo(TopologyKind::SwitchTree, 8);
+  tree.chipsPerLeaf = 4;
+  Network tr("tree", tree);
+  EXPECT_EQ(tr.hops(0, 3), 2u);
+  EXPECT_EQ(tr.hops(0, 4), 4u);
+}
+
+TEST(Network, BadTopologiesAreClearErrors) {
+  TopologyParams custom = topo(TopologyKind::Custom, 4);
+  custom.links = {{0, 1}, {2, 3}};
+  try {
+    Network n("n", custom);
+    FAIL() << "disconnected topology accepted";
+  } catch (const TopologyError& e) {
+    EXPECT_NE(std::string(e.what()).find("disconnected"), std::string::npos) << e.what();
+  }
+  TopologyParams torus = topo(TopologyKind::Torus, 8);
+  torus.dims = {4, 4};
+  EXPECT_THROW(Network("t", torus), TopologyError);
+  TopologyParams sw = topo(TopologyKind::Switch, 8);
+  sw.switchParams.ports = 4;
+  EXPECT_THROW(Network("s", sw), TopologyError);
+}
+
+// ---- collectives: schedules on an idle network vs alpha-beta by hand ----
+
+TEST(Collectives, RingAllReduceIsTwoNMinusTwoSteps) {
+  Network net("net", topo(TopologyKind::Switch, 4));
+  // 4096 B -> chunks of 1024 B = 4 packets = 1280 B on the wire = 102.4 ns;
+  // per step 1 us + 102.4 + 2 x 35 + 5.12 + 100 ns; 2 (4 - 1) = 6 steps.
+  const Ps step = 1000000 + 102400 + 70000 + 5120 + 100000;
+  const CollectiveTiming t =
+      schedule(net, coll(), CollectiveOp::AllReduce, Algorithm::Ring, std::vector<Ps>(4, 0), 4096);
+  EXPECT_EQ(t.steps, 6u);
+  for (Ps d : t.done) EXPECT_EQ(d, 6 * step);
+  EXPECT_EQ(estimate(net, coll(), CollectiveOp::AllReduce, Algorithm::Ring, 4096), 6 * step);
+}
+
+TEST(Collectives, OneShotDirectSerializesOnTheSendersLink) {
+  Network net("net", topo(TopologyKind::Switch, 4));
+  // 4096 B = 16 packets = 5120 B = 409.6 ns; three sends leave back to back.
+  const Ps expected = 1000000 + 409600 + 70000 + 5120 + 100000 + 2 * 409600;
+  const CollectiveTiming t =
+      schedule(net, coll(), CollectiveOp::AllReduce, Algorithm::Direct, std::vector<Ps>(4, 0), 4096);
+  for (Ps d : t.done) EXPECT_EQ(d, expected);
+  EXPECT_EQ(estimate(net, coll(), CollectiveOp::AllReduce, Algorithm::Direct, 4096), expected);
+}
+
+TEST(Collectives, InSwitchReductionStreamsThroughTheSwitch) {
+  TopologyParams tp = topo(TopologyKind::Switch, 4);
+  tp.switchParams.reduction = true;
+  tp.switchParams.reductionLatencyNs = 50;
+  Network net("net", tp);
+  // The result flows down while inputs arrive; it ends one reduction latency,
+  // one last packet (16th: 320 B = 25.6 ns) and one link latency after the
+  // last input byte reached the switch.
+  const Ps expected = 1000000 + (409600 + 35000) + 50000 + 25600 + 35000;
+  const CollectiveTiming t =
+      schedule(net, coll(), CollectiveOp::AllReduce, Algorithm::InSwitch, std::vector<Ps>(4, 0), 4096);
+  for (Ps d : t.done) EXPECT_EQ(d, expected);
+  EXPECT_EQ(estimate(net, coll(), CollectiveOp::AllReduce, Algorithm::InSwitch, 4096), expected);
+  EXPECT_EQ(net.switchAt(4).stats().value("reductions"), 1.0);
+}
+
+TEST(Collectives, RecursiveDoublingOnAFullMesh) {
+  Network net("net", topo(TopologyKind::FullMesh, 4));
+  const Ps step = 1000000 + 409600 + 35000;
+  const CollectiveTiming t =
+      schedule(net, coll(), CollectiveOp::AllReduce, Algorithm::RecursiveDoubling, std::vector<Ps>(4, 0), 4096);
+  EXPECT_EQ(t.steps, 2u);
+  for (Ps d : t.done) EXPECT_EQ(d, 2 * step);
+  EXPECT_FALSE(algorithmApplies(Network("n3", topo(TopologyKind::FullMesh, 3)), CollectiveOp::AllReduce,
+                                Algorithm::RecursiveDoubling));
+}
+
+TEST(Collectives, RingAllGatherAndDirectAllToAll) {
+  Network net("net", topo(TopologyKind::Switch, 4));
+  // all-gather: 3 steps of the whole 1024 B contribution.
+  const Ps step = 1000000 + 102400 + 70000 + 5120 + 100000;
+  const CollectiveTiming ag =
+      schedule(net, coll(), CollectiveOp::AllGather, Algorithm::Ring, std::vector<Ps>(4, 0), 1024);
+  for (Ps d : ag.done) EXPECT_EQ(d, 3 * step);
+  Network net2("net2", topo(TopologyKind::Switch, 4));
+  const CollectiveTiming a2a =
+      schedule(net2, coll(), CollectiveOp::AllToAll, Algorithm::Direct, std::vector<Ps>(4, 0), 1024);
+  for (Ps d : a2a.done) EXPECT_EQ(d, 1000000 + 102400 + 70000 + 5120 + 100000 + 2 * 102400);
+}
+
+TEST(Collectives, LateRankDelaysEveryone) {
+  Network net("net", topo(TopologyKind::Switch, 4));
+  std::vector<Ps> ready(4, 0);
+  ready[2] = 5000000;
+  const CollectiveTiming t = schedule(net, coll(), CollectiveOp::AllReduce, Algorithm::Ring, ready, 4096);
+  for (Ps d : t.done) EXPECT_GT(d, 5000000u);
+}
+
+TEST(Collectives, AutomaticChoiceFollowsMessageSize) {
+  TopologyParams tp = topo(TopologyKind::Switch, 8);
+  Network net("net", tp);
+  // Small messages: one step beats 14 ring steps; large: the ring moves 2/8 of the data per link.
+  EXPECT_EQ(chooseAlgorithm(net, coll(), CollectiveOp::AllReduce, 256), Algorithm::Direct);
+  EXPECT_EQ(chooseAlgorithm(net, coll(), CollectiveOp::AllReduce, 64u << 20), Algorithm::Ring);
+  tp.switchParams.reduction = true;
+  Network red("red", tp);
+  EXPECT_EQ(chooseAlgorithm(red, coll(), CollectiveOp::AllReduce, 256), Algorithm::InSwitch);
+  EXPECT_EQ(chooseAlgorithm(red, coll(), CollectiveOp::AllReduce, 64u << 20), Algorithm::InSwitch);
+}
+
+TEST(Collectives, SmallMessagesUseTheDirectScratchpadPath) {
+  Network net("net", topo(TopologyKind::FullMesh, 2));
+  CollectiveParams p = coll();
+  p.directMaxBytes = 4096;
+  p.directEndpointNs = 200;
+  const Ps small = estimate(net, p, CollectiveOp::AllReduce, Algorithm::Direct, 4096);
+  const Ps big = estimate(net, p, CollectiveOp::AllReduce, Algorithm::Direct, 4097);
+  EXPECT_EQ(small, 200000 + 409600 + 35000);
+  EXPECT_GT(big, small + 800000);
+}
+
+} // namespace
+} // namespace llmvp::test
