@@ -11,9 +11,9 @@
 #include "models/cpu/ControlCpu.h"
 #include "models/interconnect/Fabric.h"
 #include "models/memory/dram/DramParams.h"
+#include "models/memory/flash/HbfParams.h"
 #include "models/memory/stacked/PnmEngine.h"
 #include "models/memory/stacked/StackedParams.h"
-#include "models/memory/flash/HbfParams.h"
 #include "models/soc/Sram.h"
 
 namespace llmvp::platform {

@@ -80,7 +80,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
     progress.update(step, static_cast<double>(when) * 1e-3);
   };
   out.result = host.run();
-  chip.hbm().finishAt(out.result.end);
+  if (chip.hasHbm()) chip.hbm().finishAt(out.result.end);
   progress.finish();
   out.report = buildReport(out.platform, out.model, in.modelFile, chip, options, out.result);
   out.report.bandwidth = std::move(series);
