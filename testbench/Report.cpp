@@ -46,6 +46,21 @@ double percentile(std::vector<double> v, double p) {
   return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
 }
 
+namespace {
+/// Every module's statistics, taken while the modules still exist (the
+/// report outlives the simulated chip).
+boost::json::object statsSnapshot() {
+  boost::json::object stats;
+  for (const models::IHasStats* m : models::collectStats()) {
+    boost::json::object group;
+    for (const auto& s : m->stats().stats())
+      group[s.name] = {{"value", s.value}, {"unit", models::unitName(s.unit)}, {"description", s.description}};
+    stats[m->stats().path()] = group;
+  }
+  return stats;
+}
+} // namespace
+
 Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const std::string& modelFile,
                    platform::Chip& chip, const RunOptions& options, const RunResult& result) {
   Report r;
@@ -155,6 +170,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
   r.wallSeconds = result.wallSeconds;
   r.tokensPerWallSecond = result.wallSeconds > 0 ? static_cast<double>(r.generatedTokens) / result.wallSeconds : 0;
   if (options.functional) r.generated = result.generated;
+  r.stats = statsSnapshot();
   return r;
 }
 
@@ -314,14 +330,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
   if (r.system.chips > 1) res["system"] = systemReportJson(r);
   root["results"] = res;
 
-  json::object stats;
-  for (const models::IHasStats* m : models::collectStats()) {
-    json::object group;
-    for (const auto& s : m->stats().stats())
-      group[s.name] = {{"value", s.value}, {"unit", models::unitName(s.unit)}, {"description", s.description}};
-    stats[m->stats().path()] = group;
-  }
-  root["stats"] = stats;
+  root["stats"] = r.stats;
   // Wall-clock figures are left out so that the same inputs give a
   // byte-identical file; the text report prints them.
   return root;

@@ -114,8 +114,9 @@ struct Report {
   // simulator
   double wallSeconds = 0, tokensPerWallSecond = 0;
   std::vector<std::vector<std::uint32_t>> generated; ///< functional runs
-  SystemReport system;                               ///< multi-chip runs
-  HbfUse hbf;                                        ///< filled by hbfUse() when the chip has HBF
+  boost::json::object stats; ///< every module's statistics at the end of the run (--json "stats")
+  SystemReport system;       ///< multi-chip runs
+  HbfUse hbf;                ///< filled by hbfUse() when the chip has HBF
 };
 
 [[nodiscard]] Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const std::string& modelFile,

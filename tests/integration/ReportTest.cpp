@@ -92,6 +92,27 @@ TEST(Report, JsonHasOperatorsAndBandwidthOverTime) {
   for (const auto& v : hbm) EXPECT_GT(num(v), 0.0);
 }
 
+TEST(Report, JsonHasEveryModulesStatistics) {
+  // The stats must be taken while the chip exists: the report outlives it.
+  ScratchDir dir("report-stats");
+  const json::object doc =
+      runJson({"--platform", kPlatform, "--model", kTiny, "--gen-tokens", "2", "--context", "64"}, dir, "run");
+  ASSERT_FALSE(doc.empty());
+  const auto& stats = doc.at("stats").as_object();
+  bool hbmRead = false, tileGroup = false;
+  for (const auto& [path, group] : stats) {
+    const std::string p(path);
+    if (p.find("tile0") != std::string::npos) tileGroup = true;
+    if (p.find("hbm") == std::string::npos) continue;
+    for (const auto& [name, s] : group.as_object()) {
+      EXPECT_TRUE(s.as_object().contains("unit")) << p << "." << std::string(name);
+      if (std::string(name).find("read") != std::string::npos && num(s.at("value")) > 0) hbmRead = true;
+    }
+  }
+  EXPECT_TRUE(tileGroup);
+  EXPECT_TRUE(hbmRead);
+}
+
 TEST(Report, ProgressLineOnlyWhenAsked) {
   auto args = tinyRun("3");
   CliResult r = runLlmvp(args); // stderr is a file here: quiet
