@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/common/Extensions.h"
+#include "models/common/MemoryTarget.h"
 
 namespace llmvp::models::dram {
 
@@ -209,20 +210,8 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
 void FastDram::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   const std::uint64_t addr = gp.get_address();
   const std::uint64_t len = gp.get_data_length();
-  if (len == 0 || !store_.contains(addr, len)) {
-    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
-  if (gp.get_byte_enable_ptr() != nullptr) {
-    gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return;
-  }
-  if (carriesData(gp)) {
-    if (gp.is_write())
-      store_.write(addr, gp.get_data_ptr(), len);
-    else
-      store_.read(addr, gp.get_data_ptr(), len);
-  }
+  if (!acceptPayload(store_, gp)) return;
+  movePayloadData(store_, gp);
   const Ps now = nowPs();
   if (accessRecorder_ != nullptr) accessRecorder_->access(now + toPs(delay), gp.is_write(), addr, len);
   const Ps done = schedule(gp.is_write(), addr, len, now + toPs(delay));

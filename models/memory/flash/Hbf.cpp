@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/common/Extensions.h"
+#include "models/common/MemoryTarget.h"
 
 namespace llmvp::models::flash {
 
@@ -247,23 +248,11 @@ Hbf::Result Hbf::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, P
 void Hbf::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   const std::uint64_t addr = gp.get_address();
   const std::uint64_t len = gp.get_data_length();
-  if (len == 0 || !store_.contains(addr, len)) {
-    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
-  if (gp.get_byte_enable_ptr() != nullptr) {
-    gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return;
-  }
+  if (!acceptPayload(store_, gp)) return;
   const Ps now = nowPs();
   const Ps arrival = now + toPs(delay);
   const Result res = schedule(gp.is_write(), addr, len, arrival);
-  if (res.ok && carriesData(gp)) {
-    if (gp.is_write())
-      store_.write(addr, gp.get_data_ptr(), len);
-    else
-      store_.read(addr, gp.get_data_ptr(), len);
-  }
+  if (res.ok) movePayloadData(store_, gp);
   if (trace_ != nullptr) trace_->transfer(traceTrack_, arrival, res.done, len);
   delay = fromPs(res.done - now);
   gp.set_response_status(res.ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "models/common/Extensions.h"
+#include "models/common/MemoryTarget.h"
 
 namespace llmvp::models::stacked {
 
@@ -120,20 +121,8 @@ Ps StackedDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps
 void StackedDram::transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, bool external) {
   const std::uint64_t addr = gp.get_address();
   const std::uint64_t len = gp.get_data_length();
-  if (len == 0 || !store_.contains(addr, len)) {
-    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
-  }
-  if (gp.get_byte_enable_ptr() != nullptr) {
-    gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return;
-  }
-  if (carriesData(gp)) {
-    if (gp.is_write())
-      store_.write(addr, gp.get_data_ptr(), len);
-    else
-      store_.read(addr, gp.get_data_ptr(), len);
-  }
+  if (!acceptPayload(store_, gp)) return;
+  movePayloadData(store_, gp);
   const Ps now = nowPs();
   const Ps arrival = now + toPs(delay);
   const Ps done = schedule(gp.is_write(), addr, len, arrival, external);
