@@ -10,6 +10,7 @@
 
 #include "firmware/include/manifest.h"
 #include "testbench/Csv.h"
+#include "testbench/Estimate.h"
 #include "testbench/HwValidation.h"
 #include "testbench/MemTrace.h"
 #include "testbench/OutputCommands.h"
@@ -30,6 +31,7 @@ const char* kUsage = R"(llmvp — virtual platform of an LLM decode accelerator
 
 Usage:
   llmvp run --platform FILE --model FILE [options]   simulate decoding
+  llmvp estimate --platform FILE --model FILE [options]   roofline lower bound per operator (docs/estimate.md)
   llmvp validate FILE...                             check config files
   llmvp memtrace --memspec FILE --trace FILE [--detailed|--fast]   play a DRAM trace (docs/memtrace.md)
   llmvp report RUN.json... -o report.html            HTML report with charts of --json runs
@@ -73,7 +75,26 @@ std::vector<std::uint32_t> parseContexts(const std::string& text) {
   return out;
 }
 
-int runCommand(const std::vector<std::string>& args) {
+/// `llmvp estimate`: the run's options and configs, no simulation.
+int estimateOnly(const SimulationInputs& in, const std::string& jsonFile) {
+  Overrides overrides;
+  for (const auto& s : in.overrides) overrides.add(s);
+  const PlatformConfig platform = loadPlatform(in.platformFile, overrides);
+  const ModelSpec model = loadModel(in.modelFile, overrides);
+  overrides.checkAllUsed();
+  RunOptions options = in.options;
+  options.hbf = platform.hbf;
+  const Estimate e = estimate(platform, model, options);
+  printEstimate(std::cout, e);
+  if (!jsonFile.empty()) {
+    std::ofstream f(jsonFile);
+    if (!f) throw ConfigError("--json: cannot write " + jsonFile);
+    f << boost::json::serialize(estimateJson(e)) << "\n";
+  }
+  return kExitOk;
+}
+
+int runCommand(const std::vector<std::string>& args, bool estimateOnlyMode = false) {
   po::options_description desc("Run options");
   SimulationInputs in;
   std::string jsonFile, fault, prompt, csvFile, traceWindow, progressMode = "auto";
@@ -111,12 +132,13 @@ int runCommand(const std::vector<std::string>& args) {
   try {
     po::store(po::command_line_parser(args).options(desc).run(), vm);
     if (vm.count("help") != 0) {
-      std::cout << "llmvp run --platform FILE --model FILE [options]\n\n" << desc;
+      std::cout << "llmvp " << (estimateOnlyMode ? "estimate" : "run") << " --platform FILE --model FILE [options]\n\n"
+                << desc;
       return kExitOk;
     }
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "llmvp run: " << e.what() << "\n\n" << desc;
+    std::cerr << "llmvp " << (estimateOnlyMode ? "estimate" : "run") << ": " << e.what() << "\n\n" << desc;
     return kExitUsage;
   }
   if (functional && timingOnly) throw ConfigError("--functional and --timing-only are exclusive");
@@ -145,6 +167,7 @@ int runCommand(const std::vector<std::string>& args) {
   }
   if (!traceWindow.empty()) parseTraceWindow(traceWindow, in.trace);
   in.progress = progressWanted(progressMode);
+  if (estimateOnlyMode) return estimateOnly(in, jsonFile);
   std::ofstream csv;
   if (!csvFile.empty()) {
     csv.open(csvFile);
@@ -221,14 +244,16 @@ int runCli(int argc, char** argv) {
     if (cmd == "run") {
       return runCommand(args);
     }
+    if (cmd == "estimate") return runCommand(args, true);
     if (cmd == "validate") return validateCommand(args);
     if (cmd == "memtrace") return memtraceCommand(args);
     if (cmd == "report") return reportCommand(args);
     if (cmd == "sweep") return sweepCommand(args);
     if (cmd == "calibrate") return calibrateCommand(args);
     if (cmd == "validate-hw") return validateHwCommand(args);
-    std::cerr << "llmvp: unknown command \"" << cmd
-              << "\" (expected run, validate, memtrace, report, sweep, calibrate or validate-hw; see --help)\n";
+    std::cerr
+        << "llmvp: unknown command \"" << cmd
+        << "\" (expected run, estimate, validate, memtrace, report, sweep, calibrate or validate-hw; see --help)\n";
     return kExitUsage;
   } catch (const ConfigError& e) {
     std::cerr << "llmvp: " << e.what() << "\n";

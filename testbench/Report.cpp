@@ -208,6 +208,7 @@ void printReport(std::ostream& os, const Report& r) {
   os << "\nCompute\n  " << fixed(r.flops / 1e9, 2) << " GFLOP, achieved " << fixed(r.achievedFlops / 1e12, 2)
      << " TFLOP/s of " << fixed(r.peakFlops / 1e12, 1) << " peak " << r.computeDtype << " ("
      << pct(r.achievedFlops, r.peakFlops) << ")\n";
+  printEstimateComparison(os, r.estimate);
   os << "\nEnergy\n";
   for (const auto& e : r.energy)
     os << "  " << std::left << std::setw(40) << e.name << std::right << fixed(e.joules, 4) << " J\n";
@@ -328,6 +329,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
     res["generated"] = gen;
   }
   if (r.system.chips > 1) res["system"] = systemReportJson(r);
+  if (r.estimate.present) res["estimate"] = estimateComparisonJson(r.estimate);
   root["results"] = res;
 
   root["stats"] = r.stats;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "platform/Chip.h"
+#include "testbench/Estimate.h"
 #include "testbench/HostRuntime.h"
 #include "testbench/config/Loaders.h"
 
@@ -114,9 +115,10 @@ struct Report {
   // simulator
   double wallSeconds = 0, tokensPerWallSecond = 0;
   std::vector<std::vector<std::uint32_t>> generated; ///< functional runs
-  boost::json::object stats; ///< every module's statistics at the end of the run (--json "stats")
-  SystemReport system;       ///< multi-chip runs
-  HbfUse hbf;                ///< filled by hbfUse() when the chip has HBF
+  boost::json::object stats;   ///< every module's statistics at the end of the run (--json "stats")
+  SystemReport system;         ///< multi-chip runs
+  HbfUse hbf;                  ///< filled by hbfUse() when the chip has HBF
+  EstimateComparison estimate; ///< roofline estimate beside the simulated figures (addEstimate, testbench/Estimate)
 };
 
 [[nodiscard]] Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const std::string& modelFile,

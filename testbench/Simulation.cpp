@@ -43,6 +43,8 @@ SimulationOutput simulate(const SimulationInputs& in) {
     recorder = std::make_unique<models::TraceRecorder>(in.trace);
     chip.attachTrace(*recorder);
   }
+  OpCollector ops; // simulated time per operator, for the roofline estimate
+  ops.attachAll();
   HostRuntime host(chip, out.model, options);
   out.placement = host.placement();
 
@@ -84,6 +86,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
   progress.finish();
   out.report = buildReport(out.platform, out.model, in.modelFile, chip, options, out.result);
   out.report.bandwidth = std::move(series);
+  addEstimate(out.report, out.platform, out.model, options, ops, out.result);
   if (chip.hbf() != nullptr) addHbfUse(out.report, chip, out.placement);
   if (recorder) {
     recorder->write(traceOut);

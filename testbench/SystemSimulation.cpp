@@ -76,6 +76,8 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
     recorder = std::make_unique<models::TraceRecorder>(in.trace);
     system.attachTrace(*recorder);
   }
+  OpCollector ops; // simulated time per operator, for the roofline estimate
+  ops.attachAll();
   std::vector<std::unique_ptr<HostRuntime>> hosts;
   std::vector<HostRuntime*> ptrs;
   for (std::uint32_t i = 0; i < sp.chips; ++i) {
@@ -103,6 +105,7 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   }
   out.report = buildReport(out.platform, out.model, in.modelFile, system.chip(0), options, out.result);
   scaleToSystem(out.report, out.platform, sp.chips);
+  addEstimate(out.report, out.platform, out.model, options, ops, out.result);
 
   SystemReport& s = out.report.system;
   s.chips = sp.chips;

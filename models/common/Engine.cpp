@@ -239,11 +239,13 @@ void Engine::run() {
       halt(err, index);
       continue;
     }
+    Ps semWait = 0;
     if (d.wait_sem != 0) {
       syncNow();
       const Ps before = nowPs();
       sems_.waitAndDecrement(d.wait_sem - 1u);
       semWaitPs_ += static_cast<double>(nowPs() - before);
+      semWait = nowPs() - before;
       // Per semaphore, created on first wait: "sem.<index>.wait" (e.g. the
       // HBF prefetch's weights-staged semaphore, for the flash stall figure).
       const std::uint32_t si = d.wait_sem - 1u;
@@ -259,6 +261,7 @@ void Engine::run() {
     fetchIssue = start;
     busyPs_ += static_cast<double>(dispatch);
     const double read0 = bytesRead_.value, written0 = bytesWritten_.value, flops0 = flopsSoFar();
+    const double busy0 = busyPs_.value;
     const Ps end = execute(d, start + dispatch, err);
     advanceTo(end);
     if (!err.ok()) {
@@ -267,6 +270,9 @@ void Engine::run() {
     }
     descriptors_ += 1;
     recordOp(d, index, start, end, read0, written0, flops0);
+    if (observer_ != nullptr)
+      observer_->onOp(*this, {d, ringBase_, start, end, static_cast<Ps>(busyPs_.value - busy0), semWait,
+                              bytesRead_.value - read0 + bytesWritten_.value - written0, flopsSoFar() - flops0});
     if (d.signal_sem != 0) {
       syncNow();
       std::uint32_t one = 1;

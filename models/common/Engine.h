@@ -44,6 +44,24 @@ struct EngineParams {
 /// "op0xNN" for unknown values.
 [[nodiscard]] std::string opcodeName(std::uint8_t opcode);
 
+/// One completed descriptor, as an IOpObserver sees it (times in ps).
+struct OpRecord {
+  const llmvp_desc& desc;
+  std::uint64_t ringBase = 0; ///< ring the descriptor came from (tells prefill and decode chains apart)
+  Ps start = 0, end = 0;      ///< dispatch start to completion (the op.<name>.time span)
+  Ps busy = 0;                ///< compute within the span (besides dispatch; the rest waited on memory)
+  Ps semWait = 0;             ///< blocked on its wait semaphore before `start`
+  double bytes = 0, flops = 0;
+};
+class Engine;
+/// Receives every completed descriptor of the engines it is attached to
+/// (testbench/Estimate: simulated time per operator). Optional.
+class IOpObserver {
+public:
+  virtual ~IOpObserver() = default;
+  virtual void onOp(const Engine& engine, const OpRecord& op) = 0;
+};
+
 /// Error raised by an operation; ENG_ERR_* and ENG_FIELD_* codes.
 struct EngineError {
   std::uint32_t code = ENG_ERR_NONE;
@@ -72,6 +90,8 @@ public:
     trace_ = recorder;
     traceTrack_ = track;
   }
+  /// Reports every completed descriptor to `observer` (null: none).
+  void setOpObserver(IOpObserver* observer) { observer_ = observer; }
 
 protected:
   /// Executes one descriptor whose common fields were validated, starting at
@@ -154,6 +174,7 @@ private:
   const Stat* flopsStat_ = nullptr; ///< the derived engine's "flops" counter, if it has one
   TraceRecorder* trace_ = nullptr;
   TraceRecorder::Track traceTrack_ = 0;
+  IOpObserver* observer_ = nullptr;
 };
 
 template <typename ComputeFn>
