@@ -249,8 +249,11 @@ public:
       add("attention", "tile", w, std::min(m.actDtype, m.kvDtype), {{LLMVP_OP_ATTN_PREFILL, 0, 0, -1}});
       return;
     }
+    // firmware plan.h fw_attn_batched: one ATTN per layer over all rows
+    const bool batched = positions.size() > 1 && prefix_ == 0 && !pnm_;
+    if (batched) w.descriptors = L;
     for (double pos : positions) {
-      w.descriptors += L * (prefix_ > 0 ? 2 : 1);
+      if (!batched) w.descriptors += L * (prefix_ > 0 ? 2 : 1);
       w.kvBytes += L * 2 * (pos + prefix_) * kvDim_ * kvb_;
       w.spadBytes += L * 2 * qDim_ * act_ * (prefix_ > 0 ? 2 : 1);
       w.flops += L * 4.0 * heads_ * m.headDim * (pos + prefix_);

@@ -183,6 +183,22 @@ enum llmvp_pnm_opcode {
                                        pool + b * arg1 * arg0 * k * bytes(dt_w); table = u32 block ids at              \
                                        the low-4-GiB address w_group */
 #define DESC_F_SLOT_INPUT (1u << 3) /* GEMV_MOE: src0 holds one input per slot [m][top_k][k] */
+/* ATTN over m sequences in one descriptor (one kernel for the batch, as
+ * decode-attention kernels launch one grid over all sequences): row r's
+ * query is src0 + r * n * k * bytes(dt_in), its output dst + r * n * k *
+ * bytes(dt_out); its context length, K/V caches and (with DESC_F_PAGED) block
+ * table come from entry r of the llmvp_attn_row table at the low-4-GiB
+ * address w_group (control data: read in both modes). Row r then runs as an
+ * ATTN with m = ctx, src1 + cache_offset, src2 + cache_offset, w_group =
+ * block_table; rows run one after another. */
+#define DESC_F_ROWS (1u << 5)
+
+typedef struct llmvp_attn_row {
+  uint32_t ctx;          /* positions 0 .. ctx - 1 attended */
+  uint32_t block_table;  /* DESC_F_PAGED: the row's block table (low 4 GiB), else 0 */
+  uint64_t cache_offset; /* added to src1 and src2 (contiguous caches: the request's slot) */
+} llmvp_attn_row;
+#define LLMVP_ATTN_ROW_BYTES 16u
 
 typedef struct llmvp_desc {
   uint8_t opcode;     /* enum llmvp_opcode */
@@ -215,6 +231,8 @@ typedef struct llmvp_desc {
 
 #ifdef __cplusplus
 static_assert(sizeof(llmvp_desc) == LLMVP_DESC_BYTES, "descriptor must be 64 bytes");
+static_assert(sizeof(llmvp_attn_row) == LLMVP_ATTN_ROW_BYTES, "attention row entry must be 16 bytes");
 #else
 _Static_assert(sizeof(llmvp_desc) == LLMVP_DESC_BYTES, "descriptor must be 64 bytes");
+_Static_assert(sizeof(llmvp_attn_row) == LLMVP_ATTN_ROW_BYTES, "attention row entry must be 16 bytes");
 #endif

@@ -57,6 +57,22 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
     ring_writer_put(w, d);
     return;
   }
+  if (fw_attn_batched(m)) {
+    /* One ATTN over every row (fw_write_attn_rows fills the row table). */
+    llmvp_desc d =
+        tile_attn(s->attn, s->q, kv.k_cache, kv.v_cache, 0u, m->heads, m->kv_heads, m->head_dim, m->dt_act, m->dt_kv);
+    d.flags |= DESC_F_ROWS;
+    d.m = m->batch;
+    d.w_group = (uint32_t)c->rings.attn_rows; /* work region, control SRAM: < 4 GiB */
+    if (paged) {
+      d.flags |= DESC_F_PAGED;
+      d.arg1 = m->kv_block_tokens;
+    }
+    d.wait_sem = fw_sem_field(FW_SEM_KV_DONE);
+    ring_writer_put(w, d);
+    (void)step;
+    return;
+  }
   const uint32_t prefix = m->kv_prefix_tokens;
   /* The shared prefix (timing only: the two partial attentions are not
    * merged; the prefix pass writes the same output the own pass then
@@ -281,10 +297,30 @@ void fw_load_kv_blocks(fw_ctx* c, uint32_t step) {
   }
 }
 
+/** The row table of the batched decode ATTN for `step`: per row its context
+ *  length, block table (paged) or cache slot, written in bursts of 16 rows. */
+static void write_attn_rows(const fw_ctx* c, uint32_t step) {
+  const llmvp_manifest* m = &c->m;
+  if (c->prefill || !fw_attn_batched(m)) return;
+  llmvp_attn_row rows[16];
+  for (uint32_t r0 = 0; r0 < m->batch; r0 += 16u) {
+    const uint32_t n = m->batch - r0 < 16u ? m->batch - r0 : 16u;
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t r = r0 + i;
+      const int paged = m->kv_block_tokens != 0u;
+      rows[i].ctx = fw_position(c, r, step) + 1u;
+      rows[i].block_table = paged ? (uint32_t)(m->block_table + (uint64_t)r * m->block_table_stride * 4u) : 0u;
+      rows[i].cache_offset = paged ? 0u : (uint64_t)r * m->kv_request_stride;
+    }
+    hal_write_block(c->rings.attn_rows + (uint64_t)r0 * LLMVP_ATTN_ROW_BYTES, rows, n * LLMVP_ATTN_ROW_BYTES);
+  }
+}
+
 void fw_build_chains(const fw_ctx* c) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
   fw_ring_writer tile, dma;
+  write_attn_rows(c, 0);
   ring_writer_begin(&tile, c->prefill ? c->rings.prefill_tile_base : c->rings.tile_base, 0);
   ring_writer_begin(&dma, c->prefill ? c->rings.prefill_dma_base : c->rings.dma_base, 0);
 
@@ -337,11 +373,14 @@ void fw_build_chains(const fw_ctx* c) {
 void fw_patch_chains(const fw_ctx* c, uint32_t step) {
   const llmvp_manifest* m = &c->m;
   fw_ring_writer w;
+  write_attn_rows(c, step); /* batched: the ATTN descriptors stay as built */
   for (uint32_t l = 0; l < m->layers; ++l) {
     const kv_bases kv = read_kv_bases(c, l);
-    ring_writer_begin(&w, c->rings.tile_base, (uint32_t)fw_tile_attn_slot(m, l));
-    put_attn_rows(c, &w, kv, step);
-    ring_writer_flush(&w);
+    if (!fw_attn_batched(m)) {
+      ring_writer_begin(&w, c->rings.tile_base, (uint32_t)fw_tile_attn_slot(m, l));
+      put_attn_rows(c, &w, kv, step);
+      ring_writer_flush(&w);
+    }
     ring_writer_begin(&w, c->rings.dma_base, (uint32_t)fw_dma_layer_slot(l, m->batch));
     put_kv_copies(c, &w, kv, step, l + 1u == m->layers);
     ring_writer_flush(&w);

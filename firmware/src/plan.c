@@ -76,7 +76,8 @@ int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
   const uint64_t pre_dma = m->prefill_chunk != 0u ? fw_dma_chain_len(m->layers, 1u) : 0u;
   const uint64_t coll_len = fw_coll_chain_len(m);
   const uint64_t pf_len = m->prefetch_depth != 0u ? m->layers : 0u; /* prefetch.h: one COPY per layer */
-  const uint64_t end = base + (tile_len + dma_len + pre_tile + pre_dma + coll_len + pf_len) * LLMVP_DESC_BYTES;
+  const uint64_t rings_end = base + (tile_len + dma_len + pre_tile + pre_dma + coll_len + pf_len) * LLMVP_DESC_BYTES;
+  const uint64_t end = rings_end + (fw_attn_batched(m) ? (uint64_t)m->batch * LLMVP_ATTN_ROW_BYTES : 0u);
   const uint64_t needed = end - m->work_base;
   if (needed > m->work_bytes) return no_space(f, FW_SPACE_RINGS, needed);
   p->tile_base = base;
@@ -91,5 +92,6 @@ int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
   p->coll_len = (uint32_t)coll_len;
   p->pf_base = p->coll_base + coll_len * LLMVP_DESC_BYTES;
   p->pf_len = (uint32_t)pf_len;
+  p->attn_rows = fw_attn_batched(m) ? rings_end : 0u; /* 64-byte aligned, after the rings */
   return 0;
 }

@@ -30,7 +30,9 @@ extern "C" {
  *   EMBED
  *   per layer (FW_TILE_LAYER_FIXED + batch descriptors):
  *     [0] RMSNORM attn  [1] GEMV q  [2] GEMV k  [3] GEMV v  [4] ROPE q  [5] ROPE k
- *     [6 .. 6+batch-1] ATTN, one per request row
+ *     [6 .. 6+batch-1] ATTN, one per request row (batch > 1: one ATTN with
+ *     DESC_F_ROWS over all rows, see fw_attn_batched; the layout follows
+ *     fw_attn_descs)
  *     then GEMV o (+x), RMSNORM ffn, GEMV gate, GEMV up, SWIGLU, GEMV down (+x)
  *   RMSNORM final, GEMV lm_head, ARGMAX (DESC_F_IRQ)
  * length = 4 + layers * (12 + batch)                                         */
@@ -53,12 +55,6 @@ extern "C" {
 #define FW_TILE_MOE_LAYER_FIXED 15u
 #define FW_TILE_SHARED_DESCS 4u
 
-/** ATTN descriptors per layer: one per request row, two with a shared KV
- *  prefix in HBF (manifest kv_prefix_tokens): the prefix ATTN of every row,
- *  then the own-cache ATTN of every row. */
-static inline uint64_t fw_attn_descs(const llmvp_manifest* m) {
-  return (uint64_t)m->batch * (m->kv_prefix_tokens != 0u ? 2u : 1u);
-}
 /* MLA layer (mla_kv_lora != 0, absorbed form): RMSNORM attn, [GEMV q_a,
  * RMSNORM q_a (q_lora != 0)], GEMV q_nope, GEMV q_rope, GEMV kv_a (latent),
  * GEMV k_rope, RMSNORM latent, ROPE q_rope, ROPE k_rope (signals KV_READY),
@@ -78,6 +74,20 @@ static inline int fw_is_moe_layer(const llmvp_manifest* m, uint64_t layer) {
   return m->experts != 0u && layer >= m->first_moe_layer;
 }
 static inline int fw_is_mla(const llmvp_manifest* m) { return m->mla_kv_lora != 0u; }
+/** Decode attention of a batch is one ATTN (DESC_F_ROWS) per layer over the
+ *  row table at fw_ring_plan.attn_rows, as GPU decode-attention kernels run
+ *  one launch over all sequences; per-row ATTNs remain for batch 1, MLA and
+ *  a shared KV prefix. */
+static inline int fw_attn_batched(const llmvp_manifest* m) {
+  return m->batch > 1u && m->kv_prefix_tokens == 0u && !fw_is_mla(m);
+}
+/** ATTN descriptors per layer: one (batched), else one per request row, two
+ *  with a shared KV prefix in HBF (manifest kv_prefix_tokens): the prefix
+ *  ATTN of every row, then the own-cache ATTN of every row. */
+static inline uint64_t fw_attn_descs(const llmvp_manifest* m) {
+  if (fw_attn_batched(m)) return 1u;
+  return (uint64_t)m->batch * (m->kv_prefix_tokens != 0u ? 2u : 1u);
+}
 /** Descriptors of a layer before its first ATTN. */
 static inline uint64_t fw_tile_attn_offset(const llmvp_manifest* m) {
   if (!fw_is_mla(m)) return FW_TILE_ATTN_OFFSET;
@@ -149,6 +159,7 @@ typedef struct fw_ring_plan {
   uint32_t prefill_tile_len, prefill_dma_len;
   uint64_t pf_base; /* HBF weight prefetch ring (prefetch.h), pf_len == 0 without */
   uint32_t pf_len;
+  uint64_t attn_rows; /* fw_attn_batched: the decode row table, batch x llmvp_attn_row (else 0) */
 } fw_ring_plan;
 
 /** Activation rows the scratchpad holds: the batch, or a prefill chunk. */

@@ -260,6 +260,31 @@ Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps ComputeTile::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
+  if ((d.flags & DESC_F_ROWS) != 0) {
+    // One descriptor for m sequences: the row table is control data (always
+    // read); each row then runs as a single-sequence ATTN, one after another.
+    const std::uint32_t rows = d.m;
+    const std::uint64_t qRow = sizeOf(d.n, d.k, 1, d.dt_in), outRow = sizeOf(d.n, d.k, 1, d.dt_out);
+    if (rows == 0 || qRow == 0 || outRow == 0) {
+      err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+      return start;
+    }
+    std::vector<llmvp_attn_row> table(rows);
+    Ps at = read(d.w_group, std::uint64_t{rows} * LLMVP_ATTN_ROW_BYTES, start,
+                 reinterpret_cast<std::uint8_t*>(table.data()), ENG_FIELD_SRC1, err);
+    for (std::uint32_t r = 0; r < rows && err.ok(); ++r) {
+      llmvp_desc one = d;
+      one.flags = static_cast<std::uint8_t>(d.flags & ~DESC_F_ROWS);
+      one.m = table[r].ctx;
+      one.src0 = d.src0 + r * qRow;
+      one.dst = d.dst + r * outRow;
+      one.src1 = d.src1 + table[r].cache_offset;
+      one.src2 = d.src2 + table[r].cache_offset;
+      one.w_group = table[r].block_table;
+      at = opAttn(one, at, err);
+    }
+    return at;
+  }
   if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;

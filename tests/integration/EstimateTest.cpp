@@ -134,3 +134,45 @@ TEST(Estimate, EstimateCommandPrintsTheRunsBoundsWithoutSimulating) {
 
 } // namespace
 } // namespace llmvp::test
+
+namespace llmvp::test {
+namespace {
+
+/// Simulated ATTN descriptors of a run, from the tile's statistics.
+double attnDescriptors(const boost::json::object& root) {
+  double n = 0;
+  for (const auto& g : root.at("stats").as_object())
+    if (g.value().as_object().contains("op.attn.count"))
+      n += num(g.value().as_object().at("op.attn.count").as_object().at("value"));
+  return n;
+}
+
+TEST(Estimate, BatchedDecodeAttentionIsOneDescriptorPerLayer) {
+  // tiny-llama has 4 layers; 3 steps. Batch 1: one ATTN per layer and step;
+  // batch 8: still one (DESC_F_ROWS over the 8 rows), contiguous and paged.
+  const std::string base = config("platforms/baseline.yaml");
+  for (const auto& extra : std::vector<std::vector<std::string>>{
+           {"--batch", "1"}, {"--batch", "8"}, {"--batch", "8", "--kv-block-tokens", "16"}}) {
+    std::vector<std::string> args = extra;
+    args.insert(args.end(), {"--gen-tokens", "3"});
+    const auto root = run(base, "tiny-llama.yaml", args);
+    ASSERT_TRUE(root.contains("stats"));
+    EXPECT_EQ(attnDescriptors(root), 4.0 * 3) << extra[1];
+    const auto& ops = root.at("results")
+                          .as_object()
+                          .at("estimate")
+                          .as_object()
+                          .at("simulated")
+                          .as_object()
+                          .at("decode")
+                          .as_object()
+                          .at("operators")
+                          .as_array();
+    for (const auto& o : ops)
+      if (o.as_object().at("name").as_string() == "attention")
+        EXPECT_EQ(num(o.as_object().at("descriptors")), 4.0) << "estimate counts the firmware's ATTNs per step";
+  }
+}
+
+} // namespace
+} // namespace llmvp::test
