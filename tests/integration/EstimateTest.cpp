@@ -168,9 +168,11 @@ TEST(Estimate, BatchedDecodeAttentionIsOneDescriptorPerLayer) {
                           .as_object()
                           .at("operators")
                           .as_array();
-    for (const auto& o : ops)
-      if (o.as_object().at("name").as_string() == "attention")
+    for (const auto& o : ops) {
+      if (o.as_object().at("name").as_string() == "attention") {
         EXPECT_EQ(num(o.as_object().at("descriptors")), 4.0) << "estimate counts the firmware's ATTNs per step";
+      }
+    }
   }
 }
 

@@ -241,7 +241,7 @@ bool FakeChip::stepEngine(FakeEngine& e) {
     if (sems_.at(d.wait_sem - 1u) == 0) return false; // blocked
     --sems_.at(d.wait_sem - 1u);
   }
-  executed_.push_back({e.isTile, e.head, d});
+  executed_.push_back({e.isTile, e.head, d, {}});
   if (!execute(e, d)) return true;
   if (d.signal_sem != 0) ++sems_.at(d.signal_sem - 1u);
   ++e.head;
@@ -268,6 +268,24 @@ bool FakeChip::execute(FakeEngine& e, const llmvp_desc& d) {
     return true;
   case LLMVP_OP_COPY: kvWritten_.insert(d.dst); return true;
   case LLMVP_OP_ATTN: {
+    if ((d.flags & DESC_F_ROWS) != 0) { // expand like the compute tile: one ATTN per row
+      const std::uint64_t qRow = std::uint64_t{d.n} * d.k * dtypeBytes(d.dt_in);
+      for (std::uint32_t r = 0; r < d.m; ++r) {
+        const auto t = get<llmvp_attn_row>(d.w_group + std::uint64_t{r} * LLMVP_ATTN_ROW_BYTES);
+        llmvp_desc one = d;
+        one.flags = static_cast<std::uint8_t>(d.flags & ~DESC_F_ROWS);
+        one.m = t.ctx;
+        one.src0 = d.src0 + r * qRow;
+        one.dst = d.dst + r * qRow;
+        one.src1 = d.src1 + t.cache_offset;
+        one.src2 = d.src2 + t.cache_offset;
+        one.w_group = t.block_table;
+        if (r != 0) one.wait_sem = 0; // the batch waited once
+        executed_.back().rows.push_back(one);
+        if (!execute(e, one)) return false;
+      }
+      return true;
+    }
     const std::uint64_t row = std::uint64_t{d.arg0} * d.k * dtypeBytes(d.dt_w);
     const std::uint64_t last = std::uint64_t{d.m - 1u} * row;
     EXPECT_TRUE(kvWritten_.count(d.src1 + last)) << "ATTN reads K row " << d.m - 1 << " before the DMA wrote it";

@@ -45,6 +45,9 @@ struct ExecutedDesc {
   bool tile = false;
   std::uint32_t counter = 0; ///< HEAD value when it executed
   llmvp_desc desc{};
+  /// ATTN with DESC_F_ROWS: the single-sequence ATTN of each row, as the
+  /// tile runs them (from the row table when the descriptor executed).
+  std::vector<llmvp_desc> rows;
 };
 
 class FakeChip {

@@ -30,6 +30,11 @@ constexpr std::uint32_t kLayerFixed = 12, kChainFixed = 4;
 std::uint32_t tileChainLen(std::uint32_t layers, std::uint32_t batch) {
   return kChainFixed + layers * (kLayerFixed + batch);
 }
+/// Descriptors in the tile ring: at batch > 1 a layer's attention is one
+/// ATTN over every row (DESC_F_ROWS, firmware plan.h fw_attn_batched).
+std::uint32_t tileRingLen(std::uint32_t layers, std::uint32_t batch) {
+  return kChainFixed + layers * (kLayerFixed + (batch > 1 ? 1 : batch));
+}
 std::uint32_t dmaChainLen(std::uint32_t layers, std::uint32_t batch) { return 2 * layers * batch; }
 std::uint32_t layerSlot(std::uint32_t l, std::uint32_t batch) { return 1 + l * (kLayerFixed + batch); }
 
@@ -154,7 +159,11 @@ std::vector<llmvp_desc> stepChain(const FakeChip& chip, bool tile, std::uint32_t
   const std::uint32_t size = tile ? chip.tile().ringSize : chip.dma().ringSize;
   std::vector<llmvp_desc> chain;
   for (const ExecutedDesc& e : chip.executed()) {
-    if (e.tile == tile && e.counter / size == step) chain.push_back(e.desc);
+    if (e.tile != tile || e.counter / size != step) continue;
+    if (e.rows.empty())
+      chain.push_back(e.desc);
+    else // a batched ATTN (DESC_F_ROWS) as the per-row ATTNs it runs
+      chain.insert(chain.end(), e.rows.begin(), e.rows.end());
   }
   return chain;
 }
@@ -211,7 +220,7 @@ TEST_P(FirmwareRun, DescriptorCountsMatchTheFormula) {
   install(chip, t);
   ASSERT_EQ(fw_main(), 0);
 
-  const std::uint32_t tileLen = tileChainLen(s.layers, s.batch), dmaLen = dmaChainLen(s.layers, s.batch);
+  const std::uint32_t tileLen = tileRingLen(s.layers, s.batch), dmaLen = dmaChainLen(s.layers, s.batch);
   EXPECT_EQ(chip.tile().ringSize, tileLen);
   EXPECT_EQ(chip.dma().ringSize, dmaLen);
   EXPECT_EQ(chip.tile().tail, tileLen * s.steps);
@@ -506,8 +515,9 @@ INSTANTIATE_TEST_SUITE_P(
                 FW_ERR_BAD_MANIFEST, FW_MFIELD_REQ_CACHED_LEN, 1},
         BadCase{"ContextOverflow", [](Model& md) { md.m.steps = md.m.max_context; }, FW_ERR_BAD_MANIFEST,
                 FW_MFIELD_REQ_STEPS, 1},
-        // Rings need (4 + 2 * (12 + 2) + 2 * 2 * 2) * 64 bytes.
-        BadCase{"WorkTooSmall", [](Model& md) { md.m.work_bytes = 2559; }, FW_ERR_NO_SPACE, FW_SPACE_RINGS, 2560},
+        // Rings need (4 + 2 * (12 + 1) + 2 * 2 * 2) * 64 bytes (one batched ATTN
+        // per layer), then the 2-row attention table 2 * 16 bytes.
+        BadCase{"WorkTooSmall", [](Model& md) { md.m.work_bytes = 2463; }, FW_ERR_NO_SPACE, FW_SPACE_RINGS, 2464},
         BadCase{"SpadTooSmall", [](Model& md) { md.m.spad_bytes = 4096; }, FW_ERR_NO_SPACE, FW_SPACE_SPAD, 5576}),
     [](const ::testing::TestParamInfo<BadCase>& p) { return std::string(p.param.name); });
 
