@@ -11,6 +11,7 @@
 #include "firmware/src/mailbox.h"
 #include "firmware/src/pnm.h"
 #include "firmware/src/prefetch.h"
+#include "firmware/src/serve.h"
 #include "firmware/src/trace.h"
 #include "firmware/src/validate.h"
 
@@ -44,7 +45,7 @@ static void setup_engines(fw_ctx* c) {
     engine_configure(&c->coll, c->rings.coll_base, c->rings.coll_len);
     irqs |= engine_irq_mask(&c->coll);
   }
-  if (c->m.prefill_chunk == 0u) { /* with prefill: built once the prompts are in the cache */
+  if (c->m.prefill_chunk == 0u && c->m.serve_requests == 0u) { /* prefill, serving: built later */
     fw_load_kv_blocks(c, 0);
     fw_build_chains(c);
   }
@@ -223,7 +224,8 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   /* RUNNING marks the end of one-time set-up: the host times decode from here. */
   mbox_set_status(MBOX_ST_RUNNING);
   c->prefill = 0u;
-  if (c->m.prefill_chunk != 0u && run_prefill(c, f) != 0) return -1;
+  if (c->m.serve_requests != 0u && fw_serve(c, f) != 0) return -1; /* serving: steps == 0 */
+  if (c->m.prefill_chunk != 0u && c->m.serve_requests == 0u && run_prefill(c, f) != 0) return -1;
   for (uint32_t s = 0; s < c->m.steps; ++s) {
     if (run_step(c, s, f) != 0) return -1;
   }
@@ -235,3 +237,14 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   if (fw_prefetching(&c->m)) engine_disable(&c->pf);
   return 0;
 }
+
+/* ---- step machinery shared with the serving loop (serve.h) ---- */
+void fw_step_switch_rings(fw_ctx* c, uint64_t tile_base, uint32_t tile_len, uint64_t dma_base, uint32_t dma_len) {
+  switch_rings(c, tile_base, tile_len, dma_base, dma_len);
+}
+void fw_step_write_inputs(fw_ctx* c) { write_step_inputs(c, 0); }
+void fw_step_write_prefill_inputs(fw_ctx* c, uint32_t row, uint32_t start, uint32_t rows) {
+  write_prefill_inputs(c, row, start, rows);
+}
+int fw_step_wait(const fw_ctx* c, fw_fault* f) { return wait_step_done(c, f); }
+void fw_step_collect(fw_ctx* c) { collect_tokens(c, 0); }
