@@ -147,10 +147,6 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
   if (opt_.prefillChunk > LLMVP_MAX_PREFILL_CHUNK)
     throw ConfigError("--prefill-chunk: " + std::to_string(opt_.prefillChunk) + " is out of range [0, " +
                       std::to_string(LLMVP_MAX_PREFILL_CHUNK) + "]");
-  if (opt_.prefillChunk != 0 && opt_.kvBlockTokens != 0)
-    throw ConfigError("--prefill-chunk: prefill with a paged KV cache (--kv-block-tokens) is not supported yet");
-  if (opt_.prefillChunk != 0 && spec_.mla.enabled)
-    throw ConfigError("--prefill-chunk: prefill of an MLA model (" + spec_.name + ") is not supported yet");
   if (opt_.kvBlockTokens > (1u << 20))
     throw ConfigError("--kv-block-tokens: " + std::to_string(opt_.kvBlockTokens) + " is out of range [0, 1048576]");
   const std::uint32_t b = opt_.batch;
@@ -349,8 +345,9 @@ void HostRuntime::place() {
     std::vector<std::uint32_t> need(opt_.batch);
     std::uint64_t total = 0;
     for (std::uint32_t r = 0; r < opt_.batch; ++r) {
-      const std::uint64_t positions =
-          opt_.functional || serving() ? placement_.maxContext : std::uint64_t{cachedLen_[r]} + steps_;
+      // Timing-only: the cached positions, or the prompt when prefilled, then the steps.
+      const std::uint64_t first = opt_.prefillChunk != 0 ? promptLen_[r] : cachedLen_[r];
+      const std::uint64_t positions = opt_.functional || serving() ? placement_.maxContext : first + steps_;
       need[r] = static_cast<std::uint32_t>((positions + bt - 1) / bt);
       total += need[r];
     }

@@ -45,7 +45,7 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
   const uint64_t lat_row = (uint64_t)m->heads * m->mla_kv_lora * act;
   const uint64_t qr_row = (uint64_t)m->heads * m->mla_rope * act;
   const int paged = m->kv_block_tokens != 0u;
-  if (c->prefill) {
+  if (c->prefill == FW_PREFILL_BLOCK) {
     /* One causal block over the chunk's rows (contiguous cache only). */
     const uint64_t req = (uint64_t)c->prefill_req * m->kv_request_stride;
     llmvp_desc d = tile_attn(s->attn, s->q, kv.k_cache + req, kv.v_cache + req, 0u, m->heads, m->kv_heads, m->head_dim,
@@ -97,7 +97,7 @@ static void put_kv_copies(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
   const uint64_t src0 = mla ? s->mla_lat : s->k, src1 = mla ? s->mla_krope : s->v;
   const uint64_t cache_row = mla ? ((uint64_t)elems0 + elems1) * kvb : (uint64_t)elems0 * kvb;
   const uint64_t dst1_base = mla ? kv.k_cache + (uint64_t)elems0 * kvb : kv.v_cache;
-  if (c->prefill) {
+  if (c->prefill == FW_PREFILL_BLOCK) {
     /* The chunk's rows are consecutive positions of one request. */
     const uint64_t at = (uint64_t)c->prefill_req * m->kv_request_stride + (uint64_t)c->prefill_start * cache_row;
     llmvp_desc k = dma_copy(kv.k_cache + at, src0, elems0 * m->batch, m->dt_act, m->dt_kv);

@@ -28,7 +28,7 @@ typedef struct fw_ctx {
   fw_engine pf;   /* DMA engine m.prefetch_dma: HBF weight prefetch (prefetch.h), when m.prefetch_depth != 0 */
   /* Prefill chain being built (manifest prefill_chunk != 0): m.batch is then
    * the chunk's rows, all of request prefill_req at positions prefill_start.. */
-  uint32_t prefill;
+  uint32_t prefill; /* 0, FW_PREFILL_BLOCK or FW_PREFILL_ROWS (plan.h fw_prefill_rowwise) */
   uint32_t prefill_req;
   uint32_t prefill_start;
   /* near-memory offload (manifest.pnm_units != 0; firmware/src/pnm.h) */
@@ -46,6 +46,9 @@ typedef struct fw_ctx {
 
 /** Position processed by request row r in decode step s. */
 static inline uint32_t fw_position(const fw_ctx* c, uint32_t row, uint32_t step) { return c->cached_len[row] + step; }
+
+#define FW_PREFILL_BLOCK 1u /* one ATTN_PREFILL over the chunk (contiguous cache) */
+#define FW_PREFILL_ROWS 2u  /* decode-style rows at consecutive positions (paged cache, MLA) */
 
 /** Request (token buffer row) of step row `row`. */
 static inline uint32_t fw_row_request(const fw_ctx* c, uint32_t row) { return c->serving ? c->row_req[row] : row; }

@@ -182,15 +182,19 @@ static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
 /** Prefill of every request (manifest.h "prefill"), then the decode chains
  *  for the positions after the prompts. */
 static int run_prefill(fw_ctx* c, fw_fault* f) {
-  const uint32_t batch = c->m.batch, chunk = c->m.prefill_chunk;
+  const uint32_t batch = c->m.batch, chunk = fw_prefill_rows(&c->m);
   const fw_ring_plan* rp = &c->rings;
   switch_rings(c, rp->prefill_tile_base, rp->prefill_tile_len, rp->prefill_dma_base, rp->prefill_dma_len);
   for (uint32_t r = 0; r < batch; ++r) {
     for (uint32_t start = c->cached_len[r]; start < c->prompt_len[r]; start += chunk) {
       const uint32_t rows = c->prompt_len[r] - start < chunk ? c->prompt_len[r] - start : chunk;
+      if (fw_prefill_rowwise(&c->m)) {
+        if (fw_step_prefill_rows(c, r, r, c->prompt_len[r], start, rows, f) != 0) return -1;
+        continue;
+      }
       fw_trace_mark(0, TRACE_PH_PATCH);
       write_prefill_inputs(c, r, start, rows);
-      c->prefill = 1u;
+      c->prefill = FW_PREFILL_BLOCK;
       c->prefill_req = r;
       c->prefill_start = start;
       c->m.batch = rows;
@@ -248,3 +252,37 @@ void fw_step_write_prefill_inputs(fw_ctx* c, uint32_t row, uint32_t start, uint3
 }
 int fw_step_wait(const fw_ctx* c, fw_fault* f) { return wait_step_done(c, f); }
 void fw_step_collect(fw_ctx* c) { collect_tokens(c, 0); }
+
+int fw_step_prefill_rows(fw_ctx* c, uint32_t req, uint32_t kv_row, uint32_t prompt_len, uint32_t start, uint32_t rows,
+                         fw_fault* f) {
+  /* Row i is position start + i of `req`; the per-row state is borrowed and
+   * given back (it holds the decode rows). */
+  uint32_t saved[6][LLMVP_MAX_BATCH];
+  uint32_t* state[6] = {c->prompt_len, c->cached_len, c->token, c->kv_block, c->row_req, c->row_slot};
+  for (uint32_t a = 0; a < 6u; ++a) memcpy(saved[a], state[a], (size_t)rows * 4u);
+  const uint32_t batch = c->m.batch, serving = c->serving;
+  for (uint32_t i = 0; i < rows; ++i) {
+    c->prompt_len[i] = prompt_len;
+    c->cached_len[i] = start + i;
+    c->row_req[i] = req;
+    c->row_slot[i] = kv_row;
+  }
+  c->serving = 1u;
+  c->m.batch = rows;
+  const uint32_t tile_len = (uint32_t)fw_tile_chain_len(&c->m), dma_len = (uint32_t)fw_dma_chain_len(c->m.layers, rows);
+  fw_trace_mark(0, TRACE_PH_PATCH);
+  write_step_inputs(c, 0);
+  fw_load_kv_blocks(c, 0);
+  c->prefill = FW_PREFILL_ROWS;
+  fw_build_chains(c);
+  c->prefill = 0u;
+  switch_rings(c, c->rings.prefill_tile_base, tile_len, c->rings.prefill_dma_base, dma_len);
+  engine_post(&c->dma, dma_len);
+  engine_post(&c->tile, tile_len);
+  fw_trace_mark(0, TRACE_PH_WAIT);
+  const int rc = wait_step_done(c, f);
+  c->m.batch = batch;
+  c->serving = serving;
+  for (uint32_t a = 0; a < 6u; ++a) memcpy(state[a], saved[a], (size_t)rows * 4u);
+  return rc;
+}

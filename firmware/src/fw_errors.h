@@ -42,7 +42,7 @@
 #define FW_MFIELD_MOE 24u               /* experts/top_k/expert_ffn/first_moe_layer/router_scoring inconsistent */
 #define FW_MFIELD_TP 31u                /* tp_rank >= tp_ranks, or tensor parallel with experts or MLA */
 #define FW_MFIELD_PAGED 26u             /* block table outside the control SRAM or too short for max_context */
-#define FW_MFIELD_PREFILL 28u           /* prefill_chunk > LLMVP_MAX_PREFILL_CHUNK, or with a paged KV cache or MLA */
+#define FW_MFIELD_PREFILL 28u           /* prefill_chunk > LLMVP_MAX_PREFILL_CHUNK */
 #define FW_MFIELD_MLA 27u /* mla_*: rope odd or 0, nope/v 0, head_dim != nope + rope, dims >= 2^16, or quantised */
 #define FW_MFIELD_PREFETCH                                                                                             \
   29u /* prefetch_dma not in 1 .. num_dma-1, a staging slot outside HBM,                                               \

@@ -83,6 +83,8 @@ static void wait_submission(uint32_t seen, uint32_t irqs) {
   intc_enable(irqs);
 }
 
+static int prefill_done(fw_ctx* c, serve_state* st, uint32_t s, uint32_t rows);
+
 /** One prefill chunk of the oldest prefilling request, if any. */
 static int prefill_chunk(fw_ctx* c, serve_state* st, fw_fault* f) {
   uint32_t s = c->m.batch;
@@ -91,14 +93,19 @@ static int prefill_chunk(fw_ctx* c, serve_state* st, fw_fault* f) {
   if (s == c->m.batch) return 0;
   serve_slot* sl = &st->slot[s];
   const fw_ring_plan* rp = &c->rings;
-  const uint32_t batch = c->m.batch, left = sl->prompt_len - sl->pos;
-  const uint32_t rows = left < c->m.prefill_chunk ? left : c->m.prefill_chunk;
+  const uint32_t batch = c->m.batch, left = sl->prompt_len - sl->pos, chunk = fw_prefill_rows(&c->m);
+  const uint32_t rows = left < chunk ? left : chunk;
+  if (fw_prefill_rowwise(&c->m)) {
+    st->on_decode = 0u;
+    if (fw_step_prefill_rows(c, sl->req, s, sl->prompt_len, sl->pos, rows, f) != 0) return -1;
+    return prefill_done(c, st, s, rows);
+  }
   fw_step_switch_rings(c, rp->prefill_tile_base, rp->prefill_tile_len, rp->prefill_dma_base, rp->prefill_dma_len);
   st->on_decode = 0u;
   fw_trace_mark(st->steps, TRACE_PH_PATCH);
   c->row_req[0] = sl->req;
   fw_step_write_prefill_inputs(c, 0u, sl->pos, rows);
-  c->prefill = 1u;
+  c->prefill = FW_PREFILL_BLOCK;
   c->prefill_req = s; /* the KV-cache row: the slot */
   c->prefill_start = sl->pos;
   c->m.batch = rows;
@@ -109,6 +116,13 @@ static int prefill_chunk(fw_ctx* c, serve_state* st, fw_fault* f) {
   engine_post(&c->tile, rp->prefill_tile_len);
   fw_trace_mark(st->steps, TRACE_PH_WAIT);
   if (fw_step_wait(c, f) != 0) return -1;
+  return prefill_done(c, st, s, rows);
+}
+
+/** After a prefill pass of `rows` positions of slot s: at the prompt's end,
+ *  its first token. */
+static int prefill_done(fw_ctx* c, serve_state* st, uint32_t s, uint32_t rows) {
+  serve_slot* sl = &st->slot[s];
   sl->pos += rows;
   if (sl->pos < sl->prompt_len) return 0;
   fw_trace_mark(st->steps, TRACE_PH_COLLECT);

@@ -37,6 +37,11 @@ void fw_step_write_inputs(fw_ctx* c);
 void fw_step_write_prefill_inputs(fw_ctx* c, uint32_t row, uint32_t start, uint32_t rows);
 int fw_step_wait(const fw_ctx* c, fw_fault* f);
 void fw_step_collect(fw_ctx* c);
+/** One row-wise prefill pass (plan.h fw_prefill_rowwise): rows = positions
+ *  start .. start + rows - 1 of request `req` (KV row `kv_row`); leaves the
+ *  engines on the prefill rings and the last row's argmax at spad.tokens_out. */
+int fw_step_prefill_rows(fw_ctx* c, uint32_t req, uint32_t kv_row, uint32_t prompt_len, uint32_t start, uint32_t rows,
+                         fw_fault* f);
 
 #ifdef __cplusplus
 }

@@ -64,9 +64,7 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if (m->batch == 0 || m->batch > LLMVP_MAX_BATCH) return bad(f, FW_MFIELD_BATCH, 0);
   if (m->max_context == 0) return bad(f, FW_MFIELD_MAX_CONTEXT, 0);
   if (m->steps == 0 && m->prefill_chunk == 0u && m->serve_requests == 0u) return bad(f, FW_MFIELD_STEPS, 0);
-  if (m->prefill_chunk != 0u &&
-      (m->prefill_chunk > LLMVP_MAX_PREFILL_CHUNK || m->kv_block_tokens != 0u || m->mla_kv_lora != 0u))
-    return bad(f, FW_MFIELD_PREFILL, 0);
+  if (m->prefill_chunk > LLMVP_MAX_PREFILL_CHUNK) return bad(f, FW_MFIELD_PREFILL, 0);
   if ((uint64_t)m->token_stride < (uint64_t)m->kv_prefix_tokens + m->max_context + 1u)
     return bad(f, FW_MFIELD_TOKEN_STRIDE, 0);
   if (m->num_dma == 0) return bad(f, FW_MFIELD_NUM_DMA, 0);

@@ -69,6 +69,12 @@ TEST(ScenarioFunctional, TinyMoeChunkedPrefill) { checkEachRequestAlone({config(
 TEST(ScenarioFunctional, TinyMlaPromptsThroughDecodeSteps) {
   checkEachRequestAlone({config("models/tiny-mla.yaml"), 0, 0, 7});
 }
+TEST(ScenarioFunctional, TinyMlaChunkedPrefillPagedKv) {
+  checkEachRequestAlone({config("models/tiny-mla.yaml"), 4, 2, 8});
+}
+TEST(ScenarioFunctional, TinyLlamaChunkedPrefillPagedKv) {
+  checkEachRequestAlone({config("models/tiny-llama.yaml"), 4, 4, 9});
+}
 
 } // namespace
 } // namespace llmvp::test
