@@ -188,7 +188,7 @@ void printReport(std::ostream& os, const Report& r) {
   if (!r.ok) os << "RUN FAILED: " << r.error << "\n\n";
 
   if (o.prefillChunk != 0 && !r.serve.present) {
-    os << "Prefill (chunks of " << o.prefillChunk << " tokens, requests one after another)\n";
+    os << "Prefill (chunks of " << o.prefillChunk << " tokens, requests packed in order)\n";
     os << "  TTFT mean " << timeText(r.ttftMeanNs) << "   p50 " << timeText(r.ttftP50Ns) << "   p99 "
        << timeText(r.ttftP99Ns) << "   over " << r.ttftNs.size() << " requests\n";
     os << "  prefill " << timeText(r.prefillNs) << ", then decode " << timeText(r.decodeNs - r.prefillNs) << "\n\n";
