@@ -200,7 +200,8 @@ public:
   /// One pass of the chain over `rows` activation rows (a decode step: rows
   /// = batch, `positions` per row; a prefill chunk: rows consecutive
   /// positions from `first`). `outRows`: rows that reach the LM head.
-  void chain(double rows, double outRows, const std::vector<double>& attnPositions, double prefillFirst, bool prefill) {
+  void chain(double rows, double outRows, const std::vector<double>& attnPositions, double prefillFirst, bool prefill,
+             bool withAttention = true) {
     const ModelSpec& m = m_;
     const double H = m.hidden, L = m.layers;
     const double moeL = m.moeLayers(), denseL = L - moeL;
@@ -217,7 +218,7 @@ public:
       gemv("qkv_proj", rows, kvDim_, m.hidden, 0, true, 2 * L, m.qkvBias);
       vector("rope", LLMVP_OP_ROPE, 2 * L, L * (rows * kTokenIdBytes * 2 + 2 * rows * (qDim_ + kvDim_) * act_), 0,
              L * rows * (qDim_ + kvDim_) * kRopeOps);
-      attention(rows, attnPositions, prefillFirst, prefill);
+      if (withAttention) attention(rows, attnPositions, prefillFirst, prefill);
       // output projection: accumulates into x, or (tensor parallel) writes partial sums
       gemv("o_proj", rows, m.hidden, qDim_, tp_ > 1 ? 0 : 1, true, L);
     }
@@ -227,8 +228,11 @@ public:
     }
     if (denseL > 0) denseFfn("ffn", rows, ffn_, denseL);
     if (moeL > 0) moe(rows, moeL);
-    gemv("lm_head", outRows, m.vocab, m.hidden, 0, false, 1);
-    vector("argmax", LLMVP_OP_ARGMAX, 1, outRows * (m.vocab * act_ + kTokenIdBytes), 0, outRows * m.vocab * kArgmaxOps);
+    if (outRows > 0) { // a prefill pass that ends no prompt needs no next token (the bound leaves it out)
+      gemv("lm_head", outRows, m.vocab, m.hidden, 0, false, 1);
+      vector("argmax", LLMVP_OP_ARGMAX, 1, outRows * (m.vocab * act_ + kTokenIdBytes), 0,
+             outRows * m.vocab * kArgmaxOps);
+    }
     if (pnm_) add("sync", "tile", {0, 0, 0, 0, 0, 0}, m.actDtype, {{LLMVP_OP_NOP, 0, 0, -1}});
   }
 
@@ -246,7 +250,9 @@ public:
       w.spadBytes = L * 2 * rows * qDim_ * act_;
       w.flops = L * 4.0 * heads_ * m.headDim * scores;
       w.vectorOps = L * heads_ * scores * kSoftmaxOps;
-      add("attention", "tile", w, std::min(m.actDtype, m.kvDtype), {{LLMVP_OP_ATTN_PREFILL, 0, 0, -1}});
+      // (row-wise prefill runs decode-style ATTN rows, reading at least as much)
+      add("attention", "tile", w, std::min(m.actDtype, m.kvDtype),
+          {{LLMVP_OP_ATTN_PREFILL, 0, 0, -1}, {LLMVP_OP_ATTN, 0, 0, -1}, {LLMVP_OP_ATTN_MLA, 0, 0, -1}});
       return;
     }
     // firmware plan.h fw_attn_batched: one ATTN per layer over all rows
@@ -459,13 +465,36 @@ Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOpt
     e.hasPrefill = true;
     Builder bd(pc, model, e.peaks, e.tensorParallel);
     const double chunk = options.prefillChunk;
-    for (double prompt : w.prompts)
-      for (double first = 0; first < prompt; first += chunk) {
-        const double rows = std::min(chunk, prompt - first);
-        bd.chain(rows, 1, {}, first, true);
+    if (model.mla.enabled || options.kvBlockTokens != 0) {
+      // row-wise prefill (firmware decode.c run_prefill): each request in chunks
+      for (double prompt : w.prompts)
+        for (double first = 0; first < prompt; first += chunk) {
+          const double rows = std::min(chunk, prompt - first);
+          bd.chain(rows, first + rows >= prompt ? 1 : 0, {}, first, true);
+          bd.kvWrites(rows, 1);
+        }
+    } else {
+      // packed block prefill (decode.c run_prefill_packed): each pass fills up
+      // to a chunk of rows with the next prompt positions of the requests in order
+      std::vector<double> done(w.prompts.size(), 0);
+      std::size_t next = 0;
+      while (next < w.prompts.size()) {
+        double rows = 0, outs = 0;
+        for (std::size_t r = next; r < w.prompts.size() && rows < chunk; ++r) {
+          const double take = std::min(w.prompts[r] - done[r], chunk - rows);
+          bd.attention(take, {}, done[r], true);
+          done[r] += take;
+          rows += take;
+          if (done[r] >= w.prompts[r]) {
+            outs += 1;
+            next = r + 1;
+          }
+        }
+        bd.chain(rows, outs, {}, 0, true, /*withAttention=*/false);
         bd.kvWrites(rows, 1);
       }
-    e.prefill = bd.finish("prefill", 1.0 / static_cast<double>(w.prompts.size()));
+    }
+    e.prefill = bd.finish("prefill", 1.0);
     e.prefill.units = static_cast<double>(w.prompts.size());
     e.prefill.positions = std::accumulate(w.prompts.begin(), w.prompts.end(), 0.0) / w.prompts.size();
   }
@@ -516,8 +545,10 @@ void printEstimate(std::ostream& os, const Estimate& e) {
        << " tokens/s at most)\n";
   }
   if (e.hasPrefill) {
-    printPhase(os, e.prefill, "request of " + fmt("%.0f", e.prefill.positions) + " prompt tokens");
-    os << "  TTFT >= " << nsText(e.prefill.boundNs) << " (first request; later requests queue behind it)\n";
+    printPhase(os, e.prefill,
+               "prefill of all " + fmt("%.0f", e.prefill.units) + " requests (mean prompt " +
+                   fmt("%.0f", e.prefill.positions) + " tokens)");
+    os << "  prefill (to the last request's first token) >= " << nsText(e.prefill.boundNs) << "\n";
   }
 }
 
@@ -753,16 +784,16 @@ EstimateComparison compareEstimate(const Estimate& e, const OpCollector& collect
   c.decode = comparePhase(e.decode, e.peaks, decode, steps, tpotMeanNs);
   if (e.hasPrefill) {
     c.hasPrefill = true;
-    c.prefill = comparePhase(e.prefill, e.peaks, prefill, e.prefill.units, ttftFirstNs);
+    c.prefill = comparePhase(e.prefill, e.peaks, prefill, 1.0, ttftFirstNs);
   }
   return c;
 }
 
 void addEstimate(Report& report, const PlatformConfig& platform, const ModelSpec& model, const RunOptions& options,
                  const OpCollector& collector, const RunResult& result) {
-  report.estimate = compareEstimate(
-      estimate(platform, model, options), collector, result.prefillEnd.empty() ? 0 : result.prefillEnd.back(),
-      static_cast<double>(report.steps), report.tpotMeanNs, report.ttftNs.empty() ? 0.0 : report.ttftNs.front());
+  report.estimate = compareEstimate(estimate(platform, model, options), collector,
+                                    result.prefillEnd.empty() ? 0 : result.prefillEnd.back(),
+                                    static_cast<double>(report.steps), report.tpotMeanNs, report.prefillNs);
 }
 
 std::vector<std::string> boundViolations(const EstimateComparison& c, double tolerance) {
@@ -805,7 +836,7 @@ void printEstimateComparison(std::ostream& os, const EstimateComparison& c) {
   os << "\nRoofline estimate vs simulation (`llmvp estimate`, docs/estimate.md; peaks " << fmt("%.0f", p.memoryGBps)
      << " GB/s, " << fmt("%.1f", p.matrixFlops / 1e12) << " TFLOP/s " << p.computeDtype << ")\n";
   if (c.estimate.decode.units > 0) printComparison(os, c.decode, "step", "TPOT (mean)");
-  if (c.hasPrefill) printComparison(os, c.prefill, "request", "TTFT (first request)");
+  if (c.hasPrefill) printComparison(os, c.prefill, "run (all requests)", "prefill (last first token)");
 }
 
 namespace {

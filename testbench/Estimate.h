@@ -134,7 +134,7 @@ struct PhaseComparison {
   std::string phase;
   std::vector<OpComparison> ops;
   double boundNs = 0, calibratedNs = 0;
-  double simulatedNs = 0;    ///< TPOT mean / first request's TTFT
+  double simulatedNs = 0;    ///< TPOT mean / the whole prefill (report prefill_ns)
   double simulatedOpsNs = 0; ///< the bound engine's descriptors, summed
 };
 struct EstimateComparison {
@@ -148,7 +148,7 @@ struct EstimateComparison {
 /// Puts the collected simulated times beside the estimate. `prefillEnd`:
 /// when the last request was prefilled (0 without prefill); descriptors
 /// that ended by then are prefill's. `steps` decode steps, `tpotMeanNs`,
-/// `ttftFirstNs` from the report.
+/// `ttftFirstNs`: the whole prefill (report prefillNs).
 [[nodiscard]] EstimateComparison compareEstimate(const Estimate& e, const OpCollector& collector, models::Ps prefillEnd,
                                                  double steps, double tpotMeanNs, double ttftFirstNs);
 void printEstimateComparison(std::ostream& os, const EstimateComparison& c);

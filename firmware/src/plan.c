@@ -71,13 +71,21 @@ int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
   const uint64_t dma_len = fw_dma_chain_len(m->layers, m->batch);
   const uint64_t base = fw_align_up(m->work_base, LLMVP_DESC_BYTES);
   llmvp_manifest one = *m;
-  one.batch = 1u;
-  const uint64_t pre_tile = m->prefill_chunk != 0u ? fw_tile_chain_len(&one) : 0u;
-  const uint64_t pre_dma = m->prefill_chunk != 0u ? fw_dma_chain_len(m->layers, 1u) : 0u;
+  /* row-wise: decode-style rows; block: one ATTN_PREFILL per request piece
+   * and one final RMSNORM per piece that ends its prompt */
+  const int rowwise = fw_prefill_rowwise(m);
+  one.batch = rowwise ? fw_prefill_rows(m) : fw_prefill_max_segs(m);
+  const uint64_t pre_tile = m->prefill_chunk == 0u ? 0u
+                            : rowwise              ? fw_tile_chain_len(&one)
+                                                   : fw_block_prefill_chain_len(m, one.batch) + one.batch - 1u;
+  const uint64_t pre_dma = m->prefill_chunk != 0u ? fw_dma_chain_len(m->layers, one.batch) : 0u;
   const uint64_t coll_len = fw_coll_chain_len(m);
   const uint64_t pf_len = m->prefetch_depth != 0u ? m->layers : 0u; /* prefetch.h: one COPY per layer */
   const uint64_t rings_end = base + (tile_len + dma_len + pre_tile + pre_dma + coll_len + pf_len) * LLMVP_DESC_BYTES;
-  const uint64_t end = rings_end + (fw_attn_batched(m) ? (uint64_t)m->batch * LLMVP_ATTN_ROW_BYTES : 0u);
+  /* batched ATTN row table: the decode batch, or a row-wise prefill pass */
+  uint64_t table_rows = fw_attn_batched(m) ? m->batch : 0u;
+  if (m->prefill_chunk != 0u && rowwise && fw_attn_batched(&one) && one.batch > table_rows) table_rows = one.batch;
+  const uint64_t end = rings_end + table_rows * LLMVP_ATTN_ROW_BYTES;
   const uint64_t needed = end - m->work_base;
   if (needed > m->work_bytes) return no_space(f, FW_SPACE_RINGS, needed);
   p->tile_base = base;
@@ -92,6 +100,6 @@ int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
   p->coll_len = (uint32_t)coll_len;
   p->pf_base = p->coll_base + coll_len * LLMVP_DESC_BYTES;
   p->pf_len = (uint32_t)pf_len;
-  p->attn_rows = fw_attn_batched(m) ? rings_end : 0u; /* 64-byte aligned, after the rings */
+  p->attn_rows = table_rows != 0u ? rings_end : 0u; /* 64-byte aligned, after the rings */
   return 0;
 }

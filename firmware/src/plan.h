@@ -111,6 +111,13 @@ static inline uint64_t fw_tile_layer_slot(const llmvp_manifest* m, uint64_t laye
 static inline uint64_t fw_tile_chain_len(const llmvp_manifest* m) {
   return fw_tile_layer_slot(m, m->layers) + FW_TILE_FIXED_DESCS - 1u;
 }
+/** Tile chain length of a block prefill pass over `segs` request pieces:
+ *  one ATTN_PREFILL per piece and layer (never one batched ATTN). */
+static inline uint64_t fw_block_prefill_chain_len(const llmvp_manifest* m, uint32_t segs) {
+  llmvp_manifest one = *m;
+  one.batch = 1u;
+  return fw_tile_chain_len(&one) + (uint64_t)m->layers * (segs - 1u);
+}
 static inline uint64_t fw_tile_attn_slot(const llmvp_manifest* m, uint64_t layer) {
   return fw_tile_layer_slot(m, layer) + fw_tile_attn_offset(m);
 }
@@ -161,6 +168,23 @@ typedef struct fw_ring_plan {
   uint32_t pf_len;
   uint64_t attn_rows; /* fw_attn_batched: the decode row table, batch x llmvp_attn_row (else 0) */
 } fw_ring_plan;
+
+/** Prefill with a paged KV cache or MLA runs each chunk as decode-style rows
+ *  (one ATTN per row at its own position: the causal mask is each row's
+ *  context length), at most LLMVP_MAX_BATCH rows per pass; otherwise a chunk
+ *  is one ATTN_PREFILL block over a contiguous cache. */
+static inline int fw_prefill_rowwise(const llmvp_manifest* m) {
+  return m->kv_block_tokens != 0u || m->mla_kv_lora != 0u;
+}
+/** Rows of one prefill pass: the chunk, capped for row-wise prefill. */
+static inline uint32_t fw_prefill_rows(const llmvp_manifest* m) {
+  return fw_prefill_rowwise(m) && m->prefill_chunk > LLMVP_MAX_BATCH ? LLMVP_MAX_BATCH : m->prefill_chunk;
+}
+
+/** Request pieces a block prefill pass may hold (each at least one row). */
+static inline uint32_t fw_prefill_max_segs(const llmvp_manifest* m) {
+  return m->prefill_chunk < m->batch ? m->prefill_chunk : m->batch;
+}
 
 /** Activation rows the scratchpad holds: the batch, or a prefill chunk. */
 static inline uint64_t fw_spad_rows(const llmvp_manifest* m) {

@@ -77,13 +77,13 @@ TEST(Estimate, BoundIsTheLargestTermAndTotalsTheTileSequence) {
       EXPECT_EQ(o.bound, "memory");
       EXPECT_NEAR(o.memoryNs, o.weightBytes / in.platform.chip.hbm.peakGBps(), 1e-9 * o.memoryNs);
     }
-  // Prefill of 32-token chunks multiplies FLOPs, not weight bytes, by 32.
+  // Prefill FLOPs scale with the prompt tokens of all requests.
   double decodeFlops = 0, prefillFlops = 0;
   for (const auto& o : e.decode.ops)
     if (o.name == "ffn") decodeFlops = o.flops;
   for (const auto& o : e.prefill.ops)
     if (o.name == "ffn") prefillFlops = o.flops;
-  EXPECT_DOUBLE_EQ(prefillFlops, decodeFlops / 4 * 100); // decode: 4 rows; prefill: 100 prompt tokens
+  EXPECT_DOUBLE_EQ(prefillFlops, decodeFlops / 4 * 400); // decode: 4 rows; prefill: 4 prompts of 100 tokens
 }
 
 TEST(Estimate, ASimulatedTimeBelowTheBoundIsReported) {
