@@ -791,6 +791,9 @@ EstimateComparison compareEstimate(const Estimate& e, const OpCollector& collect
 
 void addEstimate(Report& report, const PlatformConfig& platform, const ModelSpec& model, const RunOptions& options,
                  const OpCollector& collector, const RunResult& result) {
+  // A serving scenario's requests arrive and leave over time: the per-step
+  // and per-prefill workload the estimate describes does not apply.
+  if (!options.serve.empty()) return;
   report.estimate = compareEstimate(estimate(platform, model, options), collector,
                                     result.prefillEnd.empty() ? 0 : result.prefillEnd.back(),
                                     static_cast<double>(report.steps), report.tpotMeanNs, report.prefillNs);
