@@ -45,7 +45,7 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
   const uint64_t lat_row = (uint64_t)m->heads * m->mla_kv_lora * act;
   const uint64_t qr_row = (uint64_t)m->heads * m->mla_rope * act;
   const int paged = m->kv_block_tokens != 0u;
-  if (c->prefill) {
+  if (c->prefill == FW_PREFILL_BLOCK) {
     /* One causal block over the chunk's rows (contiguous cache only). */
     const uint64_t req = (uint64_t)c->prefill_req * m->kv_request_stride;
     llmvp_desc d = tile_attn(s->attn, s->q, kv.k_cache + req, kv.v_cache + req, 0u, m->heads, m->kv_heads, m->head_dim,
@@ -65,7 +65,7 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
     ring_writer_put(w, tile_attn(c->spad.attn + r * q_row, c->spad.q + r * q_row, kv.prefix_k, kv.prefix_v, prefix,
                                  m->heads, m->kv_heads, m->head_dim, m->dt_act, m->dt_kv));
   for (uint32_t r = 0; r < m->batch; ++r) {
-    const uint64_t req = paged ? 0u : (uint64_t)r * m->kv_request_stride;
+    const uint64_t req = paged ? 0u : (uint64_t)fw_kv_row(c, r) * m->kv_request_stride;
     const uint32_t ctx = fw_position(c, r, step) + 1u - prefix; /* own positions */
     llmvp_desc d = fw_is_mla(m) ? tile_attn_mla(s->mla_olat + r * lat_row, s->mla_qlat + r * lat_row,
                                                 s->mla_qrope + r * qr_row, kv.k_cache + req, ctx, m->heads,
@@ -75,7 +75,8 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
     if (paged) {
       d.flags |= DESC_F_PAGED;
       d.arg1 = m->kv_block_tokens;
-      d.w_group = (uint32_t)(m->block_table + (uint64_t)r * m->block_table_stride * 4u); /* control SRAM: < 4 GiB */
+      d.w_group = (uint32_t)(m->block_table +
+                             (uint64_t)fw_kv_row(c, r) * m->block_table_stride * 4u); /* control SRAM: < 4 GiB */
     }
     if (r == 0) d.wait_sem = fw_sem_field(FW_SEM_KV_DONE);
     ring_writer_put(w, d);
@@ -96,7 +97,7 @@ static void put_kv_copies(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
   const uint64_t src0 = mla ? s->mla_lat : s->k, src1 = mla ? s->mla_krope : s->v;
   const uint64_t cache_row = mla ? ((uint64_t)elems0 + elems1) * kvb : (uint64_t)elems0 * kvb;
   const uint64_t dst1_base = mla ? kv.k_cache + (uint64_t)elems0 * kvb : kv.v_cache;
-  if (c->prefill) {
+  if (c->prefill == FW_PREFILL_BLOCK) {
     /* The chunk's rows are consecutive positions of one request. */
     const uint64_t at = (uint64_t)c->prefill_req * m->kv_request_stride + (uint64_t)c->prefill_start * cache_row;
     llmvp_desc k = dma_copy(kv.k_cache + at, src0, elems0 * m->batch, m->dt_act, m->dt_kv);
@@ -112,7 +113,7 @@ static void put_kv_copies(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
     const uint32_t pos = fw_position(c, r, step) - m->kv_prefix_tokens; /* row in the request's own cache */
     const uint64_t at = m->kv_block_tokens != 0u
                             ? ((uint64_t)c->kv_block[r] * m->kv_block_tokens + pos % m->kv_block_tokens) * cache_row
-                            : (uint64_t)r * m->kv_request_stride + (uint64_t)pos * cache_row;
+                            : (uint64_t)fw_kv_row(c, r) * m->kv_request_stride + (uint64_t)pos * cache_row;
     llmvp_desc k = dma_copy(kv.k_cache + at, src0 + (uint64_t)r * elems0 * act, elems0, m->dt_act, m->dt_kv);
     llmvp_desc v = dma_copy(dst1_base + at, src1 + (uint64_t)r * elems1 * act, elems1, m->dt_act, m->dt_kv);
     if (r == 0) k.wait_sem = fw_sem_field(FW_SEM_KV_READY);
@@ -277,7 +278,7 @@ void fw_load_kv_blocks(fw_ctx* c, uint32_t step) {
   if (m->kv_block_tokens == 0u) return;
   for (uint32_t r = 0; r < m->batch; ++r) {
     const uint32_t entry = fw_position(c, r, step) / m->kv_block_tokens;
-    c->kv_block[r] = hal_read32(m->block_table + ((uint64_t)r * m->block_table_stride + entry) * 4u);
+    c->kv_block[r] = hal_read32(m->block_table + ((uint64_t)fw_kv_row(c, r) * m->block_table_stride + entry) * 4u);
   }
 }
 

@@ -28,7 +28,7 @@ typedef struct fw_ctx {
   fw_engine pf;   /* DMA engine m.prefetch_dma: HBF weight prefetch (prefetch.h), when m.prefetch_depth != 0 */
   /* Prefill chain being built (manifest prefill_chunk != 0): m.batch is then
    * the chunk's rows, all of request prefill_req at positions prefill_start.. */
-  uint32_t prefill;
+  uint32_t prefill; /* 0, FW_PREFILL_BLOCK or FW_PREFILL_ROWS (plan.h fw_prefill_rowwise) */
   uint32_t prefill_req;
   uint32_t prefill_start;
   /* near-memory offload (manifest.pnm_units != 0; firmware/src/pnm.h) */
@@ -36,14 +36,28 @@ typedef struct fw_ctx {
   uint64_t pnm_ring_base; /* engine p's ring at pnm_ring_base + p * pnm_ring_len descriptors */
   uint32_t pnm_ring_len;
   fw_engine coll; /* collectives engine 0 (tensor parallel only) */
+  /* Serving (manifest serve_requests != 0; firmware/src/serve.h): row r of
+   * the running step is request row_req[r], whose KV cache is slot
+   * row_slot[r]. Zero otherwise: row r is request r in KV row r. */
+  uint32_t serving;
+  uint32_t row_req[LLMVP_MAX_BATCH];
+  uint32_t row_slot[LLMVP_MAX_BATCH];
 } fw_ctx;
 
 /** Position processed by request row r in decode step s. */
 static inline uint32_t fw_position(const fw_ctx* c, uint32_t row, uint32_t step) { return c->cached_len[row] + step; }
 
-/** Address of tokens[row * token_stride + pos]. */
+#define FW_PREFILL_BLOCK 1u /* one ATTN_PREFILL over the chunk (contiguous cache) */
+#define FW_PREFILL_ROWS 2u  /* decode-style rows at consecutive positions (paged cache, MLA) */
+
+/** Request (token buffer row) of step row `row`. */
+static inline uint32_t fw_row_request(const fw_ctx* c, uint32_t row) { return c->serving ? c->row_req[row] : row; }
+/** KV-cache row (contiguous: k_cache + it * kv_request_stride; paged: block table row) of step row `row`. */
+static inline uint32_t fw_kv_row(const fw_ctx* c, uint32_t row) { return c->serving ? c->row_slot[row] : row; }
+
+/** Address of tokens[request * token_stride + pos] of step row `row`. */
 static inline uint64_t fw_token_addr(const fw_ctx* c, uint32_t row, uint32_t pos) {
-  return c->m.tokens + ((uint64_t)row * c->m.token_stride + pos) * 4u;
+  return c->m.tokens + ((uint64_t)fw_row_request(c, row) * c->m.token_stride + pos) * 4u;
 }
 
 #ifdef __cplusplus

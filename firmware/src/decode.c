@@ -11,6 +11,7 @@
 #include "firmware/src/mailbox.h"
 #include "firmware/src/pnm.h"
 #include "firmware/src/prefetch.h"
+#include "firmware/src/serve.h"
 #include "firmware/src/trace.h"
 #include "firmware/src/validate.h"
 
@@ -44,7 +45,7 @@ static void setup_engines(fw_ctx* c) {
     engine_configure(&c->coll, c->rings.coll_base, c->rings.coll_len);
     irqs |= engine_irq_mask(&c->coll);
   }
-  if (c->m.prefill_chunk == 0u) { /* with prefill: built once the prompts are in the cache */
+  if (c->m.prefill_chunk == 0u && c->m.serve_requests == 0u) { /* prefill, serving: built later */
     fw_load_kv_blocks(c, 0);
     fw_build_chains(c);
   }
@@ -181,15 +182,19 @@ static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
 /** Prefill of every request (manifest.h "prefill"), then the decode chains
  *  for the positions after the prompts. */
 static int run_prefill(fw_ctx* c, fw_fault* f) {
-  const uint32_t batch = c->m.batch, chunk = c->m.prefill_chunk;
+  const uint32_t batch = c->m.batch, chunk = fw_prefill_rows(&c->m);
   const fw_ring_plan* rp = &c->rings;
   switch_rings(c, rp->prefill_tile_base, rp->prefill_tile_len, rp->prefill_dma_base, rp->prefill_dma_len);
   for (uint32_t r = 0; r < batch; ++r) {
     for (uint32_t start = c->cached_len[r]; start < c->prompt_len[r]; start += chunk) {
       const uint32_t rows = c->prompt_len[r] - start < chunk ? c->prompt_len[r] - start : chunk;
+      if (fw_prefill_rowwise(&c->m)) {
+        if (fw_step_prefill_rows(c, r, r, c->prompt_len[r], start, rows, f) != 0) return -1;
+        continue;
+      }
       fw_trace_mark(0, TRACE_PH_PATCH);
       write_prefill_inputs(c, r, start, rows);
-      c->prefill = 1u;
+      c->prefill = FW_PREFILL_BLOCK;
       c->prefill_req = r;
       c->prefill_start = start;
       c->m.batch = rows;
@@ -223,7 +228,8 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   /* RUNNING marks the end of one-time set-up: the host times decode from here. */
   mbox_set_status(MBOX_ST_RUNNING);
   c->prefill = 0u;
-  if (c->m.prefill_chunk != 0u && run_prefill(c, f) != 0) return -1;
+  if (c->m.serve_requests != 0u && fw_serve(c, f) != 0) return -1; /* serving: steps == 0 */
+  if (c->m.prefill_chunk != 0u && c->m.serve_requests == 0u && run_prefill(c, f) != 0) return -1;
   for (uint32_t s = 0; s < c->m.steps; ++s) {
     if (run_step(c, s, f) != 0) return -1;
   }
@@ -234,4 +240,49 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   if (fw_tp(&c->m)) engine_disable(&c->coll);
   if (fw_prefetching(&c->m)) engine_disable(&c->pf);
   return 0;
+}
+
+/* ---- step machinery shared with the serving loop (serve.h) ---- */
+void fw_step_switch_rings(fw_ctx* c, uint64_t tile_base, uint32_t tile_len, uint64_t dma_base, uint32_t dma_len) {
+  switch_rings(c, tile_base, tile_len, dma_base, dma_len);
+}
+void fw_step_write_inputs(fw_ctx* c) { write_step_inputs(c, 0); }
+void fw_step_write_prefill_inputs(fw_ctx* c, uint32_t row, uint32_t start, uint32_t rows) {
+  write_prefill_inputs(c, row, start, rows);
+}
+int fw_step_wait(const fw_ctx* c, fw_fault* f) { return wait_step_done(c, f); }
+void fw_step_collect(fw_ctx* c) { collect_tokens(c, 0); }
+
+int fw_step_prefill_rows(fw_ctx* c, uint32_t req, uint32_t kv_row, uint32_t prompt_len, uint32_t start, uint32_t rows,
+                         fw_fault* f) {
+  /* Row i is position start + i of `req`; the per-row state is borrowed and
+   * given back (it holds the decode rows). */
+  uint32_t saved[6][LLMVP_MAX_BATCH];
+  uint32_t* state[6] = {c->prompt_len, c->cached_len, c->token, c->kv_block, c->row_req, c->row_slot};
+  for (uint32_t a = 0; a < 6u; ++a) memcpy(saved[a], state[a], (size_t)rows * 4u);
+  const uint32_t batch = c->m.batch, serving = c->serving;
+  for (uint32_t i = 0; i < rows; ++i) {
+    c->prompt_len[i] = prompt_len;
+    c->cached_len[i] = start + i;
+    c->row_req[i] = req;
+    c->row_slot[i] = kv_row;
+  }
+  c->serving = 1u;
+  c->m.batch = rows;
+  const uint32_t tile_len = (uint32_t)fw_tile_chain_len(&c->m), dma_len = (uint32_t)fw_dma_chain_len(c->m.layers, rows);
+  fw_trace_mark(0, TRACE_PH_PATCH);
+  write_step_inputs(c, 0);
+  fw_load_kv_blocks(c, 0);
+  c->prefill = FW_PREFILL_ROWS;
+  fw_build_chains(c);
+  c->prefill = 0u;
+  switch_rings(c, c->rings.prefill_tile_base, tile_len, c->rings.prefill_dma_base, dma_len);
+  engine_post(&c->dma, dma_len);
+  engine_post(&c->tile, tile_len);
+  fw_trace_mark(0, TRACE_PH_WAIT);
+  const int rc = wait_step_done(c, f);
+  c->m.batch = batch;
+  c->serving = serving;
+  for (uint32_t a = 0; a < 6u; ++a) memcpy(state[a], saved[a], (size_t)rows * 4u);
+  return rc;
 }

@@ -55,7 +55,7 @@ TEST(Prefill, LongPromptsAreComputeBoundAndGrowLinearly) {
   EXPECT_GT(small.ttftNs, 1.5 * a.ttftNs);
 }
 
-TEST(Prefill, RefusesPagedKvAndBadChunk) {
+TEST(Prefill, PagedKvAndMlaRunAndBadChunkIsRefused) {
   const std::vector<std::string> base{"run", "--platform", config("platforms/baseline.yaml"), "--model",
                                       config("models/tiny-llama.yaml")};
   auto with = [&](std::vector<std::string> extra) {
@@ -63,9 +63,13 @@ TEST(Prefill, RefusesPagedKvAndBadChunk) {
     a.insert(a.end(), extra.begin(), extra.end());
     return runLlmvp(a);
   };
+  // Paged KV and MLA prefill (golden tokens: integration_functional_test).
   const CliResult paged = with({"--prefill-chunk", "8", "--kv-block-tokens", "16"});
-  EXPECT_EQ(paged.exitCode, 2);
-  EXPECT_NE(paged.err.find("--prefill-chunk"), std::string::npos) << paged.err;
+  EXPECT_EQ(paged.exitCode, 0) << paged.err;
+  EXPECT_NE(paged.out.find("TTFT"), std::string::npos) << paged.out;
+  const CliResult mla = runLlmvp({"run", "--platform", config("platforms/baseline.yaml"), "--model",
+                                  config("models/tiny-mla.yaml"), "--prefill-chunk", "8"});
+  EXPECT_EQ(mla.exitCode, 0) << mla.err;
   const CliResult big = with({"--prefill-chunk", "100000"});
   EXPECT_EQ(big.exitCode, 2);
   EXPECT_NE(big.err.find("out of range"), std::string::npos) << big.err;
