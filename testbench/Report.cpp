@@ -188,7 +188,7 @@ void printReport(std::ostream& os, const Report& r) {
   if (!r.ok) os << "RUN FAILED: " << r.error << "\n\n";
 
   if (o.prefillChunk != 0 && !r.serve.present) {
-    os << "Prefill (chunks of " << o.prefillChunk << " tokens, requests one after another)\n";
+    os << "Prefill (chunks of " << o.prefillChunk << " tokens, requests packed in order)\n";
     os << "  TTFT mean " << timeText(r.ttftMeanNs) << "   p50 " << timeText(r.ttftP50Ns) << "   p99 "
        << timeText(r.ttftP99Ns) << "   over " << r.ttftNs.size() << " requests\n";
     os << "  prefill " << timeText(r.prefillNs) << ", then decode " << timeText(r.decodeNs - r.prefillNs) << "\n\n";
@@ -249,6 +249,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
   cfg["gen_tokens"] = r.options.genTokens;
   cfg["mode"] = r.options.functional ? "functional" : "timing-only";
   cfg["seed"] = r.options.seed;
+  if (!r.options.serve.empty()) cfg["scenario"] = r.options.scenarioName; // batch is then max_batch
   json::array ov;
   for (const auto& s : overrides) ov.emplace_back(s);
   cfg["overrides"] = ov;

@@ -27,10 +27,9 @@ typedef struct fw_ctx {
   fw_engine tile; /* compute tile 0: the transformer */
   fw_engine pf;   /* DMA engine m.prefetch_dma: HBF weight prefetch (prefetch.h), when m.prefetch_depth != 0 */
   /* Prefill chain being built (manifest prefill_chunk != 0): m.batch is then
-   * the chunk's rows, all of request prefill_req at positions prefill_start.. */
+   * the chunk's rows (FW_PREFILL_BLOCK: the pieces in seg_* below;
+   * FW_PREFILL_ROWS: the rows' state as for decode). */
   uint32_t prefill; /* 0, FW_PREFILL_BLOCK or FW_PREFILL_ROWS (plan.h fw_prefill_rowwise) */
-  uint32_t prefill_req;
-  uint32_t prefill_start;
   /* near-memory offload (manifest.pnm_units != 0; firmware/src/pnm.h) */
   fw_engine pnm[LLMVP_MAX_PNM];
   uint64_t pnm_ring_base; /* engine p's ring at pnm_ring_base + p * pnm_ring_len descriptors */
@@ -42,6 +41,15 @@ typedef struct fw_ctx {
   uint32_t serving;
   uint32_t row_req[LLMVP_MAX_BATCH];
   uint32_t row_slot[LLMVP_MAX_BATCH];
+  /* FW_PREFILL_BLOCK pass: the chunk's rows are prefill_segs pieces of
+   * requests, piece i seg_rows[i] consecutive positions from seg_start[i] in
+   * KV row seg_kv[i]; seg_out[i] != 0: it ends that prompt (its last row's
+   * argmax is wanted, in piece order at spad.tokens_out). */
+  uint32_t prefill_segs;
+  uint32_t seg_kv[LLMVP_MAX_BATCH];
+  uint32_t seg_start[LLMVP_MAX_BATCH];
+  uint32_t seg_rows[LLMVP_MAX_BATCH];
+  uint32_t seg_out[LLMVP_MAX_BATCH];
 } fw_ctx;
 
 /** Position processed by request row r in decode step s. */

@@ -163,6 +163,11 @@ static inline uint32_t fw_prefill_rows(const llmvp_manifest* m) {
   return fw_prefill_rowwise(m) && m->prefill_chunk > LLMVP_MAX_BATCH ? LLMVP_MAX_BATCH : m->prefill_chunk;
 }
 
+/** Request pieces a block prefill pass may hold (each at least one row). */
+static inline uint32_t fw_prefill_max_segs(const llmvp_manifest* m) {
+  return m->prefill_chunk < m->batch ? m->prefill_chunk : m->batch;
+}
+
 /** Activation rows the scratchpad holds: the batch, or a prefill chunk. */
 static inline uint64_t fw_spad_rows(const llmvp_manifest* m) {
   return m->prefill_chunk > m->batch ? m->prefill_chunk : m->batch;

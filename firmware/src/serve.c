@@ -83,53 +83,71 @@ static void wait_submission(uint32_t seen, uint32_t irqs) {
   intc_enable(irqs);
 }
 
-static int prefill_done(fw_ctx* c, serve_state* st, uint32_t s, uint32_t rows);
-
-/** One prefill chunk of the oldest prefilling request, if any. */
-static int prefill_chunk(fw_ctx* c, serve_state* st, fw_fault* f) {
-  uint32_t s = c->m.batch;
-  for (uint32_t i = 0; i < c->m.batch; ++i)
-    if (st->slot[i].phase == SLOT_PREFILL && (s == c->m.batch || st->slot[i].req < st->slot[s].req)) s = i;
-  if (s == c->m.batch) return 0;
-  serve_slot* sl = &st->slot[s];
-  const fw_ring_plan* rp = &c->rings;
-  const uint32_t batch = c->m.batch, left = sl->prompt_len - sl->pos, chunk = fw_prefill_rows(&c->m);
-  const uint32_t rows = left < chunk ? left : chunk;
-  if (fw_prefill_rowwise(&c->m)) {
-    st->on_decode = 0u;
-    if (fw_step_prefill_rows(c, sl->req, s, sl->prompt_len, sl->pos, rows, f) != 0) return -1;
-    return prefill_done(c, st, s, rows);
-  }
-  fw_step_switch_rings(c, rp->prefill_tile_base, rp->prefill_tile_len, rp->prefill_dma_base, rp->prefill_dma_len);
-  st->on_decode = 0u;
-  fw_trace_mark(st->steps, TRACE_PH_PATCH);
-  c->row_req[0] = sl->req;
-  fw_step_write_prefill_inputs(c, 0u, sl->pos, rows);
-  c->prefill = FW_PREFILL_BLOCK;
-  c->prefill_req = s; /* the KV-cache row: the slot */
-  c->prefill_start = sl->pos;
-  c->m.batch = rows;
-  fw_build_chains(c);
-  c->m.batch = batch;
-  c->prefill = 0u;
-  engine_post(&c->dma, rp->prefill_dma_len);
-  engine_post(&c->tile, rp->prefill_tile_len);
-  fw_trace_mark(st->steps, TRACE_PH_WAIT);
-  if (fw_step_wait(c, f) != 0) return -1;
-  return prefill_done(c, st, s, rows);
-}
-
 /** After a prefill pass of `rows` positions of slot s: at the prompt's end,
- *  its first token. */
-static int prefill_done(fw_ctx* c, serve_state* st, uint32_t s, uint32_t rows) {
+ *  its first token (spad.tokens_out[out]). */
+static void prefill_done(fw_ctx* c, serve_state* st, uint32_t s, uint32_t rows, uint32_t out) {
   serve_slot* sl = &st->slot[s];
   sl->pos += rows;
-  if (sl->pos < sl->prompt_len) return 0;
-  fw_trace_mark(st->steps, TRACE_PH_COLLECT);
-  sl->token = hal_read32(c->spad.tokens_out);
+  if (sl->pos < sl->prompt_len) return;
+  sl->token = hal_read32(c->spad.tokens_out + (uint64_t)out * 4u);
   hal_write32(c->m.tokens + ((uint64_t)sl->req * c->m.token_stride + sl->prompt_len) * 4u, sl->token);
   sl->phase = SLOT_DECODE;
   produced(st, s);
+}
+
+/** The prefilling slot with the oldest request after request `after` (all
+ *  when `any`); c->m.batch if none. */
+static uint32_t next_prefill(const fw_ctx* c, const serve_state* st, uint32_t after, int any) {
+  uint32_t s = c->m.batch;
+  for (uint32_t i = 0; i < c->m.batch; ++i) {
+    const serve_slot* sl = &st->slot[i];
+    if (sl->phase != SLOT_PREFILL || (!any && sl->req <= after)) continue;
+    if (s == c->m.batch || sl->req < st->slot[s].req) s = i;
+  }
+  return s;
+}
+
+/** One prefill pass, oldest requests first: a block pass packs the next
+ *  prompt positions of as many prefilling requests as fit in a chunk (so
+ *  short prompts share the weight stream); a row-wise pass (paged KV, MLA)
+ *  takes one request. */
+static int prefill_pass(fw_ctx* c, serve_state* st, fw_fault* f) {
+  uint32_t s = next_prefill(c, st, 0u, 1);
+  if (s == c->m.batch) return 0;
+  st->on_decode = 0u;
+  const uint32_t chunk = fw_prefill_rows(&c->m);
+  if (fw_prefill_rowwise(&c->m)) {
+    serve_slot* sl = &st->slot[s];
+    const uint32_t left = sl->prompt_len - sl->pos, rows = left < chunk ? left : chunk;
+    if (fw_step_prefill_rows(c, sl->req, s, sl->prompt_len, sl->pos, rows, f) != 0) return -1;
+    fw_trace_mark(st->steps, TRACE_PH_COLLECT);
+    prefill_done(c, st, s, rows, 0u);
+    return 0;
+  }
+  uint32_t slot_of[LLMVP_MAX_BATCH];
+  uint32_t rows = 0;
+  c->prefill_segs = 0u;
+  fw_trace_mark(st->steps, TRACE_PH_PATCH);
+  while (s != c->m.batch && rows < chunk) {
+    const serve_slot* sl = &st->slot[s];
+    const uint32_t left = sl->prompt_len - sl->pos, take = left < chunk - rows ? left : chunk - rows;
+    const uint32_t i = c->prefill_segs++;
+    slot_of[i] = s;
+    c->seg_kv[i] = s; /* the KV-cache row: the slot */
+    c->seg_start[i] = sl->pos;
+    c->seg_rows[i] = take;
+    c->seg_out[i] = take == left;
+    fw_step_write_prefill_inputs(c, c->m.tokens + (uint64_t)sl->req * c->m.token_stride * 4u, sl->pos, take, rows);
+    rows += take;
+    s = next_prefill(c, st, sl->req, 0);
+  }
+  if (fw_step_prefill_block(c, rows, f) != 0) return -1;
+  fw_trace_mark(st->steps, TRACE_PH_COLLECT);
+  uint32_t out = 0;
+  for (uint32_t i = 0; i < c->prefill_segs; ++i) {
+    prefill_done(c, st, slot_of[i], c->seg_rows[i], out);
+    out += c->seg_out[i] != 0u;
+  }
   return 0;
 }
 
@@ -203,7 +221,7 @@ int fw_serve(fw_ctx* c, fw_fault* f) {
       wait_submission(submitted, st.irqs);
       continue;
     }
-    if (prefill_chunk(c, &st, f) != 0 || decode_step(c, &st, f) != 0) return -1;
+    if (prefill_pass(c, &st, f) != 0 || decode_step(c, &st, f) != 0) return -1;
   }
   c->serving = 0u;
   return 0;

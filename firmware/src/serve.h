@@ -34,7 +34,9 @@ int fw_serve(fw_ctx* c, fw_fault* f);
  * "the positions in cached_len". */
 void fw_step_switch_rings(fw_ctx* c, uint64_t tile_base, uint32_t tile_len, uint64_t dma_base, uint32_t dma_len);
 void fw_step_write_inputs(fw_ctx* c);
-void fw_step_write_prefill_inputs(fw_ctx* c, uint32_t row, uint32_t start, uint32_t rows);
+void fw_step_write_prefill_inputs(fw_ctx* c, uint64_t tokens, uint32_t start, uint32_t rows, uint32_t at);
+/** One block prefill pass over `rows` rows (inputs written, c->seg_* set). */
+int fw_step_prefill_block(fw_ctx* c, uint32_t rows, fw_fault* f);
 int fw_step_wait(const fw_ctx* c, fw_fault* f);
 void fw_step_collect(fw_ctx* c);
 /** One row-wise prefill pass (plan.h fw_prefill_rowwise): rows = positions

@@ -55,6 +55,25 @@ TEST(Prefill, LongPromptsAreComputeBoundAndGrowLinearly) {
   EXPECT_GT(small.ttftNs, 1.5 * a.ttftNs);
 }
 
+TEST(Prefill, ShortPromptsOfSeveralRequestsShareOnePass) {
+  ScratchDir dir("prefillpacked");
+  // Four 64-token prompts fit one chunk of 256: one pass (one weight stream)
+  // prefills all four, so the last request's first token comes about when a
+  // single request's would, not four passes later (memory-bound passes).
+  auto ttft = [&](const std::string& batch) {
+    CliResult raw;
+    const auto root =
+        runJson({"--platform", config("platforms/baseline.yaml"), "--model", config("models/llama-3.1-8b.yaml"),
+                 "--batch", batch, "--context", "64", "--gen-tokens", "2", "--prefill-chunk", "256"},
+                dir, "b" + batch, &raw);
+    EXPECT_EQ(raw.exitCode, 0) << raw.err;
+    return root.empty() ? 0.0 : num(root.at("results").at("ttft_ns").as_array().back());
+  };
+  const double one = ttft("1"), four = ttft("4");
+  EXPECT_GT(four, one);
+  EXPECT_LT(four, 1.5 * one);
+}
+
 TEST(Prefill, PagedKvAndMlaRunAndBadChunkIsRefused) {
   const std::vector<std::string> base{"run", "--platform", config("platforms/baseline.yaml"), "--model",
                                       config("models/tiny-llama.yaml")};
