@@ -218,13 +218,18 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
 void HostRuntime::checkHbfOptions() const {
   if (!chip_.params().hasHbf) return;
   const HbfPlacement& h = opt_.hbf;
-  if (opt_.prefillChunk != 0 && (h.prefetchDepth != 0 || h.kvPrefixTokens != 0))
-    throw ConfigError("--prefill-chunk: prefill is not supported with HBF weight prefetch or a shared KV prefix (set "
-                      "chip.hbf.prefetch.depth=0 and chip.hbf.placement.kv_prefix_tokens=0)");
+  // Prefill works with weights in HBF in modes sram and none (the buffer is
+  // the tile's); the HBM staging chain is one pass over the layers per step.
+  if (opt_.prefillChunk != 0 && h.prefetchDepth != 0)
+    throw ConfigError("--prefill-chunk: prefill is not supported with HBF weight staging in HBM (set "
+                      "chip.hbf.prefetch.mode=sram or none)");
+  if (opt_.prefillChunk != 0 && h.kvPrefixTokens != 0)
+    throw ConfigError("--prefill-chunk: prefill is not supported with a shared KV prefix (set "
+                      "chip.hbf.placement.kv_prefix_tokens=0)");
   if (h.prefetchDepth != 0) {
     if (!h.weightsInHbf)
       throw ConfigError("chip.hbf.prefetch.depth: " + std::to_string(h.prefetchDepth) +
-                        " prefetches weights from HBF, but chip.hbf.placement.weights is hbm (use depth 0)");
+                        " prefetches weights from HBF, but chip.hbf.placement.weights is hbm (use mode none)");
     if (chip_.dmaCount() < 2)
       throw ConfigError("chip.hbf.prefetch.depth: " + std::to_string(h.prefetchDepth) +
                         " needs a second DMA engine for the prefetch (chip.dma.count >= 2, is " +

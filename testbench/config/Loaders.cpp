@@ -117,8 +117,28 @@ void loadHbf(const ConfigNode& h, Overrides& overrides, PlatformConfig& pc) {
     p.finish();
   }
   {
+    // mode sram: the tile streams weights from HBF through a buffer of
+    // buffer_factor x bandwidth x latency (platform/HbfBuffer.h), reading
+    // ahead across descriptors unless read_ahead is false; hbm: DMA 1 stages
+    // `depth` whole layers in HBM (firmware/src/prefetch.h); none: the tile
+    // streams with its own max_outstanding. A mode's keys are required with
+    // it and checked (but unused) with the others, so a platform file can
+    // hold all of them and `--set chip.hbf.prefetch.mode=...` switch.
     const ConfigNode p = h.child("prefetch");
-    pc.hbf.prefetchDepth = static_cast<std::uint32_t>(p.integer("depth", 0, 64));
+    pc.hbf.prefetchMode = p.choice("mode", {"sram", "hbm", "none"});
+    const bool hbm = pc.hbf.prefetchMode == "hbm", sram = pc.hbf.prefetchMode == "sram";
+    if (hbm || p.has("depth")) {
+      const auto depth = static_cast<std::uint32_t>(p.integer("depth", 1, 64));
+      if (hbm) pc.hbf.prefetchDepth = depth;
+    }
+    if (sram || p.has("buffer_factor")) {
+      const double factor = p.number("buffer_factor", 0.01, 64);
+      if (sram) chip.hbfBufferFactor = factor;
+    }
+    if (sram || p.has("read_ahead")) {
+      const bool ahead = p.boolean("read_ahead");
+      if (sram) chip.hbfReadAhead = ahead;
+    }
     p.finish();
   }
   h.finish();

@@ -28,31 +28,65 @@ const boost::json::object& hbf(const boost::json::object& res) { return res.at("
 
 TEST(Hbf, WeightsGoToHbfAndPrefetchHidesFlashLatency) {
   ScratchDir dir("hbf_prefetch");
-  const auto pre = run(dir, "pre", {});
-  const auto none = run(dir, "none", {"--set", "chip.hbf.prefetch.depth=0"});
-  const auto one = run(dir, "one", {"--set", "chip.hbf.prefetch.depth=1"});
-  ASSERT_FALSE(pre.empty());
-  ASSERT_FALSE(none.empty());
-  ASSERT_FALSE(one.empty());
+  const auto sram = run(dir, "sram", {});
+  const auto none = run(dir, "none", {"--set", "chip.hbf.prefetch.mode=none"});
+  const auto plain = run(dir, "plain", {"--set", "chip.hbf.prefetch.read_ahead=false"});
+  const auto small = run(dir, "small", {"--set", "chip.hbf.prefetch.buffer_factor=0.25"});
+  const auto hbm = run(dir, "hbm", {"--set", "chip.hbf.prefetch.mode=hbm"});
+  const auto one = run(dir, "one", {"--set", "chip.hbf.prefetch.mode=hbm", "--set", "chip.hbf.prefetch.depth=1"});
+  for (const auto* r : {&sram, &none, &plain, &small, &hbm, &one}) ASSERT_FALSE(r->empty());
   // All weights in HBF: each step reads all of them but the embedding table
   // (one row per request; 1 GB of Llama-3.1-8B's 16 GB).
-  EXPECT_GT(num(hbf(pre).at("weight_bytes")), 15e9);
-  EXPECT_GE(num(pre.at("memories").at("hbf").at("bytes_read")), 3 * num(hbf(pre).at("weight_bytes")) * 0.9);
-  // Without prefetch the tile's few outstanding reads see the full page
-  // latency; prefetch by a deep-queued DMA hides it.
-  EXPECT_LT(tpot(pre), 0.5 * tpot(none));
-  EXPECT_LT(num(hbf(pre).at("flash_stall_ns_per_step")), num(hbf(none).at("flash_stall_ns_per_step")));
+  EXPECT_GT(num(hbf(sram).at("weight_bytes")), 15e9);
+  EXPECT_GE(num(sram.at("memories").at("hbf").at("bytes_read")), 3 * num(hbf(sram).at("weight_bytes")) * 0.9);
+  // The buffer is derived: at least factor x peak bandwidth x chunk latency,
+  // less than one chunk more.
+  const auto& b = hbf(sram);
+  EXPECT_EQ(b.at("prefetch_mode").as_string(), "sram");
+  const double need = num(b.at("buffer_factor")) * num(b.at("peak_read_gbps")) * num(b.at("buffer_latency_ns"));
+  EXPECT_GE(num(b.at("buffer_bytes")), need);
+  EXPECT_LT(num(b.at("buffer_bytes")), need + 4 * 1048576.0);
+  EXPECT_GT(num(b.at("buffer_latency_ns")), 20000.0); // at least tR (hbf-gen1.yaml)
+  // Without prefetch the tile's 4 outstanding reads see the full page
+  // latency; a buffer of bandwidth x latency hides it.
+  EXPECT_LT(tpot(sram), 0.5 * tpot(none));
+  EXPECT_LT(num(hbf(sram).at("flash_stall_ns_per_step")), 0.5 * num(hbf(none).at("flash_stall_ns_per_step")));
+  // Reading ahead across descriptors saves the latency at each descriptor.
+  EXPECT_LT(tpot(sram), tpot(plain));
+  EXPECT_GT(num(b.at("readahead_hit_bytes_per_step")), 0);
+  EXPECT_EQ(num(hbf(plain).at("readahead_hit_bytes_per_step")), 0);
+  // A buffer of a quarter of bandwidth x latency cannot keep HBF busy.
+  EXPECT_GT(tpot(small), 1.5 * tpot(sram));
+  // Staging in HBM writes every weight to HBM and reads it back: HBM traffic
+  // doubles and the SRAM buffer is faster.
+  EXPECT_GT(num(hbm.at("memories").at("hbm").at("bytes_written")), num(hbf(hbm).at("weight_bytes")) * 2);
+  EXPECT_LT(num(sram.at("memories").at("hbm").at("bytes_written")), 1e9);
+  EXPECT_LT(tpot(sram), tpot(hbm));
+  EXPECT_LT(tpot(hbm), tpot(none));
   // Depth 1 cannot overlap a layer's copy with its compute: slower than depth 2.
-  EXPECT_GT(tpot(one), tpot(pre));
+  EXPECT_GT(tpot(one), tpot(hbm));
 }
 
 TEST(Hbf, LongerPageReadTimeRaisesTpot) {
   ScratchDir dir("hbf_tr");
-  const auto fast = run(dir, "fast", {"--set", "chip.hbf.prefetch.depth=0"});
-  const auto slow =
-      run(dir, "slow",
-          {"--set", "chip.hbf.prefetch.depth=0", "--set", "chip.hbf.flashspec=../memory/hbf-gen1-slow-tr.yaml"});
+  const auto fast = run(dir, "fast", {});
+  const auto slow = run(dir, "slow", {"--set", "chip.hbf.flashspec=../memory/hbf-gen1-slow-tr.yaml"});
   EXPECT_GT(tpot(slow), 1.3 * tpot(fast));
+  // The buffer grows with the latency it must cover.
+  EXPECT_GT(num(hbf(slow).at("buffer_latency_ns")), num(hbf(fast).at("buffer_latency_ns")));
+}
+
+TEST(Hbf, PrefillStreamsWeightsFromHbf) {
+  // Prefill reads the weights once per chunk of prompt tokens, through the
+  // same tile buffer; HBM staging is refused with it.
+  ScratchDir dir("hbf_prefill");
+  const auto pre = run(dir, "pre", {"--prefill-chunk", "64"});
+  ASSERT_FALSE(pre.empty());
+  EXPECT_GT(num(pre.at("memories").at("hbf").at("bytes_read")), 2 * num(hbf(pre).at("weight_bytes")));
+  const CliResult r = runLlmvp({"run", "--platform", config("platforms/hbf-hybrid.yaml"), "--model", config(kModel),
+                                "--prefill-chunk", "64", "--set", "chip.hbf.prefetch.mode=hbm"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("chip.hbf.prefetch.mode"), std::string::npos) << r.err;
 }
 
 TEST(Hbf, KvCacheInHbfIsRefusedUnlessAskedThenWearIsReported) {
@@ -115,10 +149,13 @@ TEST(Hbf, FunctionalDecodeIsUnchangedByHbfAndPrefetch) {
     const auto at = r.out.find("Generated tokens");
     return at == std::string::npos ? std::string() : r.out.substr(at, r.out.find("\n\n", at) - at);
   };
-  const std::string hbm = tokens({"--set", "chip.hbf.placement.weights=hbm", "--set", "chip.hbf.prefetch.depth=0"});
+  const std::string hbm = tokens({"--set", "chip.hbf.placement.weights=hbm", "--set", "chip.hbf.prefetch.mode=none"});
   EXPECT_FALSE(hbm.empty());
-  EXPECT_EQ(tokens({}), hbm);
-  EXPECT_EQ(tokens({"--set", "chip.hbf.prefetch.depth=0"}), hbm);
+  EXPECT_EQ(tokens({}), hbm); // through the read-ahead buffer
+  EXPECT_EQ(tokens({"--set", "chip.hbf.prefetch.mode=hbm"}), hbm);
+  EXPECT_EQ(tokens({"--set", "chip.hbf.prefetch.mode=none"}), hbm);
+  EXPECT_EQ(tokens({"--prefill-chunk", "4"}),
+            tokens({"--prefill-chunk", "4", "--set", "chip.hbf.placement.weights=hbm"}));
 }
 
 TEST(Hbf, InconsistentGeometryIsAConfigErrorNamingTheKeys) {
@@ -132,6 +169,8 @@ TEST(Hbf, InconsistentGeometryIsAConfigErrorNamingTheKeys) {
       {"chip.hbf.flashspec.organisation.dies=12", "organisation.dies"},
       {"chip.hbf.stacks=5", "chip.hbf.stacks"},
       {"chip.hbf.prefetch.depth=200", "chip.hbf.prefetch.depth"},
+      {"chip.hbf.prefetch.mode=dram", "chip.hbf.prefetch.mode"},
+      {"chip.hbf.prefetch.buffer_factor=0", "chip.hbf.prefetch.buffer_factor"},
   };
   for (const auto& c : cases) {
     const CliResult r = runLlmvp({"run", "--platform", config("platforms/hbf-hybrid.yaml"), "--model", config(kModel),
