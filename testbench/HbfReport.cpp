@@ -35,7 +35,8 @@ void addHbfUse(Report& r, platform::Chip& chip, const Placement& p) {
   h.peakGBps = hbf->peakGBps();
   h.weightBytes = static_cast<double>(p.hbfWeightBytes);
   h.kvBytes = static_cast<double>(p.hbfKvBytes);
-  h.prefixBytes = static_cast<double>(p.hbfPrefixBytes);
+  h.prefixBytes = static_cast<double>(p.prefixBytes);
+  h.prefixInHbm = p.prefixInHbm;
   h.kvInHbf = p.kvInHbf;
   h.prefetchDepth = p.prefetchDepth;
   h.prefixTokens = p.kvPrefixTokens;
@@ -69,7 +70,7 @@ void addHbfUse(Report& r, platform::Chip& chip, const Placement& p) {
     h.flashStallNsPerStep = stallPs * kNsPerPs / steps;
     h.pageReadsPerStep = g.value("page_reads") / steps;
     h.retriesPerStep = g.value("read_retries") / steps;
-    h.prefixBytesPerStep = h.prefixBytes * r.options.batch;
+    h.prefixBytesPerStep = h.prefixBytes; // read once per step for the whole batch (firmware/src/chains.c)
   }
   h.uncorrectable = g.value("uncorrectable_reads");
   h.maxBlockErases = g.value("max_block_erases");
@@ -96,7 +97,7 @@ void printHbfUse(std::ostream& os, const HbfUse& h) {
   os << "\nHigh Bandwidth Flash\n";
   os << "  placed " << gbText(h.weightBytes) << " weights";
   if (h.kvBytes > 0) os << " + " << gbText(h.kvBytes) << " KV cache";
-  if (h.prefixBytes > 0) os << " + " << gbText(h.prefixBytes) << " shared KV prefix";
+  if (h.prefixBytes > 0 && !h.prefixInHbm) os << " + " << gbText(h.prefixBytes) << " shared KV prefix";
   os << " of " << gbText(h.capacityBytes) << "; peak read " << num(h.peakGBps, 1) << " GB/s\n";
   if (h.prefetchMode == "sram")
     os << "  weight prefetch: SRAM buffer " << h.bufferChunks << " chunks = " << num(h.bufferBytes / 1048576.0, 0)
@@ -116,8 +117,8 @@ void printHbfUse(std::ostream& os, const HbfUse& h) {
   os << "  " << num(h.pageReadsPerStep, 0) << " page reads per step, " << num(h.retriesPerStep, 1)
      << " read-retries per step, " << num(h.uncorrectable, 0) << " uncorrectable reads\n";
   if (h.prefixTokens != 0)
-    os << "  KV prefix: " << h.prefixTokens << " shared precomputed positions in HBF, " << gbText(h.prefixBytesPerStep)
-       << " read per step by attention\n";
+    os << "  KV prefix: " << h.prefixTokens << " shared precomputed positions in " << (h.prefixInHbm ? "HBM" : "HBF")
+       << ", " << gbText(h.prefixBytesPerStep) << " read per step by attention (once for all requests)\n";
   if (h.kvInHbf) {
     os << "  wear (KV cache in HBF): " << num(h.pagesProgrammedPerToken, 2) << " pages programmed and "
        << num(h.erasesPerToken, 4) << " P/E cycles consumed per token (" << num(h.blockErasesPerToken, 4)
@@ -138,6 +139,7 @@ boost::json::object hbfJson(const HbfUse& h) {
           {"kv_bytes", h.kvBytes},
           {"kv_prefix_bytes", h.prefixBytes},
           {"kv_prefix_tokens", h.prefixTokens},
+          {"kv_prefix_in_hbm", h.prefixInHbm},
           {"kv_in_hbf", h.kvInHbf},
           {"prefetch_depth", h.prefetchDepth},
           {"prefetch_mode", h.prefetchMode},

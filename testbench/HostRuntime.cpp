@@ -325,14 +325,20 @@ void HostRuntime::place() {
   const std::uint64_t kvRowElems = mla ? std::uint64_t{spec_.mla.kvLoraRank} + spec_.mla.qkRopeDim : kvDim_;
   const std::uint64_t kvRow = kvRowElems * models::dtypeBytes(spec_.kvDtype);
   // Shared precomputed KV prefix: read-only, in HBF, one copy for all requests.
+  // (chip.hbf.placement.kv_prefix hbm: the same single copy in HBM, the
+  // HBM-only baseline of the shared-context experiment.)
   if (hasHbf && opt_.hbf.kvPrefixTokens != 0) {
-    const std::uint64_t prefixStart = hbfCursor;
+    const bool inHbm = opt_.hbf.prefixInHbm;
+    const std::uint64_t prefixStart = inHbm ? cursor : hbfCursor;
     placement_.kvPrefixTokens = opt_.hbf.kvPrefixTokens;
+    placement_.prefixInHbm = inHbm;
     for (auto& l : layers_) {
-      l.prefixK = allocHbf(std::uint64_t{opt_.hbf.kvPrefixTokens} * kvRow);
-      l.prefixV = allocHbf(std::uint64_t{opt_.hbf.kvPrefixTokens} * kvRow);
+      const std::uint64_t bytes = std::uint64_t{opt_.hbf.kvPrefixTokens} * kvRow;
+      l.prefixK = inHbm ? alloc(bytes) : allocHbf(bytes);
+      l.prefixV = inHbm ? alloc(bytes) : allocHbf(bytes);
     }
-    placement_.hbfPrefixBytes = hbfCursor - prefixStart;
+    placement_.prefixBytes = (inHbm ? cursor : hbfCursor) - prefixStart;
+    if (!inHbm) placement_.hbfPrefixBytes = placement_.prefixBytes;
   }
 
   const std::uint64_t kvStart = cursor, kvHbfStart = hbfCursor;
@@ -400,14 +406,15 @@ void HostRuntime::place() {
     const std::uint64_t hbmWeights = wHbf ? 0 : placement_.weightBytes;
     const std::uint64_t hbmKv = kvHbf ? 0 : placement_.kvBytes;
     const std::uint64_t perRequest = largestRequest * (mla ? 1 : 2) * spec_.layers;
-    const std::uint64_t spare = placement_.hbmCapacity > hbmWeights + placement_.otherBytes
-                                    ? placement_.hbmCapacity - hbmWeights - placement_.otherBytes
-                                    : 0;
+    const std::uint64_t hbmPrefix = placement_.prefixInHbm ? placement_.prefixBytes : 0;
+    const std::uint64_t fixed = hbmWeights + hbmPrefix + placement_.otherBytes;
+    const std::uint64_t spare = placement_.hbmCapacity > fixed ? placement_.hbmCapacity - fixed : 0;
     std::ostringstream m;
-    m << "model does not fit in HBM: weights " << gb(hbmWeights) << " + KV cache " << gb(hbmKv) << " (batch "
-      << opt_.batch << " x " << placement_.maxContext << " positions x " << spec_.layers << " layers"
-      << (opt_.kvBlockTokens ? ", paged" : "") << ") + buffers " << gb(placement_.otherBytes) << " = " << gb(used)
-      << " > capacity " << gb(placement_.hbmCapacity)
+    m << "model does not fit in HBM: weights " << gb(hbmWeights);
+    if (hbmPrefix != 0) m << " + shared KV prefix " << gb(hbmPrefix) << " (chip.hbf.placement.kv_prefix hbm)";
+    m << " + KV cache " << gb(hbmKv) << " (batch " << opt_.batch << " x " << placement_.maxContext << " positions x "
+      << spec_.layers << " layers" << (opt_.kvBlockTokens ? ", paged" : "") << ") + buffers "
+      << gb(placement_.otherBytes) << " = " << gb(used) << " > capacity " << gb(placement_.hbmCapacity)
       << (chip_.params().stackedMemory ? " (chip.stacked: " : " (chip.hbm: ")
       << (chip_.params().stackedMemory ? chip_.params().stacked.stacks : chip_.params().hbm.stacks)
       << " stacks); the largest batch at this context is " << (kvHbf ? 0 : spare / perRequest)

@@ -66,7 +66,7 @@ struct HbfUse {
   bool present = false;
   double capacityBytes = 0, peakGBps = 0;
   double weightBytes = 0, kvBytes = 0, prefixBytes = 0;
-  bool kvInHbf = false;
+  bool kvInHbf = false, prefixInHbm = false;
   std::uint32_t prefetchDepth = 0, prefixTokens = 0;
   double flashStallNsPerStep = 0;    ///< compute tile waiting for HBF weights, per decode step
   std::string prefetchMode = "none"; ///< sram (tile buffer), hbm (staging) or none

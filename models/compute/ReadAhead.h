@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <type_traits>
 #include <vector>
 
 #include "models/common/Time.h"
@@ -71,6 +72,16 @@ public:
             ComputeFn&& computePs, Ps& computeTotal, bool& ok) {
     const std::uint64_t end = addr + bytes;
     const std::uint32_t depth = static_cast<std::uint32_t>(slotFree_.size());
+    // Reads planned ahead by the last stream are issued now, at the times
+    // they were planned for: a read-ahead no stream follows (the end of the
+    // run) is never issued.
+    for (Chunk& c : pending_)
+      if (c.deferred) {
+        c.arrival = issue(c.addr, c.bytes, c.at, c.ok);
+        c.deferred = false;
+        totals_.issuedBytes += static_cast<double>(c.bytes);
+        totals_.sramBytes += static_cast<double>(c.bytes);
+      }
     // Keep the pending chunks this stream continues; drop the rest.
     if (!p_.readAhead || pending_.empty() || addr < pending_.front().addr || addr >= next_) dropAll(start);
     while (!pending_.empty() && pending_.front().addr + pending_.front().bytes <= addr) drop(start);
@@ -81,7 +92,7 @@ public:
     ok = true;
     while (pos < end) {
       // Fill every free slot up to the end of this stream.
-      while (pending_.size() < depth && next_ < end) fetch(std::min(end, nextBoundary()), start, issue);
+      while (pending_.size() < depth && next_ < end) fetch(std::min(end, nextBoundary()), start, &issue);
       Chunk& c = pending_.front();
       const std::uint64_t pieceEnd = std::min(end, c.addr + c.bytes);
       const std::uint64_t n = pieceEnd - pos;
@@ -100,7 +111,8 @@ public:
     // Read ahead: the slots freed by this stream fetch what follows it.
     if (p_.readAhead)
       while (pending_.size() < depth && next_ < p_.base + p_.size)
-        fetch(std::min(p_.base + p_.size, nextBoundary()), start, issue);
+        fetch(std::min(p_.base + p_.size, nextBoundary()), start,
+              static_cast<std::remove_reference_t<IssueFn>*>(nullptr));
     return computeEnd;
   }
 
@@ -111,18 +123,23 @@ private:
     bool ok;
     std::uint64_t seq;
     std::uint64_t used; ///< bytes consumed (a stream may end inside a chunk)
+    Ps at;              ///< issue time
+    bool deferred;      ///< planned by a read-ahead, issued when the next stream starts
   };
   [[nodiscard]] std::uint64_t nextBoundary() const { return (next_ / chunk_ + 1) * chunk_; }
 
+  /// Requests [next_, to) when its slot frees; `issue` null: plans it (deferred).
   template <typename IssueFn>
-  void fetch(std::uint64_t to, Ps notBefore, IssueFn& issue) {
+  void fetch(std::uint64_t to, Ps notBefore, IssueFn* issue) {
     const std::uint32_t depth = static_cast<std::uint32_t>(slotFree_.size());
     const Ps at = std::max({lastIssue_, notBefore, slotFree_[seq_ % depth]});
-    bool ok = true;
-    const Ps arrival = issue(next_, to - next_, at, ok);
-    pending_.push_back({next_, to - next_, arrival, ok, seq_++, 0});
-    totals_.issuedBytes += static_cast<double>(to - next_);
-    totals_.sramBytes += static_cast<double>(to - next_);
+    Chunk c{next_, to - next_, 0, true, seq_++, 0, at, issue == nullptr};
+    if (issue != nullptr) {
+      c.arrival = (*issue)(c.addr, c.bytes, at, c.ok);
+      totals_.issuedBytes += static_cast<double>(c.bytes);
+      totals_.sramBytes += static_cast<double>(c.bytes);
+    }
+    pending_.push_back(c);
     lastIssue_ = at;
     next_ = to;
   }

@@ -114,6 +114,8 @@ void loadHbf(const ConfigNode& h, Overrides& overrides, PlatformConfig& pc) {
     pc.hbf.weightsInHbf = p.choice("weights", {"hbf", "hbm"}) == "hbf";
     pc.hbf.kvInHbf = p.choice("kv_cache", {"hbm", "hbf"}) == "hbf";
     pc.hbf.kvPrefixTokens = static_cast<std::uint32_t>(p.integer("kv_prefix_tokens", 0, 1u << 24));
+    // Optional (default hbf): where that prefix lives; hbm for the HBM-only baseline.
+    pc.hbf.prefixInHbm = p.has("kv_prefix") && p.choice("kv_prefix", {"hbf", "hbm"}) == "hbm";
     p.finish();
   }
   {

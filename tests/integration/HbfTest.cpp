@@ -130,6 +130,45 @@ TEST(Hbf, SharedKvPrefixIsReadFromHbfDuringAttention) {
   EXPECT_NE(f.err.find("kv_prefix_tokens"), std::string::npos) << f.err;
 }
 
+TEST(Hbf, SharedContextGainGrowsWithPrefixLength) {
+  // The experiment of configs/experiments/hbf-shared-prefix.yaml, scaled to
+  // Llama-3.1-8B on an HBM cut to 8 x 3 GiB (25.77 GB) so that capacity binds
+  // in a short run: 16.06 GB of weights, 131 own positions per request (17.2
+  // MB of KV at 128 KiB per position), a shared prefix of 8192 positions
+  // (1.07 GB) or 69632 (9.13 GB). HBM-only keeps weights and prefix in HBM:
+  // batch 64 (1.1 GB) fits with the short prefix, not with the long one
+  // (0.58 GB left), batch 8 does. HBF keeps both in flash: batch 64 fits.
+  ScratchDir dir("hbf_shared_prefix");
+  auto point = [](bool hbm, std::uint32_t prefix, std::uint32_t batch) {
+    std::vector<std::string> args{"--batch", std::to_string(batch),
+                                  "--set",   "chip.hbm.capacity_gib_per_stack=3",
+                                  "--set",   "chip.hbf.placement.kv_prefix_tokens=" + std::to_string(prefix)};
+    if (hbm)
+      for (const char* s :
+           {"chip.hbf.placement.weights=hbm", "chip.hbf.placement.kv_prefix=hbm", "chip.hbf.prefetch.mode=none"}) {
+        args.push_back("--set");
+        args.push_back(s);
+      }
+    return args;
+  };
+  auto tps = [&](const std::string& name, bool hbm, std::uint32_t prefix, std::uint32_t batch) {
+    const auto r = run(dir, name, point(hbm, prefix, batch));
+    return r.empty() ? 0.0 : num(r.at("tokens_per_s"));
+  };
+  std::vector<std::string> tooBig{"run",     "--platform",   config("platforms/hbf-hybrid.yaml"),
+                                  "--model", config(kModel), "--context",
+                                  "128",     "--gen-tokens", "3"};
+  const auto extra = point(true, 69632, 64);
+  tooBig.insert(tooBig.end(), extra.begin(), extra.end());
+  const CliResult r = runLlmvp(tooBig);
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("shared KV prefix"), std::string::npos) << r.err;
+  const double gainShort = tps("hbf_s", false, 8192, 64) / tps("hbm_s", true, 8192, 64);
+  const double gainLong = tps("hbf_l", false, 69632, 64) / tps("hbm_l", true, 69632, 8);
+  EXPECT_GT(gainLong, 1.0);
+  EXPECT_GT(gainLong, 1.5 * gainShort);
+}
+
 TEST(Hbf, FunctionalDecodeIsUnchangedByHbfAndPrefetch) {
   // The same tokens whether weights come from HBM or are staged from HBF.
   auto tokens = [](std::vector<std::string> extra) {
