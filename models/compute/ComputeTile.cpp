@@ -207,6 +207,14 @@ Ps ComputeTile::finishVectorOp(double ops, bool arithmetic, Ps compute, Ps start
 Ps ComputeTile::vectorPs(double elementOps) const { return cyclesPs(elementOps / tp_.vectorLanes); }
 
 Ps ComputeTile::execute(const llmvp_desc& d, Ps start, EngineError& err) {
+  // The HBF buffer's read-ahead, planned when the last operation's stream
+  // ended, goes out before this operation's requests.
+  hbfBuffer_.issuePlanned([&](std::uint64_t a, std::uint64_t n, Ps at, bool& fine) {
+    EngineError e;
+    const Ps t = access(tlm::TLM_READ_COMMAND, a, nullptr, n, at, true, 0, e);
+    fine = e.ok();
+    return t;
+  });
   switch (d.opcode) {
   case LLMVP_OP_NOP: return start;
   case LLMVP_OP_GEMV: return opGemv(d, start, err);

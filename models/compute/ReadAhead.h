@@ -72,16 +72,7 @@ public:
             ComputeFn&& computePs, Ps& computeTotal, bool& ok) {
     const std::uint64_t end = addr + bytes;
     const std::uint32_t depth = static_cast<std::uint32_t>(slotFree_.size());
-    // Reads planned ahead by the last stream are issued now, at the times
-    // they were planned for: a read-ahead no stream follows (the end of the
-    // run) is never issued.
-    for (Chunk& c : pending_)
-      if (c.deferred) {
-        c.arrival = issue(c.addr, c.bytes, c.at, c.ok);
-        c.deferred = false;
-        totals_.issuedBytes += static_cast<double>(c.bytes);
-        totals_.sramBytes += static_cast<double>(c.bytes);
-      }
+    issuePlanned(issue);
     // Keep the pending chunks this stream continues; drop the rest.
     if (!p_.readAhead || pending_.empty() || addr < pending_.front().addr || addr >= next_) dropAll(start);
     while (!pending_.empty() && pending_.front().addr + pending_.front().bytes <= addr) drop(start);
@@ -114,6 +105,22 @@ public:
         fetch(std::min(p_.base + p_.size, nextBoundary()), start,
               static_cast<std::remove_reference_t<IssueFn>*>(nullptr));
     return computeEnd;
+  }
+
+  /// Issues the reads planned ahead by the last stream, at the times they
+  /// were planned for. The engine calls it when its next operation starts
+  /// (before that operation's own requests, so timelines see them in
+  /// order); a read-ahead no operation follows (the end of the run) is never
+  /// issued.
+  template <typename IssueFn>
+  void issuePlanned(IssueFn&& issue) {
+    for (Chunk& c : pending_)
+      if (c.deferred) {
+        c.arrival = issue(c.addr, c.bytes, c.at, c.ok);
+        c.deferred = false;
+        totals_.issuedBytes += static_cast<double>(c.bytes);
+        totals_.sramBytes += static_cast<double>(c.bytes);
+      }
   }
 
 private:
