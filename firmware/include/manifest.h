@@ -17,8 +17,8 @@
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
 #define LLMVP_MANIFEST_VERSION                                                                                         \
-  6u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory    \
-        offload */
+  7u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory    \
+        offload; 7: serving (continuous batching) */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -187,7 +187,32 @@ typedef struct llmvp_manifest {
   uint32_t pnm_units;
   uint32_t pnm_reserved;
   uint64_t pnm_stride;
+  /* ---- version 7: serving with continuous batching (issue 4 scenarios) ----
+   * serve_requests != 0: requests arrive over time instead of one batch.
+   * `batch` is then the number of slots (requests in flight at most); slot s
+   * owns the KV cache of request row s (k_cache + s * kv_request_stride, or
+   * block table row s when paged). `requests` and `steps` are unused. The
+   * host fills serve_table[i] (llmvp_serve_request) and request i's prompt at
+   * tokens[i * token_stride ..], then writes MBOX_SUBMITTED = i + 1 and raises
+   * the mailbox IRQ. Between steps the firmware admits submitted requests in
+   * arrival order into free slots, prefills them (prefill_chunk != 0: one
+   * chunk of one request between two decode steps, oldest first) or feeds
+   * their prompt through decode steps (prefill_chunk == 0), decodes every
+   * request holding a slot in one step, writes request i's generated tokens
+   * to tokens[i * token_stride + prompt_len ..] and reports MBOX_SERVE_EVENT
+   * (regs.h) when its first token is known and when its gen_len-th token is
+   * written, which frees the slot. It finishes after serve_requests requests. */
+  uint32_t serve_requests;
+  uint32_t serve_reserved;
+  uint64_t serve_table; /* llmvp_serve_request[serve_requests] */
 } llmvp_manifest;
+
+/** One served request (manifest serve_table). */
+typedef struct llmvp_serve_request {
+  uint32_t prompt_len; /* prompt tokens (>= 1) */
+  uint32_t gen_len;    /* tokens to generate (>= 1); prompt_len + gen_len <= max_context */
+  uint32_t reserved[2];
+} llmvp_serve_request;
 
 #define LLMVP_MAX_TOP_K 64u
 #define LLMVP_MAX_PREFILL_CHUNK 8192u
