@@ -249,6 +249,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
   cfg["gen_tokens"] = r.options.genTokens;
   cfg["mode"] = r.options.functional ? "functional" : "timing-only";
   cfg["seed"] = r.options.seed;
+  if (!r.options.serve.empty()) cfg["scenario"] = r.options.scenarioName; // batch is then max_batch
   json::array ov;
   for (const auto& s : overrides) ov.emplace_back(s);
   cfg["overrides"] = ov;

@@ -137,13 +137,15 @@ typedef struct llmvp_manifest {
   uint32_t mla_v;       /* per-head value dims */
   uint32_t mla_reserved;
   /* ---- prefill (version 3) ----
-   * prefill_chunk != 0: before the decode steps the firmware prefills each
-   * request r (in request order) over positions cached_len .. prompt_len-1
-   * in chunks of at most prefill_chunk tokens (GEMMs over the chunk's rows,
-   * one ATTN_PREFILL per layer), writes the argmax of the last prompt
-   * position to tokens[r * token_stride + prompt_len] and MBOX_PREFILLED =
-   * r + 1. Decode step s then processes position prompt_len + s (steps may
-   * be 0). Contiguous KV cache and non-MLA models only. */
+   * prefill_chunk != 0: before the decode steps the firmware prefills every
+   * request r over positions cached_len .. prompt_len-1 in passes of at
+   * most prefill_chunk rows (GEMMs over the pass's rows; the requests'
+   * positions packed in request order, one ATTN_PREFILL per request piece
+   * per layer; with a paged KV cache or MLA one request per pass, as
+   * decode-style rows, firmware/src/plan.h fw_prefill_rowwise), writes the
+   * argmax of the last prompt position to tokens[r * token_stride +
+   * prompt_len] and MBOX_PREFILLED = r + 1 (in request order). Decode step s
+   * then processes position prompt_len + s (steps may be 0). */
   uint32_t prefill_chunk;
   uint32_t prefill_reserved;
   /* ---- High Bandwidth Flash (issue 5), version 4 ----
