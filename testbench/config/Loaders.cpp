@@ -166,8 +166,9 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
   if (configKind(path) == ConfigKind::System) return loadSystem(path, overrides);
   PlatformConfig pc;
   pc.file = path;
-  const ConfigNode root =
-      ConfigNode::load(path, &overrides, "", {"model.", "chip.hbm.memspec.", "chip.hbf.flashspec.", "system."});
+  // memory.model is optional (default fast), also when set with --set.
+  const ConfigNode root = ConfigNode::load(
+      path, &overrides, "", {"model.", "chip.hbm.memspec.", "chip.hbf.flashspec.", "system."}, {"memory.model"});
   // --set keys for this file start with sim., chip. or economics.
   if (root.choice("kind", {"platform", "model", "memspec", "system"}) != "platform")
     root.fail("kind", "expected \"platform\"");
@@ -268,6 +269,9 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
     const ConfigNode m = root.child("memory");
     chip.hbm.model = m.choice("model", {"fast", "detailed"}) == "detailed" ? models::dram::DramModel::Detailed
                                                                            : models::dram::DramModel::Fast;
+    if (chip.hbm.model == models::dram::DramModel::Detailed && c.has("stacked"))
+      m.fail("model", "\"detailed\" needs a DRAM main memory (chip.hbm); this platform's main memory is the "
+                      "3D stack of chip.stacked, which has no command-level model");
     m.finish();
   }
   root.finish();
