@@ -81,12 +81,12 @@ static inline int fw_is_mla(const llmvp_manifest* m) { return m->mla_kv_lora != 
 static inline int fw_attn_batched(const llmvp_manifest* m) {
   return m->batch > 1u && m->kv_prefix_tokens == 0u && !fw_is_mla(m);
 }
-/** ATTN descriptors per layer: one (batched), else one per request row, two
- *  with a shared KV prefix in HBF (manifest kv_prefix_tokens): the prefix
- *  ATTN of every row, then the own-cache ATTN of every row. */
+/** ATTN descriptors per layer: one (batched), else one per request row,
+ *  plus one with a shared KV prefix (manifest kv_prefix_tokens): the prefix
+ *  ATTN of all rows at once, then the own-cache ATTN of every row. */
 static inline uint64_t fw_attn_descs(const llmvp_manifest* m) {
   if (fw_attn_batched(m)) return 1u;
-  return (uint64_t)m->batch * (m->kv_prefix_tokens != 0u ? 2u : 1u);
+  return (uint64_t)m->batch + (m->kv_prefix_tokens != 0u ? 1u : 0u);
 }
 /** Descriptors of a layer before its first ATTN. */
 static inline uint64_t fw_tile_attn_offset(const llmvp_manifest* m) {
