@@ -85,6 +85,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
   out.report = buildReport(out.platform, out.model, in.modelFile, chip, options, out.result);
   out.report.bandwidth = std::move(series);
   if (chip.hbf() != nullptr) addHbfUse(out.report, chip, out.placement);
+  out.report.pnmPlan = out.placement.pnmPlan;
   if (recorder) {
     recorder->write(traceOut);
     traceOut.close();

@@ -33,9 +33,10 @@ typedef struct fw_ctx {
   uint32_t prefill_start;
   /* near-memory offload (manifest.pnm_units != 0; firmware/src/pnm.h) */
   fw_engine pnm[LLMVP_MAX_PNM];
-  uint64_t pnm_ring_base; /* engine p's ring at pnm_ring_base + p * pnm_ring_len descriptors */
-  uint32_t pnm_ring_len;
-  fw_engine coll; /* collectives engine 0 (tensor parallel only) */
+  uint64_t pnm_ring_base;   /* engine p's ring at pnm_ring_base + p * pnm_ring_stride descriptors */
+  uint32_t pnm_ring_stride; /* descriptors reserved per engine ring */
+  uint32_t pnm_ring_len;    /* descriptors per engine chain (ring size) */
+  fw_engine coll;           /* collectives engine 0 (tensor parallel only) */
 } fw_ctx;
 
 /** Position processed by request row r in decode step s. */

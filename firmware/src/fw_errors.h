@@ -50,7 +50,8 @@
 #define FW_MFIELD_KV_PREFIX                                                                                            \
   30u                           /* kv_prefix_tokens with a paged KV cache, or a request's cached_len                   \
                                    below it */
-#define FW_MFIELD_PNM 32u       /* pnm_units > LLMVP_MAX_PNM, or with experts / MLA / pnm_stride 0 */
+#define FW_MFIELD_PNM 32u       /* pnm_units > LLMVP_MAX_PNM, pnm_stride 0, or with prefill / a KV prefix */
+#define FW_MFIELD_PNM_OPS 39u   /* pnm_ops: unknown mode, or columns where not allowed */
 #define FW_MFIELD_DT_LINEAR 25u /* dt_linear/w_group invalid, or a GEMV k not a multiple of w_group */
 
 /* ---- FW_ERR_NO_SPACE: MBOX_ERR_INFO values ------------------------------- */

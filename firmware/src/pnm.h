@@ -51,11 +51,9 @@ int fw_pnm_plan_rings(fw_ctx* c, fw_fault* f);
 /** Resets and configures the engines, builds the chains for step 0, enables everything. */
 void fw_pnm_setup(fw_ctx* c);
 /** Patches the chains for `step` (engines idle). */
-void fw_pnm_patch(const fw_ctx* c, uint32_t step);
+void fw_pnm_patch(fw_ctx* c, uint32_t step);
 /** Rings every doorbell for one step. */
 void fw_pnm_post(fw_ctx* c);
-/** Sleeps until the tile, the DMA and every engine finished the step; -1 on an engine error. */
-int fw_pnm_wait(const fw_ctx* c, fw_fault* f);
 void fw_pnm_disable(const fw_ctx* c);
 
 #ifdef __cplusplus
