@@ -13,6 +13,7 @@
 #include "testbench/HwValidation.h"
 #include "testbench/MemTrace.h"
 #include "testbench/OutputCommands.h"
+#include "testbench/Scenario.h"
 #include "testbench/Simulation.h"
 #include "testbench/Version.h"
 #include "testbench/model/Weights.h"
@@ -78,7 +79,8 @@ int runCommand(const std::vector<std::string>& args) {
   SimulationInputs in;
   std::string jsonFile, fault, prompt, csvFile, traceWindow, progressMode = "auto";
   std::uint32_t batch = 1, gen = 64, kvBlockTokens = 0, prefillChunk = 0;
-  std::string context = "512";
+  std::string context = "512", scenarioFile;
+  std::uint32_t maxBatch = 0;
   std::uint64_t seed = 1;
   bool functional = false, timingOnly = false;
   desc.add_options()("help,h", "show these options")("platform", po::value(&in.platformFile)->required(),
@@ -91,6 +93,10 @@ int runCommand(const std::vector<std::string>& args) {
       "gen-tokens", po::value(&gen)->default_value(64),
       "tokens to generate per request")("kv-block-tokens", po::value(&kvBlockTokens)->default_value(0),
                                         "KV cache layout: 0 contiguous, else paged in blocks of N positions")(
+      "scenario", po::value(&scenarioFile),
+      "serve the requests of a scenario file with continuous batching (docs/config-reference.md \"Scenario files\")")(
+      "max-batch", po::value(&maxBatch),
+      "with --scenario: requests in flight at most (overrides the file's max_batch)")(
       "prefill-chunk", po::value(&prefillChunk)->default_value(0),
       "0: decode only (timing-only: --context positions already cached); N: prefill each prompt in chunks of N "
       "tokens first and report TTFT")("set", po::value(&in.overrides)->composing(),
@@ -134,6 +140,23 @@ int runCommand(const std::vector<std::string>& args) {
     if (!functional) throw ConfigError("--prompt needs --functional");
     in.options.prompts.assign(batch, parsePrompt(prompt));
     in.options.context = static_cast<std::uint32_t>(in.options.prompts[0].size());
+  }
+  if (!scenarioFile.empty()) {
+    for (const char* o : {"batch", "context", "gen-tokens", "prompt"})
+      if (vm.count(o) != 0 && !vm[o].defaulted())
+        throw ConfigError(std::string("--") + o +
+                          ": does not apply with --scenario (the scenario file gives the "
+                          "requests; use --max-batch for the requests in flight)");
+    const Scenario sc = loadScenario(scenarioFile, seed);
+    in.options.serve = sc.requests;
+    in.options.scenarioName = sc.name;
+    if (vm.count("max-batch") != 0 && (maxBatch == 0 || maxBatch > LLMVP_MAX_BATCH))
+      throw ConfigError("--max-batch: " + std::to_string(maxBatch) + " is out of range [1, " +
+                        std::to_string(LLMVP_MAX_BATCH) + "]");
+    in.options.batch = vm.count("max-batch") != 0 ? maxBatch : sc.maxBatch;
+    if (vm["prefill-chunk"].defaulted() && sc.hasPrefillChunk) in.options.prefillChunk = sc.prefillChunk;
+  } else if (vm.count("max-batch") != 0) {
+    throw ConfigError("--max-batch: needs --scenario (use --batch for one batch of requests)");
   }
   if (!fault.empty()) {
     if (fault == "bad-opcode")
@@ -185,6 +208,7 @@ int validateCommand(const std::vector<std::string>& files) {
         loadFlashSpec(f, none, "chip.hbf.flashspec.", p);
         break;
       }
+      case ConfigKind::Scenario: (void)loadScenario(f, 1); break;
       }
       std::cout << f << ": ok\n";
     } catch (const ConfigError& e) {
@@ -205,6 +229,7 @@ int runCli(int argc, char** argv) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
       std::cout << kUsage
                 << "  --platform FILE, --model FILE, --batch N, --context N, --gen-tokens N, --prefill-chunk N,\n"
+                   "  --scenario FILE, --max-batch N,\n"
                    "  --set key.path=value (repeatable), --functional | --timing-only, --json FILE,\n"
                    "  --seed N, --prompt IDS, --inject-fault bad-opcode|bad-address, --csv FILE,\n"
                    "  --trace FILE, --trace-window BEGIN:END, --trace-max-spans N, --progress auto|always|never\n"

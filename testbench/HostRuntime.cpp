@@ -147,15 +147,17 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
   if (opt_.prefillChunk > LLMVP_MAX_PREFILL_CHUNK)
     throw ConfigError("--prefill-chunk: " + std::to_string(opt_.prefillChunk) + " is out of range [0, " +
                       std::to_string(LLMVP_MAX_PREFILL_CHUNK) + "]");
-  if (opt_.prefillChunk != 0 && opt_.kvBlockTokens != 0)
-    throw ConfigError("--prefill-chunk: prefill with a paged KV cache (--kv-block-tokens) is not supported yet");
-  if (opt_.prefillChunk != 0 && spec_.mla.enabled)
-    throw ConfigError("--prefill-chunk: prefill of an MLA model (" + spec_.name + ") is not supported yet");
   if (opt_.kvBlockTokens > (1u << 20))
     throw ConfigError("--kv-block-tokens: " + std::to_string(opt_.kvBlockTokens) + " is out of range [0, 1048576]");
   const std::uint32_t b = opt_.batch;
   promptLen_.assign(b, 0);
   cachedLen_.assign(b, 0);
+  if (serving()) { // continuous batching over a scenario's requests (HostServe.cpp)
+    prepareServe();
+    checkHbfOptions();
+    place();
+    return;
+  }
   if (opt_.functional && !opt_.contexts.empty())
     throw ConfigError("--context: a list of per-request lengths is for timing-only runs");
   if (opt_.functional) {
@@ -345,7 +347,9 @@ void HostRuntime::place() {
 
   const std::uint64_t otherStart = cursor;
   placement_.tokenStride = placement_.kvPrefixTokens + placement_.maxContext + 1;
-  placement_.tokens = alloc(std::uint64_t{opt_.batch} * placement_.tokenStride * 4);
+  const std::uint64_t tokenRows = serving() ? opt_.serve.size() : opt_.batch; // serving: one row per request
+  placement_.tokens = alloc(tokenRows * placement_.tokenStride * 4);
+  if (serving()) serveTable_ = alloc(opt_.serve.size() * sizeof(llmvp_serve_request));
   if (opt_.captureLogits)
     placement_.logits = alloc(std::uint64_t{opt_.batch} * spec_.vocab * models::dtypeBytes(spec_.actDtype));
   if (wHbf && opt_.hbf.prefetchDepth != 0) {
@@ -426,7 +430,9 @@ std::uint64_t HostRuntime::placePagedKv(std::uint64_t kvRow, std::uint64_t& larg
   std::vector<std::uint32_t> need(opt_.batch);
   std::uint64_t total = 0;
   for (std::uint32_t r = 0; r < opt_.batch; ++r) {
-    const std::uint64_t positions = opt_.functional ? placement_.maxContext : std::uint64_t{cachedLen_[r]} + steps_;
+    // Timing-only: the cached positions, or the prompt when prefilled, then the steps.
+    const std::uint64_t first = opt_.prefillChunk != 0 ? promptLen_[r] : cachedLen_[r];
+    const std::uint64_t positions = opt_.functional || serving() ? placement_.maxContext : first + steps_;
     need[r] = static_cast<std::uint32_t>((positions + bt - 1) / bt);
     total += need[r];
   }
@@ -603,8 +609,9 @@ void HostRuntime::load(const Weights* w) {
   }
   std::vector<llmvp_request> reqs(opt_.batch);
   for (std::uint32_t r = 0; r < opt_.batch; ++r) reqs[r] = {promptLen_[r], cachedLen_[r], {0, 0}};
-  std::vector<std::uint32_t> tokens(std::size_t{opt_.batch} * placement_.tokenStride, 0);
-  for (std::uint32_t r = 0; r < opt_.batch; ++r)
+  // Serving: the host writes each prompt when its request arrives (HostServe.cpp).
+  std::vector<std::uint32_t> tokens(serving() ? 0 : std::size_t{opt_.batch} * placement_.tokenStride, 0);
+  for (std::uint32_t r = 0; r < opt_.batch && !serving(); ++r)
     std::copy(prompts_[r].begin(), prompts_[r].end(), tokens.begin() + std::size_t{r} * placement_.tokenStride);
 
   llmvp_manifest m;
@@ -681,12 +688,14 @@ void HostRuntime::load(const Weights* w) {
   m.staging_base = stagingBase_;
   m.staging_slot_bytes = stagingSlot_;
   m.kv_prefix_tokens = placement_.kvPrefixTokens;
+  m.serve_requests = static_cast<std::uint32_t>(opt_.serve.size());
+  m.serve_table = serveTable_;
 
   bool ok = chip_.debugWrite(manifestAddr, &m, sizeof m);
   ok = ok && chip_.debugWrite(layerTable, table.data(), table.size() * sizeof(llmvp_layer_entry));
   ok = ok && chip_.debugWrite(requestTable, reqs.data(), reqs.size() * sizeof(llmvp_request));
   if (!blockTable_.empty()) ok = ok && chip_.debugWrite(blockTable, blockTable_.data(), blockTable_.size() * 4);
-  ok = ok && chip_.debugWrite(placement_.tokens, tokens.data(), tokens.size() * 4);
+  if (!tokens.empty()) ok = ok && chip_.debugWrite(placement_.tokens, tokens.data(), tokens.size() * 4);
   if (!ok) throw std::logic_error("host: manifest write outside device memory");
   chip_.mailbox().hostWrite(MBOX_MANIFEST_LO, static_cast<std::uint32_t>(manifestAddr));
   chip_.mailbox().hostWrite(MBOX_MANIFEST_HI, static_cast<std::uint32_t>(manifestAddr >> 32));
@@ -760,8 +769,20 @@ void HostRuntime::start(const Weights* weights) {
       result_.stepEnd.push_back(when);
     } else if (reg == MBOX_PREFILLED) {
       result_.prefillEnd.push_back(when);
+    } else if (reg == MBOX_SERVE_EVENT) {
+      const std::uint32_t id = value & ~MBOX_EV_FINISHED;
+      if (id < result_.served.size()) {
+        ServeRecord& rec = result_.served[id];
+        if ((value & MBOX_EV_FINISHED) != 0) {
+          rec.finished = when;
+          ++served_;
+        } else {
+          rec.firstToken = when;
+        }
+      }
     } else if (value == MBOX_ST_RUNNING) {
       result_.decodeStart = when;
+      if (running_) running_->notify(sc_core::SC_ZERO_TIME);
     } else if (value == MBOX_ST_DONE) {
       done_ = true;
       result_.end = when;
@@ -772,7 +793,8 @@ void HostRuntime::start(const Weights* weights) {
   };
   // Steps before the one at position promptLen - 1 only consume the prompt
   // (none after a prefill, which yields the first token itself).
-  r.firstGeneratingStep = opt_.prefillChunk != 0 ? 0 : promptLen_[0] - 1 - cachedLen_[0];
+  r.firstGeneratingStep = opt_.prefillChunk != 0 || serving() ? 0 : promptLen_[0] - 1 - cachedLen_[0];
+  if (serving()) startServe();
 
   chip_.cpu().releaseReset();
 }
@@ -793,12 +815,27 @@ void HostRuntime::finish(double wallSeconds) {
       s << "simulation stalled: firmware is waiting for an event that can never happen (after " << r.stepEnd.size()
         << " of " << steps_ << " steps)";
     r.error = s.str();
-  } else if (chip_.cpu().exitCode() != 0 || r.stepEnd.size() != steps_ ||
-             (opt_.prefillChunk != 0 && r.prefillEnd.size() != opt_.batch)) {
+  } else if (serving() && (chip_.cpu().exitCode() != 0 || served_ != opt_.serve.size())) {
+    r.error = "firmware reported done after serving " + std::to_string(served_) + " of " +
+              std::to_string(opt_.serve.size()) + " requests (exit code " + std::to_string(chip_.cpu().exitCode()) +
+              ")";
+  } else if (!serving() && (chip_.cpu().exitCode() != 0 || r.stepEnd.size() != steps_ ||
+                            (opt_.prefillChunk != 0 && r.prefillEnd.size() != opt_.batch))) {
     r.error = "firmware reported done after " + std::to_string(r.stepEnd.size()) + " of " + std::to_string(steps_) +
               " steps (exit code " + std::to_string(chip_.cpu().exitCode()) + ")";
   }
   r.ok = r.error.empty();
+  if (serving()) { // request i generated tokens[i * stride + prompt ..][gen]
+    std::vector<std::uint32_t> tokens(opt_.serve.size() * std::size_t{placement_.tokenStride});
+    (void)chip_.debugRead(placement_.tokens, tokens.data(), tokens.size() * 4);
+    r.generated.assign(opt_.serve.size(), {});
+    for (std::size_t i = 0; i < opt_.serve.size(); ++i) {
+      if (r.served[i].finished == 0) continue;
+      const auto at = tokens.begin() + static_cast<std::ptrdiff_t>(i * placement_.tokenStride + opt_.serve[i].prompt);
+      r.generated[i].assign(at, at + opt_.serve[i].gen);
+    }
+    return;
+  }
 
   // Generated tokens (and logits) as the firmware left them.
   std::vector<std::uint32_t> tokens(std::size_t{opt_.batch} * placement_.tokenStride);

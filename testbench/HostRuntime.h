@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,18 @@
 #include "testbench/model/Weights.h"
 
 namespace llmvp::testbench {
+
+/// One request of a serving scenario (testbench/Scenario.h).
+struct ServeRequest {
+  models::Ps arrival = 0;            ///< after the firmware's set-up (MBOX_ST_RUNNING)
+  std::uint32_t prompt = 0, gen = 0; ///< prompt tokens, tokens to generate
+  std::vector<std::uint32_t> tokens; ///< explicit prompt (else seeded)
+};
+
+/// What happened to one served request (simulated times).
+struct ServeRecord {
+  models::Ps arrival = 0, firstToken = 0, finished = 0; ///< 0: did not happen
+};
 
 struct RunOptions {
   std::uint32_t batch = 1;
@@ -43,6 +56,11 @@ struct RunOptions {
   bool captureLogits = false;                      ///< functional: keep the last step's logits
   double maxSimulatedMs = 1e5;
   HbfPlacement hbf; ///< chip.hbf placement and prefetch (ignored without HBF)
+  /// Serving scenario (continuous batching, manifest serve_requests): the
+  /// requests in arrival order; `batch` is then the number of slots and
+  /// context, contexts and genTokens are unused. Empty: one batch as above.
+  std::vector<ServeRequest> serve;
+  std::string scenarioName;
 };
 
 /// Where everything was placed (bytes, addresses).
@@ -77,6 +95,7 @@ struct RunResult {
   std::vector<std::vector<std::uint32_t>> generated; ///< per request
   std::vector<std::vector<float>> lastLogits;        ///< with captureLogits
   double wallSeconds = 0;
+  std::vector<ServeRecord> served; ///< serving: one per request (generated holds its tokens)
 };
 
 /// Timing-only expert choice of the compute tiles for `spec` (its
@@ -157,6 +176,12 @@ private:
   /// as a projection, else dt_w.
   void writeSharded(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k, bool linear,
                     bool cols = false);
+  // ---- serving (continuous batching; HostServe.cpp) ----
+  /// Checks the scenario and sets prompts, lengths and the KV context.
+  void prepareServe();
+  /// Starts the host thread that submits each request at its arrival time.
+  void startServe();
+  [[nodiscard]] bool serving() const { return !opt_.serve.empty(); }
   /// Main-memory tensor alignment: one interleave round of every channel or vault.
   [[nodiscard]] std::uint64_t mainAlign() const;
 
@@ -178,10 +203,13 @@ private:
   std::vector<std::uint32_t> blockTable_; ///< paged KV: [batch][blockTableStride_] block ids
   std::uint32_t blockTableStride_ = 0;
   std::vector<std::vector<std::uint32_t>> prompts_;
-  std::uint32_t pnmUnits_ = 0;               ///< near-memory engines sharing the model (0: no offload)
-  std::uint64_t pnmStride_ = 0;              ///< bytes between the shards of a tensor (one memory partition)
-  std::uint32_t pnmOps_ = 0;                 ///< manifest pnm_ops (PnmPolicy.h)
-  std::map<std::uint64_t, bool> pnmSharded_; ///< sharded projections by address: true = by columns
+  std::uint32_t pnmUnits_ = 0;                 ///< near-memory engines sharing the model (0: no offload)
+  std::uint64_t pnmStride_ = 0;                ///< bytes between the shards of a tensor (one memory partition)
+  std::uint32_t pnmOps_ = 0;                   ///< manifest pnm_ops (PnmPolicy.h)
+  std::map<std::uint64_t, bool> pnmSharded_;   ///< sharded projections by address: true = by columns
+  std::uint64_t serveTable_ = 0;               ///< serving: llmvp_serve_request[requests]
+  std::uint32_t served_ = 0;                   ///< serving: requests finished
+  std::unique_ptr<sc_core::sc_event> running_; ///< serving: the firmware reported RUNNING
 };
 
 } // namespace llmvp::testbench

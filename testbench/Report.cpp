@@ -97,6 +97,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
     r.tpotP99Ns = percentile(r.tpotNs, 99);
     r.tokensPerSecond = static_cast<double>(r.generatedTokens) / (sum * 1e-9);
   }
+  if (!options.serve.empty()) addServeReport(r, options, result);
   const double window = r.decodeNs;
 
   double dynamicPj = 0;
@@ -178,19 +179,24 @@ void printReport(std::ostream& os, const Report& r) {
   const auto& o = r.options;
   os << "llmvp " << kVersion << " — " << r.modelName << " on " << r.platformName << " ("
      << (o.functional ? "functional" : "timing-only") << ", seed " << o.seed << ")\n";
-  os << "  batch " << o.batch << ", " << (o.functional ? "prompt " : "context ") << o.context << " tokens, "
-     << o.genTokens << " generated tokens per request\n\n";
+  if (!o.serve.empty())
+    os << "  scenario " << o.scenarioName << ": " << o.serve.size() << " requests, at most " << o.batch
+       << " in flight\n\n";
+  else
+    os << "  batch " << o.batch << ", " << (o.functional ? "prompt " : "context ") << o.context << " tokens, "
+       << o.genTokens << " generated tokens per request\n\n";
   if (!r.ok) os << "RUN FAILED: " << r.error << "\n\n";
 
-  if (o.prefillChunk != 0) {
-    os << "Prefill (chunks of " << o.prefillChunk << " tokens, requests one after another)\n";
+  if (o.prefillChunk != 0 && !r.serve.present) {
+    os << "Prefill (chunks of " << o.prefillChunk << " tokens, requests packed in order)\n";
     os << "  TTFT mean " << timeText(r.ttftMeanNs) << "   p50 " << timeText(r.ttftP50Ns) << "   p99 "
        << timeText(r.ttftP99Ns) << "   over " << r.ttftNs.size() << " requests\n";
     os << "  prefill " << timeText(r.prefillNs) << ", then decode " << timeText(r.decodeNs - r.prefillNs) << "\n\n";
   }
-  os << "Decode latency\n";
-  os << "  TPOT mean " << timeText(r.tpotMeanNs) << "   p50 " << timeText(r.tpotP50Ns) << "   p99 "
-     << timeText(r.tpotP99Ns) << "   over " << r.generatingSteps << " steps\n";
+  if (r.serve.present) printServeReport(os, r.serve);
+  os << (r.serve.present ? "Decode steps (time per step, any mix of requests)\n" : "Decode latency\n");
+  os << (r.serve.present ? "  step mean " : "  TPOT mean ") << timeText(r.tpotMeanNs) << "   p50 "
+     << timeText(r.tpotP50Ns) << "   p99 " << timeText(r.tpotP99Ns) << "   over " << r.generatingSteps << " steps\n";
   os << "  throughput " << fixed(r.tokensPerSecond, 1) << " tokens/s (" << r.generatedTokens << " tokens)\n";
   os << "  simulated time " << timeText(r.simulatedNs) << " (firmware setup " << timeText(r.setupNs) << ", decode "
      << timeText(r.decodeNs) << ")\n\n";
@@ -244,6 +250,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
   cfg["gen_tokens"] = r.options.genTokens;
   cfg["mode"] = r.options.functional ? "functional" : "timing-only";
   cfg["seed"] = r.options.seed;
+  if (!r.options.serve.empty()) cfg["scenario"] = r.options.scenarioName; // batch is then max_batch
   json::array ov;
   for (const auto& s : overrides) ov.emplace_back(s);
   cfg["overrides"] = ov;
@@ -287,6 +294,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
   res["memories"] = mems;
   if (r.hbf.present) res["hbf"] = hbfJson(r.hbf);
   if (!r.pnmPlan.empty()) res["pnm_plan"] = r.pnmPlan;
+  if (r.serve.present) res["scenario"] = serveJson(r.serve);
   json::array ops;
   for (const auto& o : r.operators)
     ops.push_back(json::object{{"engine", o.engine},

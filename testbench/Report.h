@@ -78,6 +78,28 @@ struct HbfUse {
   double lifetimeTokens = 0, lifetimeYears = 0; ///< ideal wear levelling, at this run's token rate
 };
 
+/// Serving scenario (continuous batching): per-request latencies and throughput.
+struct LatencyStats {
+  double meanNs = 0, p50Ns = 0, p90Ns = 0, p99Ns = 0;
+};
+struct ServedRequest {
+  double arrivalNs = 0, ttftNs = 0, tpotNs = 0, e2eNs = 0; ///< tpot 0 when gen == 1
+  std::uint32_t promptTokens = 0, genTokens = 0;
+  bool finished = false;
+};
+struct ServeReport {
+  bool present = false;
+  std::string name;
+  std::uint32_t maxBatch = 0, prefillChunk = 0, completed = 0;
+  std::vector<ServedRequest> requests;
+  LatencyStats ttft, tpot, e2e; ///< over finished requests (tpot: those with gen > 1)
+  double durationNs = 0;        ///< first arrival to last completion
+  double tokensPerSecond = 0;   ///< generated tokens / duration
+  double requestsPerSecond = 0; ///< completed requests / duration
+  double generatedTokens = 0, promptTokens = 0;
+  double meanBatch = 0; ///< requests decoded per decode step (generated and teacher-forced positions / steps)
+};
+
 struct Report {
   std::string platformName, modelName, platformFile, modelFile;
   RunOptions options;
@@ -118,6 +140,7 @@ struct Report {
   SystemReport system;       ///< multi-chip runs
   HbfUse hbf;                ///< filled by hbfUse() when the chip has HBF
   std::string pnmPlan;       ///< near-memory offload plan (testbench/PnmPolicy.h), empty without chip.pnm
+  ServeReport serve;         ///< serving scenarios (options.serve)
 };
 
 [[nodiscard]] Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const std::string& modelFile,
@@ -131,6 +154,12 @@ void printSystemReport(std::ostream& os, const Report& report);
 void addHbfUse(Report& report, platform::Chip& chip, const Placement& placement);
 void printHbfUse(std::ostream& os, const HbfUse& h);
 [[nodiscard]] boost::json::object hbfJson(const HbfUse& h);
+/// Serving figures of a finished scenario run (testbench/ServeReport.cpp):
+/// fills report.serve and sets generatedTokens and tokensPerSecond to the
+/// scenario's. Called by buildReport.
+void addServeReport(Report& report, const RunOptions& options, const RunResult& result);
+void printServeReport(std::ostream& os, const ServeReport& s);
+[[nodiscard]] boost::json::object serveJson(const ServeReport& s);
 /// Report plus every module's statistics, the configuration and versions.
 [[nodiscard]] boost::json::object reportJson(const Report& report, const std::vector<std::string>& overrides);
 

@@ -17,8 +17,8 @@
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
 #define LLMVP_MANIFEST_VERSION                                                                                         \
-  7u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory    \
-        offload; 7: near-memory per-operator placement */
+  8u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory    \
+        offload; 7: serving (continuous batching); 8: near-memory per-operator placement */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -137,13 +137,15 @@ typedef struct llmvp_manifest {
   uint32_t mla_v;       /* per-head value dims */
   uint32_t mla_reserved;
   /* ---- prefill (version 3) ----
-   * prefill_chunk != 0: before the decode steps the firmware prefills each
-   * request r (in request order) over positions cached_len .. prompt_len-1
-   * in chunks of at most prefill_chunk tokens (GEMMs over the chunk's rows,
-   * one ATTN_PREFILL per layer), writes the argmax of the last prompt
-   * position to tokens[r * token_stride + prompt_len] and MBOX_PREFILLED =
-   * r + 1. Decode step s then processes position prompt_len + s (steps may
-   * be 0). Contiguous KV cache and non-MLA models only. */
+   * prefill_chunk != 0: before the decode steps the firmware prefills every
+   * request r over positions cached_len .. prompt_len-1 in passes of at
+   * most prefill_chunk rows (GEMMs over the pass's rows; the requests'
+   * positions packed in request order, one ATTN_PREFILL per request piece
+   * per layer; with a paged KV cache or MLA one request per pass, as
+   * decode-style rows, firmware/src/plan.h fw_prefill_rowwise), writes the
+   * argmax of the last prompt position to tokens[r * token_stride +
+   * prompt_len] and MBOX_PREFILLED = r + 1 (in request order). Decode step s
+   * then processes position prompt_len + s (steps may be 0). */
   uint32_t prefill_chunk;
   uint32_t prefill_reserved;
   /* ---- High Bandwidth Flash (issue 5), version 4 ----
@@ -185,9 +187,9 @@ typedef struct llmvp_manifest {
    * kv_request_stride). Everything else is unsharded. Dense models, not
    * paged, only. */
   uint32_t pnm_units;
-  uint32_t pnm_ops; /* version 7: LLMVP_PNM_OPS_* (below) */
+  uint32_t pnm_ops; /* version 8: LLMVP_PNM_OPS_* (below) */
   uint64_t pnm_stride;
-  /* ---- version 7: near-memory per-operator placement (issue 6) ----
+  /* ---- version 8: near-memory per-operator placement (issue 6) ----
    * pnm_ops holds, 2 bits per projection class at LLMVP_PNM_SHIFT_*, where
    * it runs: LLMVP_PNM_TILE (the tile, the whole matrix at its address,
    * normally in the interleaved view of the stacks), LLMVP_PNM_ROWS (the
@@ -204,6 +206,24 @@ typedef struct llmvp_manifest {
    * the sharded KV cache; else on the tile over an unsharded cache (layout
    * of the single-chip chains, paged or MLA allowed). Mixture-of-experts
    * FFNs and MLA attention blocks always run on the tile. */
+  /* ---- version 7: serving with continuous batching (issue 4 scenarios) ----
+   * serve_requests != 0: requests arrive over time instead of one batch.
+   * `batch` is then the number of slots (requests in flight at most); slot s
+   * owns the KV cache of request row s (k_cache + s * kv_request_stride, or
+   * block table row s when paged). `requests` and `steps` are unused. The
+   * host fills serve_table[i] (llmvp_serve_request) and request i's prompt at
+   * tokens[i * token_stride ..], then writes MBOX_SUBMITTED = i + 1 and raises
+   * the mailbox IRQ. Between steps the firmware admits submitted requests in
+   * arrival order into free slots, prefills them (prefill_chunk != 0: one
+   * chunk of one request between two decode steps, oldest first) or feeds
+   * their prompt through decode steps (prefill_chunk == 0), decodes every
+   * request holding a slot in one step, writes request i's generated tokens
+   * to tokens[i * token_stride + prompt_len ..] and reports MBOX_SERVE_EVENT
+   * (regs.h) when its first token is known and when its gen_len-th token is
+   * written, which frees the slot. It finishes after serve_requests requests. */
+  uint32_t serve_requests;
+  uint32_t serve_reserved;
+  uint64_t serve_table; /* llmvp_serve_request[serve_requests] */
 } llmvp_manifest;
 
 #define LLMVP_PNM_TILE 0u
@@ -216,6 +236,13 @@ typedef struct llmvp_manifest {
 #define LLMVP_PNM_SHIFT_LM_HEAD 8u
 #define LLMVP_PNM_OPS_ATTN (1u << 10)
 #define LLMVP_PNM_OPS_REDUCE (1u << 11)
+
+/** One served request (manifest serve_table). */
+typedef struct llmvp_serve_request {
+  uint32_t prompt_len; /* prompt tokens (>= 1) */
+  uint32_t gen_len;    /* tokens to generate (>= 1); prompt_len + gen_len <= max_context */
+  uint32_t reserved[2];
+} llmvp_serve_request;
 
 #define LLMVP_MAX_TOP_K 64u
 #define LLMVP_MAX_PREFILL_CHUNK 8192u

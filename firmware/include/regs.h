@@ -85,6 +85,11 @@
 #define MBOX_ERR_INFO 0x1Cu  /* RW firmware: detail (ENG_FIELD_* or a manifest field) */
 #define MBOX_PREFILLED 0x24u /* RW firmware: requests whose prefill finished; writes notify host */
 #define MBOX_HOST_IRQ 0x20u  /* RW host: write 1 to raise LLMVP_IRQ_MAILBOX, 0 to clear */
+/* Serving (manifest serve_requests != 0): */
+#define MBOX_SUBMITTED 0x28u         /* RW host: requests submitted so far (serve_table entries filled) */
+#define MBOX_SERVE_EVENT 0x2Cu       /* RW firmware: request id | MBOX_EV_*; writes notify host */
+#define MBOX_EV_FIRST 0x00000000u    /* the request's first token is in its token buffer */
+#define MBOX_EV_FINISHED 0x80000000u /* its last token is written; its slot is free */
 
 #define MBOX_ST_IDLE 0u
 #define MBOX_ST_RUNNING 1u

@@ -45,16 +45,20 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
   const uint64_t lat_row = (uint64_t)m->heads * m->mla_kv_lora * act;
   const uint64_t qr_row = (uint64_t)m->heads * m->mla_rope * act;
   const int paged = m->kv_block_tokens != 0u;
-  if (c->prefill) {
-    /* One causal block over the chunk's rows (contiguous cache only). */
-    const uint64_t req = (uint64_t)c->prefill_req * m->kv_request_stride;
-    llmvp_desc d = tile_attn(s->attn, s->q, kv.k_cache + req, kv.v_cache + req, 0u, m->heads, m->kv_heads, m->head_dim,
-                             m->dt_act, m->dt_kv);
-    d.opcode = LLMVP_OP_ATTN_PREFILL;
-    d.m = m->batch;
-    d.arg1 = c->prefill_start;
-    d.wait_sem = fw_sem_field(FW_SEM_KV_DONE);
-    ring_writer_put(w, d);
+  if (c->prefill == FW_PREFILL_BLOCK) {
+    /* One causal block per request piece of the chunk (contiguous cache). */
+    uint64_t row = 0;
+    for (uint32_t i = 0; i < c->prefill_segs; ++i) {
+      const uint64_t req = (uint64_t)c->seg_kv[i] * m->kv_request_stride;
+      llmvp_desc d = tile_attn(s->attn + row * q_row, s->q + row * q_row, kv.k_cache + req, kv.v_cache + req, 0u,
+                               m->heads, m->kv_heads, m->head_dim, m->dt_act, m->dt_kv);
+      d.opcode = LLMVP_OP_ATTN_PREFILL;
+      d.m = c->seg_rows[i];
+      d.arg1 = c->seg_start[i];
+      if (i == 0u) d.wait_sem = fw_sem_field(FW_SEM_KV_DONE);
+      ring_writer_put(w, d);
+      row += c->seg_rows[i];
+    }
     return;
   }
   const uint32_t prefix = m->kv_prefix_tokens;
@@ -65,7 +69,7 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
     ring_writer_put(w, tile_attn(c->spad.attn + r * q_row, c->spad.q + r * q_row, kv.prefix_k, kv.prefix_v, prefix,
                                  m->heads, m->kv_heads, m->head_dim, m->dt_act, m->dt_kv));
   for (uint32_t r = 0; r < m->batch; ++r) {
-    const uint64_t req = paged ? 0u : (uint64_t)r * m->kv_request_stride;
+    const uint64_t req = paged ? 0u : (uint64_t)fw_kv_row(c, r) * m->kv_request_stride;
     const uint32_t ctx = fw_position(c, r, step) + 1u - prefix; /* own positions */
     llmvp_desc d = fw_is_mla(m) ? tile_attn_mla(s->mla_olat + r * lat_row, s->mla_qlat + r * lat_row,
                                                 s->mla_qrope + r * qr_row, kv.k_cache + req, ctx, m->heads,
@@ -75,7 +79,8 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
     if (paged) {
       d.flags |= DESC_F_PAGED;
       d.arg1 = m->kv_block_tokens;
-      d.w_group = (uint32_t)(m->block_table + (uint64_t)r * m->block_table_stride * 4u); /* control SRAM: < 4 GiB */
+      d.w_group = (uint32_t)(m->block_table +
+                             (uint64_t)fw_kv_row(c, r) * m->block_table_stride * 4u); /* control SRAM: < 4 GiB */
     }
     if (r == 0) d.wait_sem = fw_sem_field(FW_SEM_KV_DONE);
     ring_writer_put(w, d);
@@ -96,23 +101,29 @@ static void put_kv_copies(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
   const uint64_t src0 = mla ? s->mla_lat : s->k, src1 = mla ? s->mla_krope : s->v;
   const uint64_t cache_row = mla ? ((uint64_t)elems0 + elems1) * kvb : (uint64_t)elems0 * kvb;
   const uint64_t dst1_base = mla ? kv.k_cache + (uint64_t)elems0 * kvb : kv.v_cache;
-  if (c->prefill) {
-    /* The chunk's rows are consecutive positions of one request. */
-    const uint64_t at = (uint64_t)c->prefill_req * m->kv_request_stride + (uint64_t)c->prefill_start * cache_row;
-    llmvp_desc k = dma_copy(kv.k_cache + at, src0, elems0 * m->batch, m->dt_act, m->dt_kv);
-    llmvp_desc v = dma_copy(dst1_base + at, src1, elems1 * m->batch, m->dt_act, m->dt_kv);
-    k.wait_sem = fw_sem_field(FW_SEM_KV_READY);
-    v.signal_sem = fw_sem_field(FW_SEM_KV_DONE);
-    if (last_layer) v.flags |= DESC_F_IRQ;
-    ring_writer_put(w, k);
-    ring_writer_put(w, v);
+  if (c->prefill == FW_PREFILL_BLOCK) {
+    /* Each piece's rows are consecutive positions of one request. */
+    uint64_t row = 0;
+    for (uint32_t i = 0; i < c->prefill_segs; ++i) {
+      const uint64_t at = (uint64_t)c->seg_kv[i] * m->kv_request_stride + (uint64_t)c->seg_start[i] * cache_row;
+      llmvp_desc k = dma_copy(kv.k_cache + at, src0 + row * elems0 * act, elems0 * c->seg_rows[i], m->dt_act, m->dt_kv);
+      llmvp_desc v = dma_copy(dst1_base + at, src1 + row * elems1 * act, elems1 * c->seg_rows[i], m->dt_act, m->dt_kv);
+      if (i == 0u) k.wait_sem = fw_sem_field(FW_SEM_KV_READY);
+      if (i + 1u == c->prefill_segs) {
+        v.signal_sem = fw_sem_field(FW_SEM_KV_DONE);
+        if (last_layer) v.flags |= DESC_F_IRQ;
+      }
+      ring_writer_put(w, k);
+      ring_writer_put(w, v);
+      row += c->seg_rows[i];
+    }
     return;
   }
   for (uint32_t r = 0; r < m->batch; ++r) {
     const uint32_t pos = fw_position(c, r, step) - m->kv_prefix_tokens; /* row in the request's own cache */
     const uint64_t at = m->kv_block_tokens != 0u
                             ? ((uint64_t)c->kv_block[r] * m->kv_block_tokens + pos % m->kv_block_tokens) * cache_row
-                            : (uint64_t)r * m->kv_request_stride + (uint64_t)pos * cache_row;
+                            : (uint64_t)fw_kv_row(c, r) * m->kv_request_stride + (uint64_t)pos * cache_row;
     llmvp_desc k = dma_copy(kv.k_cache + at, src0 + (uint64_t)r * elems0 * act, elems0, m->dt_act, m->dt_kv);
     llmvp_desc v = dma_copy(dst1_base + at, src1 + (uint64_t)r * elems1 * act, elems1, m->dt_act, m->dt_kv);
     if (r == 0) k.wait_sem = fw_sem_field(FW_SEM_KV_READY);
@@ -288,7 +299,7 @@ void fw_load_kv_blocks(fw_ctx* c, uint32_t step) {
   if (m->kv_block_tokens == 0u) return;
   for (uint32_t r = 0; r < m->batch; ++r) {
     const uint32_t entry = fw_position(c, r, step) / m->kv_block_tokens;
-    c->kv_block[r] = hal_read32(m->block_table + ((uint64_t)r * m->block_table_stride + entry) * 4u);
+    c->kv_block[r] = hal_read32(m->block_table + ((uint64_t)fw_kv_row(c, r) * m->block_table_stride + entry) * 4u);
   }
 }
 
@@ -314,11 +325,28 @@ void fw_build_chains(const fw_ctx* c) {
     const kv_bases kv = {e.k_cache, e.v_cache, e.prefix_k, e.prefix_v};
     put_kv_copies(c, &dma, kv, 0, l + 1u == m->layers);
   }
-  /* A prefill chunk needs the next token of its last position only. */
-  const uint32_t out_rows = c->prefill ? 1u : m->batch;
-  const uint64_t last = c->prefill ? (uint64_t)(m->batch - 1u) * m->hidden * fw_dtype_bytes(m->dt_act) : 0u;
-  ring_writer_put(
-      &tile, tile_rmsnorm(s->h, s->x + last, m->final_norm, out_rows, m->hidden, m->rms_eps_bits, m->dt_act, m->dt_w));
+  /* A prefill chunk needs the next token of its last position only; a block
+   * pass, of the last row of every piece that ends its prompt (h rows in
+   * piece order; the chunk's last row if none does). */
+  uint32_t out_rows = c->prefill ? 1u : m->batch;
+  const uint64_t x_row = (uint64_t)m->hidden * fw_dtype_bytes(m->dt_act);
+  const uint64_t last = c->prefill ? (uint64_t)(m->batch - 1u) * x_row : 0u;
+  if (c->prefill == FW_PREFILL_BLOCK) {
+    uint64_t row = 0;
+    out_rows = 0u;
+    for (uint32_t i = 0; i < c->prefill_segs; ++i) {
+      row += c->seg_rows[i];
+      if (c->seg_out[i] == 0u) continue;
+      ring_writer_put(&tile, tile_rmsnorm(s->h + out_rows * x_row, s->x + (row - 1u) * x_row, m->final_norm, 1u,
+                                          m->hidden, m->rms_eps_bits, m->dt_act, m->dt_w));
+      ++out_rows;
+    }
+  }
+  if (out_rows == 0u || c->prefill != FW_PREFILL_BLOCK) {
+    out_rows = out_rows == 0u ? 1u : out_rows;
+    ring_writer_put(&tile, tile_rmsnorm(s->h, s->x + last, m->final_norm, out_rows, m->hidden, m->rms_eps_bits,
+                                        m->dt_act, m->dt_w));
+  }
   ring_writer_put(&tile, tile_gemv(s->logits, s->h, m->lm_head, out_rows, m->vocab, m->hidden, m->dt_act, m->dt_w));
   llmvp_desc* argmax = ring_writer_put(&tile, tile_argmax(s->tokens_out, s->logits, out_rows, m->vocab, m->dt_act));
   argmax->flags |= DESC_F_IRQ;

@@ -27,24 +27,46 @@ typedef struct fw_ctx {
   fw_engine tile; /* compute tile 0: the transformer */
   fw_engine pf;   /* DMA engine m.prefetch_dma: HBF weight prefetch (prefetch.h), when m.prefetch_depth != 0 */
   /* Prefill chain being built (manifest prefill_chunk != 0): m.batch is then
-   * the chunk's rows, all of request prefill_req at positions prefill_start.. */
-  uint32_t prefill;
-  uint32_t prefill_req;
-  uint32_t prefill_start;
+   * the chunk's rows (FW_PREFILL_BLOCK: the pieces in seg_* below;
+   * FW_PREFILL_ROWS: the rows' state as for decode). */
+  uint32_t prefill; /* 0, FW_PREFILL_BLOCK or FW_PREFILL_ROWS (plan.h fw_prefill_rowwise) */
   /* near-memory offload (manifest.pnm_units != 0; firmware/src/pnm.h) */
   fw_engine pnm[LLMVP_MAX_PNM];
   uint64_t pnm_ring_base;   /* engine p's ring at pnm_ring_base + p * pnm_ring_stride descriptors */
   uint32_t pnm_ring_stride; /* descriptors reserved per engine ring */
   uint32_t pnm_ring_len;    /* descriptors per engine chain (ring size) */
   fw_engine coll;           /* collectives engine 0 (tensor parallel only) */
+  /* Serving (manifest serve_requests != 0; firmware/src/serve.h): row r of
+   * the running step is request row_req[r], whose KV cache is slot
+   * row_slot[r]. Zero otherwise: row r is request r in KV row r. */
+  uint32_t serving;
+  uint32_t row_req[LLMVP_MAX_BATCH];
+  uint32_t row_slot[LLMVP_MAX_BATCH];
+  /* FW_PREFILL_BLOCK pass: the chunk's rows are prefill_segs pieces of
+   * requests, piece i seg_rows[i] consecutive positions from seg_start[i] in
+   * KV row seg_kv[i]; seg_out[i] != 0: it ends that prompt (its last row's
+   * argmax is wanted, in piece order at spad.tokens_out). */
+  uint32_t prefill_segs;
+  uint32_t seg_kv[LLMVP_MAX_BATCH];
+  uint32_t seg_start[LLMVP_MAX_BATCH];
+  uint32_t seg_rows[LLMVP_MAX_BATCH];
+  uint32_t seg_out[LLMVP_MAX_BATCH];
 } fw_ctx;
 
 /** Position processed by request row r in decode step s. */
 static inline uint32_t fw_position(const fw_ctx* c, uint32_t row, uint32_t step) { return c->cached_len[row] + step; }
 
-/** Address of tokens[row * token_stride + pos]. */
+#define FW_PREFILL_BLOCK 1u /* one ATTN_PREFILL over the chunk (contiguous cache) */
+#define FW_PREFILL_ROWS 2u  /* decode-style rows at consecutive positions (paged cache, MLA) */
+
+/** Request (token buffer row) of step row `row`. */
+static inline uint32_t fw_row_request(const fw_ctx* c, uint32_t row) { return c->serving ? c->row_req[row] : row; }
+/** KV-cache row (contiguous: k_cache + it * kv_request_stride; paged: block table row) of step row `row`. */
+static inline uint32_t fw_kv_row(const fw_ctx* c, uint32_t row) { return c->serving ? c->row_slot[row] : row; }
+
+/** Address of tokens[request * token_stride + pos] of step row `row`. */
 static inline uint64_t fw_token_addr(const fw_ctx* c, uint32_t row, uint32_t pos) {
-  return c->m.tokens + ((uint64_t)row * c->m.token_stride + pos) * 4u;
+  return c->m.tokens + ((uint64_t)fw_row_request(c, row) * c->m.token_stride + pos) * 4u;
 }
 
 #ifdef __cplusplus

@@ -11,6 +11,7 @@
 #include "firmware/src/mailbox.h"
 #include "firmware/src/pnm.h"
 #include "firmware/src/prefetch.h"
+#include "firmware/src/serve.h"
 #include "firmware/src/trace.h"
 #include "firmware/src/validate.h"
 
@@ -44,7 +45,7 @@ static void setup_engines(fw_ctx* c) {
     engine_configure(&c->coll, c->rings.coll_base, c->rings.coll_len);
     irqs |= engine_irq_mask(&c->coll);
   }
-  if (c->m.prefill_chunk == 0u) { /* with prefill: built once the prompts are in the cache */
+  if (c->m.prefill_chunk == 0u && c->m.serve_requests == 0u) { /* prefill, serving: built later */
     fw_load_kv_blocks(c, 0);
     fw_build_chains(c);
   }
@@ -101,17 +102,44 @@ static void write_step_inputs(fw_ctx* c, uint32_t step) {
   hal_write_block(c->spad.tokens_in, words, (size_t)(pos_word + b) * 4u);
 }
 
-/** Prefill inputs: `rows` prompt tokens of request r from position `start`
- *  and their positions, in bursts of at most LLMVP_MAX_BATCH words. */
-static void write_prefill_inputs(fw_ctx* c, uint32_t r, uint32_t start, uint32_t rows) {
+/** Prefill inputs: `rows` prompt tokens (token buffer row at `tokens`) from
+ *  position `start` and their positions, at chunk row `at`, in bursts of at
+ *  most LLMVP_MAX_BATCH words. */
+static void write_prefill_inputs(fw_ctx* c, uint64_t tokens, uint32_t start, uint32_t rows, uint32_t at) {
   uint32_t words[LLMVP_MAX_BATCH];
   for (uint32_t first = 0; first < rows; first += LLMVP_MAX_BATCH) {
     const uint32_t n = rows - first < LLMVP_MAX_BATCH ? rows - first : LLMVP_MAX_BATCH;
-    hal_read_block(fw_token_addr(c, r, start + first), words, (size_t)n * 4u);
-    hal_write_block(c->spad.tokens_in + (uint64_t)first * 4u, words, (size_t)n * 4u);
+    const uint64_t to = (uint64_t)(at + first) * 4u;
+    hal_read_block(tokens + (uint64_t)(start + first) * 4u, words, (size_t)n * 4u);
+    hal_write_block(c->spad.tokens_in + to, words, (size_t)n * 4u);
     for (uint32_t i = 0; i < n; ++i) words[i] = start + first + i;
-    hal_write_block(c->spad.positions + (uint64_t)first * 4u, words, (size_t)n * 4u);
+    hal_write_block(c->spad.positions + to, words, (size_t)n * 4u);
   }
+}
+
+static int wait_step_done(const fw_ctx* c, fw_fault* f);
+
+/** Runs one block prefill pass over `rows` chunk rows whose inputs are
+ *  written and whose pieces are in c->seg_* (the engines end on the
+ *  prefill rings). */
+static int prefill_block_pass(fw_ctx* c, uint32_t rows, fw_fault* f) {
+  const uint32_t batch = c->m.batch;
+  uint32_t outs = 0;
+  for (uint32_t i = 0; i < c->prefill_segs; ++i) outs += c->seg_out[i] != 0u;
+  llmvp_manifest pieces = c->m;
+  pieces.batch = c->prefill_segs; /* one ATTN_PREFILL per piece */
+  const uint32_t tile_len = (uint32_t)fw_tile_chain_len(&pieces) + (outs > 1u ? outs - 1u : 0u);
+  const uint32_t dma_len = (uint32_t)fw_dma_chain_len(c->m.layers, c->prefill_segs);
+  c->prefill = FW_PREFILL_BLOCK;
+  c->m.batch = rows;
+  fw_build_chains(c);
+  c->m.batch = batch;
+  c->prefill = 0u;
+  switch_rings(c, c->rings.prefill_tile_base, tile_len, c->rings.prefill_dma_base, dma_len);
+  engine_post(&c->dma, dma_len);
+  engine_post(&c->tile, tile_len);
+  fw_trace_mark(0, TRACE_PH_WAIT);
+  return wait_step_done(c, f);
 }
 
 /** Sleeps until every engine in use raised DONE for this step; -1 on an engine error. */
@@ -164,28 +192,59 @@ static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
   return 0;
 }
 
+/** Block prefill of every request, packed: each pass fills up to a chunk of
+ *  rows with the next prompt positions of the requests in order, so short
+ *  prompts share a pass (and its weight stream). Requests finish in order. */
+static int run_prefill_packed(fw_ctx* c, fw_fault* f) {
+  const uint32_t batch = c->m.batch, chunk = c->m.prefill_chunk;
+  uint32_t next = 0; /* first request with prompt positions left (cached_len = progress) */
+  while (next < batch) {
+    uint32_t rows = 0;
+    c->prefill_segs = 0u;
+    fw_trace_mark(0, TRACE_PH_PATCH);
+    for (uint32_t r = next; r < batch && rows < chunk; ++r) {
+      const uint32_t left = c->prompt_len[r] - c->cached_len[r];
+      const uint32_t take = left < chunk - rows ? left : chunk - rows;
+      const uint32_t i = c->prefill_segs++;
+      c->seg_kv[i] = r;
+      c->seg_start[i] = c->cached_len[r];
+      c->seg_rows[i] = take;
+      c->seg_out[i] = take == left;
+      write_prefill_inputs(c, fw_token_addr(c, r, 0), c->cached_len[r], take, rows);
+      rows += take;
+    }
+    if (prefill_block_pass(c, rows, f) != 0) return -1;
+    fw_trace_mark(0, TRACE_PH_COLLECT);
+    uint32_t out = 0;
+    for (uint32_t i = 0; i < c->prefill_segs; ++i) {
+      const uint32_t r = c->seg_kv[i];
+      c->cached_len[r] += c->seg_rows[i];
+      if (c->seg_out[i] == 0u) continue;
+      c->token[r] = hal_read32(c->spad.tokens_out + (uint64_t)out++ * 4u);
+      hal_write32(fw_token_addr(c, r, c->prompt_len[r]), c->token[r]);
+      mbox_set_prefilled(r + 1u);
+      next = r + 1u;
+    }
+  }
+  return 0;
+}
+
 /** Prefill of every request (manifest.h "prefill"), then the decode chains
  *  for the positions after the prompts. */
 static int run_prefill(fw_ctx* c, fw_fault* f) {
-  const uint32_t batch = c->m.batch, chunk = c->m.prefill_chunk;
+  const uint32_t batch = c->m.batch, chunk = fw_prefill_rows(&c->m);
   const fw_ring_plan* rp = &c->rings;
-  switch_rings(c, rp->prefill_tile_base, rp->prefill_tile_len, rp->prefill_dma_base, rp->prefill_dma_len);
+  if (!fw_prefill_rowwise(&c->m)) {
+    if (run_prefill_packed(c, f) != 0) return -1;
+    switch_rings(c, rp->tile_base, rp->tile_len, rp->dma_base, rp->dma_len);
+    fw_load_kv_blocks(c, 0);
+    fw_build_chains(c);
+    return 0;
+  }
   for (uint32_t r = 0; r < batch; ++r) {
     for (uint32_t start = c->cached_len[r]; start < c->prompt_len[r]; start += chunk) {
       const uint32_t rows = c->prompt_len[r] - start < chunk ? c->prompt_len[r] - start : chunk;
-      fw_trace_mark(0, TRACE_PH_PATCH);
-      write_prefill_inputs(c, r, start, rows);
-      c->prefill = 1u;
-      c->prefill_req = r;
-      c->prefill_start = start;
-      c->m.batch = rows;
-      fw_build_chains(c);
-      c->m.batch = batch;
-      c->prefill = 0u;
-      engine_post(&c->dma, rp->prefill_dma_len);
-      engine_post(&c->tile, rp->prefill_tile_len);
-      fw_trace_mark(0, TRACE_PH_WAIT);
-      if (wait_step_done(c, f) != 0) return -1;
+      if (fw_step_prefill_rows(c, r, r, c->prompt_len[r], start, rows, f) != 0) return -1;
     }
     fw_trace_mark(0, TRACE_PH_COLLECT);
     c->token[r] = hal_read32(c->spad.tokens_out);
@@ -209,7 +268,8 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   /* RUNNING marks the end of one-time set-up: the host times decode from here. */
   mbox_set_status(MBOX_ST_RUNNING);
   c->prefill = 0u;
-  if (c->m.prefill_chunk != 0u && run_prefill(c, f) != 0) return -1;
+  if (c->m.serve_requests != 0u && fw_serve(c, f) != 0) return -1; /* serving: steps == 0 */
+  if (c->m.prefill_chunk != 0u && c->m.serve_requests == 0u && run_prefill(c, f) != 0) return -1;
   for (uint32_t s = 0; s < c->m.steps; ++s) {
     if (run_step(c, s, f) != 0) return -1;
   }
@@ -220,4 +280,50 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   if (fw_tp(&c->m)) engine_disable(&c->coll);
   if (fw_prefetching(&c->m)) engine_disable(&c->pf);
   return 0;
+}
+
+/* ---- step machinery shared with the serving loop (serve.h) ---- */
+void fw_step_switch_rings(fw_ctx* c, uint64_t tile_base, uint32_t tile_len, uint64_t dma_base, uint32_t dma_len) {
+  switch_rings(c, tile_base, tile_len, dma_base, dma_len);
+}
+void fw_step_write_inputs(fw_ctx* c) { write_step_inputs(c, 0); }
+void fw_step_write_prefill_inputs(fw_ctx* c, uint64_t tokens, uint32_t start, uint32_t rows, uint32_t at) {
+  write_prefill_inputs(c, tokens, start, rows, at);
+}
+int fw_step_prefill_block(fw_ctx* c, uint32_t rows, fw_fault* f) { return prefill_block_pass(c, rows, f); }
+int fw_step_wait(const fw_ctx* c, fw_fault* f) { return wait_step_done(c, f); }
+void fw_step_collect(fw_ctx* c) { collect_tokens(c, 0); }
+
+int fw_step_prefill_rows(fw_ctx* c, uint32_t req, uint32_t kv_row, uint32_t prompt_len, uint32_t start, uint32_t rows,
+                         fw_fault* f) {
+  /* Row i is position start + i of `req`; the per-row state is borrowed and
+   * given back (it holds the decode rows). */
+  uint32_t saved[6][LLMVP_MAX_BATCH];
+  uint32_t* state[6] = {c->prompt_len, c->cached_len, c->token, c->kv_block, c->row_req, c->row_slot};
+  for (uint32_t a = 0; a < 6u; ++a) memcpy(saved[a], state[a], (size_t)rows * 4u);
+  const uint32_t batch = c->m.batch, serving = c->serving;
+  for (uint32_t i = 0; i < rows; ++i) {
+    c->prompt_len[i] = prompt_len;
+    c->cached_len[i] = start + i;
+    c->row_req[i] = req;
+    c->row_slot[i] = kv_row;
+  }
+  c->serving = 1u;
+  c->m.batch = rows;
+  const uint32_t tile_len = (uint32_t)fw_tile_chain_len(&c->m), dma_len = (uint32_t)fw_dma_chain_len(c->m.layers, rows);
+  fw_trace_mark(0, TRACE_PH_PATCH);
+  write_step_inputs(c, 0);
+  fw_load_kv_blocks(c, 0);
+  c->prefill = FW_PREFILL_ROWS;
+  fw_build_chains(c);
+  c->prefill = 0u;
+  switch_rings(c, c->rings.prefill_tile_base, tile_len, c->rings.prefill_dma_base, dma_len);
+  engine_post(&c->dma, dma_len);
+  engine_post(&c->tile, tile_len);
+  fw_trace_mark(0, TRACE_PH_WAIT);
+  const int rc = wait_step_done(c, f);
+  c->m.batch = batch;
+  c->serving = serving;
+  for (uint32_t a = 0; a < 6u; ++a) memcpy(state[a], saved[a], (size_t)rows * 4u);
+  return rc;
 }

@@ -42,16 +42,19 @@
 #define FW_MFIELD_MOE 24u               /* experts/top_k/expert_ffn/first_moe_layer/router_scoring inconsistent */
 #define FW_MFIELD_TP 31u                /* tp_rank >= tp_ranks, or tensor parallel with experts or MLA */
 #define FW_MFIELD_PAGED 26u             /* block table outside the control SRAM or too short for max_context */
-#define FW_MFIELD_PREFILL 28u           /* prefill_chunk > LLMVP_MAX_PREFILL_CHUNK, or with a paged KV cache or MLA */
+#define FW_MFIELD_PREFILL 28u           /* prefill_chunk > LLMVP_MAX_PREFILL_CHUNK */
 #define FW_MFIELD_MLA 27u /* mla_*: rope odd or 0, nope/v 0, head_dim != nope + rope, dims >= 2^16, or quantised */
 #define FW_MFIELD_PREFETCH                                                                                             \
   29u /* prefetch_dma not in 1 .. num_dma-1, a staging slot outside HBM,                                               \
          or a layer's w_bytes not a multiple of 4 / above the slot */
 #define FW_MFIELD_KV_PREFIX                                                                                            \
-  30u                           /* kv_prefix_tokens with a paged KV cache, or a request's cached_len                   \
-                                   below it */
-#define FW_MFIELD_PNM 32u       /* pnm_units > LLMVP_MAX_PNM, pnm_stride 0, or with prefill / a KV prefix */
-#define FW_MFIELD_PNM_OPS 39u   /* pnm_ops: unknown mode, or columns where not allowed */
+  30u                         /* kv_prefix_tokens with a paged KV cache, or a request's cached_len                     \
+                                 below it */
+#define FW_MFIELD_PNM 32u     /* pnm_units > LLMVP_MAX_PNM, pnm_stride 0, or with prefill / a KV prefix */
+#define FW_MFIELD_PNM_OPS 39u /* pnm_ops: unknown mode, or columns where not allowed */
+#define FW_MFIELD_SERVE                                                                                                \
+  33u /* serving: serve_table outside memory, or with tensor parallel / PNM / HBF prefetch / KV prefix; INDEX: a       \
+         request whose prompt_len or gen_len is 0 or prompt_len + gen_len > max_context + 1 */
 #define FW_MFIELD_DT_LINEAR 25u /* dt_linear/w_group invalid, or a GEMV k not a multiple of w_group */
 
 /* ---- FW_ERR_NO_SPACE: MBOX_ERR_INFO values ------------------------------- */

@@ -17,6 +17,14 @@ void mbox_set_step(uint32_t steps_done) { hal_write32(LLMVP_MAILBOX_BASE + MBOX_
 
 void mbox_set_prefilled(uint32_t requests) { hal_write32(LLMVP_MAILBOX_BASE + MBOX_PREFILLED, requests); }
 
+uint32_t mbox_submitted(void) { return hal_read32(LLMVP_MAILBOX_BASE + MBOX_SUBMITTED); }
+
+void mbox_serve_event(uint32_t request, uint32_t event) {
+  hal_write32(LLMVP_MAILBOX_BASE + MBOX_SERVE_EVENT, request | event);
+}
+
+void mbox_clear_host_irq(void) { hal_write32(LLMVP_MAILBOX_BASE + MBOX_HOST_IRQ, 0u); }
+
 void mbox_report_error(const fw_fault* f) {
   hal_write32(LLMVP_MAILBOX_BASE + MBOX_ERR_CODE, f->code);
   hal_write32(LLMVP_MAILBOX_BASE + MBOX_ERR_SOURCE, f->source);

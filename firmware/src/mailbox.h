@@ -17,6 +17,12 @@ void mbox_set_status(uint32_t status);
 void mbox_set_step(uint32_t steps_done);
 /** MBOX_PREFILLED = requests whose prefill finished; notifies the host. */
 void mbox_set_prefilled(uint32_t requests);
+/** Serving: MBOX_SUBMITTED (requests the host has submitted so far). */
+uint32_t mbox_submitted(void);
+/** Serving: MBOX_SERVE_EVENT = request | MBOX_EV_*; notifies the host. */
+void mbox_serve_event(uint32_t request, uint32_t event);
+/** Lowers the host's mailbox interrupt (MBOX_HOST_IRQ = 0). */
+void mbox_clear_host_irq(void);
 /** Writes the MBOX_ERR_* registers from `f`, then MBOX_STATUS = MBOX_ST_ERROR
  *  (last, so the host sees complete error details when notified). */
 void mbox_report_error(const fw_fault* f);

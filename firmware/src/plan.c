@@ -73,9 +73,12 @@ int fw_plan_rings(const llmvp_manifest* m, fw_ring_plan* p, fw_fault* f) {
   const uint64_t dma_len = fw_dma_chain_len(m->layers, m->batch);
   const uint64_t base = fw_align_up(m->work_base, LLMVP_DESC_BYTES);
   llmvp_manifest one = *m;
-  one.batch = 1u;
-  const uint64_t pre_tile = m->prefill_chunk != 0u ? fw_tile_chain_len(&one) : 0u;
-  const uint64_t pre_dma = m->prefill_chunk != 0u ? fw_dma_chain_len(m->layers, 1u) : 0u;
+  /* row-wise: decode-style rows; block: one ATTN_PREFILL per request piece
+   * and one final RMSNORM per piece that ends its prompt */
+  const int rowwise = fw_prefill_rowwise(m);
+  one.batch = rowwise ? fw_prefill_rows(m) : fw_prefill_max_segs(m);
+  const uint64_t pre_tile = m->prefill_chunk != 0u ? fw_tile_chain_len(&one) + (rowwise ? 0u : one.batch - 1u) : 0u;
+  const uint64_t pre_dma = m->prefill_chunk != 0u ? fw_dma_chain_len(m->layers, one.batch) : 0u;
   const uint64_t coll_len = fw_coll_chain_len(m);
   const uint64_t pf_len = m->prefetch_depth != 0u ? m->layers : 0u; /* prefetch.h: one COPY per layer */
   const uint64_t end = base + (tile_len + dma_len + pre_tile + pre_dma + coll_len + pf_len) * LLMVP_DESC_BYTES;

@@ -157,6 +157,23 @@ typedef struct fw_ring_plan {
   uint32_t pf_len;
 } fw_ring_plan;
 
+/** Prefill with a paged KV cache or MLA runs each chunk as decode-style rows
+ *  (one ATTN per row at its own position: the causal mask is each row's
+ *  context length), at most LLMVP_MAX_BATCH rows per pass; otherwise a chunk
+ *  is one ATTN_PREFILL block over a contiguous cache. */
+static inline int fw_prefill_rowwise(const llmvp_manifest* m) {
+  return m->kv_block_tokens != 0u || m->mla_kv_lora != 0u;
+}
+/** Rows of one prefill pass: the chunk, capped for row-wise prefill. */
+static inline uint32_t fw_prefill_rows(const llmvp_manifest* m) {
+  return fw_prefill_rowwise(m) && m->prefill_chunk > LLMVP_MAX_BATCH ? LLMVP_MAX_BATCH : m->prefill_chunk;
+}
+
+/** Request pieces a block prefill pass may hold (each at least one row). */
+static inline uint32_t fw_prefill_max_segs(const llmvp_manifest* m) {
+  return m->prefill_chunk < m->batch ? m->prefill_chunk : m->batch;
+}
+
 /** Activation rows the scratchpad holds: the batch, or a prefill chunk. */
 static inline uint64_t fw_spad_rows(const llmvp_manifest* m) {
   return m->prefill_chunk > m->batch ? m->prefill_chunk : m->batch;

@@ -79,10 +79,8 @@ static int check_pnm_ops(const llmvp_manifest* m) {
 static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if (m->batch == 0 || m->batch > LLMVP_MAX_BATCH) return bad(f, FW_MFIELD_BATCH, 0);
   if (m->max_context == 0) return bad(f, FW_MFIELD_MAX_CONTEXT, 0);
-  if (m->steps == 0 && m->prefill_chunk == 0u) return bad(f, FW_MFIELD_STEPS, 0);
-  if (m->prefill_chunk != 0u &&
-      (m->prefill_chunk > LLMVP_MAX_PREFILL_CHUNK || m->kv_block_tokens != 0u || m->mla_kv_lora != 0u))
-    return bad(f, FW_MFIELD_PREFILL, 0);
+  if (m->steps == 0 && m->prefill_chunk == 0u && m->serve_requests == 0u) return bad(f, FW_MFIELD_STEPS, 0);
+  if (m->prefill_chunk > LLMVP_MAX_PREFILL_CHUNK) return bad(f, FW_MFIELD_PREFILL, 0);
   if ((uint64_t)m->token_stride < (uint64_t)m->kv_prefix_tokens + m->max_context + 1u)
     return bad(f, FW_MFIELD_TOKEN_STRIDE, 0);
   if (m->num_dma == 0) return bad(f, FW_MFIELD_NUM_DMA, 0);
@@ -155,8 +153,19 @@ static int load_requests(fw_ctx* c, fw_fault* f) {
   return 0;
 }
 
+/** Serving (manifest version 7): requests arrive later (serve.c checks each). */
+static int check_serve(const llmvp_manifest* m, fw_fault* f) {
+  const uint64_t bytes = (uint64_t)m->serve_requests * sizeof(llmvp_serve_request);
+  const int in_mem = inside(m->serve_table, bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW) ||
+                     inside(m->serve_table, bytes, LLMVP_HBM_BASE, LLMVP_HBM_WINDOW);
+  if (!in_mem || m->tp_ranks > 1u || m->pnm_units != 0u || m->prefetch_depth != 0u || m->kv_prefix_tokens != 0u)
+    return bad(f, FW_MFIELD_SERVE, 0);
+  return 0;
+}
+
 int fw_load_manifest(fw_ctx* c, uint64_t addr, fw_fault* f) {
   hal_read_block(addr, &c->m, sizeof c->m);
   if (check_model(&c->m, f) != 0 || check_run(&c->m, f) != 0 || check_hbf(&c->m, f) != 0) return -1;
+  if (c->m.serve_requests != 0u) return check_serve(&c->m, f);
   return load_requests(c, f);
 }

@@ -551,28 +551,21 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
   std::uint8_t* y = buffer(3, yBytes);
   const Ps ready = std::max(idsReady, read(d.src0, xBytes, start, x, ENG_FIELD_SRC0, err));
   if (!err.ok()) return ready;
-  // One gather stream over the chosen experts' weights: chunks are issued at
-  // most maxOutstanding ahead of the matrix engine, across expert boundaries.
+  // One gather stream over the chosen experts' weights, bounded like every
+  // gather by the bytes in flight (chunkBytes x maxOutstanding), across
+  // expert boundaries: small experts are not limited by their count.
   const double elements = static_cast<double>(d.n) * d.k;
-  const std::uint64_t chunk = params().chunkBytes;
-  const std::uint32_t depth = params().maxOutstanding;
-  std::vector<Ps> consumedAt(depth, start);
-  Ps issue = start, computeEnd = ready, compute = 0;
-  std::uint64_t i = 0;
-  for (std::size_t x_ = 0; x_ < order.size(); ++x_) {
-    const std::uint64_t base = d.src1 + std::uint64_t{order[x_]} * stride;
-    for (std::uint64_t off = 0; off < wBytes; off += chunk, ++i) {
-      const std::uint64_t n = std::min(chunk, wBytes - off);
-      issue = std::max(issue, consumedAt[i % depth]);
-      std::uint8_t* dst = w ? w + x_ * wBytes + off : nullptr;
-      const Ps arrived = access(tlm::TLM_READ_COMMAND, base + off, dst, n, issue, dst == nullptr, ENG_FIELD_SRC1, err);
-      if (!err.ok()) return arrived;
-      const Ps c = weightChunkPs(n, wBytes, elements, uses[x_], dt, dequantOpsOf(d.dt_w));
-      computeEnd = std::max(arrived, computeEnd) + c;
-      compute += c;
-      consumedAt[i % depth] = computeEnd;
-    }
-  }
+  std::vector<Segment> segments;
+  for (const std::uint32_t e : order) segments.push_back({d.src1 + std::uint64_t{e} * stride, wBytes});
+  std::uint64_t consumed = 0; // bytes handed to the matrix engine; chunks never straddle experts
+  auto chunkPs = [&](std::uint64_t n) {
+    const std::size_t x_ = static_cast<std::size_t>(consumed / wBytes);
+    consumed += n;
+    return weightChunkPs(n, wBytes, elements, uses[x_], dt, dequantOpsOf(d.dt_w));
+  };
+  Ps compute = 0;
+  const Ps computeEnd = gatherStream(segments, start, ready, w, chunkPs, ENG_FIELD_SRC1, err, compute);
+  if (!err.ok()) return computeEnd;
   if (params().functional) {
     const std::uint64_t xRow = operandBytes(d.k, 1, 1, d.dt_in), yRow = operandBytes(d.n, 1, 1, d.dt_out);
     std::vector<float> deq(quantized ? static_cast<std::size_t>(elements) * order.size() : 0);

@@ -24,7 +24,8 @@ bool Mailbox::readReg(std::uint32_t offset, std::uint32_t& v) {
 bool Mailbox::writeReg(std::uint32_t offset, std::uint32_t v, Ps when) {
   if (offset / 4 >= kRegs) return false;
   regs_[offset / 4] = v;
-  if ((offset == MBOX_STATUS || offset == MBOX_STEP || offset == MBOX_PREFILLED) && onFirmwareWrite)
+  if ((offset == MBOX_STATUS || offset == MBOX_STEP || offset == MBOX_PREFILLED || offset == MBOX_SERVE_EVENT) &&
+      onFirmwareWrite)
     onFirmwareWrite(offset, v, when);
   if (offset == MBOX_HOST_IRQ) irq.set(v != 0);
   return true;

@@ -18,7 +18,7 @@ class Mailbox : public sc_core::sc_module, public RegisterTarget {
 public:
   tlm_utils::simple_target_socket<Mailbox> regSocket;
   IrqLine irq;
-  /// Called for every write to MBOX_STATUS, MBOX_STEP or MBOX_PREFILLED: (offset, value, time).
+  /// Called for every write to MBOX_STATUS, MBOX_STEP, MBOX_PREFILLED or MBOX_SERVE_EVENT: (offset, value, time).
   std::function<void(std::uint32_t, std::uint32_t, Ps)> onFirmwareWrite;
 
   Mailbox(const sc_core::sc_module_name& name, double registerLatencyNs);
@@ -33,7 +33,7 @@ private:
   bool readReg(std::uint32_t offset, std::uint32_t& value) override;
   bool writeReg(std::uint32_t offset, std::uint32_t value, Ps when) override;
 
-  static constexpr std::uint32_t kRegs = 10;
+  static constexpr std::uint32_t kRegs = 12; // up to MBOX_SERVE_EVENT (0x2C)
   const Ps latency_;
   std::uint32_t regs_[kRegs] = {};
 };

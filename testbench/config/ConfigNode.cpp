@@ -178,6 +178,20 @@ bool ConfigNode::boolean(const std::string& key) const {
   }
 }
 
+std::vector<ConfigNode> ConfigNode::mappings(const std::string& key) const {
+  const YAML::Node n = node_[key];
+  if (!n) fail(key, "missing required key");
+  used_->insert(key);
+  if (!n.IsSequence() || n.size() == 0) fail(key, "expected a non-empty list of mappings, got " + show(n));
+  std::vector<ConfigNode> out;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const std::string at = key + "[" + std::to_string(i) + "]";
+    if (!n[i].IsMap()) fail(at, "expected a mapping, got " + show(n[i]));
+    out.emplace_back(n[i], file_, keyPath_.empty() ? at : keyPath_ + "." + at);
+  }
+  return out;
+}
+
 std::string ConfigNode::choice(const std::string& key, std::initializer_list<const char*> allowed) const {
   const std::string v = string(key);
   std::string list;

@@ -61,6 +61,8 @@ public:
   /// A flow or block sequence of integers, each in [lo, hi] (`[4, 4, 4]`).
   [[nodiscard]] std::vector<std::uint64_t> integers(const std::string& key, std::uint64_t lo, std::uint64_t hi) const;
   [[nodiscard]] bool boolean(const std::string& key) const;
+  /// A non-empty sequence of mappings, each a node of its own (key path `key[i]`).
+  [[nodiscard]] std::vector<ConfigNode> mappings(const std::string& key) const;
   [[nodiscard]] std::string choice(const std::string& key, std::initializer_list<const char*> allowed) const;
   /// Path of a file named by `key`, resolved relative to this file's folder.
   [[nodiscard]] std::string path(const std::string& key) const;

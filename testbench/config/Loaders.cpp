@@ -142,8 +142,9 @@ void loadHbf(const ConfigNode& h, Overrides& overrides, PlatformConfig& pc) {
 
 ConfigKind configKind(const std::string& path) {
   const ConfigNode root = ConfigNode::load(path, nullptr, "");
-  const std::string k = root.choice("kind", {"platform", "model", "memspec", "system", "flashspec"});
+  const std::string k = root.choice("kind", {"platform", "model", "memspec", "system", "flashspec", "scenario"});
   if (k == "flashspec") return ConfigKind::Flashspec;
+  if (k == "scenario") return ConfigKind::Scenario;
   return k == "platform" ? ConfigKind::Platform
          : k == "model"  ? ConfigKind::Model
          : k == "system" ? ConfigKind::System

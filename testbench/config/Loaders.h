@@ -51,7 +51,7 @@ struct PlatformConfig {
 };
 
 /// Which kind of config a file holds (its `kind:` key).
-enum class ConfigKind { Platform, Model, Memspec, System, Flashspec };
+enum class ConfigKind { Platform, Model, Memspec, System, Flashspec, Scenario };
 [[nodiscard]] ConfigKind configKind(const std::string& path);
 
 /// Loads a platform; `--set` keys start with "sim." or "chip." (memspec keys

@@ -281,6 +281,22 @@ public:
     return f;
   }
 
+  /// A non-negative integer (0 allowed), absent or null: nullopt.
+  [[nodiscard]] std::optional<std::uint32_t> optCount(std::string_view key) const {
+    const auto* v = find(key);
+    if (!v) return std::nullopt;
+    const auto u = asUnsigned(*v);
+    if (!u || *u > std::numeric_limits<std::uint32_t>::max()) fail(key, "a non-negative integer", v);
+    return static_cast<std::uint32_t>(*u);
+  }
+
+  [[nodiscard]] const json::object* optObject(std::string_view key) const {
+    const auto* v = find(key);
+    if (!v) return nullptr;
+    if (!v->is_object()) fail(key, "an object", v);
+    return &v->get_object();
+  }
+
   [[nodiscard]] std::optional<bool> optBool(std::string_view key) const {
     const auto* v = find(key);
     if (!v) return std::nullopt;
@@ -499,6 +515,41 @@ Weights makeRandomWeights(const ModelSpec& spec, std::uint64_t seed) {
 
 // ============================================================== config.json
 
+namespace {
+/// DeepSeek-V3's multi-head latent attention and mixture of experts
+/// (configuration_deepseek.py keys). Not modelled, and so refused where they
+/// would change the architecture: MoE on a subset of layers (moe_layer_freq
+/// != 1), softmax scoring or un-normalised top-k weights. Group-limited
+/// routing (n_group, topk_group) and YaRN (rope_scaling) change which experts
+/// and which values, not the bytes or FLOPs a token costs: they are read past
+/// (docs/config-reference.md "Hugging Face config").
+void readDeepSeek(const ConfigReader& cfg, ModelSpec& s) {
+  s.mla.enabled = true;
+  s.mla.qLoraRank = cfg.optCount("q_lora_rank").value_or(0);
+  s.mla.kvLoraRank = cfg.positiveInt("kv_lora_rank");
+  s.mla.qkNopeDim = cfg.positiveInt("qk_nope_head_dim");
+  s.mla.qkRopeDim = cfg.positiveInt("qk_rope_head_dim");
+  s.mla.vHeadDim = cfg.positiveInt("v_head_dim");
+  if (const auto routed = cfg.optCount("n_routed_experts"); routed && *routed != 0) {
+    s.moe.experts = *routed;
+    s.moe.topK = cfg.positiveInt("num_experts_per_tok");
+    s.moe.expertFfn = cfg.positiveInt("moe_intermediate_size");
+    s.moe.sharedExperts = cfg.optCount("n_shared_experts").value_or(0);
+    s.moe.denseLayers = cfg.optCount("first_k_dense_replace").value_or(0);
+    if (const auto freq = cfg.optPositiveInt("moe_layer_freq"); freq && *freq != 1)
+      cfg.failText("moe_layer_freq",
+                   "only 1 (every layer after first_k_dense_replace) is supported, got " + std::to_string(*freq));
+    const auto scoring = cfg.optString("scoring_func").value_or("softmax");
+    if (scoring != "sigmoid")
+      cfg.failText("scoring_func", "only \"sigmoid\" (DeepSeek-V3) is supported, got \"" + scoring + "\"");
+    s.moe.scoring = RouterScoring::Sigmoid;
+    if (const auto norm = cfg.optBool("norm_topk_prob"); norm && !*norm)
+      cfg.failText("norm_topk_prob", "only true is supported (the chosen experts' weights are normalised)");
+    s.moe.routedScale = cfg.optPositiveFloat("routed_scaling_factor").value_or(1.0f);
+  }
+}
+} // namespace
+
 ModelSpec specFromHfConfig(const std::string& configJsonPath) {
   const std::string& file = configJsonPath;
   const std::string text = readWholeFile(file);
@@ -509,9 +560,10 @@ ModelSpec specFromHfConfig(const std::string& configJsonPath) {
   const ConfigReader cfg(root.get_object(), file);
 
   const auto modelType = cfg.optString("model_type");
-  if (!modelType || *modelType != "llama")
-    cfg.fail("model_type", "\"llama\"", root.get_object().if_contains("model_type"));
-  if (const auto* rs = cfg.find("rope_scaling"))
+  const bool deepseek = modelType && *modelType == "deepseek_v3";
+  if (!modelType || (*modelType != "llama" && !deepseek))
+    cfg.fail("model_type", "\"llama\" or \"deepseek_v3\"", root.get_object().if_contains("model_type"));
+  if (const auto* rs = cfg.find("rope_scaling"); rs && !deepseek)
     cfg.failText("rope_scaling", "not supported (only plain RoPE), got " + jsonText(*rs));
   if (const auto act = cfg.optString("hidden_act"); act && *act != "silu")
     cfg.failText("hidden_act", "only \"silu\" is supported, got \"" + *act + "\"");
@@ -519,6 +571,7 @@ ModelSpec specFromHfConfig(const std::string& configJsonPath) {
     if (const auto b = cfg.optBool(key); b && *b) cfg.failText(key, "biases are not supported, got true");
 
   ModelSpec s;
+  if (deepseek) readDeepSeek(cfg, s);
   s.hidden = cfg.positiveInt("hidden_size");
   s.ffn = cfg.positiveInt("intermediate_size");
   s.heads = cfg.positiveInt("num_attention_heads");
@@ -528,7 +581,9 @@ ModelSpec specFromHfConfig(const std::string& configJsonPath) {
   s.rmsEps = cfg.positiveFloat("rms_norm_eps");
   s.ropeTheta = cfg.optPositiveFloat("rope_theta").value_or(10000.0f);
   s.tieEmbeddings = cfg.optBool("tie_word_embeddings").value_or(false);
-  if (const auto hd = cfg.optPositiveInt("head_dim")) {
+  if (deepseek) {
+    s.headDim = s.mla.qkNopeDim + s.mla.qkRopeDim; // the softmax-scale dimension (docs/architecture.md MLA)
+  } else if (const auto hd = cfg.optPositiveInt("head_dim")) {
     s.headDim = *hd;
   } else {
     if (s.hidden % s.heads != 0)
@@ -551,6 +606,17 @@ ModelSpec specFromHfConfig(const std::string& configJsonPath) {
       s.weightDtype = models::DType::Bf16;
     else
       cfg.fail(dtypeKey, "\"float32\", \"bfloat16\" or \"float16\"", cfg.find(dtypeKey));
+  }
+
+  // DeepSeek-V3 releases fp8 (e4m3) weights with 128 x 128 block scales: the
+  // weights are then fp8 (the block scales, 1/16384 of the bytes, are not modelled).
+  if (const json::object* q = cfg.optObject("quantization_config")) {
+    const ConfigReader qc(*q, file + ": quantization_config");
+    const auto method = qc.optString("quant_method");
+    if (!method || *method != "fp8") qc.fail("quant_method", "\"fp8\"", q->if_contains("quant_method"));
+    if (const auto fmt = qc.optString("fmt"); fmt && *fmt != "e4m3")
+      qc.failText("fmt", "only \"e4m3\" is supported, got \"" + *fmt + "\"");
+    s.weightDtype = models::DType::Fp8E4M3;
   }
 
   const std::filesystem::path p(file);

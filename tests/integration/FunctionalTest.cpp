@@ -166,6 +166,25 @@ TEST(Functional, PrefillQwenBiases) {
   c.prefillChunk = 4;
   checkAgainstGolden(c);
 }
+// With a paged cache or MLA a chunk runs as decode-style rows at consecutive
+// positions (plan.h fw_prefill_rowwise): chunks that straddle KV blocks.
+TEST(Functional, PrefillPagedKv) {
+  Case c{64, 2, 9, 4, {}, config("models/tiny-llama.yaml")};
+  c.prefillChunk = 3; // blocks of 4: chunks at 0, 3, 6 cross block edges
+  c.kvBlockTokens = 4;
+  checkAgainstGolden(c);
+}
+TEST(Functional, PrefillMla) {
+  Case c{65, 2, 7, 5, {}, config("models/tiny-mla.yaml")};
+  c.prefillChunk = 4;
+  checkAgainstGolden(c);
+}
+TEST(Functional, PrefillMlaPagedFp8Kv) {
+  Case c{66, 3, 6, 4, {"model.dtypes.kv=fp8"}, config("models/tiny-mla.yaml")};
+  c.prefillChunk = 5;
+  c.kvBlockTokens = 2;
+  checkAgainstGolden(c);
+}
 
 // A Hugging Face checkpoint (config.json + model.safetensors) written by the
 // test, loaded by the host runtime, decoded by the firmware.

@@ -55,7 +55,26 @@ TEST(Prefill, LongPromptsAreComputeBoundAndGrowLinearly) {
   EXPECT_GT(small.ttftNs, 1.5 * a.ttftNs);
 }
 
-TEST(Prefill, RefusesPagedKvAndBadChunk) {
+TEST(Prefill, ShortPromptsOfSeveralRequestsShareOnePass) {
+  ScratchDir dir("prefillpacked");
+  // Four 64-token prompts fit one chunk of 256: one pass (one weight stream)
+  // prefills all four, so the last request's first token comes about when a
+  // single request's would, not four passes later (memory-bound passes).
+  auto ttft = [&](const std::string& batch) {
+    CliResult raw;
+    const auto root =
+        runJson({"--platform", config("platforms/baseline.yaml"), "--model", config("models/llama-3.1-8b.yaml"),
+                 "--batch", batch, "--context", "64", "--gen-tokens", "2", "--prefill-chunk", "256"},
+                dir, "b" + batch, &raw);
+    EXPECT_EQ(raw.exitCode, 0) << raw.err;
+    return root.empty() ? 0.0 : num(root.at("results").at("ttft_ns").as_array().back());
+  };
+  const double one = ttft("1"), four = ttft("4");
+  EXPECT_GT(four, one);
+  EXPECT_LT(four, 1.5 * one);
+}
+
+TEST(Prefill, PagedKvAndMlaRunAndBadChunkIsRefused) {
   const std::vector<std::string> base{"run", "--platform", config("platforms/baseline.yaml"), "--model",
                                       config("models/tiny-llama.yaml")};
   auto with = [&](std::vector<std::string> extra) {
@@ -63,9 +82,13 @@ TEST(Prefill, RefusesPagedKvAndBadChunk) {
     a.insert(a.end(), extra.begin(), extra.end());
     return runLlmvp(a);
   };
+  // Paged KV and MLA prefill (golden tokens: integration_functional_test).
   const CliResult paged = with({"--prefill-chunk", "8", "--kv-block-tokens", "16"});
-  EXPECT_EQ(paged.exitCode, 2);
-  EXPECT_NE(paged.err.find("--prefill-chunk"), std::string::npos) << paged.err;
+  EXPECT_EQ(paged.exitCode, 0) << paged.err;
+  EXPECT_NE(paged.out.find("TTFT"), std::string::npos) << paged.out;
+  const CliResult mla = runLlmvp({"run", "--platform", config("platforms/baseline.yaml"), "--model",
+                                  config("models/tiny-mla.yaml"), "--prefill-chunk", "8"});
+  EXPECT_EQ(mla.exitCode, 0) << mla.err;
   const CliResult big = with({"--prefill-chunk", "100000"});
   EXPECT_EQ(big.exitCode, 2);
   EXPECT_NE(big.err.find("out of range"), std::string::npos) << big.err;

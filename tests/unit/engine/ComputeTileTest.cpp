@@ -456,6 +456,37 @@ INSTANTIATE_TEST_SUITE_P(Cases, TileGemvTiming,
                                          GemvTimingCase{"OneRowLargeQuantum", 1, 100000.0, 5220, 4608}),
                          [](const testing::TestParamInfo<GemvTimingCase>& i) { return std::string(i.param.name); });
 
+// The expert gather is bounded by bytes in flight (chunkBytes x
+// maxOutstanding), like the paged-KV gather, not by request count: four
+// 256-byte experts fit the 1024-byte budget of one outstanding chunk, so all
+// four weight reads are issued at once instead of one after another.
+TEST(TileTiming, MoeExpertGatherIsBoundedByBytesInFlight) {
+  auto tp = defaultTileParams();
+  tp.engine.chunkBytes = 1024;
+  tp.engine.maxOutstanding = 1;
+  tp.engine.dispatchCycles = 10;
+  EngineBench b(tp, BenchTiming{100'000, 500});
+  constexpr std::uint32_t n = 8, k = 16, experts = 8, topK = 4, stride = 256; // n x k bf16 = 256 bytes
+  const std::uint32_t ids[topK] = {5, 1, 6, 2};
+  b.mem.poke(kB, ids, sizeof ids);
+  llmvp_desc d = tileDesc(LLMVP_OP_GEMV_MOE, kA, kBulk, kB, kD, 1, n, k, DType::Bf16, DType::Bf16, DType::Bf16);
+  d.arg0 = topK | (experts << 16);
+  d.arg1 = stride / 64;
+  d.flags = DESC_F_IRQ;
+  b.putDesc(0, d);
+  runScript([&] {
+    b.configure(4);
+    b.post(1);
+  });
+  expectIdleWithoutError(b, 1);
+  const auto reads = b.mem.accessesTo(kBulk, std::uint64_t{experts} * stride, tlm::TLM_READ_COMMAND);
+  ASSERT_EQ(reads.size(), topK);
+  for (const auto& r : reads) {
+    EXPECT_EQ(r.length, 256u);
+    EXPECT_EQ(r.arrival, reads[0].arrival) << "a read waited for an earlier expert to be consumed";
+  }
+}
+
 TEST(TileTiming, VectorOpTakesElementOpsOverLanes) {
   // RMSNORM of 1024 fp32 elements: 4 element-operations each (ComputeTile.cpp
   // kRmsnormOps) on 8 lanes at 1 GHz = 512 ns; operands cost nothing.

@@ -637,6 +637,73 @@ TEST_F(HfConfig, BadValuesNameKeyAndExpectation) {
   }
 }
 
+/// DeepSeek-V3's config.json as published (huggingface.co/deepseek-ai/DeepSeek-V3,
+/// keys that do not change the architecture's sizes included), `extra` appended.
+std::string deepSeekV3Config(const std::string& extra = "") {
+  return R"({"architectures": ["DeepseekV3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+    "aux_loss_alpha": 0.001, "bos_token_id": 0, "eos_token_id": 1, "ep_size": 1, "first_k_dense_replace": 3,
+    "hidden_act": "silu", "hidden_size": 7168, "initializer_range": 0.02, "intermediate_size": 18432,
+    "kv_lora_rank": 512, "max_position_embeddings": 163840, "model_type": "deepseek_v3",
+    "moe_intermediate_size": 2048, "moe_layer_freq": 1, "n_group": 8, "n_routed_experts": 256,
+    "n_shared_experts": 1, "norm_topk_prob": true, "num_attention_heads": 128, "num_experts_per_tok": 8,
+    "num_hidden_layers": 61, "num_key_value_heads": 128, "num_nextn_predict_layers": 1, "q_lora_rank": 1536,
+    "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
+    "quantization_config": {"activation_scheme": "dynamic", "fmt": "e4m3", "quant_method": "fp8",
+                            "weight_block_size": [128, 128]},
+    "rms_norm_eps": 1e-06, "rope_scaling": {"beta_fast": 32, "beta_slow": 1, "factor": 40,
+      "mscale": 1.0, "mscale_all_dim": 1.0, "original_max_position_embeddings": 4096, "type": "yarn"},
+    "rope_theta": 10000, "routed_scaling_factor": 2.5, "scoring_func": "sigmoid", "seq_aux": true,
+    "tie_word_embeddings": false, "topk_group": 4, "topk_method": "noaux_tc", "torch_dtype": "bfloat16",
+    "transformers_version": "4.33.1", "use_cache": true, "v_head_dim": 128, "vocab_size": 129280)" +
+         (extra.empty() ? "" : ", " + extra) + "}";
+}
+
+TEST_F(HfConfig, ReadsDeepSeekV3) {
+  const ModelSpec s = specFromHfConfig(write(deepSeekV3Config(), "DeepSeek-V3"));
+  EXPECT_EQ(s.name, "DeepSeek-V3");
+  EXPECT_EQ(s.layers, 61u);
+  EXPECT_EQ(s.hidden, 7168u);
+  EXPECT_EQ(s.heads, 128u);
+  EXPECT_EQ(s.headDim, 192u); // nope + rope
+  EXPECT_EQ(s.ffn, 18432u);
+  EXPECT_EQ(s.vocab, 129280u);
+  ASSERT_TRUE(s.mla.enabled);
+  EXPECT_EQ(s.mla.qLoraRank, 1536u);
+  EXPECT_EQ(s.mla.kvLoraRank, 512u);
+  EXPECT_EQ(s.mla.qkNopeDim, 128u);
+  EXPECT_EQ(s.mla.qkRopeDim, 64u);
+  EXPECT_EQ(s.mla.vHeadDim, 128u);
+  ASSERT_TRUE(s.moe.enabled());
+  EXPECT_EQ(s.moe.experts, 256u);
+  EXPECT_EQ(s.moe.topK, 8u);
+  EXPECT_EQ(s.moe.expertFfn, 2048u);
+  EXPECT_EQ(s.moe.sharedExperts, 1u);
+  EXPECT_EQ(s.moe.denseLayers, 3u);
+  EXPECT_EQ(s.moe.scoring, RouterScoring::Sigmoid);
+  EXPECT_EQ(s.moe.routedScale, 2.5f);
+  EXPECT_EQ(s.weightDtype, DType::Fp8E4M3); // the released fp8 checkpoint
+  // DeepSeek-V3 technical report: 671B total (the multi-token-prediction
+  // module, num_nextn_predict_layers, is not part of it).
+  EXPECT_LE(std::fabs(static_cast<double>(s.totalParams()) - 671e9) / 671e9, 0.01) << s.totalParams();
+}
+
+TEST_F(HfConfig, DeepSeekVariantsWeDoNotModelAreRefused) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"("scoring_func": "softmax")", "scoring_func: only \"sigmoid\""},
+      {R"("moe_layer_freq": 2)", "moe_layer_freq: only 1"},
+      {R"("norm_topk_prob": false)", "norm_topk_prob: only true"},
+      {R"("kv_lora_rank": 0)", "kv_lora_rank: expected a positive integer, got 0"},
+      {R"("quantization_config": {"quant_method": "gptq"})", "quant_method: expected \"fp8\""},
+  };
+  for (const auto& [extra, expected] : cases) {
+    const std::string e = errorOf([&] { (void)specFromHfConfig(write(deepSeekV3Config(extra), "DeepSeek-V3")); });
+    EXPECT_NE(e.find(expected), std::string::npos) << extra << " gave: " << e;
+  }
+  // rope_scaling stays refused for Llama configs.
+  EXPECT_NE(errorFor(config(R"("rope_scaling": {"type": "yarn"})")).find("rope_scaling: not supported"),
+            std::string::npos);
+}
+
 TEST_F(HfConfig, MissingKey) {
   const std::string e = errorFor(R"({"model_type": "llama", "intermediate_size": 128, "num_attention_heads": 4,
       "num_hidden_layers": 2, "vocab_size": 97, "rms_norm_eps": 1e-6})");
@@ -647,7 +714,7 @@ TEST_F(HfConfig, UnsupportedFeatures) {
   std::string e = errorFor(config(R"("rope_scaling": {"type": "linear", "factor": 2.0})"));
   EXPECT_NE(e.find("rope_scaling: not supported"), std::string::npos) << e;
   e = errorFor(config(R"("model_type": "mistral")"));
-  EXPECT_NE(e.find(R"(model_type: expected "llama", got "mistral")"), std::string::npos) << e;
+  EXPECT_NE(e.find(R"(model_type: expected "llama" or "deepseek_v3", got "mistral")"), std::string::npos) << e;
   e = errorFor(config(R"("hidden_act": "gelu")"));
   EXPECT_NE(e.find("hidden_act"), std::string::npos) << e;
   e = errorFor(config(R"("attention_bias": true)"));

@@ -141,8 +141,10 @@ TEST(Mailbox, RegistersHostWritesAndHostInterrupt) {
                            rd(MBOX_ERR_SOURCE, ENG_ID_TILE),
                            wr(MBOX_ERR_INDEX, 12),
                            rd(MBOX_ERR_INDEX, 12),
-                           rd(MBOX_PREFILLED + 4, 0, TLM_ADDRESS_ERROR_RESPONSE),
-                           wr(MBOX_PREFILLED + 4, 0, TLM_ADDRESS_ERROR_RESPONSE),
+                           wr(MBOX_SUBMITTED, 3),
+                           rd(MBOX_SUBMITTED, 3),
+                           rd(MBOX_SERVE_EVENT + 4, 0, TLM_ADDRESS_ERROR_RESPONSE),
+                           wr(MBOX_SERVE_EVENT + 4, 0, TLM_ADDRESS_ERROR_RESPONSE),
                        });
     std::uint64_t manifest = 0;
     EXPECT_EQ(b.tester.doRead(MBOX_MANIFEST_LO, &manifest, 8), TLM_OK_RESPONSE);
