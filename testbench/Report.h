@@ -54,7 +54,7 @@ struct SystemReport {
   double collectiveNsPerToken = 0;        ///< per decode step: first input ready to last chip done, summed
   double collectiveLatencyNsPerToken = 0; ///< its latency part: steps x (endpoint + hops x per-hop)
   double collectiveShareOfTpot = 0;       ///< collectiveNsPerToken / mean TPOT
-  double substitutions = 0, stragglers = 0, retries = 0;
+  double substitutions = 0, stragglers = 0, retries = 0, retryTimeouts = 0;
   std::vector<std::pair<std::string, double>> algorithms; ///< collectives per algorithm
   double linkUtilizationMean = 0, linkUtilizationMax = 0, linkBytes = 0;
   std::vector<LinkUse> links;

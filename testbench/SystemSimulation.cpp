@@ -32,6 +32,7 @@ const char* topologyName(models::interconnect::TopologyKind k) {
   case K::FullMesh: return "full_mesh";
   case K::Switch: return "switch";
   case K::SwitchTree: return "switch_tree";
+  case K::Dragonfly: return "dragonfly";
   case K::Custom: return "custom";
   }
   return "?";
@@ -119,6 +120,7 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   s.substitutions = g.value("substitutions");
   s.stragglers = g.value("stragglers");
   s.retries = g.value("retries");
+  s.retryTimeouts = g.value("retry_timeouts");
   for (const auto& st : g.stats())
     if (st.name.rfind("algorithm.", 0) == 0 && st.value > 0) s.algorithms.emplace_back(st.name.substr(10), st.value);
   const double window = out.report.decodeNs;
@@ -154,7 +156,7 @@ void printSystemReport(std::ostream& os, const Report& r) {
   os << "\n  links " << s.links.size() << ": utilization mean " << num(100.0 * s.linkUtilizationMean, 2) << "%, max "
      << num(100.0 * s.linkUtilizationMax, 2) << "%, " << num(s.linkBytes / 1e6, 3) << " MB\n";
   os << "  link retries " << num(s.retries, 0) << ", stragglers " << num(s.stragglers, 0) << ", substitutions "
-     << num(s.substitutions, 0) << "\n";
+     << num(s.substitutions, 0) << " (" << num(s.retryTimeouts, 0) << " collectives timed out on a retrying link)\n";
 }
 
 boost::json::object systemReportJson(const Report& r) {
@@ -170,6 +172,7 @@ boost::json::object systemReportJson(const Report& r) {
   o["collective_latency_ns_per_token"] = s.collectiveLatencyNsPerToken;
   o["collective_share_of_tpot"] = s.collectiveShareOfTpot;
   o["substitutions"] = s.substitutions;
+  o["retry_timeouts"] = s.retryTimeouts;
   o["stragglers"] = s.stragglers;
   o["link_retries"] = s.retries;
   json::object algs;

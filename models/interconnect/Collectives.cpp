@@ -79,12 +79,14 @@ Ps estimate(const Network& net, const CollectiveParams& p, CollectiveOp op, Algo
   }
   case Algorithm::Direct: {
     // Every rank injects n-1 messages over its links; beyond one per link
-    // they serialize.
+    // they serialize, and so do the messages whose routes share a link
+    // inside the network (a torus's rings, a dragonfly's global links).
     Ps far = 0;
     for (std::uint32_t r = 1; r < n; ++r) far = std::max(far, net.idleTime(0, r, bytes));
     const Link& l = *net.links().front();
     const std::size_t links = std::max<std::size_t>(1, net.degree(0));
-    const Ps queue = ((n - 1 + links - 1) / links - 1) * l.serializationPs(bytes);
+    const std::uint64_t shared = std::max<std::uint64_t>((n - 1 + links - 1) / links, net.allPairsLinkLoad());
+    const Ps queue = (shared - 1) * l.serializationPs(bytes);
     const Ps red = op == CollectiveOp::AllReduce ? reducePs(p, bytes * (n - 1)) : 0;
     return endpoint(p, bytes) + far + queue + red;
   }
@@ -133,6 +135,7 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
   CollectiveTiming t;
   t.algorithm = a;
   t.done = ready;
+  t.retriedFrom.assign(n, false);
   if (n <= 1) return t;
   std::vector<Ps> T = ready;
   // Latency part along the critical path: per step the largest of the
@@ -153,6 +156,7 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
         const Delivery d = net.transfer(r, to, c, T[r] + endpoint(p, c));
         worst = std::max(worst, d.latencyPs);
         t.retries += d.retries;
+        if (d.retries > 0) t.retriedFrom[r] = true;
         const bool reducing = reduce && (!ar || s < n - 1);
         nt[to] = std::max(nt[to], d.arrival + (reducing ? reducePs(p, c) : 0));
       }
@@ -171,6 +175,7 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
         const Delivery d = net.transfer(partner, r, bytes, T[partner] + endpoint(p, bytes));
         worst = std::max(worst, d.latencyPs);
         t.retries += d.retries;
+        if (d.retries > 0) t.retriedFrom[partner] = true;
         nt[r] = std::max(nt[r], d.arrival) + reducePs(p, bytes);
       }
       T = nt;
@@ -192,6 +197,7 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
         const Delivery d = net.transfer(j, r, bytes, T[j] + endpoint(p, bytes));
         worst = std::max(worst, d.latencyPs);
         t.retries += d.retries;
+        if (d.retries > 0) t.retriedFrom[j] = true;
         last[r] = std::max(last[r], d.arrival);
       }
     for (std::uint32_t r = 0; r < n; ++r)
@@ -225,6 +231,7 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
           d.arrival = std::max(d.arrival, f.tail + lastPkt + net.links().front()->latency());
         } else {
           d = net.transfer(c, sw, bytes, T[c] + endpoint(p, bytes));
+          if (d.retries > 0) t.retriedFrom[c] = true;
         }
         worstUp = std::max(worstUp, d.latencyPs);
         t.retries += d.retries;
@@ -266,12 +273,15 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
 CollectiveGroup::CollectiveGroup(const char* name, Network& net, const CollectiveParams& params)
     : sc_object(name), net_(net), params_(params), seq_(net.chips(), 0), rng_(params.seed), stats_(this->name()),
       calls_count_(stats_.add("calls", "collectives completed", Unit::Count)),
-      time_(stats_.add("time", "sum over collectives of first input ready to last rank done", Unit::Ps)),
+      time_(
+          stats_.add("time", "sum over collectives of the ranks' mean time from input ready to result done", Unit::Ps)),
       latency_(stats_.add("latency_part", "latency part of that time (steps x (endpoint + hops x per-hop))", Unit::Ps)),
       bytes_(stats_.add("bytes", "per-rank message bytes", Unit::Bytes)),
       substitutions_(stats_.add("substitutions", "late contributions replaced by previous data or zeros", Unit::Count)),
       stragglers_(stats_.add("stragglers", "contributions delayed by straggler injection", Unit::Count)),
-      retries_(stats_.add("retries", "link-level packet retries during collectives", Unit::Count)) {
+      retries_(stats_.add("retries", "link-level packet retries during collectives", Unit::Count)),
+      retryTimeouts_(stats_.add(
+          "retry_timeouts", "collectives that ran past their timeout on a retrying link (policy on)", Unit::Count)) {
   for (Algorithm a : {Algorithm::Ring, Algorithm::RecursiveDoubling, Algorithm::Direct, Algorithm::InSwitch})
     perAlgorithm_.push_back(
         &stats_.add(std::string("algorithm.") + algorithmName(a), "collectives run with it", Unit::Count));
@@ -358,10 +368,36 @@ void CollectiveGroup::complete(Call& c) {
       }
   }
   CollectiveTiming t = schedule(net_, params_, r0.op, a, scheduled, bytes);
+  // A retrying link: when the collective runs past its idle-network time +
+  // timeout, the ranks stop waiting at that deadline and use stand-ins for
+  // the contributions whose messages were being retried (the link itself
+  // stays busy with the replay, so later traffic still sees it).
+  if (params_.policy != SubstitutePolicy::Off && t.retries > 0) {
+    const Ps deadline = *std::max_element(scheduled.begin(), scheduled.end()) +
+                        estimate(net_, params_, r0.op, a, bytes) + nsToPs(params_.timeoutNs);
+    if (*std::max_element(t.done.begin(), t.done.end()) > deadline) {
+      bool substituted = false;
+      for (std::uint32_t r = 0; r < n; ++r)
+        if (t.retriedFrom[r] && !late[r]) {
+          late[r] = true;
+          substitutions_ += 1;
+          substituted = true;
+        }
+      if (substituted) {
+        retryTimeouts_ += 1;
+        for (std::uint32_t r = 0; r < n; ++r) t.done[r] = std::min(t.done[r], std::max(deadline, scheduled[r]));
+      }
+    }
+  }
   for (std::uint32_t r = 0; r < n; ++r) t.done[r] = std::max(t.done[r], ready[r]);
   c.done = t.done;
   calls_count_ += 1;
-  time_ += static_cast<double>(*std::max_element(t.done.begin(), t.done.end()) - first);
+  // Each chip's view: from its input ready (before launch) to its result,
+  // waiting for the others included. Summing a first-ready-to-last-done span
+  // instead would count the same wall time twice when chips drift apart.
+  double spent = 0;
+  for (std::uint32_t r = 0; r < n; ++r) spent += static_cast<double>(t.done[r] - c.req[r].ready);
+  time_ += spent / n;
   latency_ += static_cast<double>(t.latencyPs);
   bytes_ += static_cast<double>(bytes);
   retries_ += t.retries;

@@ -37,7 +37,8 @@ struct CollectiveParams {
   double reduceGBps = 0.0;          ///< local reduction throughput of a chip (0: not modelled)
   // Reliability (off by default)
   SubstitutePolicy policy = SubstitutePolicy::Off;
-  double timeoutNs = 0.0;            ///< a contribution later than the first one + this is substituted
+  double timeoutNs = 0.0; ///< a contribution later than the first one + this is substituted; so is one whose
+                          ///< messages were retried when the collective runs this long past its idle-network time
   double stragglerProbability = 0.0; ///< fault injection: chance a contribution is late ...
   double stragglerNs = 0.0;          ///< ... by this much
   std::uint64_t seed = 1;
@@ -49,6 +50,7 @@ struct CollectiveTiming {
   Ps latencyPs = 0;     ///< latency part along the critical path (steps x (endpoint + hops x per-hop))
   std::uint32_t steps = 0;
   std::uint32_t retries = 0;
+  std::vector<bool> retriedFrom; ///< per rank: a message carrying its contribution was retried on a link
   Algorithm algorithm = Algorithm::Ring;
 };
 
@@ -118,7 +120,7 @@ private:
   std::mt19937_64 rng_;
   sc_core::sc_event completed_;
   StatsGroup stats_;
-  Stat &calls_count_, &time_, &latency_, &bytes_, &substitutions_, &stragglers_, &retries_;
+  Stat &calls_count_, &time_, &latency_, &bytes_, &substitutions_, &stragglers_, &retries_, &retryTimeouts_;
   std::vector<Stat*> perAlgorithm_;
 };
 

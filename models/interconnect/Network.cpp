@@ -38,6 +38,19 @@ Network::Network(const sc_core::sc_module_name& name, const TopologyParams& para
                           std::to_string(n));
     switches = n / params.chipsPerLeaf + 1;
     break;
+  case TopologyKind::Dragonfly: {
+    const std::uint32_t g = params.groups, a = params.switchesPerGroup, c = params.chipsPerLeaf;
+    if (g == 0 || a == 0 || c == 0)
+      throw TopologyError("groups, switches_per_group and chips_per_switch must be positive");
+    if (std::uint64_t{g} * a * c != n)
+      throw TopologyError("groups x switches_per_group x chips_per_switch = " +
+                          std::to_string(std::uint64_t{g} * a * c) + " does not match chips " + std::to_string(n));
+    if (g > 1 && std::uint64_t{a} * params.globalLinks < g - 1)
+      throw TopologyError("global_links: a group's " + std::to_string(a) + " x " + std::to_string(params.globalLinks) +
+                          " global links cannot reach the other " + std::to_string(g - 1) + " groups");
+    switches = g * a;
+    break;
+  }
   case TopologyKind::Torus:
     if (params.dims.size() != 2 && params.dims.size() != 3)
       throw TopologyError("dims: a torus has 2 or 3 dimensions, got " + std::to_string(params.dims.size()));
@@ -102,6 +115,25 @@ Network::Network(const sc_core::sc_module_name& name, const TopologyParams& para
     root_ = static_cast<int>(spine);
     break;
   }
+  case TopologyKind::Dragonfly: {
+    // Chips hang off their switch; a group's switches are fully connected
+    // (local links); every pair of groups shares one global link. Group i's
+    // global port q (q = 0 .. g-2, switch q / h of the group) leads to group
+    // (i + 1 + q) mod g, so the global links spread evenly over the switches
+    // (the "consecutive" arrangement). Minimal routes: local, global, local.
+    const std::uint32_t g = params.groups, a = params.switchesPerGroup, h = std::max(1u, params.globalLinks);
+    const auto sw = [&](std::uint32_t group, std::uint32_t s) { return n + group * a + s; };
+    for (std::uint32_t chip = 0; chip < n; ++chip) addLinkPair(chip, n + chip / params.chipsPerLeaf);
+    for (std::uint32_t grp = 0; grp < g; ++grp)
+      for (std::uint32_t s = 0; s < a; ++s)
+        for (std::uint32_t t = s + 1; t < a; ++t) addLinkPair(sw(grp, s), sw(grp, t));
+    for (std::uint32_t i = 0; i < g; ++i)
+      for (std::uint32_t j = i + 1; j < g; ++j) {
+        const std::uint32_t qi = j - i - 1, qj = g - (j - i) - 1;
+        addLinkPair(sw(i, qi / h), sw(j, qj / h));
+      }
+    break;
+  }
   case TopologyKind::Custom:
     for (const auto& [a, b] : params.links) {
       if (a >= n || b >= n || a == b)
@@ -144,7 +176,7 @@ void Network::buildRoutes() {
   std::vector<std::vector<std::pair<std::uint32_t, std::size_t>>> reverse(nodes_);
   for (std::uint32_t from = 0; from < nodes_; ++from)
     for (const auto& [to, li] : adjacency_[from]) reverse[to].emplace_back(from, li);
-  const bool direct = params_.kind != TopologyKind::Switch && params_.kind != TopologyKind::SwitchTree;
+  const bool direct = !switched();
   for (std::uint32_t dst = 0; dst < nodes_; ++dst) {
     std::vector<bool> seen(nodes_, false);
     std::deque<std::uint32_t> q{dst};
@@ -167,6 +199,18 @@ void Network::buildRoutes() {
       if (a != b && nextLink_[a][b] == kNone)
         throw TopologyError("topology is disconnected: no route from chip " + std::to_string(a) + " to chip " +
                             std::to_string(b));
+  // Routes per link, in units of a base link's bandwidth (a leaf-spine link
+  // of `uplinks` links carries that many times more).
+  std::vector<std::uint32_t> load(links_.size(), 0);
+  for (std::uint32_t a = 0; a < params_.chips; ++a)
+    for (std::uint32_t b = 0; b < params_.chips; ++b)
+      for (std::uint32_t v = a; v != b;) {
+        const std::size_t li = nextLink_[v][b];
+        const std::uint32_t width = links_[li]->params().lanes / params_.link.lanes;
+        allPairsLoad_ = std::max(allPairsLoad_, (++load[li] + width - 1) / width);
+        for (const auto& [to, l] : adjacency_[v])
+          if (l == li) v = to;
+      }
 }
 
 const Link& Network::linkOn(std::uint32_t from, std::uint32_t to) const { return *links_.at(nextLink_[from][to]); }
@@ -246,8 +290,7 @@ Ps Network::idleTime(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes) 
   const Ps flit = bytesToPs(l.params().flitBytes, l.gbps());
   const Ps pkt =
       bytesToPs(static_cast<double>(l.wireBytes(std::min<std::uint64_t>(bytes, l.params().maxPayloadBytes))), l.gbps());
-  const bool viaSwitches = params_.kind == TopologyKind::Switch || params_.kind == TopologyKind::SwitchTree;
-  const Ps perForward = viaSwitches ? fwdSwitch + (cut ? flit : pkt) : flit;
+  const Ps perForward = switched() ? fwdSwitch + (cut ? flit : pkt) : flit;
   return l.serializationPs(bytes) + h * l.latency() + (h - 1) * perForward;
 }
 

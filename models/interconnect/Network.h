@@ -2,8 +2,8 @@
 #pragma once
 /// The chip-to-chip network of a system: chips and switches (nodes) joined
 /// by pairs of directed Links, built from a topology description (ring,
-/// 2D/3D torus, full mesh, single switch, two-level switch tree, or an
-/// explicit link list), with shortest-path routing (deterministic: breadth
+/// 2D/3D torus, full mesh, single switch, two-level switch tree, dragonfly,
+/// or an explicit link list), with shortest-path routing (deterministic: breadth
 /// first in link order). transfer() moves one message along its route with
 /// cut-through or store-and-forward at each switch.
 
@@ -20,14 +20,17 @@
 
 namespace llmvp::models::interconnect {
 
-enum class TopologyKind { Ring, Torus, FullMesh, Switch, SwitchTree, Custom };
+enum class TopologyKind { Ring, Torus, FullMesh, Switch, SwitchTree, Dragonfly, Custom };
 
 struct TopologyParams {
   TopologyKind kind = TopologyKind::Switch;
   std::uint32_t chips = 1;
-  std::vector<std::uint32_t> dims;                            ///< Torus: 2 or 3 sizes, product == chips
-  std::uint32_t chipsPerLeaf = 0;                             ///< SwitchTree: chips per leaf switch
-  std::uint32_t uplinks = 1;                                  ///< SwitchTree: links from a leaf to the spine
+  std::vector<std::uint32_t> dims;    ///< Torus: 2 or 3 sizes, product == chips
+  std::uint32_t chipsPerLeaf = 0;     ///< SwitchTree: chips per leaf switch
+  std::uint32_t uplinks = 1;          ///< SwitchTree: links from a leaf to the spine
+  std::uint32_t groups = 0;           ///< Dragonfly: groups (chips = groups x switchesPerGroup x chipsPerLeaf)
+  std::uint32_t switchesPerGroup = 0; ///< Dragonfly: switches in a group, all-to-all connected by local links
+  std::uint32_t globalLinks = 0;      ///< Dragonfly: global links per switch (to other groups)
   std::vector<std::pair<std::uint32_t, std::uint32_t>> links; ///< Custom: bidirectional chip pairs
   LinkParams link;                                            ///< every link (chip-chip, chip-switch, switch-switch)
   SwitchParams switchParams;
@@ -57,6 +60,11 @@ public:
   [[nodiscard]] std::uint32_t chips() const { return params_.chips; }
   [[nodiscard]] std::size_t nodeCount() const { return nodes_; }
   [[nodiscard]] bool isSwitch(std::uint32_t node) const { return node >= params_.chips; }
+  /// Whether messages travel through switches (chips never forward).
+  [[nodiscard]] bool switched() const {
+    return params_.kind == TopologyKind::Switch || params_.kind == TopologyKind::SwitchTree ||
+           params_.kind == TopologyKind::Dragonfly;
+  }
   [[nodiscard]] const TopologyParams& params() const { return params_; }
   /// Sends `bytes` from node `src` to node `dst`, injected at `ready`.
   Delivery transfer(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes, Ps ready);
@@ -64,6 +72,11 @@ public:
   [[nodiscard]] std::size_t degree(std::uint32_t node) const { return adjacency_.at(node).size(); }
   /// Number of links on the route from `src` to `dst`.
   [[nodiscard]] std::uint32_t hops(std::uint32_t src, std::uint32_t dst) const;
+  /// The most chip-to-chip routes that share one link when every chip sends
+  /// to every other (the all-to-all pattern): 1 on a full mesh, chips - 1 on
+  /// a single switch's ports, more on the shared links of a torus or the
+  /// global links of a dragonfly.
+  [[nodiscard]] std::uint32_t allPairsLinkLoad() const { return allPairsLoad_; }
   /// Idle-network latency of a message of `bytes` from src to dst (no queueing).
   [[nodiscard]] Ps idleTime(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes) const;
   /// Switches able to reduce, arranged as a tree that reaches every chip:
@@ -96,6 +109,7 @@ private:
   std::vector<std::vector<std::size_t>> nextLink_;                            ///< [src][dst] -> link index
   std::vector<std::vector<std::uint32_t>> children_;
   int root_ = -1;
+  std::uint32_t allPairsLoad_ = 0;
   StatsGroup stats_;
   Stat &messages_, &hops_, &latencyPs_, &bytes_;
 };

@@ -58,12 +58,14 @@ PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
     auto& t = s.topology;
     t.chips = s.chips;
     const ConfigNode n = sys.child("topology");
-    const std::string kind = n.choice("kind", {"ring", "torus", "full_mesh", "switch", "switch_tree", "custom"});
+    const std::string kind =
+        n.choice("kind", {"ring", "torus", "full_mesh", "switch", "switch_tree", "dragonfly", "custom"});
     t.kind = kind == "ring"          ? TopologyKind::Ring
              : kind == "torus"       ? TopologyKind::Torus
              : kind == "full_mesh"   ? TopologyKind::FullMesh
              : kind == "switch"      ? TopologyKind::Switch
              : kind == "switch_tree" ? TopologyKind::SwitchTree
+             : kind == "dragonfly"   ? TopologyKind::Dragonfly
                                      : TopologyKind::Custom;
     if (t.kind == TopologyKind::Torus) {
       for (auto d : n.integers("dims", 1, 4096)) t.dims.push_back(static_cast<std::uint32_t>(d));
@@ -81,6 +83,19 @@ PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
         n.fail("chips_per_leaf",
                std::to_string(t.chipsPerLeaf) + " does not divide system.chips (" + std::to_string(s.chips) + ")");
     }
+    if (t.kind == TopologyKind::Dragonfly) {
+      t.groups = static_cast<std::uint32_t>(n.integer("groups", 1, 4096));
+      t.switchesPerGroup = static_cast<std::uint32_t>(n.integer("switches_per_group", 1, 4096));
+      t.chipsPerLeaf = static_cast<std::uint32_t>(n.integer("chips_per_switch", 1, 4096));
+      t.globalLinks = static_cast<std::uint32_t>(n.integer("global_links", 1, 4096));
+      const std::uint64_t total = std::uint64_t{t.groups} * t.switchesPerGroup * t.chipsPerLeaf;
+      if (total != s.chips)
+        n.fail("groups", "groups x switches_per_group x chips_per_switch = " + std::to_string(total) +
+                             " does not match system.chips (" + std::to_string(s.chips) + ")");
+      if (t.groups > 1 && std::uint64_t{t.switchesPerGroup} * t.globalLinks < t.groups - 1)
+        n.fail("global_links",
+               "switches_per_group x global_links must reach the other " + std::to_string(t.groups - 1) + " groups");
+    }
     if (t.kind == TopologyKind::Custom) {
       const auto flat = n.integers("links", 0, s.chips - 1);
       if (flat.size() % 2 != 0) n.fail("links", "expected pairs of chip ids: [a0, b0, a1, b1, ...]");
@@ -91,7 +106,8 @@ PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
     t.link.seed = pc.chip.tile.seed;
     // A switch section is required by the switched topologies and ignored
     // (but allowed, so one file can be re-shaped with --set) by the others.
-    if (t.kind == TopologyKind::Switch || t.kind == TopologyKind::SwitchTree || n.has("switch")) {
+    if (t.kind == TopologyKind::Switch || t.kind == TopologyKind::SwitchTree || t.kind == TopologyKind::Dragonfly ||
+        n.has("switch")) {
       const ConfigNode w = n.child("switch");
       t.switchParams.ports = static_cast<std::uint32_t>(w.integer("ports", 1, 1 << 16));
       t.switchParams.latencyNs = w.number("latency_ns", 0, 1e6);

@@ -93,6 +93,17 @@ TEST(MultiChip, TinyLlamaInSwitchReduction) {
   expectGoldenTokens(c);
 }
 
+TEST(MultiChip, TinyLlamaEightChipsOnADragonfly) {
+  // dragonfly64.yaml reshaped to 2 groups x 2 switches x 2 chips.
+  Case c;
+  c.system = config("systems/dragonfly64.yaml");
+  c.chips = 8;
+  c.seed = 19;
+  c.overrides = {"system.topology.groups=2", "system.topology.switches_per_group=2",
+                 "system.topology.chips_per_switch=2"};
+  expectGoldenTokens(c);
+}
+
 TEST(MultiChip, ReliabilityPolicySubstitutesLateContributionsAndChangesTokens) {
   Case c;
   c.chips = 4;
@@ -124,6 +135,45 @@ TEST(MultiChip, StragglersWithoutPolicyOnlyCostTime) {
   EXPECT_EQ(out.result.generated, golden(out, c));
 }
 
+// A retrying link (CRC errors, a 50 us replay) instead of a straggler: with
+// the policy the chips stop waiting at the idle-network time + timeout and
+// substitute the retried contributions; without it they wait and decode the
+// golden tokens.
+const std::vector<std::string> kRetryingLinks = {"system.topology.link.bit_error_rate=1e-4",
+                                                 "system.topology.link.retry_ns=50000"};
+
+TEST(MultiChip, ReliabilityPolicyTimesOutOnARetryingLink) {
+  Case c;
+  c.chips = 4;
+  c.seed = 18;
+  c.gen = 10;
+  c.overrides = kRetryingLinks;
+  c.overrides.insert(c.overrides.end(),
+                     {"system.collectives.reliability.policy=zeros", "system.collectives.reliability.timeout_ns=1000"});
+  const auto out = runFunctional(c);
+  ASSERT_TRUE(out.result.ok) << out.result.error;
+  EXPECT_GT(out.report.system.retries, 0.0);
+  EXPECT_EQ(out.report.system.stragglers, 0.0);
+  EXPECT_GT(out.report.system.retryTimeouts, 0.0);
+  EXPECT_GE(out.report.system.substitutions, out.report.system.retryTimeouts);
+  EXPECT_TRUE(out.report.system.chipsAgree);
+  EXPECT_NE(out.result.generated, golden(out, c)) << "zeros for retried partial sums should change tokens";
+}
+
+TEST(MultiChip, RetryingLinksWithoutPolicyOnlyCostTime) {
+  Case c;
+  c.chips = 4;
+  c.seed = 18;
+  c.gen = 10;
+  c.overrides = kRetryingLinks;
+  const auto out = runFunctional(c);
+  ASSERT_TRUE(out.result.ok) << out.result.error;
+  EXPECT_GT(out.report.system.retries, 0.0);
+  EXPECT_EQ(out.report.system.substitutions, 0.0);
+  EXPECT_EQ(out.report.system.retryTimeouts, 0.0);
+  EXPECT_EQ(out.result.generated, golden(out, c));
+}
+
 // ---- bad system configs (subprocess: exit code and message) ----
 
 void expectConfigError(const std::vector<std::string>& extra, const std::string& needle,
@@ -150,6 +200,18 @@ TEST(MultiChipConfig, ShardingMustDivideTheFfn) {
 }
 TEST(MultiChipConfig, ExpertParallelIsNotSupportedYet) {
   expectConfigError({}, "expert parallelism", config("models/tiny-moe.yaml"));
+}
+TEST(MultiChipConfig, DragonflyShapeMustMatchChips) {
+  const CliResult r = runLlmvp({"validate", config("systems/dragonfly64.yaml")});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  const CliResult bad =
+      runLlmvp({"run", "--platform", config("systems/dragonfly64.yaml"), "--model", config("models/tiny-llama.yaml"),
+                "--gen-tokens", "1", "--context", "4", "--set", "system.topology.groups=3"});
+  EXPECT_EQ(bad.exitCode, 2) << bad.err;
+  EXPECT_NE(bad.err.find("system.topology.groups: groups x switches_per_group x chips_per_switch = 48 does not "
+                         "match system.chips (64)"),
+            std::string::npos)
+      << bad.err;
 }
 TEST(MultiChipConfig, DisconnectedTopologyIsAnError) {
   ScratchDir dir("mc-disconnected");

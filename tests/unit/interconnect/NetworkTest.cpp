@@ -134,6 +134,40 @@ TEST(Network, HopCountsOfTopologies) {
   EXPECT_EQ(tr.hops(0, 4), 4u);
 }
 
+TEST(Network, DragonflyRoutesLocalGlobalLocal) {
+  // 4 groups of 2 switches with 2 chips each (16 chips); 2 global links per
+  // switch, 3 needed per group: every pair of groups is one global hop apart.
+  TopologyParams df = topo(TopologyKind::Dragonfly, 16);
+  df.groups = 4;
+  df.switchesPerGroup = 2;
+  df.chipsPerLeaf = 2;
+  df.globalLinks = 2;
+  df.switchParams.ports = 8;
+  Network net("df", df);
+  EXPECT_EQ(net.nodeCount(), 16u + 8u);
+  // chips 16 + local 4 x 1 + global C(4,2) = 26 bidirectional links.
+  EXPECT_EQ(net.links().size(), 2u * (16u + 4u + 6u));
+  EXPECT_EQ(net.hops(0, 1), 2u); // same switch
+  EXPECT_EQ(net.hops(0, 2), 3u); // same group, other switch
+  std::uint32_t longest = 0;
+  for (std::uint32_t a = 0; a < 16; ++a)
+    for (std::uint32_t b = 0; b < 16; ++b) longest = std::max(longest, net.hops(a, b));
+  // chip, local, global, local, chip: at most 5 links on a minimal route.
+  EXPECT_EQ(longest, 5u);
+  // Chips never forward: every intermediate node of a route is a switch.
+  EXPECT_TRUE(net.switched());
+  const Delivery d = net.transfer(0, 15, 1000, 0);
+  EXPECT_EQ(d.hops, net.hops(0, 15));
+  EXPECT_EQ(net.idleTime(0, 15, 1000), d.arrival);
+
+  TopologyParams few = df;
+  few.globalLinks = 1; // 2 switches x 1 global link cannot reach 3 other groups
+  EXPECT_THROW(Network("few", few), TopologyError);
+  TopologyParams wrong = df;
+  wrong.groups = 3; // 3 x 2 x 2 != 16
+  EXPECT_THROW(Network("wrong", wrong), TopologyError);
+}
+
 TEST(Network, BadTopologiesAreClearErrors) {
   TopologyParams custom = topo(TopologyKind::Custom, 4);
   custom.links = {{0, 1}, {2, 3}};

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+// Multi-chip experiments (issue 7, docs/multichip.md "Experiments"): the
+// directions the paper's interconnect argument predicts (paper.md,
+// "Low-latency interconnect"; published-results.md, "Interconnect for
+// decode"), checked on Llama-3.1-70B and 405B timing-only runs of the
+// shipped system configs. Each figure comes from a run's --json report.
+#include <gtest/gtest.h>
+
+#include "tests/support/Cli.h"
+
+namespace llmvp::test {
+namespace {
+
+struct Figures {
+  double tpotNs = 0, collNs = 0, latencyNs = 0, share = 0, retries = 0;
+};
+
+Figures run(const std::string& system, const ScratchDir& dir, const std::string& name,
+            const std::vector<std::string>& extra = {}, const std::string& model = "llama-3.1-70b") {
+  std::vector<std::string> args{"--platform",   config("systems/" + system + ".yaml"),
+                                "--model",      config("models/" + model + ".yaml"),
+                                "--gen-tokens", "2",
+                                "--context",    "512"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  CliResult raw;
+  const auto report = runJson(args, dir, name, &raw);
+  EXPECT_EQ(raw.exitCode, 0) << raw.err;
+  if (report.empty()) return {};
+  const auto& r = report.at("results").as_object();
+  const auto& s = r.at("system").as_object();
+  return {num(r.at("tpot_mean_ns")), num(s.at("collective_ns_per_token")), num(s.at("collective_latency_ns_per_token")),
+          num(s.at("collective_share_of_tpot")), num(s.at("link_retries"))};
+}
+
+TEST(MultiChipExperiments, LowLatencyInterconnectCutsCollectiveTimeAndTpot) {
+  ScratchDir dir("mcx-lowlat");
+  const Figures gpu = run("nvlink8", dir, "nvlink8"), low = run("lowlat8", dir, "lowlat8");
+  // Batch-1 decode collectives are latency-bound on today's GPU-class links ...
+  EXPECT_GT(gpu.latencyNs, 0.5 * gpu.collNs);
+  // ... so fewer hops, lower per-hop latency and in-network reduction help
+  // more than bandwidth would.
+  EXPECT_LT(low.collNs, 0.5 * gpu.collNs);
+  EXPECT_LT(low.tpotNs, gpu.tpotNs);
+  EXPECT_LT(low.share, gpu.share);
+  EXPECT_LE(low.share, 1.0);
+  EXPECT_LE(gpu.share, 1.0);
+}
+
+TEST(MultiChipExperiments, LowLatencyInterconnectHelps405BToo) {
+  ScratchDir dir("mcx-405b");
+  const Figures gpu = run("nvlink8", dir, "nvlink8", {}, "llama-3.1-405b"),
+                low = run("lowlat8", dir, "lowlat8", {}, "llama-3.1-405b");
+  EXPECT_LT(low.tpotNs, gpu.tpotNs);
+  EXPECT_LT(low.share, gpu.share);
+}
+
+TEST(MultiChipExperiments, BandwidthTermGrowsWithBatchLatencyTermDoesNot) {
+  ScratchDir dir("mcx-batch");
+  const Figures one = run("nvlink8", dir, "b1"), many = run("nvlink8", dir, "b64", {"--batch", "64"});
+  EXPECT_GT(many.collNs - many.latencyNs, 2.0 * (one.collNs - one.latencyNs));
+  EXPECT_NEAR(many.latencyNs, one.latencyNs, 0.05 * one.latencyNs);
+}
+
+TEST(MultiChipExperiments, InSwitchReductionBeatsTheRingForDecodeMessages) {
+  ScratchDir dir("mcx-inswitch");
+  const Figures ring = run("nvlink8", dir, "ring"),
+                sw = run("nvlink8", dir, "sw", {"--set", "system.collectives.algorithm=in_switch"});
+  EXPECT_LT(sw.collNs, ring.collNs);
+  EXPECT_LT(sw.tpotNs, ring.tpotNs);
+}
+
+TEST(MultiChipExperiments, TpotGrowsWithLinkErrorRate) {
+  ScratchDir dir("mcx-ber");
+  Figures last = run("nvlink8", dir, "clean");
+  EXPECT_EQ(last.retries, 0.0);
+  for (const char* ber : {"1e-7", "1e-6", "1e-5"}) {
+    const Figures f = run("nvlink8", dir, ber, {"--set", std::string("system.topology.link.bit_error_rate=") + ber});
+    EXPECT_GT(f.retries, last.retries) << ber;
+    EXPECT_GT(f.collNs, last.collNs) << ber;
+    EXPECT_GE(f.tpotNs, last.tpotNs) << ber;
+    last = f;
+  }
+}
+
+TEST(MultiChipExperiments, HighRadixTopologiesBeatTheTorusAt64Chips) {
+  // Fewer hops on the dragonfly and the switch tree than on a 4x4x4 torus.
+  ScratchDir dir("mcx-64");
+  const Figures torus = run("tpu-torus64", dir, "torus"), df = run("dragonfly64", dir, "df"),
+                tree = run("lowlat64", dir, "tree");
+  EXPECT_LT(df.latencyNs, torus.latencyNs);
+  EXPECT_LT(tree.latencyNs, df.latencyNs);
+  EXPECT_LT(tree.tpotNs, torus.tpotNs);
+}
+
+} // namespace
+} // namespace llmvp::test
