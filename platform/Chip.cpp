@@ -4,6 +4,7 @@
 #include <string>
 
 #include "firmware/include/memmap.h"
+#include "platform/HbfBuffer.h"
 
 namespace llmvp::platform {
 
@@ -52,6 +53,7 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
     tp.engine.semSignalAddress = LLMVP_SEM_BASE + SEM_SIGNAL(0);
     tp.scratchpadBase = LLMVP_SPAD_BASE(i);
     tp.seed = params.tile.seed + i;
+    tp.hbfBuffer = hbfBufferParams(params);
     auto& t = *tiles_.emplace_back(
         std::make_unique<models::compute::ComputeTile>(("tile" + std::to_string(i)).c_str(), tp, sems_));
     t.memSocket.bind(fabric_.initiatorSocket);

@@ -45,6 +45,12 @@ struct ChipParams {
   bool hasHbf = false;
   models::flash::HbfParams hbf; ///< stacks and geometry; at LLMVP_HBF_BASE
   PortTiming hbfPort;
+  /// Tile weight-stream buffer for HBF reads (chip.hbf.prefetch.mode sram):
+  /// sized to bufferFactor x HBF peak read bandwidth x unloaded latency of
+  /// one chunk read (platform/HbfBuffer.h); 0: the tile's own
+  /// max_outstanding. readAhead: the buffer streams across descriptors.
+  double hbfBufferFactor = 0;
+  bool hbfReadAhead = false;
   // ---- 3D-stacked DRAM and near-memory engines (issue 6) ----
   /// Main memory is a StackedDram (chip.stacked) at the HBM window instead
   /// of the HBM model (chip.hbm absent).

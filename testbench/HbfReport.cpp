@@ -35,7 +35,8 @@ void addHbfUse(Report& r, platform::Chip& chip, const Placement& p) {
   h.peakGBps = hbf->peakGBps();
   h.weightBytes = static_cast<double>(p.hbfWeightBytes);
   h.kvBytes = static_cast<double>(p.hbfKvBytes);
-  h.prefixBytes = static_cast<double>(p.hbfPrefixBytes);
+  h.prefixBytes = static_cast<double>(p.prefixBytes);
+  h.prefixInHbm = p.prefixInHbm;
   h.kvInHbf = p.kvInHbf;
   h.prefetchDepth = p.prefetchDepth;
   h.prefixTokens = p.kvPrefixTokens;
@@ -44,19 +45,32 @@ void addHbfUse(Report& r, platform::Chip& chip, const Placement& p) {
   // Flash stall: with prefetch, the tile's waits for staged layers (the
   // weights-ready semaphore); without, the tile's memory waits (its weight
   // streams come from HBF; the KV-cache reads it also waits on are small).
-  double stallPs = 0;
-  if (p.weightsInHbf) {
-    for (std::size_t i = 0; i < chip.tileCount(); ++i) {
-      const models::StatsGroup& t = chip.tile(i).stats();
-      stallPs +=
-          p.prefetchDepth != 0 ? t.value("sem." + std::to_string(FW_SEM_W_READY) + ".wait") : t.value("mem_wait");
-    }
+  // Flash stall: with HBM staging, the tile's waits for staged layers (the
+  // weights-ready semaphore); else the tile's waits for data from the HBF
+  // window (its weight streams through the buffer).
+  double stallPs = 0, hit = 0, wasted = 0;
+  for (std::size_t i = 0; i < chip.tileCount(); ++i) {
+    const models::StatsGroup& t = chip.tile(i).stats();
+    stallPs += p.prefetchDepth != 0 ? t.value("sem." + std::to_string(FW_SEM_W_READY) + ".wait") : t.value("hbf_stall");
+    hit += t.value("hbf_readahead_hit_bytes");
+    wasted += t.value("hbf_readahead_wasted_bytes");
   }
+  if (chip.tileCount() != 0) {
+    const models::compute::ReadAheadParams& b = chip.tile(0).hbfBuffer().params();
+    h.bufferChunks = b.depth;
+    h.bufferBytes = static_cast<double>(b.depth) * static_cast<double>(chip.params().tile.engine.chunkBytes);
+    h.bufferFactor = b.factor;
+    h.bufferLatencyNs = b.latencyNs;
+    h.readAhead = b.readAhead;
+  }
+  h.prefetchMode = p.prefetchDepth != 0 ? "hbm" : h.bufferFactor > 0 ? "sram" : "none";
   if (steps > 0) {
+    h.readAheadHitBytesPerStep = hit / steps;
+    h.readAheadWastedBytesPerStep = wasted / steps;
     h.flashStallNsPerStep = stallPs * kNsPerPs / steps;
     h.pageReadsPerStep = g.value("page_reads") / steps;
     h.retriesPerStep = g.value("read_retries") / steps;
-    h.prefixBytesPerStep = h.prefixBytes * r.options.batch;
+    h.prefixBytesPerStep = h.prefixBytes; // read once per step for the whole batch (firmware/src/chains.c)
   }
   h.uncorrectable = g.value("uncorrectable_reads");
   h.maxBlockErases = g.value("max_block_erases");
@@ -83,17 +97,28 @@ void printHbfUse(std::ostream& os, const HbfUse& h) {
   os << "\nHigh Bandwidth Flash\n";
   os << "  placed " << gbText(h.weightBytes) << " weights";
   if (h.kvBytes > 0) os << " + " << gbText(h.kvBytes) << " KV cache";
-  if (h.prefixBytes > 0) os << " + " << gbText(h.prefixBytes) << " shared KV prefix";
+  if (h.prefixBytes > 0 && !h.prefixInHbm) os << " + " << gbText(h.prefixBytes) << " shared KV prefix";
   os << " of " << gbText(h.capacityBytes) << "; peak read " << num(h.peakGBps, 1) << " GB/s\n";
+  if (h.prefetchMode == "sram")
+    os << "  weight prefetch: SRAM buffer " << h.bufferChunks << " chunks = " << num(h.bufferBytes / 1048576.0, 0)
+       << " MiB (>= " << num(h.bufferFactor, 2) << " x " << num(h.peakGBps, 1) << " GB/s x "
+       << num(h.bufferLatencyNs, 0) << " ns chunk read latency)"
+       << (h.readAhead ? ", reading ahead across descriptors" : "") << "\n";
   os << "  flash stall " << msText(h.flashStallNsPerStep) << " per step ("
-     << (h.prefetchDepth != 0 ? "prefetch depth " + std::to_string(h.prefetchDepth) + ": tile waiting for staged layers"
-                              : "no prefetch: tile waiting on its weight reads")
+     << (h.prefetchMode == "hbm"
+             ? "HBM staging depth " + std::to_string(h.prefetchDepth) + ": tile waiting for staged layers"
+         : h.prefetchMode == "sram"
+             ? std::string("tile waiting for its buffered HBF reads")
+             : "no prefetch: tile waiting on its " + std::to_string(h.bufferChunks) + " outstanding HBF reads")
      << ")\n";
+  if (h.readAhead)
+    os << "  read-ahead: " << gbText(h.readAheadHitBytesPerStep) << " per step found in flight, "
+       << gbText(h.readAheadWastedBytesPerStep) << " read ahead and dropped\n";
   os << "  " << num(h.pageReadsPerStep, 0) << " page reads per step, " << num(h.retriesPerStep, 1)
      << " read-retries per step, " << num(h.uncorrectable, 0) << " uncorrectable reads\n";
   if (h.prefixTokens != 0)
-    os << "  KV prefix: " << h.prefixTokens << " shared precomputed positions in HBF, " << gbText(h.prefixBytesPerStep)
-       << " read per step by attention\n";
+    os << "  KV prefix: " << h.prefixTokens << " shared precomputed positions in " << (h.prefixInHbm ? "HBM" : "HBF")
+       << ", " << gbText(h.prefixBytesPerStep) << " read per step by attention (once for all requests)\n";
   if (h.kvInHbf) {
     os << "  wear (KV cache in HBF): " << num(h.pagesProgrammedPerToken, 2) << " pages programmed and "
        << num(h.erasesPerToken, 4) << " P/E cycles consumed per token (" << num(h.blockErasesPerToken, 4)
@@ -114,8 +139,17 @@ boost::json::object hbfJson(const HbfUse& h) {
           {"kv_bytes", h.kvBytes},
           {"kv_prefix_bytes", h.prefixBytes},
           {"kv_prefix_tokens", h.prefixTokens},
+          {"kv_prefix_in_hbm", h.prefixInHbm},
           {"kv_in_hbf", h.kvInHbf},
           {"prefetch_depth", h.prefetchDepth},
+          {"prefetch_mode", h.prefetchMode},
+          {"buffer_chunks", h.bufferChunks},
+          {"buffer_bytes", h.bufferBytes},
+          {"buffer_factor", h.bufferFactor},
+          {"buffer_latency_ns", h.bufferLatencyNs},
+          {"read_ahead", h.readAhead},
+          {"readahead_hit_bytes_per_step", h.readAheadHitBytesPerStep},
+          {"readahead_wasted_bytes_per_step", h.readAheadWastedBytesPerStep},
           {"flash_stall_ns_per_step", h.flashStallNsPerStep},
           {"page_reads_per_step", h.pageReadsPerStep},
           {"read_retries_per_step", h.retriesPerStep},

@@ -220,13 +220,18 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
 void HostRuntime::checkHbfOptions() const {
   if (!chip_.params().hasHbf) return;
   const HbfPlacement& h = opt_.hbf;
-  if (opt_.prefillChunk != 0 && (h.prefetchDepth != 0 || h.kvPrefixTokens != 0))
-    throw ConfigError("--prefill-chunk: prefill is not supported with HBF weight prefetch or a shared KV prefix (set "
-                      "chip.hbf.prefetch.depth=0 and chip.hbf.placement.kv_prefix_tokens=0)");
+  // Prefill works with weights in HBF in modes sram and none (the buffer is
+  // the tile's); the HBM staging chain is one pass over the layers per step.
+  if (opt_.prefillChunk != 0 && h.prefetchDepth != 0)
+    throw ConfigError("--prefill-chunk: prefill is not supported with HBF weight staging in HBM (set "
+                      "chip.hbf.prefetch.mode=sram or none)");
+  if (opt_.prefillChunk != 0 && h.kvPrefixTokens != 0)
+    throw ConfigError("--prefill-chunk: prefill is not supported with a shared KV prefix (set "
+                      "chip.hbf.placement.kv_prefix_tokens=0)");
   if (h.prefetchDepth != 0) {
     if (!h.weightsInHbf)
       throw ConfigError("chip.hbf.prefetch.depth: " + std::to_string(h.prefetchDepth) +
-                        " prefetches weights from HBF, but chip.hbf.placement.weights is hbm (use depth 0)");
+                        " prefetches weights from HBF, but chip.hbf.placement.weights is hbm (use mode none)");
     if (chip_.dmaCount() < 2)
       throw ConfigError("chip.hbf.prefetch.depth: " + std::to_string(h.prefetchDepth) +
                         " needs a second DMA engine for the prefetch (chip.dma.count >= 2, is " +
@@ -322,14 +327,20 @@ void HostRuntime::place() {
   const std::uint64_t kvRowElems = mla ? std::uint64_t{spec_.mla.kvLoraRank} + spec_.mla.qkRopeDim : kvDim_;
   const std::uint64_t kvRow = kvRowElems * models::dtypeBytes(spec_.kvDtype);
   // Shared precomputed KV prefix: read-only, in HBF, one copy for all requests.
+  // (chip.hbf.placement.kv_prefix hbm: the same single copy in HBM, the
+  // HBM-only baseline of the shared-context experiment.)
   if (hasHbf && opt_.hbf.kvPrefixTokens != 0) {
-    const std::uint64_t prefixStart = hbfCursor;
+    const bool inHbm = opt_.hbf.prefixInHbm;
+    const std::uint64_t prefixStart = inHbm ? cursor : hbfCursor;
     placement_.kvPrefixTokens = opt_.hbf.kvPrefixTokens;
+    placement_.prefixInHbm = inHbm;
     for (auto& l : layers_) {
-      l.prefixK = allocHbf(std::uint64_t{opt_.hbf.kvPrefixTokens} * kvRow);
-      l.prefixV = allocHbf(std::uint64_t{opt_.hbf.kvPrefixTokens} * kvRow);
+      const std::uint64_t bytes = std::uint64_t{opt_.hbf.kvPrefixTokens} * kvRow;
+      l.prefixK = inHbm ? alloc(bytes) : allocHbf(bytes);
+      l.prefixV = inHbm ? alloc(bytes) : allocHbf(bytes);
     }
-    placement_.hbfPrefixBytes = hbfCursor - prefixStart;
+    placement_.prefixBytes = (inHbm ? cursor : hbfCursor) - prefixStart;
+    if (!inHbm) placement_.hbfPrefixBytes = placement_.prefixBytes;
   }
 
   const std::uint64_t kvStart = cursor, kvHbfStart = hbfCursor;
@@ -377,14 +388,15 @@ void HostRuntime::place() {
     const std::uint64_t hbmWeights = wHbf ? 0 : placement_.weightBytes;
     const std::uint64_t hbmKv = kvHbf ? 0 : placement_.kvBytes;
     const std::uint64_t perRequest = largestRequest * (mla ? 1 : 2) * spec_.layers;
-    const std::uint64_t spare = placement_.hbmCapacity > hbmWeights + placement_.otherBytes
-                                    ? placement_.hbmCapacity - hbmWeights - placement_.otherBytes
-                                    : 0;
+    const std::uint64_t hbmPrefix = placement_.prefixInHbm ? placement_.prefixBytes : 0;
+    const std::uint64_t fixed = hbmWeights + hbmPrefix + placement_.otherBytes;
+    const std::uint64_t spare = placement_.hbmCapacity > fixed ? placement_.hbmCapacity - fixed : 0;
     std::ostringstream m;
-    m << "model does not fit in HBM: weights " << gb(hbmWeights) << " + KV cache " << gb(hbmKv) << " (batch "
-      << opt_.batch << " x " << placement_.maxContext << " positions x " << spec_.layers << " layers"
-      << (opt_.kvBlockTokens ? ", paged" : "") << ") + buffers " << gb(placement_.otherBytes) << " = " << gb(used)
-      << " > capacity " << gb(placement_.hbmCapacity)
+    m << "model does not fit in HBM: weights " << gb(hbmWeights);
+    if (hbmPrefix != 0) m << " + shared KV prefix " << gb(hbmPrefix) << " (chip.hbf.placement.kv_prefix hbm)";
+    m << " + KV cache " << gb(hbmKv) << " (batch " << opt_.batch << " x " << placement_.maxContext << " positions x "
+      << spec_.layers << " layers" << (opt_.kvBlockTokens ? ", paged" : "") << ") + buffers "
+      << gb(placement_.otherBytes) << " = " << gb(used) << " > capacity " << gb(placement_.hbmCapacity)
       << (chip_.params().stackedMemory ? " (chip.stacked: " : " (chip.hbm: ")
       << (chip_.params().stackedMemory ? chip_.params().stacked.stacks : chip_.params().hbm.stacks)
       << " stacks); the largest batch at this context is " << (kvHbf ? 0 : spare / perRequest)

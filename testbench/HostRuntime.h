@@ -78,6 +78,8 @@ struct Placement {
   std::uint64_t hbfWeightBytes = 0; ///< weights placed in HBF (included in weightBytes)
   std::uint64_t hbfKvBytes = 0;     ///< KV cache placed in HBF (included in kvBytes)
   std::uint64_t hbfPrefixBytes = 0; ///< shared precomputed KV prefix in HBF
+  std::uint64_t prefixBytes = 0;    ///< shared precomputed KV prefix, wherever it is
+  bool prefixInHbm = false;         ///< chip.hbf.placement.kv_prefix hbm
   std::uint64_t hbfCapacity = 0;
   std::uint64_t stagingBytes = 0; ///< prefetch staging slots in HBM (included in otherBytes)
   std::uint32_t prefetchDepth = 0, kvPrefixTokens = 0;

@@ -143,22 +143,27 @@ double backgroundPj(const DramParams& p, Ps span) {
 }
 } // namespace
 
-struct FastReplay::Unbound : sc_core::sc_module {
+struct LtReplay::Unbound : sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Unbound> socket;
   explicit Unbound(const sc_core::sc_module_name& n) : sc_module(n), socket("socket") {}
 };
 
-FastReplay::FastReplay(const char* name, const DramParams& params)
-    : dram_(name, params), unbound_(std::make_unique<Unbound>((std::string(name) + "_initiator").c_str())) {
-  unbound_->socket.bind(dram_.socket);
+LtReplay::LtReplay(const char* name, const DramParams& params, models::dram::DramModel model,
+                   models::dram::ICommandRecorder* recorder)
+    : model_(model), dram_(model == models::dram::DramModel::Detailed
+                               ? std::make_unique<models::dram::DetailedDram>(name, params, recorder)
+                               : models::dram::makeDram(name, params, model)),
+      unbound_(std::make_unique<Unbound>((std::string(name) + "_initiator").c_str())) {
+  unbound_->socket.bind(dram_->targetSocket());
 }
 
-FastReplay::~FastReplay() = default;
+LtReplay::~LtReplay() = default;
 
-MemTraceResult FastReplay::run(const std::vector<TraceRequest>& trace, const PlayOptions& options) {
+MemTraceResult LtReplay::run(const std::vector<TraceRequest>& trace, const PlayOptions& options) {
   const auto wall0 = std::chrono::steady_clock::now();
+  const bool detailed = model_ == models::dram::DramModel::Detailed;
   MemTraceResult r;
-  r.model = "fast";
+  r.model = detailed ? "detailed" : "fast";
   std::priority_queue<Ps, std::vector<Ps>, std::greater<>> outstanding;
   Ps prev = 0;
   bool first = true;
@@ -168,7 +173,7 @@ MemTraceResult FastReplay::run(const std::vector<TraceRequest>& trace, const Pla
       at = std::max(at, outstanding.top());
       outstanding.pop();
     }
-    const Ps done = dram_.schedule(q.write, q.addr, q.bytes, at);
+    const Ps done = dram_->schedule(q.write, q.addr, q.bytes, at);
     outstanding.push(done);
     if (first) r.firstIssue = at;
     first = false;
@@ -183,11 +188,27 @@ MemTraceResult FastReplay::run(const std::vector<TraceRequest>& trace, const Pla
       r.readLatencyNs.push_back(static_cast<double>(done - at) * 1e-3);
     }
   }
-  const auto& s = dram_.stats();
-  const double rows = s.value("row_accesses");
-  r.rowHitRate = rows > 0 ? 1.0 - s.value("activations") / rows : 0;
-  r.dynamicPj = s.value("energy");
-  r.backgroundPj = backgroundPj(dram_.params(), r.lastDone);
+  if (detailed) {
+    auto& d = static_cast<models::dram::DetailedDram&>(*dram_);
+    d.finishAt(r.lastDone);
+    const double cycles = std::max<double>(1.0, static_cast<double>(d.cycleAt(r.lastDone)));
+    for (std::size_t c = 0; c < d.channelCount(); ++c) {
+      const auto& n = d.counters(c);
+      for (std::size_t k = 0; k < r.commands.size(); ++k) r.commands[k] += n.commands[k];
+      for (const std::uint64_t b : n.bankBusyCycles)
+        r.bankUtilisation.push_back(std::min(1.0, static_cast<double>(b) / cycles));
+    }
+    const auto& s = d.stats();
+    const double pieces = s.value("pieces");
+    r.rowHitRate = pieces > 0 ? s.value("row_hits") / pieces : 0;
+    r.dynamicPj = d.energyPj();
+  } else {
+    const auto& s = dram_->stats();
+    const double rows = s.value("row_accesses");
+    r.rowHitRate = rows > 0 ? 1.0 - s.value("activations") / rows : 0;
+    r.dynamicPj = s.value("energy");
+  }
+  r.backgroundPj = backgroundPj(dram_->params(), r.lastDone);
   r.wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   return r;
 }
@@ -443,12 +464,14 @@ int memtraceCommand(const std::vector<std::string>& args) {
   std::string memspec, traceFile, jsonFile, logFile, record;
   std::vector<std::string> sets;
   std::uint32_t stacks = 1, window = 0;
-  bool detailed = false, fast = false, fullRate = false, perBank = false;
+  bool detailed = false, fast = false, lt = false, fullRate = false, perBank = false;
   desc.add_options()("help,h", "show these options")("memspec", po::value(&memspec), "memspec (configs/memory/*.yaml)")(
       "trace", po::value(&traceFile), "trace to play (docs/memtrace.md)")("detailed", po::bool_switch(&detailed),
                                                                           "command-level controller (default)")(
       "fast", po::bool_switch(&fast), "the fast model of whole-model runs")(
-      "stacks", po::value(&stacks)->default_value(1), "stacks (HBM), DIMMs or packages")(
+      "lt", po::bool_switch(&lt),
+      "detailed: play through the loosely-timed path (b_transport) that whole-model runs use, instead of the "
+      "4-phase one")("stacks", po::value(&stacks)->default_value(1), "stacks (HBM), DIMMs or packages")(
       "full-rate", po::bool_switch(&fullRate), "ignore the trace's times: issue every request as soon as possible")(
       "outstanding", po::value(&window),
       "most requests in flight (default: the detailed controller's request buffers, all channels)")(
@@ -483,6 +506,7 @@ int memtraceCommand(const std::vector<std::string>& args) {
   }
   if (memspec.empty() || traceFile.empty()) throw ConfigError("memtrace: expected --memspec FILE and --trace FILE");
   if (detailed && fast) throw ConfigError("memtrace: --detailed and --fast are exclusive");
+  if (lt && fast) throw ConfigError("memtrace: --lt is for the detailed model (the fast model has only that path)");
   if (vm.count("outstanding") != 0 && (window == 0 || window > (1u << 20)))
     throw ConfigError("memtrace: --outstanding " + std::to_string(window) + " is out of range [1, 1048576]");
   if (stacks == 0 || stacks > 64)
@@ -511,10 +535,17 @@ int memtraceCommand(const std::vector<std::string>& args) {
       (p.ctrl.scheduler == models::dram::SchedulerKind::FrFcfsGrouped ? p.ctrl.writeBuffer : 0);
   opt.window = window != 0 ? window : perChannel * (p.channels() / p.pseudoChannels);
   MemTraceResult r;
-  if (useFast) {
-    if (!logFile.empty()) throw ConfigError("memtrace: --command-log needs the detailed model");
-    FastReplay replay("dram", p);
+  if (useFast || lt) {
+    if (useFast && !logFile.empty()) throw ConfigError("memtrace: --command-log needs the detailed model");
+    models::dram::CommandLog log;
+    LtReplay replay("dram", p, useFast ? models::dram::DramModel::Fast : models::dram::DramModel::Detailed,
+                    logFile.empty() ? nullptr : &log);
     r = replay.run(trace, opt);
+    if (!logFile.empty()) {
+      std::ofstream f(logFile);
+      if (!f) throw ConfigError("--command-log: cannot write " + logFile);
+      log.write(f);
+    }
   } else {
     models::dram::CommandLog log;
     DetailedReplay replay("dram", p, std::move(trace), opt, logFile.empty() ? nullptr : &log);

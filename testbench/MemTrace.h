@@ -14,6 +14,7 @@
 #include "models/memory/dram/AccessRecorder.h"
 #include "models/memory/dram/Command.h"
 #include "models/memory/dram/DetailedDram.h"
+#include "models/memory/dram/Dram.h"
 #include "models/memory/dram/DramParams.h"
 #include "models/memory/dram/FastDram.h"
 
@@ -73,23 +74,32 @@ struct MemTraceResult {
   [[nodiscard]] double readLatencyPercentile(double p) const;
 };
 
-/// Plays a trace on the fast model (no simulation kernel needed: FastDram's
-/// schedule() is called directly). Build during elaboration.
-class FastReplay {
+/// Plays a trace through the models' loosely-timed path (schedule(), what
+/// b_transport does in whole-model runs; no simulation kernel needed): the
+/// fast model always, the detailed model with `memtrace --lt`. Build during
+/// elaboration.
+class LtReplay {
 public:
-  FastReplay(const char* name, const models::dram::DramParams& params);
+  /// `recorder` (detailed only, may be null) receives every command.
+  LtReplay(const char* name, const models::dram::DramParams& params,
+           models::dram::DramModel model = models::dram::DramModel::Fast,
+           models::dram::ICommandRecorder* recorder = nullptr);
   [[nodiscard]] MemTraceResult run(const std::vector<TraceRequest>& trace, const PlayOptions& options);
+  [[nodiscard]] models::dram::IDram& dram() { return *dram_; }
 
 private:
-  models::dram::FastDram dram_;
+  models::dram::DramModel model_;
+  std::unique_ptr<models::dram::IDram> dram_;
   struct Unbound; ///< binds the model's socket (schedule() is called directly)
   std::unique_ptr<Unbound> unbound_;
 
 public:
-  ~FastReplay();
-  FastReplay(const FastReplay&) = delete;
-  FastReplay& operator=(const FastReplay&) = delete;
+  ~LtReplay();
+  LtReplay(const LtReplay&) = delete;
+  LtReplay& operator=(const LtReplay&) = delete;
 };
+/// The fast model's replay (its only path).
+using FastReplay = LtReplay;
 
 /// Plays a trace on the detailed model through its TLM socket as a 4-phase
 /// approximately-timed initiator. Build during elaboration, then sc_start(),

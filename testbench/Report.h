@@ -66,9 +66,15 @@ struct HbfUse {
   bool present = false;
   double capacityBytes = 0, peakGBps = 0;
   double weightBytes = 0, kvBytes = 0, prefixBytes = 0;
-  bool kvInHbf = false;
+  bool kvInHbf = false, prefixInHbm = false;
   std::uint32_t prefetchDepth = 0, prefixTokens = 0;
-  double flashStallNsPerStep = 0; ///< compute tile waiting for HBF weights, per decode step
+  double flashStallNsPerStep = 0;    ///< compute tile waiting for HBF weights, per decode step
+  std::string prefetchMode = "none"; ///< sram (tile buffer), hbm (staging) or none
+  // tile weight-stream buffer (platform/HbfBuffer.h): depth x chunk >= factor x bandwidth x latency
+  std::uint32_t bufferChunks = 0;
+  double bufferBytes = 0, bufferFactor = 0, bufferLatencyNs = 0;
+  bool readAhead = false;
+  double readAheadHitBytesPerStep = 0, readAheadWastedBytesPerStep = 0;
   double pageReadsPerStep = 0, retriesPerStep = 0, uncorrectable = 0;
   double prefixBytesPerStep = 0; ///< shared KV prefix read per decode step
   // wear (writes reach HBF only with kvInHbf)

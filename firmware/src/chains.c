@@ -64,10 +64,13 @@ static void put_attn_rows(const fw_ctx* c, fw_ring_writer* w, kv_bases kv, uint3
   const uint32_t prefix = m->kv_prefix_tokens;
   /* The shared prefix (timing only: the two partial attentions are not
    * merged; the prefix pass writes the same output the own pass then
-   * overwrites). It does not depend on this step's KV writes. */
-  for (uint32_t r = 0; prefix != 0u && r < m->batch; ++r)
-    ring_writer_put(w, tile_attn(c->spad.attn + r * q_row, c->spad.q + r * q_row, kv.prefix_k, kv.prefix_v, prefix,
-                                 m->heads, m->kv_heads, m->head_dim, m->dt_act, m->dt_kv));
+   * overwrites). Its keys and values are the same for every request, so one
+   * pass reads them once for the query heads of all rows (rows are adjacent
+   * in the scratchpad), as shared-prefix batched attention does. It does not
+   * depend on this step's KV writes. */
+  if (prefix != 0u)
+    ring_writer_put(w, tile_attn(c->spad.attn, c->spad.q, kv.prefix_k, kv.prefix_v, prefix, m->heads * m->batch,
+                                 m->kv_heads, m->head_dim, m->dt_act, m->dt_kv));
   for (uint32_t r = 0; r < m->batch; ++r) {
     const uint64_t req = paged ? 0u : (uint64_t)fw_kv_row(c, r) * m->kv_request_stride;
     const uint32_t ctx = fw_position(c, r, step) + 1u - prefix; /* own positions */

@@ -53,11 +53,11 @@ extern "C" {
 #define FW_TILE_MOE_LAYER_FIXED 15u
 #define FW_TILE_SHARED_DESCS 4u
 
-/** ATTN descriptors per layer: one per request row, two with a shared KV
- *  prefix in HBF (manifest kv_prefix_tokens): the prefix ATTN of every row,
- *  then the own-cache ATTN of every row. */
+/** ATTN descriptors per layer: one per request row, plus one with a shared
+ *  KV prefix (manifest kv_prefix_tokens): the prefix ATTN of all rows at
+ *  once, then the own-cache ATTN of every row. */
 static inline uint64_t fw_attn_descs(const llmvp_manifest* m) {
-  return (uint64_t)m->batch * (m->kv_prefix_tokens != 0u ? 2u : 1u);
+  return (uint64_t)m->batch + (m->kv_prefix_tokens != 0u ? 1u : 0u);
 }
 /* MLA layer (mla_kv_lora != 0, absorbed form): RMSNORM attn, [GEMV q_a,
  * RMSNORM q_a (q_lora != 0)], GEMV q_nope, GEMV q_rope, GEMV kv_a (latent),

@@ -38,7 +38,17 @@ ComputeTile::ComputeTile(const sc_core::sc_module_name& name, const TileParams& 
       matrixBusy_(statsGroup().add("matrix_busy", "matrix-engine busy time", Unit::Ps)),
       vectorBusy_(statsGroup().add("vector_busy", "vector-engine busy time", Unit::Ps)),
       energy_(statsGroup().add("energy", "matrix and vector dynamic energy", Unit::Pj)),
-      expertsLoaded_(statsGroup().add("experts_loaded", "expert weight matrices streamed by GEMV_MOE", Unit::Count)) {}
+      expertsLoaded_(statsGroup().add("experts_loaded", "expert weight matrices streamed by GEMV_MOE", Unit::Count)),
+      hbfBuffer_(params.hbfBuffer, params.engine.chunkBytes),
+      hbfStall_(statsGroup().add("hbf_stall", "time the tile waited for data from the HBF buffer window", Unit::Ps)),
+      hbfReadAheadHit_(statsGroup().add("hbf_readahead_hit_bytes",
+                                        "bytes a stream found already requested by the HBF read-ahead", Unit::Bytes)),
+      hbfReadAheadWasted_(statsGroup().add("hbf_readahead_wasted_bytes", "bytes read ahead from HBF and dropped unused",
+                                           Unit::Bytes)) {}
+
+std::uint32_t ComputeTile::depthFor(std::uint64_t addr) const {
+  return hbfBuffer_.covers(addr, 1) ? hbfBuffer_.params().depth : params().maxOutstanding;
+}
 
 double ComputeTile::peakFlops(DType t) const {
   return 2.0 * tp_.macsPerCycle.at(static_cast<std::size_t>(t)) * params().clockMhz * 1e6;
@@ -92,7 +102,40 @@ Ps ComputeTile::stream(std::uint64_t addr, std::uint64_t bytes, Ps start, Ps rea
     compute += c;
     return std::max(arrived, ready) + c;
   }
+  if (hbfBuffer_.covers(addr, bytes)) {
+    const ReadAhead::Totals before = hbfBuffer_.totals();
+    bool ok = true;
+    const Ps end = hbfBuffer_.stream(
+        addr, bytes, start, ready,
+        [&](std::uint64_t a, std::uint64_t n, Ps at, bool& fine) {
+          EngineError e;
+          const Ps t = access(tlm::TLM_READ_COMMAND, a, nullptr, n, at, true, field, e);
+          fine = e.ok();
+          return t;
+        },
+        [&](std::uint64_t a, std::uint64_t n) {
+          if (dst != nullptr && !debugRead(a, dst + (a - addr), n)) err = {ENG_ERR_BUS, field};
+        },
+        fn, compute, ok);
+    if (!ok) err = {ENG_ERR_BUS, field};
+    const ReadAhead::Totals& after = hbfBuffer_.totals();
+    hbfStall_ += after.stallPs - before.stallPs;
+    hbfReadAheadHit_ += after.hitBytes - before.hitBytes;
+    hbfReadAheadWasted_ += after.wastedBytes - before.wastedBytes;
+    energy_ += (after.sramBytes - before.sramBytes) * 8.0 * hbfBuffer_.params().pjPerBit;
+    return end;
+  }
   return streamRead(addr, bytes, start, ready, dst, fn, field, err, compute);
+}
+
+bool ComputeTile::debugRead(std::uint64_t addr, std::uint8_t* dst, std::uint64_t bytes) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_READ_COMMAND);
+  gp.set_address(addr);
+  gp.set_data_ptr(dst);
+  gp.set_data_length(static_cast<unsigned>(bytes));
+  gp.set_streaming_width(static_cast<unsigned>(bytes));
+  return memSocket->transport_dbg(gp) == bytes;
 }
 
 template <typename ComputeFn>
@@ -103,7 +146,9 @@ Ps ComputeTile::gatherStream(const std::vector<Segment>& segments, Ps start, Ps 
   // budget as a contiguous stream, chunkBytes x maxOutstanding. A request is
   // issued once the bytes of the requests not yet consumed leave room for it.
   const std::uint64_t chunk = params().chunkBytes;
-  const std::uint64_t budget = chunk * params().maxOutstanding;
+  const std::uint64_t first = segments.empty() ? 0 : segments.front().addr;
+  const std::uint64_t budget = chunk * depthFor(first);
+  const bool fromHbf = hbfBuffer_.covers(first, 1);  // its stall counts as the tile's flash stall
   std::deque<std::pair<Ps, std::uint64_t>> inFlight; // consumption end, bytes; in issue order
   std::uint64_t inFlightBytes = 0;
   Ps issue = start, end = std::max(start, ready);
@@ -120,6 +165,7 @@ Ps ComputeTile::gatherStream(const std::vector<Segment>& segments, Ps start, Ps 
       const Ps arrived = access(tlm::TLM_READ_COMMAND, s.addr + off, to, n, issue, to == nullptr, field, err);
       if (!err.ok()) return arrived;
       const Ps c = fn(n);
+      if (fromHbf && arrived > end) hbfStall_ += static_cast<double>(arrived - end);
       end = std::max(arrived, end) + c;
       compute += c;
       inFlight.emplace_back(end, n);
@@ -147,6 +193,14 @@ Ps ComputeTile::finishVectorOp(double ops, bool arithmetic, Ps compute, Ps start
 Ps ComputeTile::vectorPs(double elementOps) const { return cyclesPs(elementOps / tp_.vectorLanes); }
 
 Ps ComputeTile::execute(const llmvp_desc& d, Ps start, EngineError& err) {
+  // The HBF buffer's read-ahead, planned when the last operation's stream
+  // ended, goes out before this operation's requests.
+  hbfBuffer_.issuePlanned([&](std::uint64_t a, std::uint64_t n, Ps at, bool& fine) {
+    EngineError e;
+    const Ps t = access(tlm::TLM_READ_COMMAND, a, nullptr, n, at, true, 0, e);
+    fine = e.ok();
+    return t;
+  });
   switch (d.opcode) {
   case LLMVP_OP_NOP: return start;
   case LLMVP_OP_GEMV: return opGemv(d, start, err);

@@ -21,6 +21,7 @@
 #include "models/common/Engine.h"
 #include "models/common/Numerics.h"
 #include "models/common/Operands.h"
+#include "models/compute/ReadAhead.h"
 #include "models/soc/Sram.h"
 
 namespace llmvp::models::compute {
@@ -54,6 +55,10 @@ struct TileParams {
   std::uint64_t scratchpadBase = 0; ///< chip address of the scratchpad
   std::uint64_t seed = 0;           ///< timing-only ARGMAX draws token ids from it
   RoutingParams routing;            ///< timing-only TOPK expert choice (seeded by `seed`)
+  /// Weight-stream buffer for reads from a slow window (the HBF; issue 5):
+  /// streams there use its depth instead of engine.maxOutstanding and, with
+  /// readAhead, continue across descriptors (ReadAhead.h). size 0: none.
+  ReadAheadParams hbfBuffer;
 };
 
 class ComputeTile : public Engine {
@@ -66,6 +71,8 @@ public:
   [[nodiscard]] const TileParams& tileParams() const { return tp_; }
   /// Peak matrix FLOP/s (2 per MAC) for `t`.
   [[nodiscard]] double peakFlops(DType t) const;
+  /// The HBF weight-stream buffer (its window size is 0 without HBF).
+  [[nodiscard]] const ReadAhead& hbfBuffer() const { return hbfBuffer_; }
 
 protected:
   Ps execute(const llmvp_desc& d, Ps start, EngineError& err) override;
@@ -74,6 +81,8 @@ private:
   struct Operand; // read buffer + its arrival time
   [[nodiscard]] bool inScratchpad(std::uint64_t addr, std::uint64_t bytes) const;
   Ps read(std::uint64_t addr, std::uint64_t bytes, Ps at, std::uint8_t* dst, std::uint32_t field, EngineError& err);
+  /// Untimed copy over the fabric's debug path (data of a timing-only read).
+  bool debugRead(std::uint64_t addr, std::uint8_t* dst, std::uint64_t bytes);
   Ps write(std::uint64_t addr, std::uint64_t bytes, Ps at, const std::uint8_t* src, std::uint32_t field,
            EngineError& err);
   /// Streams a large operand while the matrix engine consumes it; compute of
@@ -91,6 +100,9 @@ private:
   template <typename ComputeFn>
   Ps gatherStream(const std::vector<Segment>& segments, Ps start, Ps ready, std::uint8_t* dst, ComputeFn&& fn,
                   std::uint32_t field, EngineError& err, Ps& compute);
+  /// Requests in flight for a stream from `addr`: the HBF buffer's depth
+  /// inside its window, else engine.maxOutstanding.
+  [[nodiscard]] std::uint32_t depthFor(std::uint64_t addr) const;
   [[nodiscard]] Ps matrixPs(double elements, std::uint32_t rows, DType t) const;
   [[nodiscard]] Ps vectorPs(double elementOps) const;
   /// Records a vector-engine operation's statistics and time split; returns `end`.
@@ -133,6 +145,10 @@ private:
   Stat& vectorBusy_;
   Stat& energy_;
   Stat& expertsLoaded_;
+  ReadAhead hbfBuffer_;
+  Stat& hbfStall_;
+  Stat& hbfReadAheadHit_;
+  Stat& hbfReadAheadWasted_;
 };
 
 } // namespace llmvp::models::compute

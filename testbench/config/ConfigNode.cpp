@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "testbench/config/ConfigNode.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -29,13 +30,14 @@ void Overrides::add(const std::string& assignment) {
 }
 
 void Overrides::apply(YAML::Node& root, const std::string& prefix, const std::string& file,
-                      const std::vector<std::string>& exclude) {
+                      const std::vector<std::string>& exclude, const std::vector<std::string>& optional) {
   for (Item& item : items_) {
     if (item.path.compare(0, prefix.size(), prefix) != 0) continue;
     bool excluded = false;
     for (const auto& e : exclude) excluded = excluded || item.path.compare(0, e.size(), e) == 0;
     if (excluded) continue;
     const std::string rel = item.path.substr(prefix.size());
+    const bool create = std::find(optional.begin(), optional.end(), rel) != optional.end();
     // Walk to the parent mapping, then replace the leaf; the key must exist.
     std::vector<std::string> parts;
     std::stringstream ss(rel);
@@ -45,6 +47,11 @@ void Overrides::apply(YAML::Node& root, const std::string& prefix, const std::st
     for (std::size_t i = 0; i < parts.size(); ++i) {
       walked += (i == 0 ? "" : ".") + parts[i];
       const YAML::Node& cur = chain.back();
+      if (create && cur.IsMap() && !cur[parts[i]]) {
+        // An optional key the file leaves out: created (a mapping on the way, the leaf below).
+        YAML::Node parent = cur;
+        parent[parts[i]] = i + 1 < parts.size() ? YAML::Node(YAML::NodeType::Map) : YAML::Node();
+      }
       if (!cur.IsMap() || !cur[parts[i]])
         throw ConfigError("--set " + item.path + ": " + file + " has no key " + walked);
       chain.push_back(cur[parts[i]]);
@@ -70,7 +77,7 @@ void Overrides::checkAllUsed() const {
 }
 
 ConfigNode ConfigNode::load(const std::string& path, Overrides* overrides, const std::string& prefix,
-                            const std::vector<std::string>& exclude) {
+                            const std::vector<std::string>& exclude, const std::vector<std::string>& optional) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -81,7 +88,7 @@ ConfigNode ConfigNode::load(const std::string& path, Overrides* overrides, const
                       ": malformed YAML: " + e.msg);
   }
   if (!root.IsMap()) throw ConfigError(path + ": expected a mapping at the top level, got " + show(root));
-  if (overrides != nullptr) overrides->apply(root, prefix, path, exclude);
+  if (overrides != nullptr) overrides->apply(root, prefix, path, exclude, optional);
   return ConfigNode(root, path, "");
 }
 

@@ -32,8 +32,10 @@ public:
   /// to `root`, the tree loaded from `file` at logical path `prefix`. A path
   /// that does not exist in the file is an error.
   /// Paths starting with an entry of `exclude` are left for another file.
+  /// Paths in `optional` (relative to `prefix`) name optional keys: they are
+  /// created when the file does not have them.
   void apply(YAML::Node& root, const std::string& prefix, const std::string& file,
-             const std::vector<std::string>& exclude = {});
+             const std::vector<std::string>& exclude = {}, const std::vector<std::string>& optional = {});
   /// Throws ConfigError naming the first override no loader applied.
   void checkAllUsed() const;
 
@@ -50,7 +52,7 @@ class ConfigNode {
 public:
   /// Loads `path` (throws ConfigError if unreadable or malformed).
   static ConfigNode load(const std::string& path, Overrides* overrides, const std::string& prefix,
-                         const std::vector<std::string>& exclude = {});
+                         const std::vector<std::string>& exclude = {}, const std::vector<std::string>& optional = {});
   ConfigNode(YAML::Node node, std::string file, std::string keyPath);
 
   [[nodiscard]] ConfigNode child(const std::string& key) const;

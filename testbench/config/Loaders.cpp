@@ -125,11 +125,33 @@ void loadHbf(const ConfigNode& h, Overrides& overrides, PlatformConfig& pc) {
     pc.hbf.weightsInHbf = p.choice("weights", {"hbf", "hbm"}) == "hbf";
     pc.hbf.kvInHbf = p.choice("kv_cache", {"hbm", "hbf"}) == "hbf";
     pc.hbf.kvPrefixTokens = static_cast<std::uint32_t>(p.integer("kv_prefix_tokens", 0, 1u << 24));
+    // Optional (default hbf): where that prefix lives; hbm for the HBM-only baseline.
+    pc.hbf.prefixInHbm = p.has("kv_prefix") && p.choice("kv_prefix", {"hbf", "hbm"}) == "hbm";
     p.finish();
   }
   {
+    // mode sram: the tile streams weights from HBF through a buffer of
+    // buffer_factor x bandwidth x latency (platform/HbfBuffer.h), reading
+    // ahead across descriptors unless read_ahead is false; hbm: DMA 1 stages
+    // `depth` whole layers in HBM (firmware/src/prefetch.h); none: the tile
+    // streams with its own max_outstanding. A mode's keys are required with
+    // it and checked (but unused) with the others, so a platform file can
+    // hold all of them and `--set chip.hbf.prefetch.mode=...` switch.
     const ConfigNode p = h.child("prefetch");
-    pc.hbf.prefetchDepth = static_cast<std::uint32_t>(p.integer("depth", 0, 64));
+    pc.hbf.prefetchMode = p.choice("mode", {"sram", "hbm", "none"});
+    const bool hbm = pc.hbf.prefetchMode == "hbm", sram = pc.hbf.prefetchMode == "sram";
+    if (hbm || p.has("depth")) {
+      const auto depth = static_cast<std::uint32_t>(p.integer("depth", 1, 64));
+      if (hbm) pc.hbf.prefetchDepth = depth;
+    }
+    if (sram || p.has("buffer_factor")) {
+      const double factor = p.number("buffer_factor", 0.01, 64);
+      if (sram) chip.hbfBufferFactor = factor;
+    }
+    if (sram || p.has("read_ahead")) {
+      const bool ahead = p.boolean("read_ahead");
+      if (sram) chip.hbfReadAhead = ahead;
+    }
     p.finish();
   }
   h.finish();
@@ -155,8 +177,9 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
   if (configKind(path) == ConfigKind::System) return loadSystem(path, overrides);
   PlatformConfig pc;
   pc.file = path;
-  const ConfigNode root =
-      ConfigNode::load(path, &overrides, "", {"model.", "chip.hbm.memspec.", "chip.hbf.flashspec.", "system."});
+  // memory.model is optional (default fast), also when set with --set.
+  const ConfigNode root = ConfigNode::load(
+      path, &overrides, "", {"model.", "chip.hbm.memspec.", "chip.hbf.flashspec.", "system."}, {"memory.model"});
   // --set keys for this file start with sim., chip. or economics.
   if (root.choice("kind", {"platform", "model", "memspec", "system"}) != "platform")
     root.fail("kind", "expected \"platform\"");
@@ -257,6 +280,9 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
     const ConfigNode m = root.child("memory");
     chip.hbm.model = m.choice("model", {"fast", "detailed"}) == "detailed" ? models::dram::DramModel::Detailed
                                                                            : models::dram::DramModel::Fast;
+    if (chip.hbm.model == models::dram::DramModel::Detailed && c.has("stacked"))
+      m.fail("model", "\"detailed\" needs a DRAM main memory (chip.hbm); this platform's main memory is the "
+                      "3D stack of chip.stacked, which has no command-level model");
     m.finish();
   }
   root.finish();

@@ -29,10 +29,12 @@ struct Economics {
 
 /// Host placement and firmware prefetch when the chip has HBF (chip.hbf).
 struct HbfPlacement {
-  bool weightsInHbf = true;         ///< read-only tensors (weights) in HBF
-  bool kvInHbf = false;             ///< KV cache in HBF: only on explicit request (wear)
-  std::uint32_t kvPrefixTokens = 0; ///< precomputed read-only KV prefix held in HBF
-  std::uint32_t prefetchDepth = 0;  ///< layers of weights staged ahead of use (0: stream from HBF)
+  bool weightsInHbf = true;          ///< read-only tensors (weights) in HBF
+  bool kvInHbf = false;              ///< KV cache in HBF: only on explicit request (wear)
+  std::uint32_t kvPrefixTokens = 0;  ///< precomputed read-only KV prefix held in HBF
+  bool prefixInHbm = false;          ///< kv_prefix: hbm (the HBM-only baseline of the same chip)
+  std::string prefetchMode = "none"; ///< chip.hbf.prefetch.mode: sram, hbm or none
+  std::uint32_t prefetchDepth = 0;   ///< mode hbm: layers of weights staged in HBM ahead of use (else 0)
 };
 
 struct PlatformConfig {

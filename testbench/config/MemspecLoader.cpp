@@ -10,7 +10,9 @@
 namespace llmvp::testbench {
 
 namespace {
+using models::dram::DramCycles;
 using models::dram::DramParams;
+using models::dram::DramTiming;
 
 bool isPow2(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
@@ -45,31 +47,22 @@ void loadOrganisation(const ConfigNode& org, DramParams& out) {
 void loadTiming(const ConfigNode& t, DramParams& out) {
   auto& c = out.c;
   c.tCKns = t.number("tCK_ns", 0.05, 100);
-  constexpr std::uint64_t kMax = 1u << 20;
-  const auto cyc = [&](const char* key, std::uint64_t lo = 0) {
-    return static_cast<std::uint32_t>(t.integer(key, lo, kMax));
+  // Every timing key is a whole number of tCK, at least 1 except FAW and
+  // WTR_S/L (0: no such constraint).
+  struct CycleKey {
+    const char* key;
+    std::uint32_t DramCycles::*field;
+    std::uint64_t lo;
   };
-  c.RCDRD = cyc("RCDRD", 1);
-  c.RCDWR = cyc("RCDWR", 1);
-  c.RP = cyc("RP", 1);
-  c.RAS = cyc("RAS", 1);
-  c.RC = cyc("RC", 1);
-  c.RL = cyc("RL", 1);
-  c.WL = cyc("WL", 1);
-  c.CCD_S = cyc("CCD_S", 1);
-  c.CCD_L = cyc("CCD_L", 1);
-  c.RRD_S = cyc("RRD_S", 1);
-  c.RRD_L = cyc("RRD_L", 1);
-  c.FAW = cyc("FAW");
-  c.WR = cyc("WR", 1);
-  c.WTR_S = cyc("WTR_S");
-  c.WTR_L = cyc("WTR_L");
-  c.RTP = cyc("RTP", 1);
-  c.RTW = cyc("RTW", 1);
-  c.REFI = cyc("REFI", 1);
-  c.RFC = cyc("RFC", 1);
-  c.RFCpb = cyc("RFCpb", 1);
-  c.RREFD = cyc("RREFD", 1);
+  static constexpr CycleKey kKeys[] = {
+      {"RCDRD", &DramCycles::RCDRD, 1}, {"RCDWR", &DramCycles::RCDWR, 1}, {"RP", &DramCycles::RP, 1},
+      {"RAS", &DramCycles::RAS, 1},     {"RC", &DramCycles::RC, 1},       {"RL", &DramCycles::RL, 1},
+      {"WL", &DramCycles::WL, 1},       {"CCD_S", &DramCycles::CCD_S, 1}, {"CCD_L", &DramCycles::CCD_L, 1},
+      {"RRD_S", &DramCycles::RRD_S, 1}, {"RRD_L", &DramCycles::RRD_L, 1}, {"FAW", &DramCycles::FAW, 0},
+      {"WR", &DramCycles::WR, 1},       {"WTR_S", &DramCycles::WTR_S, 0}, {"WTR_L", &DramCycles::WTR_L, 0},
+      {"RTP", &DramCycles::RTP, 1},     {"RTW", &DramCycles::RTW, 1},     {"REFI", &DramCycles::REFI, 1},
+      {"RFC", &DramCycles::RFC, 1},     {"RFCpb", &DramCycles::RFCpb, 1}, {"RREFD", &DramCycles::RREFD, 1}};
+  for (const CycleKey& k : kKeys) c.*k.field = static_cast<std::uint32_t>(t.integer(k.key, k.lo, 1u << 20));
   // One burst takes BL beats at data_rate_gbps per pin: a whole number of tCK.
   const double beatsPerCycle = out.dataRateGbps * c.tCKns;
   const double burst = out.burstLength / beatsPerCycle;
@@ -90,18 +83,17 @@ void loadTiming(const ConfigNode& t, DramParams& out) {
                       " (read data would collide with write data)");
   t.finish();
   // The fast model's nanosecond view of the same numbers.
-  auto& ns = out.t;
-  ns.tCK = c.tCKns;
-  ns.tRCD = c.RCDRD * c.tCKns;
-  ns.tRP = c.RP * c.tCKns;
-  ns.tCL = c.RL * c.tCKns;
-  ns.tRAS = c.RAS * c.tCKns;
-  ns.tRC = c.RC * c.tCKns;
-  ns.tRRD = c.RRD_S * c.tCKns;
-  ns.tFAW = c.FAW * c.tCKns;
-  ns.tREFI = c.REFI * c.tCKns;
-  ns.tRFC = c.RFC * c.tCKns;
-  ns.tRFCpb = c.RFCpb * c.tCKns;
+  struct NsOf {
+    double DramTiming::*ns;
+    std::uint32_t DramCycles::*cycles;
+  };
+  static constexpr NsOf kNs[] = {{&DramTiming::tRCD, &DramCycles::RCDRD}, {&DramTiming::tRP, &DramCycles::RP},
+                                 {&DramTiming::tCL, &DramCycles::RL},     {&DramTiming::tRAS, &DramCycles::RAS},
+                                 {&DramTiming::tRC, &DramCycles::RC},     {&DramTiming::tRRD, &DramCycles::RRD_S},
+                                 {&DramTiming::tFAW, &DramCycles::FAW},   {&DramTiming::tREFI, &DramCycles::REFI},
+                                 {&DramTiming::tRFC, &DramCycles::RFC},   {&DramTiming::tRFCpb, &DramCycles::RFCpb}};
+  out.t.tCK = c.tCKns;
+  for (const NsOf& k : kNs) out.t.*k.ns = c.*k.cycles * c.tCKns;
 }
 
 void loadController(const ConfigNode& c, DramParams& out) {
@@ -147,11 +139,17 @@ void loadMemspec(const std::string& path, Overrides& overrides, const std::strin
   loadTiming(root.child("timing"), out);
   loadController(root.child("controller"), out);
   const ConfigNode e = root.child("energy");
-  out.readPjPerBit = e.number("read_pj_per_bit", 0, 1e4);
-  out.writePjPerBit = e.number("write_pj_per_bit", 0, 1e4);
-  out.activatePj = e.number("activate_pj", 0, 1e6);
-  out.refreshPj = e.number("refresh_pj", 0, 1e9);
-  out.backgroundMwPerStack = e.number("background_mw_per_stack", 0, 1e6);
+  struct EnergyKey {
+    const char* key;
+    double DramParams::*field;
+    double hi;
+  };
+  static constexpr EnergyKey kEnergy[] = {{"read_pj_per_bit", &DramParams::readPjPerBit, 1e4},
+                                          {"write_pj_per_bit", &DramParams::writePjPerBit, 1e4},
+                                          {"activate_pj", &DramParams::activatePj, 1e6},
+                                          {"refresh_pj", &DramParams::refreshPj, 1e9},
+                                          {"background_mw_per_stack", &DramParams::backgroundMwPerStack, 1e6}};
+  for (const EnergyKey& k : kEnergy) out.*k.field = e.number(k.key, 0, k.hi);
   e.finish();
   root.finish();
 }

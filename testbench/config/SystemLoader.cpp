@@ -32,7 +32,7 @@ models::interconnect::LinkParams linkParams(const ConfigNode& n) {
 } // namespace
 
 PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
-  const ConfigNode root = ConfigNode::load(path, &overrides, "", {"model.", "chip.", "sim.", "economics."});
+  const ConfigNode root = ConfigNode::load(path, &overrides, "", {"model.", "chip.", "sim.", "economics.", "memory."});
   if (root.choice("kind", {"platform", "model", "memspec", "system"}) != "system")
     root.fail("kind", "expected \"system\"");
   const std::string platformFile = root.path("platform");

@@ -56,6 +56,31 @@ TEST(DetailedMemory, DefaultIsTheFastModelAndResultsAreDeterministic) {
   EXPECT_NE(d1.tpotNs, fast.tpotNs); // the key does switch the model
 }
 
+TEST(DetailedMemory, EveryPlatformWithHbmTakesTheKeyWithoutDeclaringIt) {
+  // h100-like has no memory section and 5 stacks (not a power of two).
+  ScratchDir dir("detailed-mem-h100");
+  const auto args = [&](const std::string& model) {
+    return std::vector<std::string>{"--platform",   config("platforms/h100-like.yaml"),
+                                    "--model",      config("models/tiny-llama.yaml"),
+                                    "--gen-tokens", "2",
+                                    "--context",    "128",
+                                    "--set",        "memory.model=" + model};
+  };
+  const Figures fast = run(dir, args("fast"), "fast");
+  const Figures detailed = run(dir, args("detailed"), "detailed");
+  ASSERT_GT(fast.tpotNs, 0);
+  ASSERT_GT(detailed.tpotNs, 0);
+  EXPECT_NEAR(detailed.tpotNs / fast.tpotNs, 1.0, 0.10);
+}
+
+TEST(DetailedMemory, PlatformsWithoutDramRejectTheDetailedModel) {
+  const CliResult r = runLlmvp({"run", "--platform", config("platforms/stacked3d.yaml"), "--model",
+                                config("models/tiny-llama.yaml"), "--set", "memory.model=detailed"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("memory.model"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("chip.stacked"), std::string::npos) << r.err;
+}
+
 TEST(DetailedMemory, UnknownModelIsAConfigError) {
   auto args = tinyArgs("exact");
   args.insert(args.begin(), "run");

@@ -72,7 +72,6 @@ AddressMapper::AddressMapper(const DramParams& p) : groupsPerSid_(p.bankGroups),
     if (!isPow2(count[index(f.field)]))
       throw std::invalid_argument(std::string("the number of ") + f.what + " values (" +
                                   std::to_string(count[index(f.field)]) + ") is not a power of two");
-  if (!isPow2(p.stacks)) throw std::invalid_argument("stacks (" + std::to_string(p.stacks) + ") is not a power of two");
   std::array<unsigned, 9> need{}, have{};
   for (const auto& f : kFields) need[index(f.field)] = ceilLog2(count[index(f.field)]);
   const auto& m = p.ctrl.mapping;
@@ -107,6 +106,13 @@ AddressMapper::AddressMapper(const DramParams& p) : groupsPerSid_(p.bankGroups),
       // Stacks sit right above the channel bits: they extend the channel value.
       const unsigned sb = ceilLog2(p.stacks);
       slices_.push_back({AddressField::Channel, src, sb, have[fi]});
+      if (!isPow2(p.stacks)) {
+        // Not a power of two (e.g. 5 stacks): the stack is the address above
+        // `src` modulo the stacks, and the fields above take the quotient.
+        stacks_ = p.stacks;
+        stackSrc_ = src;
+        stackBits_ = sb;
+      }
       src += sb;
       stacksPlaced = true;
     }
@@ -133,9 +139,26 @@ AddressMapper::AddressMapper(const DramParams& p) : groupsPerSid_(p.bankGroups),
                                 std::to_string(ceilLog2(p.burstLength)) + " column bits (a burst is contiguous)");
   runBits_ = contiguous;
   limit_ = rowRest || src >= 64 ? 0 : std::uint64_t{1} << src;
+  if (stacks_ != 0 && limit_ != 0) limit_ = (limit_ >> (stackSrc_ + stackBits_)) * stacks_ << stackSrc_;
 }
 
-DramAddress AddressMapper::decode(std::uint64_t addr) const {
+std::uint64_t AddressMapper::expand(std::uint64_t addr) const {
+  if (stacks_ == 0) return addr;
+  const std::uint64_t high = addr >> stackSrc_;
+  const std::uint64_t low = addr & ((std::uint64_t{1} << stackSrc_) - 1);
+  return ((high / stacks_) << (stackSrc_ + stackBits_)) | ((high % stacks_) << stackSrc_) | low;
+}
+
+std::uint64_t AddressMapper::compress(std::uint64_t addr) const {
+  if (stacks_ == 0) return addr;
+  const std::uint64_t rest = addr >> (stackSrc_ + stackBits_);
+  const std::uint64_t stack = (addr >> stackSrc_) & ((std::uint64_t{1} << stackBits_) - 1);
+  const std::uint64_t low = addr & ((std::uint64_t{1} << stackSrc_) - 1);
+  return ((rest * stacks_ + stack) << stackSrc_) | low;
+}
+
+DramAddress AddressMapper::decode(std::uint64_t byteAddr) const {
+  const std::uint64_t addr = expand(byteAddr);
   std::array<std::uint64_t, 9> v{};
   for (const Slice& s : slices_) v[index(s.field)] |= ((addr >> s.src) & ((std::uint64_t{1} << s.bits) - 1)) << s.dst;
   DramAddress a;
@@ -160,7 +183,7 @@ std::uint64_t AddressMapper::encode(const DramAddress& a) const {
   v[index(AddressField::Column)] = a.column;
   std::uint64_t addr = 0;
   for (const Slice& s : slices_) addr |= ((v[index(s.field)] >> s.dst) & ((std::uint64_t{1} << s.bits) - 1)) << s.src;
-  return addr;
+  return compress(addr);
 }
 
 } // namespace llmvp::models::dram

@@ -10,7 +10,9 @@
 /// stack, Ro row, Xx bits the memory ignores (addresses alias). A number gives the bits of that slice; without one a
 /// field takes all its remaining bits, and a final `Ro` takes every address
 /// bit above the others. Stacks (several HBM stacks, DIMMs) take the bits
-/// right above the channel bits. By and the burst's column bits must come
+/// right above the channel bits; a number of stacks that is not a power of
+/// two (5 on H100-class parts) takes the address above the channel bits
+/// modulo the stacks, and the fields above it the quotient. By and the burst's column bits must come
 /// first so that one burst is contiguous.
 
 #include <cstdint>
@@ -39,7 +41,7 @@ struct DramAddress {
 class AddressMapper {
 public:
   /// Validates `p.ctrl.mapping` against the organisation (every field gets
-  /// exactly log2(count) bits; counts must be powers of two); throws
+  /// exactly log2(count) bits; counts other than stacks must be powers of two); throws
   /// std::invalid_argument with what is wrong.
   explicit AddressMapper(const DramParams& p);
 
@@ -67,6 +69,12 @@ private:
   unsigned ignoredBits_ = 0;
   std::uint32_t groupsPerSid_ = 1, banksPerGroup_ = 1;
   std::uint64_t limit_ = 0;
+  /// Stacks not a power of two: the mixed-radix stack digit (0: bit fields only).
+  std::uint64_t stacks_ = 0;
+  unsigned stackSrc_ = 0, stackBits_ = 0;
+  /// Byte address <-> the bit-field form in which the stack takes stackBits_ bits.
+  [[nodiscard]] std::uint64_t expand(std::uint64_t addr) const;
+  [[nodiscard]] std::uint64_t compress(std::uint64_t addr) const;
 };
 
 } // namespace llmvp::models::dram

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <stdexcept>
 
 namespace llmvp::models::dram {
 
@@ -392,6 +393,53 @@ void ChannelController::issue(const Candidate& c, bool refresh, std::vector<Piec
     --bankReads_[bi];
   freeEntries_.push_back(c.slot);
   fill(start + 1, accepted);
+}
+
+void ChannelController::advanceUntilAccepted(std::vector<PieceAccepted>& accepted, std::vector<PieceDone>& done) {
+  while (!backlog_.empty()) {
+    const Cycle next = nextCommandCycle();
+    if (next >= kNever) throw std::logic_error("ChannelController: requests wait but no command can be issued");
+    advance(next + 1, accepted, done);
+  }
+}
+
+void ChannelController::advanceUntilIdle(std::vector<PieceAccepted>& accepted, std::vector<PieceDone>& done) {
+  while (!idle()) {
+    const Cycle next = nextCommandCycle();
+    if (next >= kNever) throw std::logic_error("ChannelController: requests wait but no command can be issued");
+    advance(next + 1, accepted, done);
+  }
+}
+
+void ChannelController::copyStateFrom(const ChannelController& o) {
+  banks_ = o.banks_;
+  groups_ = o.groups_;
+  pcState_ = o.pcState_;
+  entries_ = o.entries_;
+  freeEntries_ = o.freeEntries_;
+  bankQueue_ = o.bankQueue_;
+  bankReads_ = o.bankReads_;
+  activeBanks_ = o.activeBanks_;
+  activePos_ = o.activePos_;
+  pick_ = o.pick_;
+  pickHit_ = o.pickHit_;
+  readsEligible_ = o.readsEligible_;
+  writesEligible_ = o.writesEligible_;
+  backlog_ = o.backlog_;
+  used_ = o.used_;
+  usedWrites_ = o.usedWrites_;
+  seq_ = o.seq_;
+  floor_ = o.floor_;
+  rowBusFree_ = o.rowBusFree_;
+  colBusFree_ = o.colBusFree_;
+  decided_ = o.decided_;
+  decisionAt_ = o.decisionAt_;
+  haveRow_ = o.haveRow_;
+  haveCol_ = o.haveCol_;
+  rowIsRefresh_ = o.rowIsRefresh_;
+  rowPick_ = o.rowPick_;
+  colPick_ = o.colPick_;
+  scheduler_->copyStateFrom(*o.scheduler_);
 }
 
 void ChannelController::advance(Cycle limit, std::vector<PieceAccepted>& accepted, std::vector<PieceDone>& done) {

@@ -74,6 +74,16 @@ public:
   [[nodiscard]] const ChannelCounters& counters() const { return counters_; }
   /// Adds the busy time of rows still open at `end` to the bank counters (once, at the end).
   void closeAccounting(Cycle end);
+  /// Issues commands until every submitted piece is in the request buffer
+  /// (nothing waits in front of it): from there on, pieces submitted later
+  /// would be accepted in the same order whenever they arrived.
+  void advanceUntilAccepted(std::vector<PieceAccepted>& accepted, std::vector<PieceDone>& done);
+  /// Issues commands until nothing is buffered or waiting.
+  void advanceUntilIdle(std::vector<PieceAccepted>& accepted, std::vector<PieceDone>& done);
+  /// Takes over the scheduling state (banks, buffers, buses, refresh) of
+  /// `other`, a controller of the same memspec; counters and recorder stay.
+  /// Reuses this controller's storage, so copying is cheap when repeated.
+  void copyStateFrom(const ChannelController& other);
 
 private:
   struct Bank {

@@ -9,6 +9,11 @@
 
 namespace llmvp::models::dram {
 
+namespace {
+/// Tags of loosely-timed pieces (AT pieces are tagged with their transaction index).
+constexpr std::uint64_t kLtTagBit = std::uint64_t{1} << 63;
+} // namespace
+
 DetailedDram::DetailedDram(const sc_core::sc_module_name& name, const DramParams& params, ICommandRecorder* recorder)
     : sc_module(name), socket("socket"), params_(params), tckPs_(params.c.tCKns * kPsPerNs),
       ctrlLatency_(nsToPs(params.controllerLatencyNs)),
@@ -74,6 +79,35 @@ void DetailedDram::advanceAll(Cycle limit) {
     if (!ch->idle()) ch->advance(limit, accepted_, done_);
 }
 
+template <typename BeforeSubmit>
+std::uint32_t DetailedDram::submitPieces(std::uint64_t tag, bool write, std::uint64_t addr, std::uint64_t len,
+                                         Cycle arrival, BeforeSubmit&& beforeSubmit) {
+  // One piece per run of the mapping (consecutive bytes of one row of one
+  // bank), a few bursts long.
+  const std::uint64_t run = mapper_.runBytes();
+  const std::uint32_t beatsPerBurst = params_.burstLength;
+  std::uint32_t pieces = 0;
+  for (std::uint64_t a = addr, end = addr + len; a < end;) {
+    const std::uint64_t runEnd = std::min(end, (a & ~(run - 1)) + run);
+    const DramAddress d = mapper_.decode(a);
+    beforeSubmit(d.channel, runEnd - a);
+    Piece p;
+    p.tag = tag;
+    p.arrival = arrival;
+    p.pc = d.pc;
+    p.bank = d.bank;
+    p.row = d.row;
+    p.column = d.column & ~(beatsPerBurst - 1);
+    p.bursts = static_cast<std::uint32_t>(((runEnd - 1) >> burstShift_) - (a >> burstShift_) + 1);
+    p.write = write;
+    (void)channels_[d.channel]->submit(p, accepted_);
+    ++pieces;
+    a = runEnd;
+  }
+  pieces_ += pieces;
+  return pieces;
+}
+
 std::uint32_t DetailedDram::start(tlm::tlm_generic_payload* gp, sc_core::sc_event* ev, bool write, std::uint64_t addr,
                                   std::uint64_t len) {
   std::uint32_t id;
@@ -87,35 +121,17 @@ std::uint32_t DetailedDram::start(tlm::tlm_generic_payload* gp, sc_core::sc_even
   txns_[id] = Txn{gp, ev, 0, 0, 0, 0, nowPs(), false, true, false, false};
   if (gp != nullptr && params_.ctrl.inOrderResponses) order_.push_back(id);
   const Cycle arrival = cycleAt(nowPs());
-  const std::uint64_t run = mapper_.runBytes();
-  const std::uint32_t beatsPerBurst = params_.burstLength;
-  std::uint32_t pieces = 0;
-  for (std::uint64_t a = addr, end = addr + len; a < end;) {
-    const std::uint64_t runEnd = std::min(end, (a & ~(run - 1)) + run);
-    const DramAddress d = mapper_.decode(a);
-    Piece p;
-    p.tag = id;
-    p.arrival = arrival;
-    p.pc = d.pc;
-    p.bank = d.bank;
-    p.row = d.row;
-    p.column = d.column & ~(beatsPerBurst - 1);
-    p.bursts = static_cast<std::uint32_t>(((runEnd - 1) >> burstShift_) - (a >> burstShift_) + 1);
-    p.write = write;
-    ChannelController& ch = *channels_[d.channel];
-    ch.advance(arrival, accepted_, done_);
-    (void)ch.submit(p, accepted_);
-    ++pieces;
-    a = runEnd;
-  }
+  const std::uint32_t pieces = submitPieces(id, write, addr, len, arrival, [&](std::uint32_t c, std::uint64_t) {
+    channels_[c]->advance(arrival, accepted_, done_);
+  });
   txns_[id].pieces = pieces;
-  pieces_ += pieces;
   return id;
 }
 
 void DetailedDram::collect() {
   std::vector<tlm::tlm_generic_payload*> endReqs;
   for (const PieceAccepted& a : accepted_) {
+    if ((a.tag & kLtTagBit) != 0) continue;
     Txn& t = txns_[a.tag];
     if (++t.accepted == t.pieces && t.gp != nullptr && !t.endReqSent) {
       t.endReqSent = true;
@@ -128,9 +144,10 @@ void DetailedDram::collect() {
   accepted_.clear();
   const Ps now = nowPs();
   for (const PieceDone& d : done_) {
+    if (d.rowHit) rowHits_ += 1;
+    if ((d.tag & kLtTagBit) != 0) continue; // loosely timed: answered when scheduled
     Txn& t = txns_[d.tag];
     t.dataEnd = std::max(t.dataEnd, d.dataEnd);
-    if (d.rowHit) rowHits_ += 1;
     if (++t.done < t.pieces) continue;
     const Ps at = std::max(now, cycleStart(t.dataEnd) + ctrlLatency_);
     if (t.gp != nullptr) {
@@ -276,59 +293,53 @@ void DetailedDram::setTrace(TraceRecorder* recorder, const std::string& process)
 }
 
 Ps DetailedDram::schedule(bool write, std::uint64_t addr, std::uint64_t len, Ps arrivalPs) {
-  // Requests of this path are done when schedule() returns, so a touched
-  // channel has only this request's pieces queued: it is run until idle.
-  constexpr std::uint64_t kLtTag = ~std::uint64_t{0};
+  // Each touched channel is advanced until the request's pieces are all in
+  // its request buffer: up to there, requests arriving later cannot change
+  // what it does (they would queue behind these pieces), so those commands
+  // are final. The request's completion is then found on a copy of the
+  // channel run until idle, as if nothing else arrived; the channel itself
+  // keeps the buffered pieces, so the next request's pieces are scheduled
+  // together with them, as in the controller's buffer of the 4-phase path.
   if (ltPieces_.empty()) {
     ltPieces_.assign(channels_.size(), 0);
     ltBytes_.assign(channels_.size(), 0);
     ltFirst_.assign(channels_.size(), 0);
+    ltSpec_.resize(channels_.size());
   }
+  const std::uint64_t tag = kLtTagBit | ltSeq_++;
   const Cycle arrival = cycleAt(arrivalPs);
-  const std::uint64_t run = mapper_.runBytes();
-  const std::uint32_t beatsPerBurst = params_.burstLength;
-  std::uint32_t pieces = 0;
-  for (std::uint64_t a = addr, end = addr + len; a < end;) {
-    const std::uint64_t runEnd = std::min(end, (a & ~(run - 1)) + run);
-    const DramAddress d = mapper_.decode(a);
-    ChannelController& ch = *channels_[d.channel];
-    if (ltPieces_[d.channel]++ == 0) {
-      ltTouched_.push_back(d.channel);
-      ltFirst_[d.channel] = arrival;
-      ch.advance(arrival, accepted_, done_);
+  (void)submitPieces(tag, write, addr, len, arrival, [&](std::uint32_t c, std::uint64_t bytes) {
+    if (ltPieces_[c]++ == 0) {
+      ltTouched_.push_back(c);
+      ltFirst_[c] = arrival;
+      channels_[c]->advance(arrival, accepted_, done_);
     }
-    ltBytes_[d.channel] += runEnd - a;
-    Piece p;
-    p.tag = kLtTag;
-    p.arrival = arrival;
-    p.pc = d.pc;
-    p.bank = d.bank;
-    p.row = d.row;
-    p.column = d.column & ~(beatsPerBurst - 1);
-    p.bursts = static_cast<std::uint32_t>(((runEnd - 1) >> burstShift_) - (a >> burstShift_) + 1);
-    p.write = write;
-    (void)ch.submit(p, accepted_);
-    ++pieces;
-    a = runEnd;
-  }
-  accepted_.clear();
+    ltBytes_[c] += bytes;
+  });
   Cycle dataEnd = arrival;
   std::uint32_t group = ~0u;
   Ps groupBegin = 0, groupEnd = 0;
   std::uint64_t groupBytes = 0;
   for (const std::uint32_t c : ltTouched_) {
     ChannelController& ch = *channels_[c];
-    while (!ch.idle()) {
-      const Cycle next = ch.nextCommandCycle();
-      if (next >= kNever) throw std::logic_error("DetailedDram: a channel with queued requests issues nothing");
-      ch.advance(next + 1, accepted_, done_);
-    }
+    ch.advanceUntilAccepted(accepted_, done_);
     Cycle chEnd = ltFirst_[c];
     for (const PieceDone& d : done_) {
-      chEnd = std::max(chEnd, d.dataEnd);
+      if (d.tag == tag) chEnd = std::max(chEnd, d.dataEnd);
       if (d.rowHit) rowHits_ += 1;
     }
     done_.clear();
+    if (!ch.idle()) {
+      if (!ltSpec_[c]) ltSpec_[c] = std::make_unique<ChannelController>(params_, c, nullptr);
+      ChannelController& spec = *ltSpec_[c];
+      spec.copyStateFrom(ch);
+      spec.advanceUntilIdle(accepted_, specDone_);
+      for (const PieceDone& d : specDone_) {
+        if (d.tag == tag) chEnd = std::max(chEnd, d.dataEnd);
+        ltHorizon_ = std::max(ltHorizon_, d.dataEnd);
+      }
+      specDone_.clear();
+    }
     accepted_.clear();
     dataEnd = std::max(dataEnd, chEnd);
     if (trace_ != nullptr) {
@@ -352,7 +363,6 @@ Ps DetailedDram::schedule(bool write, std::uint64_t addr, std::uint64_t len, Ps 
   if (trace_ != nullptr && groupBytes > 0) trace_->transfer(groupTracks_[group], groupBegin, groupEnd, groupBytes);
   ltTouched_.clear();
   ltHorizon_ = std::max(ltHorizon_, dataEnd);
-  pieces_ += pieces;
   const Ps at = std::max(arrivalPs, cycleStart(dataEnd) + ctrlLatency_);
   if (!write) readLatencySum_ += static_cast<double>(at - arrivalPs);
   return at;

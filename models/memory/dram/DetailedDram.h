@@ -10,13 +10,17 @@
 ///                 pressure: at most one request waits for END_REQ)
 ///   BEGIN_RESP <- END_RESP (or TLM_COMPLETED) at the data time
 /// Loosely-timed initiators may call b_transport: it never waits. The
-/// request arrives at now + delay; the channels it touches are run ahead
-/// (commands issued) until its last piece is done, and the delay returned
-/// is that completion plus the controller latency. A later request that
-/// arrives earlier than commands already issued starts after them, as on
-/// the fast model's channel timelines. This is how whole-model runs use the
-/// detailed model (`memory.model: detailed`): the engines' request streams
-/// are the same as with the fast model.
+/// request arrives at now + delay; each channel it touches issues commands
+/// until the request's pieces are all in its request buffer (final: later
+/// requests would queue behind them), and the request's completion is found
+/// on a copy of the channel run until idle; the delay returned is that
+/// completion plus the controller latency. The channel keeps the buffered
+/// pieces, so the next request's pieces are scheduled together with them,
+/// as in the 4-phase path. A request that arrives earlier than commands
+/// already issued starts after them, as on the fast model's channel
+/// timelines. This is how whole-model runs use the detailed model
+/// (`memory.model: detailed`): the engines' request streams are the same as
+/// with the fast model.
 ///
 /// Channels are advanced lazily: commands are issued when a request arrives
 /// or at a wake-up that is early enough for the next response or END_REQ,
@@ -69,7 +73,7 @@ public:
   /// Timing of one request arriving at `arrival` (>= now), loosely timed:
   /// runs the channels it touches until it is done; returns the time of its
   /// response. What b_transport does, callable without a caller thread.
-  Ps schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps arrival);
+  Ps schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps arrival) override;
   [[nodiscard]] std::size_t channelCount() const { return channels_.size(); }
   [[nodiscard]] const ChannelCounters& counters(std::size_t channel) const { return channels_[channel]->counters(); }
   /// Energy in pJ so far: commands plus background power over [0, now].
@@ -99,6 +103,12 @@ private:
 
   /// Validates and copies data; false (with the payload's error status set) if bad.
   bool access(tlm::tlm_generic_payload& gp);
+  /// Splits a request into pieces (one run of the address mapping each) and
+  /// submits them to their channels, calling beforeSubmit(channel, bytes)
+  /// before each; returns the number of pieces.
+  template <typename BeforeSubmit>
+  std::uint32_t submitPieces(std::uint64_t tag, bool write, std::uint64_t addr, std::uint64_t len, Cycle arrival,
+                             BeforeSubmit&& beforeSubmit);
   /// Splits a request arriving now into pieces; returns the transaction index.
   std::uint32_t start(tlm::tlm_generic_payload* gp, sc_core::sc_event* ev, bool write, std::uint64_t addr,
                       std::uint64_t len);
@@ -144,11 +154,14 @@ private:
   double readLatencySum_ = 0;
 
   // Loosely-timed (run-ahead) requests.
-  std::vector<std::uint32_t> ltPieces_;  ///< per channel: pieces of the current request
-  std::vector<std::uint32_t> ltTouched_; ///< channels the current request touches
-  std::vector<std::uint64_t> ltBytes_;   ///< per channel: bytes of the current request
-  std::vector<Cycle> ltFirst_;           ///< per channel: arrival of the current request there
-  Cycle ltHorizon_ = 0;                  ///< last data cycle of a loosely-timed request
+  std::vector<std::uint32_t> ltPieces_;                    ///< per channel: pieces of the current request
+  std::vector<std::uint32_t> ltTouched_;                   ///< channels the current request touches
+  std::vector<std::uint64_t> ltBytes_;                     ///< per channel: bytes of the current request
+  std::vector<Cycle> ltFirst_;                             ///< per channel: arrival of the current request there
+  std::vector<std::unique_ptr<ChannelController>> ltSpec_; ///< per channel: copy run ahead to find completions
+  std::vector<PieceDone> specDone_;
+  std::uint64_t ltSeq_ = 0;
+  Cycle ltHorizon_ = 0; ///< last data cycle of a loosely-timed request
   IAccessRecorder* accessRecorder_ = nullptr;
   TraceRecorder* trace_ = nullptr;
   TraceRecorder::Track traceTrack_ = 0;

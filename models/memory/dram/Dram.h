@@ -40,6 +40,10 @@ public:
   virtual void setAccessRecorder(IAccessRecorder* recorder) = 0;
   /// Brings statistics up to `end`, the end of the run (call once).
   virtual void finishAt(Ps end) { (void)end; }
+  /// Loosely-timed timing of one request arriving at absolute time
+  /// `arrival`: what b_transport does, callable without a caller thread.
+  /// Returns the time of its response.
+  virtual Ps schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps arrival) = 0;
 };
 
 /// Channel groups of the trace: at most kMaxTraceGroups tracks of

@@ -38,7 +38,7 @@ public:
 
   /// Timing of one request arriving at absolute time `arrival`; returns its
   /// completion time and updates channel state and statistics.
-  Ps schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps arrival);
+  Ps schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps arrival) override;
 
   [[nodiscard]] const DramParams& params() const override { return params_; }
   [[nodiscard]] BackingStore& store() override { return store_; }

@@ -33,6 +33,8 @@ public:
   [[nodiscard]] virtual bool eligible(bool write) const = 0;
   /// True if `a` goes before `b` when both are ready at the same cycle.
   [[nodiscard]] virtual bool prefer(const Candidate& a, const Candidate& b) const = 0;
+  /// Takes over the state of `other`, a scheduler of the same kind.
+  virtual void copyStateFrom(const IScheduler& other) = 0;
 };
 
 /// The scheduler named by `c.scheduler`.

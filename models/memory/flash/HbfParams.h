@@ -64,6 +64,22 @@ struct HbfParams {
   }
   [[nodiscard]] double peakReadGBpsPerStack() const { return std::min(channelLimitGBps(), arrayLimitGBps()); }
   [[nodiscard]] double peakReadGBps() const { return peakReadGBpsPerStack() * stacks; }
+  /// Latency of one read of `bytes` (page aligned) on idle planes and
+  /// channels, as Hbf::schedule times it: the controller, then the later of
+  /// the planes' last page (tR per round of pages over the planes; data-out
+  /// overlaps the next tR with cache read) and the busiest channel's
+  /// data-out from the first tR on, then the ECC decode.
+  [[nodiscard]] double unloadedReadNs(std::uint64_t bytes) const {
+    const std::uint64_t pages = std::max<std::uint64_t>(1, (bytes + pageBytes - 1) / pageBytes);
+    const std::uint64_t units = planesPerStack() * stacks, chans = std::uint64_t{channelsPerStack} * stacks;
+    const std::uint64_t rounds = (pages + units - 1) / units, perChannel = (pages + chans - 1) / chans;
+    const double xferNs = static_cast<double>(pageBytes) / channelGBps;
+    const double array =
+        cacheRead ? static_cast<double>(rounds) * tRns + xferNs : static_cast<double>(rounds) * (tRns + xferNs);
+    const double commands = static_cast<double>((perChannel + multiPlane - 1) / multiPlane) * commandNs;
+    const double channel = tRns + static_cast<double>(perChannel) * xferNs + commands;
+    return controllerNs + std::max(array, channel) + eccDecodeNs;
+  }
 };
 
 } // namespace llmvp::models::flash

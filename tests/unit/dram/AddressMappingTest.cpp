@@ -62,6 +62,28 @@ TEST(AddressMapping, StacksSitAboveTheChannelBits) {
   EXPECT_EQ(m.decode(512ull * 16 * 7).channel, 16u * 7);
 }
 
+TEST(AddressMapping, StacksThatAreNotAPowerOfTwoTakeTheAddressModuloTheStacks) {
+  // 5 stacks (H100-class): the stack is the address above the channel bits
+  // modulo 5; every channel is reached and encode inverts decode.
+  const DramParams p = loadPreset("hbm3e-8000", 5);
+  const AddressMapper m(p);
+  const std::uint64_t stackStride = 512ull * 16; // 2 pseudo-channels x 256 B x 16 channels
+  EXPECT_EQ(m.decode(stackStride * 4).channel, 16u * 4);
+  const DramAddress wrapped = m.decode(stackStride * 5);
+  EXPECT_EQ(wrapped.channel, 0u);
+  EXPECT_NE(wrapped.bank, m.decode(0).bank); // the next bank group, as after 8 stacks with a power of two
+  std::vector<int> seen(p.channels() / p.pseudoChannels, 0);
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 4000; ++i) {
+    const std::uint64_t addr = (rng() % p.organisationBytes()) & ~std::uint64_t{p.widthBits / 8 - 1};
+    const DramAddress d = m.decode(addr);
+    ASSERT_LT(d.channel, seen.size()) << addr;
+    ++seen[d.channel];
+    EXPECT_EQ(m.encode(d), addr) << addr;
+  }
+  for (std::size_t c = 0; c < seen.size(); ++c) EXPECT_GT(seen[c], 0) << "channel " << c;
+}
+
 TEST(AddressMapping, BadMappingsAreRejectedWithTheReason) {
   DramParams p = loadPreset("hbm2");
   const auto reason = [&](const std::string& text) {

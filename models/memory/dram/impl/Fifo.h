@@ -12,6 +12,7 @@ public:
   void observe(std::size_t, std::size_t) override {}
   [[nodiscard]] bool eligible(bool) const override { return true; }
   [[nodiscard]] bool prefer(const Candidate& a, const Candidate& b) const override { return a.seq < b.seq; }
+  void copyStateFrom(const IScheduler&) override {}
 };
 
 } // namespace llmvp::models::dram

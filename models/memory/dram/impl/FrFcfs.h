@@ -15,6 +15,7 @@ public:
   void observe(std::size_t, std::size_t) override {}
   [[nodiscard]] bool eligible(bool) const override { return true; }
   [[nodiscard]] bool prefer(const Candidate& a, const Candidate& b) const override;
+  void copyStateFrom(const IScheduler&) override {}
 };
 
 class FrFcfsGrouped : public FrFcfs {
@@ -22,6 +23,7 @@ public:
   FrFcfsGrouped(std::uint32_t high, std::uint32_t low) : high_(high), low_(low) {}
   void observe(std::size_t reads, std::size_t writes) override;
   [[nodiscard]] bool eligible(bool write) const override { return write == writing_; }
+  void copyStateFrom(const IScheduler& other) override { writing_ = static_cast<const FrFcfsGrouped&>(other).writing_; }
 
 private:
   const std::uint32_t high_, low_;
