@@ -93,7 +93,7 @@ void Chip::buildStacked(const ChipParams& params) {
   // Main memory is the 3D stack; near-memory engine i owns partition i and
   // reaches it through the stack's internal port (NearMemoryRouter).
   stacked_ = std::make_unique<models::stacked::StackedDram>("stacked", params.stacked);
-  fabric_.addPort(port("stacked", LLMVP_HBM_BASE, params.stacked.capacityBytes, params.stackedPort));
+  fabric_.addPort(port("stacked", LLMVP_HBM_BASE, stacked_->windowBytes(), params.stackedPort)); // both views
   fabric_.targetSocket.bind(stacked_->socket);
   models::stacked::PnmParams pp = params.pnm;
   pp.engine.semSignalAddress = LLMVP_SEM_BASE + SEM_SIGNAL(0);

@@ -348,31 +348,7 @@ void HostRuntime::place() {
   kvRequestStride_ = alignUp(std::uint64_t{placement_.maxContext} * kvRow, 64);
   std::uint64_t perLayer = kvRequestStride_ * opt_.batch; // one of K, V
   std::uint64_t largestRequest = kvRequestStride_;        // bytes of one of K, V for one layer
-  if (opt_.kvBlockTokens != 0) {
-    // Paged: request r holds ceil(positions_r / B) blocks, drawn from a
-    // seeded shuffle of the pool (a real allocator's blocks are scattered).
-    const std::uint32_t bt = opt_.kvBlockTokens;
-    blockTableStride_ = (placement_.maxContext + bt - 1) / bt;
-    std::vector<std::uint32_t> need(opt_.batch);
-    std::uint64_t total = 0;
-    for (std::uint32_t r = 0; r < opt_.batch; ++r) {
-      // Timing-only: the cached positions, or the prompt when prefilled, then the steps.
-      const std::uint64_t first = opt_.prefillChunk != 0 ? promptLen_[r] : cachedLen_[r];
-      const std::uint64_t positions = opt_.functional || serving() ? placement_.maxContext : first + steps_;
-      need[r] = static_cast<std::uint32_t>((positions + bt - 1) / bt);
-      total += need[r];
-    }
-    std::vector<std::uint32_t> ids(total);
-    std::iota(ids.begin(), ids.end(), 0u);
-    std::mt19937_64 rng(opt_.seed ^ 0x6b76u); // "kv"
-    std::shuffle(ids.begin(), ids.end(), rng);
-    blockTable_.assign(std::size_t{opt_.batch} * blockTableStride_, 0);
-    std::size_t next = 0;
-    for (std::uint32_t r = 0; r < opt_.batch; ++r)
-      for (std::uint32_t j = 0; j < need[r]; ++j) blockTable_[std::size_t{r} * blockTableStride_ + j] = ids[next++];
-    perLayer = alignUp(total * bt * kvRow, 64);
-    largestRequest = std::uint64_t{*std::max_element(need.begin(), need.end())} * bt * kvRow;
-  }
+  if (opt_.kvBlockTokens != 0) perLayer = placePagedKv(kvRow, largestRequest);
   for (auto& l : layers_) {
     l.kCache = allocKv(perLayer);
     l.vCache = mla ? 0 : allocKv(perLayer);
@@ -458,6 +434,36 @@ void HostRuntime::placeMla(LayerAddr& l, Alloc&& alloc) {
   l.wo = alloc(h * heads * a.vHeadDim * wb);
 }
 
+std::uint64_t HostRuntime::placePagedKv(std::uint64_t kvRow, std::uint64_t& largestRequest) {
+  // Paged: request r holds ceil(positions_r / B) blocks, drawn from a
+  // seeded shuffle of the pool (a real allocator's blocks are scattered).
+  const std::uint32_t bt = opt_.kvBlockTokens;
+  blockTableStride_ = (placement_.maxContext + bt - 1) / bt;
+  std::vector<std::uint32_t> need(opt_.batch);
+  std::uint64_t total = 0;
+  for (std::uint32_t r = 0; r < opt_.batch; ++r) {
+    // Timing-only: the cached positions, or the prompt when prefilled, then the steps.
+    const std::uint64_t first = opt_.prefillChunk != 0 ? promptLen_[r] : cachedLen_[r];
+    const std::uint64_t positions = opt_.functional || serving() ? placement_.maxContext : first + steps_;
+    need[r] = static_cast<std::uint32_t>((positions + bt - 1) / bt);
+    total += need[r];
+  }
+  std::vector<std::uint32_t> ids(total);
+  std::iota(ids.begin(), ids.end(), 0u);
+  std::mt19937_64 rng(opt_.seed ^ 0x6b76u); // "kv"
+  std::shuffle(ids.begin(), ids.end(), rng);
+  blockTable_.assign(std::size_t{opt_.batch} * blockTableStride_, 0);
+  std::size_t next = 0;
+  for (std::uint32_t r = 0; r < opt_.batch; ++r)
+    for (std::uint32_t j = 0; j < need[r]; ++j) blockTable_[std::size_t{r} * blockTableStride_ + j] = ids[next++];
+  largestRequest = std::uint64_t{*std::max_element(need.begin(), need.end())} * bt * kvRow;
+  return alignUp(total * bt * kvRow, 64);
+}
+
+void HostRuntime::placeMlaWith(LayerAddr& l, const std::function<std::uint64_t(std::uint64_t)>& alloc) {
+  placeMla(l, alloc);
+}
+
 void HostRuntime::loadMla(const LayerAddr& addr, const LayerWeights& lw) {
   const MlaSpec& a = spec_.mla;
   const models::DType t = spec_.weightDtype;
@@ -502,8 +508,8 @@ void HostRuntime::writeTensor(std::uint64_t addr, const std::vector<float>& valu
 }
 
 void HostRuntime::writeLinear(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k) {
-  if (pnmUnits_ != 0) {
-    writeSharded(addr, values, n, k, true);
+  if (const auto sharded = pnmSharded_.find(addr); sharded != pnmSharded_.end()) { // near-memory engines
+    writeSharded(addr, values, n, k, true, sharded->second);
     return;
   }
   if (spec_.quant == WeightQuant::None) {
@@ -561,7 +567,7 @@ void HostRuntime::load(const Weights* w) {
       }
     }
     writeTensor(finalNorm_, w->finalNorm, t);
-    if (pnmUnits_ != 0)
+    if (pnmSharded_.count(lmHead_) != 0)
       writeSharded(lmHead_, (spec_.tieEmbeddings ? w->embed : w->lmHead).data(), spec_.vocab, spec_.hidden, false);
     else if (!spec_.tieEmbeddings)
       writeTensor(lmHead_, w->lmHead, t);
@@ -687,6 +693,7 @@ void HostRuntime::load(const Weights* w) {
   }
   m.pnm_units = pnmUnits_;
   m.pnm_stride = pnmStride_;
+  m.pnm_ops = pnmOps_;
   // High Bandwidth Flash: weight prefetch by DMA 1, shared KV prefix.
   m.prefetch_depth = placement_.prefetchDepth;
   m.prefetch_dma = placement_.prefetchDepth != 0 ? 1u : 0u;

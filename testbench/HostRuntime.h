@@ -5,6 +5,8 @@
 /// control CPU, and records per-step timestamps from the mailbox.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +65,7 @@ struct RunOptions {
 
 /// Where everything was placed (bytes, addresses).
 struct Placement {
+  std::string pnmPlan; ///< near-memory offload plan (PnmPolicy.h describe()), empty without chip.pnm
   std::uint64_t weightBytes = 0;
   std::uint64_t kvBytes = 0;
   std::uint64_t otherBytes = 0;
@@ -151,6 +154,11 @@ private:
   /// Places one layer's MLA tensors (absorbed layout) with `alloc`.
   template <typename Alloc>
   void placeMla(LayerAddr& l, Alloc&& alloc);
+  /// placeMla with a type-erased allocator (for HostRuntimePnm.cpp).
+  void placeMlaWith(LayerAddr& l, const std::function<std::uint64_t(std::uint64_t)>& alloc);
+  /// Paged KV cache: fills the block table; returns the bytes of one of K, V
+  /// per layer, and the largest request's in `largestRequest`.
+  std::uint64_t placePagedKv(std::uint64_t kvRow, std::uint64_t& largestRequest);
   /// Writes one layer's MLA tensors, re-laid out for the absorbed form.
   void loadMla(const LayerAddr& a, const LayerWeights& lw);
   void place();
@@ -160,12 +168,16 @@ private:
   void writeLinear(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k);
   [[nodiscard]] std::string describeError() const;
   // ---- near-memory offload (issue 6; HostRuntimePnm.cpp) ----
-  /// Shards the model over the near-memory engines' partitions (manifest.h
-  /// version 3); throws ConfigError if it does not fit or breaks a shard limit.
+  /// Shards the model over the near-memory engines' partitions per the
+  /// offload plan (PnmPolicy.h; manifest.h versions 6 and 7); what stays on
+  /// the tile goes to the stacks' interleaved view. Throws ConfigError if it
+  /// does not fit or breaks a shard limit.
   void placePnm();
-  /// Writes shard p of a [n][k] matrix (rows) to addr + p * pnmStride_;
-  /// `linear`: typed and quantised as a projection, else dt_w.
-  void writeSharded(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k, bool linear);
+  /// Writes shard p of a [n][k] matrix to addr + p * pnmStride_: rows
+  /// (cols == false) or input columns (cols); `linear`: typed and quantised
+  /// as a projection, else dt_w.
+  void writeSharded(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k, bool linear,
+                    bool cols = false);
   // ---- serving (continuous batching; HostServe.cpp) ----
   /// Checks the scenario and sets prompts, lengths and the KV context.
   void prepareServe();
@@ -195,6 +207,8 @@ private:
   std::vector<std::vector<std::uint32_t>> prompts_;
   std::uint32_t pnmUnits_ = 0;                 ///< near-memory engines sharing the model (0: no offload)
   std::uint64_t pnmStride_ = 0;                ///< bytes between the shards of a tensor (one memory partition)
+  std::uint32_t pnmOps_ = 0;                   ///< manifest pnm_ops (PnmPolicy.h)
+  std::map<std::uint64_t, bool> pnmSharded_;   ///< sharded projections by address: true = by columns
   std::uint64_t serveTable_ = 0;               ///< serving: llmvp_serve_request[requests]
   std::uint32_t served_ = 0;                   ///< serving: requests finished
   std::unique_ptr<sc_core::sc_event> running_; ///< serving: the firmware reported RUNNING

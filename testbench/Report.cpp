@@ -225,6 +225,7 @@ void printReport(std::ostream& os, const Report& r) {
      << fixed(r.gco2ePerMillionTokens, 1) << " gCO2e per million tokens\n";
   printSystemReport(os, r);
   if (r.hbf.present) printHbfUse(os, r.hbf);
+  if (!r.pnmPlan.empty()) os << "\nNear-memory offload (chip.pnm.offload)\n  " << r.pnmPlan << "\n";
   if (!r.generated.empty()) {
     os << "\nGenerated tokens\n";
     for (std::size_t q = 0; q < r.generated.size(); ++q) {
@@ -293,6 +294,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
                     {"peak_gbps", m.peakGBps}};
   res["memories"] = mems;
   if (r.hbf.present) res["hbf"] = hbfJson(r.hbf);
+  if (!r.pnmPlan.empty()) res["pnm_plan"] = r.pnmPlan;
   if (r.serve.present) res["scenario"] = serveJson(r.serve);
   json::array ops;
   for (const auto& o : r.operators)

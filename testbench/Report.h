@@ -146,6 +146,7 @@ struct Report {
   boost::json::object stats;   ///< every module's statistics at the end of the run (--json "stats")
   SystemReport system;         ///< multi-chip runs
   HbfUse hbf;                  ///< filled by hbfUse() when the chip has HBF
+  std::string pnmPlan;         ///< near-memory offload plan (testbench/PnmPolicy.h), empty without chip.pnm
   ServeReport serve;           ///< serving scenarios (options.serve)
   EstimateComparison estimate; ///< roofline estimate beside the simulated figures (addEstimate, testbench/Estimate)
 };

@@ -88,6 +88,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
   out.report.bandwidth = std::move(series);
   addEstimate(out.report, out.platform, out.model, options, ops, out.result);
   if (chip.hbf() != nullptr) addHbfUse(out.report, chip, out.placement);
+  out.report.pnmPlan = out.placement.pnmPlan;
   if (recorder) {
     recorder->write(traceOut);
     traceOut.close();

@@ -158,14 +158,23 @@ enum llmvp_pnm_opcode {
   /* As LLMVP_OP_GEMV (ACCUM, BIAS, int8/int4 weights), but row r of dst (and
    * of src2 with DESC_F_ACCUM) starts at element r * arg1 (arg1 = 0: n), so
    * that a shard of the output features lands in place in a [m][arg1]
-   * matrix; with dt_out fp32 a shard of the input features gives a partial
-   * sum for LLMVP_OP_PNM_REDUCE. */
+   * matrix; row r of src0 starts at element r * arg0 (arg0 = 0: k), so
+   * that a shard of the input features of a [m][arg0] matrix can be read
+   * in place; with dt_out fp32 such a shard gives a partial sum for
+   * LLMVP_OP_PNM_REDUCE. */
   LLMVP_OP_PNM_GEMV = 0x50,
   /* As LLMVP_OP_ATTN (not paged) over a KV-cache shard of arg0 kv heads. */
   LLMVP_OP_PNM_ATTN = 0x51,
-  /* dst[i] = sum_{j < k} src0[j][i], i < m*n: k partial sums [k][m*n]
-   * (dt_in), summed in fp32 in order j, rounded to dt_out. */
-  LLMVP_OP_PNM_REDUCE = 0x52
+  /* dst[i] = sum_{j < k} src0[j][i], i < m*n: k partial sums (dt_in),
+   * partial j at element j * arg1 (arg1 = 0: m*n), summed in fp32 in order
+   * j, rounded to dt_out; with DESC_F_ACCUM the sum starts from src2[i]
+   * (dt_out). */
+  LLMVP_OP_PNM_REDUCE = 0x52,
+  /* As LLMVP_OP_PNM_ATTN (context m), after writing the new position's k
+   * and v rows ([arg0][k] elements of dt_in at the 32-bit addresses arg1
+   * and w_group, e.g. in the scratchpad) into the shard's K and V caches at
+   * position m - 1 as dt_w: the engine appends its own KV shard, no DMA. */
+  LLMVP_OP_PNM_ATTN_APPEND = 0x53
 };
 
 #define LLMVP_ROUTER_SOFTMAX 0u /* TOPK arg0: softmax over the selected logits (Mixtral) */

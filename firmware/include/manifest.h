@@ -17,8 +17,8 @@
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
 #define LLMVP_MANIFEST_VERSION                                                                                         \
-  7u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory    \
-        offload; 7: serving (continuous batching) */
+  8u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory    \
+        offload; 7: serving (continuous batching); 8: near-memory per-operator placement */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -187,8 +187,25 @@ typedef struct llmvp_manifest {
    * kv_request_stride). Everything else is unsharded. Dense models, not
    * paged, only. */
   uint32_t pnm_units;
-  uint32_t pnm_reserved;
+  uint32_t pnm_ops; /* version 8: LLMVP_PNM_OPS_* (below) */
   uint64_t pnm_stride;
+  /* ---- version 8: near-memory per-operator placement (issue 6) ----
+   * pnm_ops holds, 2 bits per projection class at LLMVP_PNM_SHIFT_*, where
+   * it runs: LLMVP_PNM_TILE (the tile, the whole matrix at its address,
+   * normally in the interleaved view of the stacks), LLMVP_PNM_ROWS (the
+   * engines, sharded by output rows as above) or LLMVP_PNM_COLS (the
+   * engines, sharded by input features: shard p of [n][k] holds columns
+   * [k0_p, k0_p + k_p) as a complete [n][k_p] matrix, k_p and k0_p as
+   * n_p and n0_p; only O and DOWN). A column split writes fp32 partial sums
+   * [U][batch][hidden] to the scratchpad, combined into x by the tile (ADDs)
+   * or, with LLMVP_PNM_OPS_REDUCE, by the engines (PNM_REDUCE, engine p
+   * summing elements [e0_p, e0_p + e_p) of batch x hidden). With O in
+   * columns, attention on the engines and kv_heads % U == 0, engine p's
+   * heads are its wo columns and it runs its o shard right after its
+   * attention, without a barrier. LLMVP_PNM_OPS_ATTN: attention on the engines over
+   * the sharded KV cache; else on the tile over an unsharded cache (layout
+   * of the single-chip chains, paged or MLA allowed). Mixture-of-experts
+   * FFNs and MLA attention blocks always run on the tile. */
   /* ---- version 7: serving with continuous batching (issue 4 scenarios) ----
    * serve_requests != 0: requests arrive over time instead of one batch.
    * `batch` is then the number of slots (requests in flight at most); slot s
@@ -208,6 +225,17 @@ typedef struct llmvp_manifest {
   uint32_t serve_reserved;
   uint64_t serve_table; /* llmvp_serve_request[serve_requests] */
 } llmvp_manifest;
+
+#define LLMVP_PNM_TILE 0u
+#define LLMVP_PNM_ROWS 1u
+#define LLMVP_PNM_COLS 2u
+#define LLMVP_PNM_SHIFT_QKV 0u
+#define LLMVP_PNM_SHIFT_O 2u
+#define LLMVP_PNM_SHIFT_GATE_UP 4u
+#define LLMVP_PNM_SHIFT_DOWN 6u
+#define LLMVP_PNM_SHIFT_LM_HEAD 8u
+#define LLMVP_PNM_OPS_ATTN (1u << 10)
+#define LLMVP_PNM_OPS_REDUCE (1u << 11)
 
 /** One served request (manifest serve_table). */
 typedef struct llmvp_serve_request {

@@ -202,7 +202,7 @@ static void put_dense_ffn(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uin
 
 /** Routed experts (router, top-k, grouped expert GEMVs, weighted combine
  *  into x) then the shared experts: 9 (+4) descriptors, see plan.h. */
-static void put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e) {
+void fw_put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
   const uint32_t b = m->batch, k = m->top_k, eff = m->expert_ffn;
@@ -224,7 +224,8 @@ static void put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_en
 
 /** Multi-head latent attention, absorbed form (plan.h): from RMSNORM attn to
  *  RMSNORM ffn. */
-static void put_mla_attention(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const llmvp_layer_entry* e) {
+void fw_put_mla_attention(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const llmvp_layer_entry* e,
+                          uint32_t step) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
   const uint32_t b = m->batch, heads = m->heads, lat = m->mla_kv_lora, rope = m->mla_rope;
@@ -251,7 +252,7 @@ static void put_mla_attention(const fw_ctx* c, fw_ring_writer* w, uint32_t layer
   ring_writer_put(w, rope_k);
   ring_writer_put(w, tile_gemv_heads(s->mla_qlat, s->q, e->mla_w_uk, b, heads, lat, m->mla_nope, act, wt));
   const kv_bases kv = {e->k_cache, e->v_cache, 0u, 0u}; /* MLA: no shared prefix */
-  put_attn_rows(c, w, kv, 0);
+  put_attn_rows(c, w, kv, step);
   ring_writer_put(w, tile_gemv_heads(s->attn, s->mla_olat, e->mla_w_uv, b, heads, m->mla_v, lat, act, wt));
   ring_writer_put(w, tile_gemv_accum(s->x, s->attn, e->wo, s->x, b, m->hidden, heads * m->mla_v, act, wt));
   ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->ffn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
@@ -265,9 +266,9 @@ static void put_layer(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const 
   const uint32_t q_dim = m->heads * m->head_dim, kv_dim = m->kv_heads * m->head_dim;
 
   if (fw_is_mla(m)) {
-    put_mla_attention(c, w, layer, e);
+    fw_put_mla_attention(c, w, layer, e, 0);
     if (fw_is_moe_layer(m, layer)) {
-      put_moe_ffn(c, w, e);
+      fw_put_moe_ffn(c, w, e);
       return;
     }
     put_dense_ffn(c, w, e->w_gate, e->w_up, e->w_down, m->ffn);
@@ -296,10 +297,20 @@ static void put_layer(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const 
     ring_writer_put(w, linear(m, tile_gemv_accum(s->x, s->attn, e->wo, s->x, b, m->hidden, q_dim, act, wt)));
   ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->ffn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
   if (fw_is_moe_layer(m, layer)) {
-    put_moe_ffn(c, w, e);
+    fw_put_moe_ffn(c, w, e);
     return;
   }
   put_dense_ffn(c, w, e->w_gate, e->w_up, e->w_down, m->ffn);
+}
+
+void fw_put_attn_rows(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e, uint32_t step) {
+  const kv_bases kv = {e->k_cache, e->v_cache, e->prefix_k, e->prefix_v};
+  put_attn_rows(c, w, kv, step);
+}
+
+void fw_put_kv_copies(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e, uint32_t step, int last_layer) {
+  const kv_bases kv = {e->k_cache, e->v_cache, e->prefix_k, e->prefix_v};
+  put_kv_copies(c, w, kv, step, last_layer);
 }
 
 void fw_load_kv_blocks(fw_ctx* c, uint32_t step) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "firmware/src/context.h"
+#include "firmware/src/ring.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,6 +27,17 @@ void fw_build_chains(const fw_ctx* c);
  *  Per layer: one 16-byte layer-table read and ceil(B/16) + ceil(2B/16)
  *  ring bursts. */
 void fw_patch_chains(const fw_ctx* c, uint32_t step);
+
+/* Pieces of the chains, for the near-memory firmware's fallback to the
+ * tile (pnm.c): the ATTN rows of one layer (the first waits KV_DONE), the
+ * DMA KV copies of one layer (the first waits KV_READY, the last signals
+ * KV_DONE and, in the last layer, raises the IRQ), the routed-expert FFN,
+ * and MLA's attention block from RMSNORM attn to RMSNORM ffn. */
+void fw_put_attn_rows(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e, uint32_t step);
+void fw_put_kv_copies(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e, uint32_t step, int last_layer);
+void fw_put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e);
+void fw_put_mla_attention(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const llmvp_layer_entry* e,
+                          uint32_t step);
 
 #ifdef __cplusplus
 }

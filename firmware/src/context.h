@@ -32,9 +32,10 @@ typedef struct fw_ctx {
   uint32_t prefill; /* 0, FW_PREFILL_BLOCK or FW_PREFILL_ROWS (plan.h fw_prefill_rowwise) */
   /* near-memory offload (manifest.pnm_units != 0; firmware/src/pnm.h) */
   fw_engine pnm[LLMVP_MAX_PNM];
-  uint64_t pnm_ring_base; /* engine p's ring at pnm_ring_base + p * pnm_ring_len descriptors */
-  uint32_t pnm_ring_len;
-  fw_engine coll; /* collectives engine 0 (tensor parallel only) */
+  uint64_t pnm_ring_base;   /* engine p's ring at pnm_ring_base + p * pnm_ring_stride descriptors */
+  uint32_t pnm_ring_stride; /* descriptors reserved per engine ring */
+  uint32_t pnm_ring_len;    /* descriptors per engine chain (ring size) */
+  fw_engine coll;           /* collectives engine 0 (tensor parallel only) */
   /* Serving (manifest serve_requests != 0; firmware/src/serve.h): row r of
    * the running step is request row_req[r], whose KV cache is slot
    * row_slot[r]. Zero otherwise: row r is request r in KV row r. */

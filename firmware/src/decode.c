@@ -28,15 +28,15 @@ static void setup_engines(fw_ctx* c) {
   engine_reset(&c->tile);
   reset_semaphore(FW_SEM_KV_READY);
   reset_semaphore(FW_SEM_KV_DONE);
-  engine_configure(&c->dma, c->rings.dma_base, c->rings.dma_len);
-  engine_configure(&c->tile, c->rings.tile_base, c->rings.tile_len);
-  uint32_t irqs = engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile);
-  if (c->m.pnm_units != 0u) { /* near-memory offload: firmware/src/pnm.h */
+  if (c->m.pnm_units != 0u) { /* near-memory offload: firmware/src/pnm.h (builds, then configures) */
     fw_pnm_setup(c);
     engine_enable(&c->dma);
     engine_enable(&c->tile);
     return;
   }
+  engine_configure(&c->dma, c->rings.dma_base, c->rings.dma_len);
+  engine_configure(&c->tile, c->rings.tile_base, c->rings.tile_len);
+  uint32_t irqs = engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile);
   if (fw_tp(&c->m)) {
     engine_init(&c->coll, LLMVP_COLL_BASE(0), LLMVP_IRQ_COLL(0));
     engine_reset(&c->coll);
@@ -142,28 +142,14 @@ static int prefill_block_pass(fw_ctx* c, uint32_t rows, fw_fault* f) {
 
 /** Sleeps until every engine in use raised DONE for this step; -1 on an engine error. */
 static int wait_step_done(const fw_ctx* c, fw_fault* f) {
-  const fw_engine* engines[4];
+  const fw_engine* engines[4u + LLMVP_MAX_PNM];
   uint32_t n = 0;
   engines[n++] = &c->dma;
   engines[n++] = &c->tile;
+  for (uint32_t p = 0; p < c->m.pnm_units; ++p) engines[n++] = &c->pnm[p];
   if (fw_tp(&c->m)) engines[n++] = &c->coll;
   if (fw_prefetching(&c->m)) engines[n++] = &c->pf;
-  const uint32_t all = (1u << n) - 1u;
-  uint32_t done = 0; /* bit i: engines[i] finished its chain */
-  while (done != all) {
-    hal_wait_irq();
-    const uint32_t pending = intc_pending();
-    for (uint32_t i = 0; i < n; ++i) {
-      if (!(pending & engine_irq_mask(engines[i]))) continue;
-      const uint32_t status = engine_ack_irq(engines[i]);
-      if (status & ENG_IRQ_ERROR) {
-        engine_read_error(engines[i], f);
-        return -1;
-      }
-      if (status & ENG_IRQ_DONE) done |= 1u << i;
-    }
-  }
-  return 0;
+  return engines_wait_done(engines, n, f);
 }
 
 /** Reads the argmax of every row; stores it in the token buffer at pos + 1
@@ -197,7 +183,7 @@ static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
     if (fw_tp(&c->m)) engine_post(&c->coll, c->rings.coll_len);
   }
   fw_trace_mark(step, TRACE_PH_WAIT);
-  if ((pnm ? fw_pnm_wait(c, f) : wait_step_done(c, f)) != 0) return -1;
+  if (wait_step_done(c, f) != 0) return -1;
   fw_trace_mark(step, TRACE_PH_COLLECT);
   collect_tokens(c, step);
   mbox_set_step(step + 1u);

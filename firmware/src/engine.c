@@ -62,3 +62,22 @@ void engine_read_error(const fw_engine* e, fw_fault* f) {
 void intc_enable(uint32_t mask) { hal_write32(LLMVP_INTC_BASE + INTC_ENABLE, mask); }
 
 uint32_t intc_pending(void) { return hal_read32(LLMVP_INTC_BASE + INTC_PENDING); }
+
+int engines_wait_done(const fw_engine* const* engines, uint32_t n, fw_fault* f) {
+  const uint32_t all = n >= 32u ? ~0u : (1u << n) - 1u;
+  uint32_t done = 0; /* bit i: engines[i] finished its chain */
+  while (done != all) {
+    hal_wait_irq();
+    const uint32_t pending = intc_pending();
+    for (uint32_t i = 0; i < n; ++i) {
+      if (!(pending & engine_irq_mask(engines[i]))) continue;
+      const uint32_t status = engine_ack_irq(engines[i]);
+      if (status & ENG_IRQ_ERROR) {
+        engine_read_error(engines[i], f);
+        return -1;
+      }
+      if (status & ENG_IRQ_DONE) done |= 1u << i;
+    }
+  }
+  return 0;
+}

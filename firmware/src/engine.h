@@ -44,6 +44,10 @@ void engine_read_error(const fw_engine* e, fw_fault* f);
 /** The engine's bit in INTC_PENDING / INTC_ENABLE. */
 static inline uint32_t engine_irq_mask(const fw_engine* e) { return 1u << e->irq_line; }
 
+/** Sleeps until each of the n engines (n <= 32) raised its DONE interrupt
+ *  once; -1 with `f` filled on the first engine error. */
+int engines_wait_done(const fw_engine* const* engines, uint32_t n, fw_fault* f);
+
 /** INTC_ENABLE = mask. */
 void intc_enable(uint32_t mask);
 /** INTC_PENDING. */

@@ -48,9 +48,10 @@
   29u /* prefetch_dma not in 1 .. num_dma-1, a staging slot outside HBM,                                               \
          or a layer's w_bytes not a multiple of 4 / above the slot */
 #define FW_MFIELD_KV_PREFIX                                                                                            \
-  30u                     /* kv_prefix_tokens with a paged KV cache, or a request's cached_len                         \
-                             below it */
-#define FW_MFIELD_PNM 32u /* pnm_units > LLMVP_MAX_PNM, or with experts / MLA / pnm_stride 0 */
+  30u                         /* kv_prefix_tokens with a paged KV cache, or a request's cached_len                     \
+                                 below it */
+#define FW_MFIELD_PNM 32u     /* pnm_units > LLMVP_MAX_PNM, pnm_stride 0, or with prefill / a KV prefix */
+#define FW_MFIELD_PNM_OPS 39u /* pnm_ops: unknown mode, or columns where not allowed */
 #define FW_MFIELD_SERVE                                                                                                \
   33u /* serving: serve_table outside memory, or with tensor parallel / PNM / HBF prefetch / KV prefix; INDEX: a       \
          request whose prompt_len or gen_len is 0 or prompt_len + gen_len > max_context + 1 */

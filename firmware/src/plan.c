@@ -60,7 +60,9 @@ int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f) {
   p->tokens_in = take(&cur, b * 4u);
   p->positions = take(&cur, b * 4u);
   p->tokens_out = take(&cur, b * 4u);
-  p->partial = fw_tp(m) ? take(&cur, b * m->hidden * 4u) : 0u;
+  p->partial = fw_tp(m)             ? take(&cur, b * m->hidden * 4u)
+               : fw_pnm_partials(m) ? take(&cur, (uint64_t)m->pnm_units * b * m->hidden * 4u) /* pnm.c */
+                                    : 0u;
   p->end = cur;
   const uint64_t needed = cur - m->spad_base;
   return needed > m->spad_bytes ? no_space(f, FW_SPACE_SPAD, needed) : 0;

@@ -88,6 +88,12 @@ static inline uint64_t fw_attn_descs(const llmvp_manifest* m) {
   if (fw_attn_batched(m)) return 1u;
   return (uint64_t)m->batch + (m->kv_prefix_tokens != 0u ? 1u : 0u);
 }
+/** Near-memory offload with a projection split by input columns: the fp32
+ *  partial sums [pnm_units][B][hidden] live at fw_spad_plan.partial. */
+static inline int fw_pnm_partials(const llmvp_manifest* m) {
+  return m->pnm_units != 0u && (((m->pnm_ops >> LLMVP_PNM_SHIFT_O) & 3u) == LLMVP_PNM_COLS ||
+                                ((m->pnm_ops >> LLMVP_PNM_SHIFT_DOWN) & 3u) == LLMVP_PNM_COLS);
+}
 /** Descriptors of a layer before its first ATTN. */
 static inline uint64_t fw_tile_attn_offset(const llmvp_manifest* m) {
   if (!fw_is_mla(m)) return FW_TILE_ATTN_OFFSET;

@@ -5,26 +5,31 @@
 
 #include "firmware/include/hal.h"
 #include "firmware/include/regs.h"
-#include "firmware/src/dma.h"
+#include "firmware/src/chains.h"
 #include "firmware/src/fw_util.h"
+#include "firmware/src/plan.h"
 #include "firmware/src/ring.h"
 #include "firmware/src/tile.h"
 
-#define TILE_LAYER_FIXED 5u   /* RMSNORM, ROPE q, ROPE k, RMSNORM, SWIGLU */
-#define TILE_LAYER_GROUPS 9u  /* groups of U NOPs: 4 GO, 5 WAIT */
-#define ENGINE_LAYER_FIXED 7u /* GEMV q k v o gate up down (+ batch ATTN) */
-#define ENGINE_ATTN_OFFSET 3u /* first ATTN within an engine's layer */
-
-static uint64_t tile_len(const llmvp_manifest* m) {
-  return 1u + (uint64_t)m->layers * (TILE_LAYER_FIXED + TILE_LAYER_GROUPS * m->pnm_units) + 2u + 2u * m->pnm_units;
+/* Upper bounds of the chains (descriptors), for placing the rings; the
+ * rings get the lengths the build produced. Per layer: tile at most 1 norm,
+ * 2U (q k v), 2 RoPE, max(U, B) (attention), 2U (o), 1 norm, 13 (MoE FFN)
+ * or 2U + 1 + 4U (dense FFN with a combine on the engines); MLA's block is
+ * at most 17 + B. Engine: 3 + B + 1 + 1 + 2 + 1 + 1. DMA: 2B (KV copies
+ * for the tile's attention) or none, + 1. */
+static uint64_t tile_bound(const llmvp_manifest* m) {
+  const uint64_t u = m->pnm_units, b = m->batch;
+  return 1u + (uint64_t)m->layers * (32u + 12u * u + b) + 4u + 2u * u;
 }
-static uint64_t engine_layer_len(const llmvp_manifest* m) { return ENGINE_LAYER_FIXED + m->batch; }
-static uint64_t engine_len(const llmvp_manifest* m) { return (uint64_t)m->layers * engine_layer_len(m) + 1u; }
-static uint64_t dma_layer_len(const llmvp_manifest* m) { return 2u * (uint64_t)m->pnm_units * m->batch; }
+static uint64_t engine_bound(const llmvp_manifest* m) { return (uint64_t)m->layers * (12u + m->batch) + 2u; }
+static uint64_t dma_bound(const llmvp_manifest* m) { return (uint64_t)m->layers * 2u * m->batch + 1u; }
+
+static uint32_t op_mode(const llmvp_manifest* m, uint32_t shift) { return (m->pnm_ops >> shift) & 3u; }
+static int attn_on_pnm(const llmvp_manifest* m) { return (m->pnm_ops & LLMVP_PNM_OPS_ATTN) != 0u; }
 
 int fw_pnm_plan_rings(fw_ctx* c, fw_fault* f) {
   const llmvp_manifest* m = &c->m;
-  const uint64_t tl = tile_len(m), dl = dma_layer_len(m) * m->layers, el = engine_len(m);
+  const uint64_t tl = tile_bound(m), dl = dma_bound(m), el = engine_bound(m);
   const uint64_t base = fw_align_up(m->work_base, LLMVP_DESC_BYTES);
   const uint64_t end = base + (tl + dl + el * m->pnm_units) * LLMVP_DESC_BYTES;
   if (end - m->work_base > m->work_bytes) {
@@ -35,16 +40,29 @@ int fw_pnm_plan_rings(fw_ctx* c, fw_fault* f) {
     return -1;
   }
   c->rings.tile_base = base;
-  c->rings.tile_len = (uint32_t)tl; /* < 2^32: the work region lies in the 256 MiB SRAM window */
   c->rings.dma_base = base + tl * LLMVP_DESC_BYTES;
-  c->rings.dma_len = (uint32_t)dl;
   c->pnm_ring_base = c->rings.dma_base + dl * LLMVP_DESC_BYTES;
-  c->pnm_ring_len = (uint32_t)el;
+  c->pnm_ring_stride = (uint32_t)el; /* < 2^32: the work region lies in the 256 MiB SRAM window */
   return 0;
 }
 
 static uint64_t pnm_ring(const fw_ctx* c, uint32_t p) {
-  return c->pnm_ring_base + (uint64_t)p * c->pnm_ring_len * LLMVP_DESC_BYTES;
+  return c->pnm_ring_base + (uint64_t)p * c->pnm_ring_stride * LLMVP_DESC_BYTES;
+}
+
+/* The rings being written: a full build writes every descriptor; a patch
+ * (full == 0) rewrites only those that depend on the step and skips the
+ * others, walking the same sequence. */
+typedef struct pnm_writers {
+  fw_ring_writer tile, dma, eng[LLMVP_MAX_PNM];
+  int full;
+} pnm_writers;
+
+static void put_fixed(const pnm_writers* pw, fw_ring_writer* w, llmvp_desc d) {
+  if (pw->full)
+    ring_writer_put(w, d);
+  else
+    ring_writer_skip(w);
 }
 
 static llmvp_desc nop(int wait, uint32_t wait_sem, int signal, uint32_t signal_sem) {
@@ -55,25 +73,50 @@ static llmvp_desc nop(int wait, uint32_t wait_sem, int signal, uint32_t signal_s
 }
 
 /** U tile NOPs: signal every engine's GO. */
-static void put_go(const fw_ctx* c, fw_ring_writer* w) {
-  for (uint32_t p = 0; p < c->m.pnm_units; ++p) ring_writer_put(w, nop(0, 0, 1, FW_SEM_PNM_GO(p)));
+static void put_go(const fw_ctx* c, pnm_writers* pw) {
+  for (uint32_t p = 0; p < c->m.pnm_units; ++p) put_fixed(pw, &pw->tile, nop(0, 0, 1, FW_SEM_PNM_GO(p)));
 }
 /** U tile NOPs: wait for every engine's DONE. */
-static void put_wait(const fw_ctx* c, fw_ring_writer* w) {
-  for (uint32_t p = 0; p < c->m.pnm_units; ++p) ring_writer_put(w, nop(1, FW_SEM_PNM_DONE, 0, 0));
+static void put_wait(const fw_ctx* c, pnm_writers* pw) {
+  for (uint32_t p = 0; p < c->m.pnm_units; ++p) put_fixed(pw, &pw->tile, nop(1, FW_SEM_PNM_DONE, 0, 0));
 }
 
-/** Engine p's shard of a GEMV [n][k] (output rows), written in place into
+static llmvp_desc waits(llmvp_desc d, uint32_t p) {
+  d.wait_sem = fw_sem_field(FW_SEM_PNM_GO(p));
+  return d;
+}
+static llmvp_desc signals(llmvp_desc d) {
+  d.signal_sem = fw_sem_field(FW_SEM_PNM_DONE);
+  return d;
+}
+
+/** A phase of n descriptors on engine p: the first waits GO(p), the last
+ *  signals DONE (one NOP doing both if n == 0). */
+static void put_phase(const fw_ctx* c, pnm_writers* pw, uint32_t p, llmvp_desc* d, uint32_t n) {
+  (void)c;
+  if (n == 0u) {
+    put_fixed(pw, &pw->eng[p], nop(1, FW_SEM_PNM_GO(p), 1, FW_SEM_PNM_DONE));
+    return;
+  }
+  d[0] = waits(d[0], p);
+  d[n - 1u] = signals(d[n - 1u]);
+  for (uint32_t i = 0; i < n; ++i) put_fixed(pw, &pw->eng[p], d[i]);
+}
+
+static uint8_t weight_type(const llmvp_manifest* m, int linear) {
+  return linear && m->w_group != 0u ? (uint8_t)m->dt_linear : m->dt_w;
+}
+
+/** Engine p's shard of a GEMV [n][k] by output rows, written in place into
  *  dst [batch][n]; `linear`: typed as the manifest's projections (maybe
  *  quantised); `accum`: adds dst; `bias` != 0: adds its slice. */
-static llmvp_desc shard_gemv(const fw_ctx* c, uint32_t p, uint64_t dst, uint64_t x, uint64_t weight, uint32_t n,
+static llmvp_desc shard_rows(const fw_ctx* c, uint32_t p, uint64_t dst, uint64_t x, uint64_t weight, uint32_t n,
                              uint32_t k, int linear, int accum, uint64_t bias) {
   const llmvp_manifest* m = &c->m;
   const uint32_t np = fw_pnm_count(n, m->pnm_units, p), n0 = fw_pnm_first(n, m->pnm_units, p);
   if (np == 0u) return nop(0, 0, 0, 0);
-  const int quantised = linear && m->w_group != 0u;
-  llmvp_desc d = fw_desc(LLMVP_OP_PNM_GEMV, m->dt_act, quantised ? (uint8_t)m->dt_linear : m->dt_w, m->dt_act);
-  if (quantised) d.w_group = m->w_group;
+  llmvp_desc d = fw_desc(LLMVP_OP_PNM_GEMV, m->dt_act, weight_type(m, linear), m->dt_act);
+  if (linear && m->w_group != 0u) d.w_group = m->w_group;
   d.src0 = x;
   d.src1 = weight + (uint64_t)p * m->pnm_stride;
   d.dst = dst + (uint64_t)n0 * fw_dtype_bytes(m->dt_act);
@@ -91,150 +134,281 @@ static llmvp_desc shard_gemv(const fw_ctx* c, uint32_t p, uint64_t dst, uint64_t
   return d;
 }
 
-static llmvp_desc waits(llmvp_desc d, uint32_t p) {
-  d.wait_sem = fw_sem_field(FW_SEM_PNM_GO(p));
-  return d;
-}
-static llmvp_desc signals(llmvp_desc d) {
-  d.signal_sem = fw_sem_field(FW_SEM_PNM_DONE);
+static uint64_t partial_bytes(const llmvp_manifest* m) { return (uint64_t)m->batch * m->hidden * 4u; }
+
+/** Engine p's shard of a projection [hidden][k] by input features: fp32
+ *  partial sums [batch][hidden] of x[:, k0_p .. k0_p + k_p) into partial p. */
+static llmvp_desc shard_cols(const fw_ctx* c, uint32_t p, uint64_t x, uint64_t weight, uint32_t k) {
+  const llmvp_manifest* m = &c->m;
+  const uint32_t kp = fw_pnm_count(k, m->pnm_units, p), k0 = fw_pnm_first(k, m->pnm_units, p);
+  llmvp_desc d = fw_desc(LLMVP_OP_PNM_GEMV, m->dt_act, weight_type(m, 1), LLMVP_DT_FP32);
+  if (m->w_group != 0u) d.w_group = m->w_group;
+  d.src0 = x + (uint64_t)k0 * fw_dtype_bytes(m->dt_act);
+  d.src1 = weight + (uint64_t)p * m->pnm_stride;
+  d.dst = c->spad.partial + (uint64_t)p * partial_bytes(m);
+  d.m = m->batch;
+  d.n = m->hidden;
+  d.k = kp;
+  d.arg0 = k;
   return d;
 }
 
-/** Engine p's ATTN of every row of one layer at `step`. */
-static void put_attn(const fw_ctx* c, fw_ring_writer* w, uint32_t p, uint64_t k_cache, uint64_t v_cache,
-                     uint32_t step) {
+/** x += the U partial sums: on the tile (U - 1 fp32 ADDs into partial 0,
+ *  one ADD into x) or, with LLMVP_PNM_OPS_REDUCE, on the engines (each
+ *  reduces its slice of batch x hidden into x). */
+static void put_combine(const fw_ctx* c, pnm_writers* pw) {
+  const llmvp_manifest* m = &c->m;
+  const uint32_t u = m->pnm_units, count = m->batch * m->hidden;
+  const uint64_t part = c->spad.partial, act = fw_dtype_bytes(m->dt_act);
+  if (m->pnm_ops & LLMVP_PNM_OPS_REDUCE) {
+    put_go(c, pw);
+    for (uint32_t p = 0; p < u; ++p) {
+      const uint32_t ep = fw_pnm_count(count, u, p), e0 = fw_pnm_first(count, u, p);
+      llmvp_desc d = nop(0, 0, 0, 0);
+      if (ep != 0u) {
+        d = fw_desc(LLMVP_OP_PNM_REDUCE, LLMVP_DT_FP32, LLMVP_DT_FP32, m->dt_act);
+        d.src0 = part + (uint64_t)e0 * 4u;
+        d.dst = c->spad.x + (uint64_t)e0 * act;
+        d.src2 = d.dst;
+        d.flags |= DESC_F_ACCUM;
+        d.m = 1u;
+        d.n = ep;
+        d.k = u;
+        d.arg1 = count;
+      }
+      put_phase(c, pw, p, &d, 1u);
+    }
+    put_wait(c, pw);
+    return;
+  }
+  for (uint32_t p = 0; p < u; ++p) {
+    const int last = p + 1u == u;
+    llmvp_desc add = fw_desc(LLMVP_OP_ADD, last ? m->dt_act : (uint8_t)LLMVP_DT_FP32, LLMVP_DT_FP32,
+                             last ? m->dt_act : (uint8_t)LLMVP_DT_FP32);
+    add.src0 = last ? c->spad.x : part;
+    add.src1 = last ? part : part + (uint64_t)(p + 1u) * partial_bytes(m);
+    add.dst = add.src0;
+    add.m = m->batch;
+    add.n = m->hidden;
+    put_fixed(pw, &pw->tile, add);
+  }
+}
+
+/** Engine p's ATTN of every row of one layer at `step`, each appending the
+ *  row's new k and v (its kv heads) to the shard first; the first waits
+ *  GO(p); then `tail` if not null (O by columns); the last signals DONE.
+ *  Always written (the context lengths change). */
+static void put_attn(const fw_ctx* c, pnm_writers* pw, uint32_t p, const llmvp_layer_entry* e, uint32_t step,
+                     const llmvp_desc* tail) {
   const llmvp_manifest* m = &c->m;
   const uint32_t hp = fw_pnm_count(m->kv_heads, m->pnm_units, p), h0 = fw_pnm_first(m->kv_heads, m->pnm_units, p);
   const uint32_t group = m->heads / m->kv_heads;
   const uint64_t act = fw_dtype_bytes(m->dt_act);
   const uint64_t q_row = (uint64_t)m->heads * m->head_dim * act, q_off = (uint64_t)h0 * group * m->head_dim * act;
   const uint64_t shard = (uint64_t)p * m->pnm_stride;
+  const uint64_t kv_row = (uint64_t)m->kv_heads * m->head_dim * act, kv_off = (uint64_t)h0 * m->head_dim * act;
   for (uint32_t r = 0; r < m->batch; ++r) {
     llmvp_desc d = nop(0, 0, 0, 0);
     if (hp != 0u) {
       const uint64_t req = shard + (uint64_t)r * m->kv_request_stride;
-      d = tile_attn(c->spad.attn + r * q_row + q_off, c->spad.q + r * q_row + q_off, k_cache + req, v_cache + req,
+      d = tile_attn(c->spad.attn + r * q_row + q_off, c->spad.q + r * q_row + q_off, e->k_cache + req, e->v_cache + req,
                     fw_position(c, r, step) + 1u, hp * group, hp, m->head_dim, m->dt_act, m->dt_kv);
-      d.opcode = LLMVP_OP_PNM_ATTN;
+      d.opcode = LLMVP_OP_PNM_ATTN_APPEND;
+      d.arg1 = (uint32_t)(c->spad.k + r * kv_row + kv_off); /* scratchpad 0: below 4 GiB (memmap.h) */
+      d.w_group = (uint32_t)(c->spad.v + r * kv_row + kv_off);
     }
     if (r == 0u) d = waits(d, p);
-    if (r + 1u == m->batch) d = signals(d);
-    ring_writer_put(w, d);
+    if (r + 1u == m->batch && tail == NULL) d = signals(d);
+    ring_writer_put(&pw->eng[p], d);
   }
+  if (tail != NULL) ring_writer_put(&pw->eng[p], signals(*tail));
 }
 
-/** DMA: k and v of every row into each shard at the row's position of `step`. */
-static void put_kv(const fw_ctx* c, fw_ring_writer* w, uint64_t k_cache, uint64_t v_cache, uint32_t step,
-                   int last_layer) {
+static llmvp_desc tile_linear(const llmvp_manifest* m, llmvp_desc d) {
+  if (m->w_group == 0u) return d;
+  d.dt_w = (uint8_t)m->dt_linear;
+  d.w_group = m->w_group;
+  return d;
+}
+
+/** q, k, v from h: on the engines (one phase) or the tile. */
+static void put_qkv(const fw_ctx* c, pnm_writers* pw, const llmvp_layer_entry* e) {
   const llmvp_manifest* m = &c->m;
-  const uint64_t act = fw_dtype_bytes(m->dt_act), kvb = fw_dtype_bytes(m->dt_kv);
-  const uint64_t spad_row = (uint64_t)m->kv_heads * m->head_dim * act;
-  for (uint32_t p = 0; p < m->pnm_units; ++p) {
-    const uint32_t hp = fw_pnm_count(m->kv_heads, m->pnm_units, p), h0 = fw_pnm_first(m->kv_heads, m->pnm_units, p);
-    const uint32_t elems = hp * m->head_dim;
-    for (uint32_t r = 0; r < m->batch; ++r) {
-      llmvp_desc k = nop(0, 0, 0, 0), v = nop(0, 0, 0, 0);
-      if (hp != 0u) {
-        const uint64_t at = (uint64_t)p * m->pnm_stride + (uint64_t)r * m->kv_request_stride +
-                            (uint64_t)fw_position(c, r, step) * elems * kvb;
-        const uint64_t src = r * spad_row + (uint64_t)h0 * m->head_dim * act;
-        k = dma_copy(k_cache + at, c->spad.k + src, elems, m->dt_act, m->dt_kv);
-        v = dma_copy(v_cache + at, c->spad.v + src, elems, m->dt_act, m->dt_kv);
-      }
-      if (p == 0u && r == 0u) k.wait_sem = fw_sem_field(FW_SEM_KV_READY);
-      if (r + 1u == m->batch) {
-        v.signal_sem = fw_sem_field(FW_SEM_PNM_GO(p));
-        if (last_layer && p + 1u == m->pnm_units) v.flags |= DESC_F_IRQ;
-      }
-      ring_writer_put(w, k);
-      ring_writer_put(w, v);
-    }
+  const fw_spad_plan* s = &c->spad;
+  const uint32_t q_dim = m->heads * m->head_dim, kv_dim = m->kv_heads * m->head_dim, b = m->batch;
+  const int bias = m->attn_bias != 0u;
+  if (op_mode(m, LLMVP_PNM_SHIFT_QKV) == LLMVP_PNM_TILE) {
+    const uint8_t act = m->dt_act, wt = m->dt_w;
+    put_fixed(pw, &pw->tile,
+              tile_linear(m, bias ? tile_gemv_bias(s->q, s->h, e->wq, e->bq, b, q_dim, m->hidden, act, wt)
+                                  : tile_gemv(s->q, s->h, e->wq, b, q_dim, m->hidden, act, wt)));
+    put_fixed(pw, &pw->tile,
+              tile_linear(m, bias ? tile_gemv_bias(s->k, s->h, e->wk, e->bk, b, kv_dim, m->hidden, act, wt)
+                                  : tile_gemv(s->k, s->h, e->wk, b, kv_dim, m->hidden, act, wt)));
+    put_fixed(pw, &pw->tile,
+              tile_linear(m, bias ? tile_gemv_bias(s->v, s->h, e->wv, e->bv, b, kv_dim, m->hidden, act, wt)
+                                  : tile_gemv(s->v, s->h, e->wv, b, kv_dim, m->hidden, act, wt)));
+    return;
   }
+  put_go(c, pw);
+  for (uint32_t p = 0; p < m->pnm_units; ++p) {
+    llmvp_desc d[3] = {shard_rows(c, p, s->q, s->h, e->wq, q_dim, m->hidden, 1, 0, bias ? e->bq : 0u),
+                       shard_rows(c, p, s->k, s->h, e->wk, kv_dim, m->hidden, 1, 0, bias ? e->bk : 0u),
+                       shard_rows(c, p, s->v, s->h, e->wv, kv_dim, m->hidden, 1, 0, bias ? e->bv : 0u)};
+    put_phase(c, pw, p, d, 3u);
+  }
+  put_wait(c, pw);
 }
 
-static void read_entry(const fw_ctx* c, uint32_t layer, llmvp_layer_entry* e) {
-  hal_read_block(c->m.layer_table + (uint64_t)layer * sizeof(llmvp_layer_entry), e, sizeof *e);
+/** A residual projection x += in @ weight^T ([hidden][k]) of class `shift`:
+ *  tile, engines by rows, or engines by columns and a combine. */
+static void put_residual(const fw_ctx* c, pnm_writers* pw, uint32_t shift, uint64_t in, uint64_t weight, uint32_t k) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
+  const uint32_t mode = op_mode(m, shift);
+  if (mode == LLMVP_PNM_TILE) {
+    put_fixed(pw, &pw->tile,
+              tile_linear(m, tile_gemv_accum(s->x, in, weight, s->x, m->batch, m->hidden, k, m->dt_act, m->dt_w)));
+    return;
+  }
+  put_go(c, pw);
+  for (uint32_t p = 0; p < m->pnm_units; ++p) {
+    llmvp_desc d = mode == LLMVP_PNM_COLS ? shard_cols(c, p, in, weight, k)
+                                          : shard_rows(c, p, s->x, in, weight, m->hidden, k, 1, 1, 0u);
+    put_phase(c, pw, p, &d, 1u);
+  }
+  put_wait(c, pw);
+  if (mode == LLMVP_PNM_COLS) put_combine(c, pw);
 }
 
-static void put_tile_layer(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e) {
+/** RMSNORM, q k v, RoPE, attention (engines or tile), o, RMSNORM ffn. */
+static void put_attention_block(const fw_ctx* c, pnm_writers* pw, const llmvp_layer_entry* e, uint32_t step,
+                                int last_layer) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
+  const uint32_t b = m->batch, q_dim = m->heads * m->head_dim;
+  const uint8_t act = m->dt_act, wt = m->dt_w;
+  put_fixed(pw, &pw->tile, tile_rmsnorm(s->h, s->x, e->attn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
+  put_qkv(c, pw, e);
+  put_fixed(pw, &pw->tile, tile_rope(s->q, s->positions, b, m->heads, m->head_dim, m->rope_theta_bits, act));
+  llmvp_desc rope_k = tile_rope(s->k, s->positions, b, m->kv_heads, m->head_dim, m->rope_theta_bits, act);
+  if (!attn_on_pnm(m)) rope_k.signal_sem = fw_sem_field(FW_SEM_KV_READY);
+  put_fixed(pw, &pw->tile, rope_k);
+  if (!attn_on_pnm(m)) { /* the tile, over an unsharded cache (paged allowed) */
+    fw_put_kv_copies(c, &pw->dma, e, step, last_layer);
+    fw_put_attn_rows(c, &pw->tile, e, step);
+    put_residual(c, pw, LLMVP_PNM_SHIFT_O, s->attn, e->wo, q_dim);
+  } else {
+    put_go(c, pw);
+    /* O by columns with kv heads a multiple of U: engine p's heads are its
+     * wo columns, so it goes on without a barrier (fused). */
+    const int fused = op_mode(m, LLMVP_PNM_SHIFT_O) == LLMVP_PNM_COLS && m->kv_heads % m->pnm_units == 0u;
+    for (uint32_t p = 0; p < m->pnm_units; ++p) {
+      const llmvp_desc o = shard_cols(c, p, s->attn, e->wo, q_dim);
+      put_attn(c, pw, p, e, step, fused ? &o : NULL);
+    }
+    put_wait(c, pw);
+    if (fused)
+      put_combine(c, pw);
+    else
+      put_residual(c, pw, LLMVP_PNM_SHIFT_O, s->attn, e->wo, q_dim);
+  }
+  put_fixed(pw, &pw->tile, tile_rmsnorm(s->h, s->x, e->ffn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
+}
+
+/** Dense SwiGLU FFN on h into x: gate and up (engines or tile), SWIGLU, down. */
+static void put_ffn(const fw_ctx* c, pnm_writers* pw, const llmvp_layer_entry* e) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
   const uint32_t b = m->batch;
   const uint8_t act = m->dt_act, wt = m->dt_w;
-  ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->attn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
-  put_go(c, w);
-  put_wait(c, w); /* q, k, v */
-  ring_writer_put(w, tile_rope(s->q, s->positions, b, m->heads, m->head_dim, m->rope_theta_bits, act));
-  llmvp_desc rope_k = tile_rope(s->k, s->positions, b, m->kv_heads, m->head_dim, m->rope_theta_bits, act);
-  rope_k.signal_sem = fw_sem_field(FW_SEM_KV_READY);
-  ring_writer_put(w, rope_k);
-  put_wait(c, w); /* attention (started by the DMA) */
-  put_go(c, w);
-  put_wait(c, w); /* o */
-  ring_writer_put(w, tile_rmsnorm(s->h, s->x, e->ffn_norm, b, m->hidden, m->rms_eps_bits, act, wt));
-  put_go(c, w);
-  put_wait(c, w); /* gate, up */
-  ring_writer_put(w, tile_swiglu(s->gate, s->gate, s->up, b, m->ffn, act));
-  put_go(c, w);
-  put_wait(c, w); /* down */
+  if (op_mode(m, LLMVP_PNM_SHIFT_GATE_UP) == LLMVP_PNM_TILE) {
+    put_fixed(pw, &pw->tile, tile_linear(m, tile_gemv(s->gate, s->h, e->w_gate, b, m->ffn, m->hidden, act, wt)));
+    put_fixed(pw, &pw->tile, tile_linear(m, tile_gemv(s->up, s->h, e->w_up, b, m->ffn, m->hidden, act, wt)));
+  } else {
+    put_go(c, pw);
+    for (uint32_t p = 0; p < m->pnm_units; ++p) {
+      llmvp_desc d[2] = {shard_rows(c, p, s->gate, s->h, e->w_gate, m->ffn, m->hidden, 1, 0, 0u),
+                         shard_rows(c, p, s->up, s->h, e->w_up, m->ffn, m->hidden, 1, 0, 0u)};
+      put_phase(c, pw, p, d, 2u);
+    }
+    put_wait(c, pw);
+  }
+  put_fixed(pw, &pw->tile, tile_swiglu(s->gate, s->gate, s->up, b, m->ffn, act));
+  put_residual(c, pw, LLMVP_PNM_SHIFT_DOWN, s->gate, e->w_down, m->ffn);
 }
 
-static void put_engine_layer(const fw_ctx* c, fw_ring_writer* w, uint32_t p, const llmvp_layer_entry* e) {
-  const llmvp_manifest* m = &c->m;
-  const fw_spad_plan* s = &c->spad;
-  const uint32_t q_dim = m->heads * m->head_dim, kv_dim = m->kv_heads * m->head_dim;
-  const int bias = m->attn_bias != 0u;
-  ring_writer_put(w, waits(shard_gemv(c, p, s->q, s->h, e->wq, q_dim, m->hidden, 1, 0, bias ? e->bq : 0u), p));
-  ring_writer_put(w, shard_gemv(c, p, s->k, s->h, e->wk, kv_dim, m->hidden, 1, 0, bias ? e->bk : 0u));
-  ring_writer_put(w, signals(shard_gemv(c, p, s->v, s->h, e->wv, kv_dim, m->hidden, 1, 0, bias ? e->bv : 0u)));
-  put_attn(c, w, p, e->k_cache, e->v_cache, 0);
-  ring_writer_put(w, signals(waits(shard_gemv(c, p, s->x, s->attn, e->wo, m->hidden, q_dim, 1, 1, 0), p)));
-  ring_writer_put(w, waits(shard_gemv(c, p, s->gate, s->h, e->w_gate, m->ffn, m->hidden, 1, 0, 0), p));
-  ring_writer_put(w, signals(shard_gemv(c, p, s->up, s->h, e->w_up, m->ffn, m->hidden, 1, 0, 0)));
-  ring_writer_put(w, signals(waits(shard_gemv(c, p, s->x, s->gate, e->w_down, m->hidden, m->ffn, 1, 1, 0), p)));
-}
-
-static void build(const fw_ctx* c) {
+/** Walks the whole step: `full` writes every descriptor, else only the
+ *  step-dependent ones (and the tile-fallback blocks, rewritten whole). */
+static void walk(fw_ctx* c, uint32_t step, int full) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
   const uint32_t u = m->pnm_units;
-  fw_ring_writer tile, dma, eng;
-  ring_writer_begin(&tile, c->rings.tile_base, 0);
-  ring_writer_begin(&dma, c->rings.dma_base, 0);
-  ring_writer_put(&tile, tile_embed(s->x, s->tokens_in, m->embed, m->batch, m->hidden, m->vocab, m->dt_act, m->dt_w));
+  pnm_writers pw;
+  pw.full = full;
+  ring_writer_begin(&pw.tile, c->rings.tile_base, 0);
+  ring_writer_begin(&pw.dma, c->rings.dma_base, 0);
+  for (uint32_t p = 0; p < u; ++p) ring_writer_begin(&pw.eng[p], pnm_ring(c, p), 0);
+  put_fixed(&pw, &pw.tile, tile_embed(s->x, s->tokens_in, m->embed, m->batch, m->hidden, m->vocab, m->dt_act, m->dt_w));
   for (uint32_t l = 0; l < m->layers; ++l) {
     llmvp_layer_entry e;
-    read_entry(c, l, &e);
-    put_tile_layer(c, &tile, &e);
-    put_kv(c, &dma, e.k_cache, e.v_cache, 0, l + 1u == m->layers);
-  }
-  ring_writer_put(&tile,
-                  tile_rmsnorm(s->h, s->x, m->final_norm, m->batch, m->hidden, m->rms_eps_bits, m->dt_act, m->dt_w));
-  put_go(c, &tile);
-  put_wait(c, &tile); /* lm_head */
-  llmvp_desc* argmax = ring_writer_put(&tile, tile_argmax(s->tokens_out, s->logits, m->batch, m->vocab, m->dt_act));
-  argmax->flags |= DESC_F_IRQ;
-  ring_writer_flush(&tile);
-  ring_writer_flush(&dma);
-  for (uint32_t p = 0; p < u; ++p) {
-    ring_writer_begin(&eng, pnm_ring(c, p), 0);
-    for (uint32_t l = 0; l < m->layers; ++l) {
-      llmvp_layer_entry e;
-      read_entry(c, l, &e);
-      put_engine_layer(c, &eng, p, &e);
+    hal_read_block(m->layer_table + (uint64_t)l * sizeof(llmvp_layer_entry), &e, sizeof e);
+    const int last = l + 1u == m->layers;
+    if (fw_is_mla(m)) { /* MLA's attention block on the tile */
+      fw_put_mla_attention(c, &pw.tile, l, &e, step);
+      fw_put_kv_copies(c, &pw.dma, &e, step, last);
+    } else {
+      put_attention_block(c, &pw, &e, step, last);
     }
-    llmvp_desc head = signals(waits(shard_gemv(c, p, s->logits, s->h, m->lm_head, m->vocab, m->hidden, 0, 0, 0), p));
-    head.flags |= DESC_F_IRQ;
-    ring_writer_put(&eng, head);
-    ring_writer_flush(&eng);
+    if (fw_is_moe_layer(m, l)) { /* routed experts on the tile (rewritten whole when patching) */
+      fw_put_moe_ffn(c, &pw.tile, &e);
+    } else {
+      put_ffn(c, &pw, &e);
+    }
+  }
+  put_fixed(&pw, &pw.tile,
+            tile_rmsnorm(s->h, s->x, m->final_norm, m->batch, m->hidden, m->rms_eps_bits, m->dt_act, m->dt_w));
+  if (op_mode(m, LLMVP_PNM_SHIFT_LM_HEAD) == LLMVP_PNM_TILE) {
+    put_fixed(&pw, &pw.tile, tile_gemv(s->logits, s->h, m->lm_head, m->batch, m->vocab, m->hidden, m->dt_act, m->dt_w));
+  } else {
+    put_go(c, &pw);
+    for (uint32_t p = 0; p < u; ++p) {
+      llmvp_desc d = shard_rows(c, p, s->logits, s->h, m->lm_head, m->vocab, m->hidden, 0, 0, 0u);
+      put_phase(c, &pw, p, &d, 1u);
+    }
+    put_wait(c, &pw);
+  }
+  llmvp_desc argmax = tile_argmax(s->tokens_out, s->logits, m->batch, m->vocab, m->dt_act);
+  argmax.flags |= DESC_F_IRQ;
+  put_fixed(&pw, &pw.tile, argmax);
+  for (uint32_t p = 0; p < u; ++p) {
+    llmvp_desc end = nop(0, 0, 0, 0);
+    end.flags |= DESC_F_IRQ;
+    put_fixed(&pw, &pw.eng[p], end);
+    ring_writer_flush(&pw.eng[p]);
+  }
+  if (attn_on_pnm(m)) { /* the engines append their KV shards: the DMA only ends the step */
+    llmvp_desc end = nop(0, 0, 0, 0);
+    end.flags |= DESC_F_IRQ;
+    put_fixed(&pw, &pw.dma, end);
+  }
+  ring_writer_flush(&pw.tile);
+  ring_writer_flush(&pw.dma);
+  if (full) {
+    c->rings.tile_len = ring_writer_slot(&pw.tile);
+    c->rings.dma_len = ring_writer_slot(&pw.dma);
+    c->pnm_ring_len = u != 0u ? ring_writer_slot(&pw.eng[0]) : 0u;
   }
 }
 
 void fw_pnm_setup(fw_ctx* c) {
   const uint32_t u = c->m.pnm_units;
-  uint32_t mask = engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile);
-  hal_write32(LLMVP_SEM_BASE + SEM_SET(FW_SEM_KV_READY), 0u);
   hal_write32(LLMVP_SEM_BASE + SEM_SET(FW_SEM_PNM_DONE), 0u);
+  fw_load_kv_blocks(c, 0);
+  walk(c, 0, 1);
+  engine_configure(&c->dma, c->rings.dma_base, c->rings.dma_len);
+  engine_configure(&c->tile, c->rings.tile_base, c->rings.tile_len);
+  uint32_t mask = engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile);
   for (uint32_t p = 0; p < u; ++p) {
     engine_init(&c->pnm[p], LLMVP_PNM_BASE(p), LLMVP_IRQ_PNM(p));
     engine_reset(&c->pnm[p]);
@@ -242,57 +416,19 @@ void fw_pnm_setup(fw_ctx* c) {
     hal_write32(LLMVP_SEM_BASE + SEM_SET(FW_SEM_PNM_GO(p)), 0u);
     mask |= engine_irq_mask(&c->pnm[p]);
   }
-  build(c);
   intc_enable(mask);
   for (uint32_t p = 0; p < u; ++p) engine_enable(&c->pnm[p]);
 }
 
-void fw_pnm_patch(const fw_ctx* c, uint32_t step) {
-  const llmvp_manifest* m = &c->m;
-  fw_ring_writer w;
-  for (uint32_t l = 0; l < m->layers; ++l) {
-    uint64_t kv[2];
-    hal_read_block(m->layer_table + (uint64_t)l * sizeof(llmvp_layer_entry) + offsetof(llmvp_layer_entry, k_cache), kv,
-                   sizeof kv);
-    for (uint32_t p = 0; p < m->pnm_units; ++p) {
-      ring_writer_begin(&w, pnm_ring(c, p), (uint32_t)(l * engine_layer_len(m) + ENGINE_ATTN_OFFSET));
-      put_attn(c, &w, p, kv[0], kv[1], step);
-      ring_writer_flush(&w);
-    }
-    ring_writer_begin(&w, c->rings.dma_base, (uint32_t)(l * dma_layer_len(m)));
-    put_kv(c, &w, kv[0], kv[1], step, l + 1u == m->layers);
-    ring_writer_flush(&w);
-  }
+void fw_pnm_patch(fw_ctx* c, uint32_t step) {
+  fw_load_kv_blocks(c, step);
+  walk(c, step, 0);
 }
 
 void fw_pnm_post(fw_ctx* c) {
   engine_post(&c->dma, c->rings.dma_len);
   for (uint32_t p = 0; p < c->m.pnm_units; ++p) engine_post(&c->pnm[p], c->pnm_ring_len);
   engine_post(&c->tile, c->rings.tile_len);
-}
-
-int fw_pnm_wait(const fw_ctx* c, fw_fault* f) {
-  const uint32_t u = c->m.pnm_units;
-  const fw_engine* engines[2u + LLMVP_MAX_PNM];
-  engines[0] = &c->dma;
-  engines[1] = &c->tile;
-  for (uint32_t p = 0; p < u; ++p) engines[2u + p] = &c->pnm[p];
-  const uint32_t n = 2u + u, all = (1u << n) - 1u;
-  uint32_t done = 0;
-  while (done != all) {
-    hal_wait_irq();
-    const uint32_t pending = intc_pending();
-    for (uint32_t i = 0; i < n; ++i) {
-      if (!(pending & engine_irq_mask(engines[i]))) continue;
-      const uint32_t status = engine_ack_irq(engines[i]);
-      if (status & ENG_IRQ_ERROR) {
-        engine_read_error(engines[i], f);
-        return -1;
-      }
-      if (status & ENG_IRQ_DONE) done |= 1u << i;
-    }
-  }
-  return 0;
 }
 
 void fw_pnm_disable(const fw_ctx* c) {

@@ -1,32 +1,28 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Near-memory offload (manifest.pnm_units = U != 0): GEMVs and attention run
- * on the U near-memory engines, each on its own shard (manifest.h), and the
- * compute tile runs the rest (embedding, norms, RoPE, SwiGLU, argmax) and
- * orders the phases. No partial sums need combining: GEMV shards are output
- * rows written in place (LLMVP_OP_PNM_GEMV arg1 = row stride), attention
- * shards are whole kv heads.
+ * Near-memory offload (manifest.pnm_units = U != 0): each operator runs
+ * where manifest.pnm_ops says (manifest.h version 7; the host's policy,
+ * testbench/PnmPolicy.h): projections on the engines by output rows (in
+ * place) or input columns (fp32 partial sums in the scratchpad, added by
+ * the tile or by PNM_REDUCE on the engines), or on the tile; attention on
+ * the engines (PNM_ATTN_APPEND: each appends its kv heads' new k and v)
+ * or on the tile (single-chip chains, paged allowed); MoE experts and MLA
+ * attention always on the tile. Norms, RoPE, SwiGLU, embedding and argmax
+ * are the tile's.
  *
  * Synchronisation (semaphores FW_SEM_PNM_GO(p), FW_SEM_PNM_DONE): the tile
- * starts a phase with one NOP per engine signalling GO(p); every engine
- * signals DONE once at the end of the phase; the tile waits with U NOPs on
- * DONE. Per-engine GO semaphores keep a fast engine from taking another
- * engine's start. The attention phase is started by the DMA engine, whose
- * KV-cache writes of shard p end with a GO(p).
+ * starts an engine phase with one NOP per engine signalling GO(p); every
+ * engine signals DONE once at the end of the phase; the tile waits with U
+ * NOPs on DONE. Per-engine GO semaphores keep a fast engine from taking
+ * another engine's start. Engines without work in a phase run one NOP with
+ * the same wait and signal. With o by columns after attention on the
+ * engines and kv_heads % U == 0, engine p runs its o partial sums right
+ * after its attention in the same phase (fused).
  *
- * Tile chain:  EMBED, per layer [RMSNORM, GO*U, WAIT*U (q k v), ROPE q,
- *   ROPE k (signals KV_READY), WAIT*U (attention), GO*U, WAIT*U (o),
- *   RMSNORM, GO*U, WAIT*U (gate up), SWIGLU, GO*U, WAIT*U (down)],
- *   RMSNORM, GO*U, WAIT*U (lm_head), ARGMAX (IRQ)
- * Engine p:    per layer [GEMV q, k, v (DONE), ATTN per row (DONE),
- *   GEMV o (DONE), GEMV gate, up (DONE), GEMV down (DONE)],
- *   GEMV lm_head (DONE, IRQ); empty shards are NOPs with the same waits
- *   and signals.
- * DMA:         per layer, per shard p: COPY k and v of every row into the
- *   shard at the row's position, the last signalling GO(p) (no heads: one
- *   NOP signalling GO(p)); the first waits KV_READY; the last of the chain
- *   raises the IRQ.
- * Per step the ATTN context lengths and the DMA destinations are patched.
+ * Per step only the position-dependent descriptors are rewritten (one walk
+ * over the same sequence, skipping the others): the engines' attention,
+ * the tile's attention rows and the DMA's KV copies, and the tile fallback
+ * blocks.
  */
 #pragma once
 #include <stdint.h>
@@ -51,11 +47,9 @@ int fw_pnm_plan_rings(fw_ctx* c, fw_fault* f);
 /** Resets and configures the engines, builds the chains for step 0, enables everything. */
 void fw_pnm_setup(fw_ctx* c);
 /** Patches the chains for `step` (engines idle). */
-void fw_pnm_patch(const fw_ctx* c, uint32_t step);
+void fw_pnm_patch(fw_ctx* c, uint32_t step);
 /** Rings every doorbell for one step. */
 void fw_pnm_post(fw_ctx* c);
-/** Sleeps until the tile, the DMA and every engine finished the step; -1 on an engine error. */
-int fw_pnm_wait(const fw_ctx* c, fw_fault* f);
 void fw_pnm_disable(const fw_ctx* c);
 
 #ifdef __cplusplus

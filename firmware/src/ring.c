@@ -21,3 +21,8 @@ void ring_writer_flush(fw_ring_writer* w) {
   w->slot += w->fill;
   w->fill = 0;
 }
+
+void ring_writer_skip(fw_ring_writer* w) {
+  ring_writer_flush(w);
+  w->slot += 1u;
+}

@@ -29,6 +29,8 @@ void ring_writer_begin(fw_ring_writer* w, uint64_t ring_base, uint32_t slot);
 llmvp_desc* ring_writer_put(fw_ring_writer* w, llmvp_desc d);
 /** Writes buffered descriptors to memory. */
 void ring_writer_flush(fw_ring_writer* w);
+/** Leaves the next slot as it is (flushes, then moves past it). */
+void ring_writer_skip(fw_ring_writer* w);
 /** Next slot to be written. */
 static inline uint32_t ring_writer_slot(const fw_ring_writer* w) { return w->slot + w->fill; }
 

@@ -60,6 +60,22 @@ static int check_model(const llmvp_manifest* m, fw_fault* f) {
   return 0;
 }
 
+/** Near-memory per-operator modes (manifest version 7): 0 if consistent. */
+static int check_pnm_ops(const llmvp_manifest* m) {
+  const uint32_t ops = m->pnm_ops, u = m->pnm_units;
+  if ((ops >> 12) != 0u) return -1;
+  for (uint32_t shift = 0; shift <= LLMVP_PNM_SHIFT_LM_HEAD; shift += 2u) {
+    const uint32_t mode = (ops >> shift) & 3u;
+    if (mode > LLMVP_PNM_COLS) return -1;
+    if (mode == LLMVP_PNM_COLS && shift != LLMVP_PNM_SHIFT_O && shift != LLMVP_PNM_SHIFT_DOWN) return -1;
+  }
+  const int attn = (ops & LLMVP_PNM_OPS_ATTN) != 0u;
+  if (attn && (m->mla_kv_lora != 0u || m->kv_block_tokens != 0u)) return -1;
+  if (((ops >> LLMVP_PNM_SHIFT_O) & 3u) == LLMVP_PNM_COLS && m->heads * m->head_dim < u) return -1;
+  if (((ops >> LLMVP_PNM_SHIFT_DOWN) & 3u) == LLMVP_PNM_COLS && m->ffn < u) return -1;
+  return 0;
+}
+
 static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if (m->batch == 0 || m->batch > LLMVP_MAX_BATCH) return bad(f, FW_MFIELD_BATCH, 0);
   if (m->max_context == 0) return bad(f, FW_MFIELD_MAX_CONTEXT, 0);
@@ -77,12 +93,15 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
     if ((uint64_t)m->block_table_stride * m->kv_block_tokens < m->max_context ||
         !inside(m->block_table, table_bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW))
       return bad(f, FW_MFIELD_PAGED, 0);
-  } else if (m->pnm_units != 0u) {
-    if (m->pnm_units > LLMVP_MAX_PNM || m->experts != 0u || m->mla_kv_lora != 0u || m->prefill_chunk != 0u ||
-        m->pnm_stride == 0u)
-      return bad(f, FW_MFIELD_PNM, 0);
+  } else if (m->pnm_units != 0u && (m->pnm_ops & LLMVP_PNM_OPS_ATTN)) {
+    /* sharded cache: kv_request_stride is a shard's (checked by the host) */
   } else if (m->batch > 1u && m->kv_request_stride / cache_row < m->max_context) {
     return bad(f, FW_MFIELD_KV_REQUEST_STRIDE, 0);
+  }
+  if (m->pnm_units != 0u) {
+    if (m->pnm_units > LLMVP_MAX_PNM || m->prefill_chunk != 0u || m->kv_prefix_tokens != 0u || m->pnm_stride == 0u)
+      return bad(f, FW_MFIELD_PNM, 0);
+    if (check_pnm_ops(m) != 0) return bad(f, FW_MFIELD_PNM_OPS, 0);
   }
   if (!inside(m->work_base, m->work_bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW))
     return bad(f, FW_MFIELD_WORK, 0);

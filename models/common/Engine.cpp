@@ -131,6 +131,7 @@ std::string opcodeName(std::uint8_t opcode) {
   case LLMVP_OP_ATTN_PREFILL: return "attn_prefill";
   case LLMVP_OP_PNM_GEMV: return "pnm_gemv";
   case LLMVP_OP_PNM_ATTN: return "pnm_attn";
+  case LLMVP_OP_PNM_ATTN_APPEND: return "pnm_attn_append";
   case LLMVP_OP_PNM_REDUCE: return "pnm_reduce";
   case LLMVP_OP_ALL_REDUCE: return "all_reduce";
   case LLMVP_OP_ALL_GATHER: return "all_gather";

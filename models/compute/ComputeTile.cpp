@@ -7,6 +7,7 @@
 #include <deque>
 #include <utility>
 
+#include "models/common/Operands.h"
 #include "models/compute/Kernels.h"
 
 namespace llmvp::models::compute {
@@ -27,18 +28,6 @@ constexpr double kTopkWeightOps = 4;   // per selected: exp or sigmoid, sum, div
 constexpr double kCombineOps = 2;      // per output element and slot: multiply, add
 constexpr double kCombineFixedOps = 2; // per output element: residual add, round
 
-// Limit on one operand (256 TiB): larger sizes are treated as a bad shape,
-// which also keeps every product below 2^64.
-constexpr std::uint64_t kMaxOperandBytes = 1ull << 48;
-
-bool isFloat(std::uint8_t t) { return t == LLMVP_DT_FP32 || t == LLMVP_DT_BF16 || t == LLMVP_DT_FP8_E4M3; }
-
-/// bytes = a * b * c * elementBytes, or 0 if any factor is 0 or it exceeds the limit.
-std::uint64_t sizeOf(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint8_t t) {
-  if (a == 0 || b == 0 || c == 0) return 0;
-  const long double v = static_cast<long double>(a) * b * c * dtypeBytes(static_cast<DType>(t));
-  return v > static_cast<long double>(kMaxOperandBytes) ? 0 : static_cast<std::uint64_t>(v);
-}
 } // namespace
 
 ComputeTile::ComputeTile(const sc_core::sc_module_name& name, const TileParams& params, ISemaphoreWait& semaphores)
@@ -70,10 +59,7 @@ bool ComputeTile::inScratchpad(std::uint64_t addr, std::uint64_t bytes) const {
 }
 
 std::uint8_t* ComputeTile::buffer(std::size_t slot, std::uint64_t bytes) {
-  if (!params().functional) return nullptr;
-  auto& b = buffers_.at(slot);
-  if (b.size() < bytes) b.resize(bytes);
-  return b.data();
+  return buffers_.get(params().functional, slot, bytes);
 }
 
 Ps ComputeTile::read(std::uint64_t addr, std::uint64_t bytes, Ps at, std::uint8_t* dst, std::uint32_t field,
@@ -250,15 +236,15 @@ double ComputeTile::dequantOpsOf(std::uint8_t dt) const {
 
 Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
   const bool quantized = isQuantized(d.dt_w);
-  if (!isFloat(d.dt_in) || !(isFloat(d.dt_w) || quantized) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_in) || !(isFloatType(d.dt_w) || quantized) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
-  const std::uint64_t xBytes = sizeOf(d.m, d.k, 1, d.dt_in);
+  const std::uint64_t xBytes = operandBytes(d.m, d.k, 1, d.dt_in);
   const std::uint64_t wBytes =
-      sizeOf(d.n, d.k, 1, LLMVP_DT_FP8_E4M3) == 0 ? 0 : weightMatrixBytes(d.dt_w, d.n, d.k, d.w_group);
+      operandBytes(d.n, d.k, 1, LLMVP_DT_FP8_E4M3) == 0 ? 0 : weightMatrixBytes(d.dt_w, d.n, d.k, d.w_group);
   // (the fp8-sized check bounds n * k before the quantised size is computed)
-  const std::uint64_t yBytes = sizeOf(d.m, d.n, 1, d.dt_out);
+  const std::uint64_t yBytes = operandBytes(d.m, d.n, 1, d.dt_out);
   if (xBytes == 0 || wBytes == 0 || yBytes == 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
@@ -270,7 +256,7 @@ Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
     return start;
   }
   const std::uint8_t auxType = quantized ? std::uint8_t{LLMVP_DT_BF16} : d.dt_w; // bias type
-  const std::uint64_t bBytes = sizeOf(d.n, 1, 1, auxType);
+  const std::uint64_t bBytes = operandBytes(d.n, 1, 1, auxType);
   // The wider type sets the rate; quantised weights run at the input's rate.
   const auto dt = static_cast<DType>(quantized ? d.dt_in : std::min(d.dt_in, d.dt_w));
   std::uint8_t* x = buffer(0, xBytes);
@@ -339,13 +325,13 @@ Ps ComputeTile::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
     }
     return at;
   }
-  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_in) || !isFloatType(d.dt_w) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
   const std::uint32_t ctx = d.m, heads = d.n, hd = d.k, kvh = d.arg0;
-  const std::uint64_t qBytes = sizeOf(heads, hd, 1, d.dt_in);
-  const std::uint64_t kvBytes = sizeOf(ctx, kvh, hd, d.dt_w);
+  const std::uint64_t qBytes = operandBytes(heads, hd, 1, d.dt_in);
+  const std::uint64_t kvBytes = operandBytes(ctx, kvh, hd, d.dt_w);
   if (qBytes == 0 || kvBytes == 0 || heads % kvh != 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
@@ -411,15 +397,15 @@ Ps ComputeTile::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps ComputeTile::opElementwise(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_in) || !isFloatType(d.dt_w) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
   const bool norm = d.opcode == LLMVP_OP_RMSNORM;
   const std::uint64_t count = static_cast<std::uint64_t>(d.m) * d.n;
-  const std::uint64_t aBytes = sizeOf(d.m, d.n, 1, d.dt_in);
-  const std::uint64_t bBytes = norm ? sizeOf(d.n, 1, 1, d.dt_w) : sizeOf(d.m, d.n, 1, d.dt_w);
-  const std::uint64_t yBytes = sizeOf(d.m, d.n, 1, d.dt_out);
+  const std::uint64_t aBytes = operandBytes(d.m, d.n, 1, d.dt_in);
+  const std::uint64_t bBytes = norm ? operandBytes(d.n, 1, 1, d.dt_w) : operandBytes(d.m, d.n, 1, d.dt_w);
+  const std::uint64_t yBytes = operandBytes(d.m, d.n, 1, d.dt_out);
   if (aBytes == 0 || bBytes == 0 || yBytes == 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
@@ -447,11 +433,11 @@ Ps ComputeTile::opElementwise(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps ComputeTile::opRope(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (!isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
-  const std::uint64_t xBytes = sizeOf(d.m, d.n, d.k, d.dt_out);
+  const std::uint64_t xBytes = operandBytes(d.m, d.n, d.k, d.dt_out);
   if (xBytes == 0 || d.k % 2 != 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
@@ -470,12 +456,12 @@ Ps ComputeTile::opRope(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps ComputeTile::opEmbed(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (!isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_w) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
-  const std::uint64_t rowBytes = sizeOf(d.n, 1, 1, d.dt_w);
-  const std::uint64_t yBytes = sizeOf(d.m, d.n, 1, d.dt_out);
+  const std::uint64_t rowBytes = operandBytes(d.n, 1, 1, d.dt_w);
+  const std::uint64_t yBytes = operandBytes(d.m, d.n, 1, d.dt_out);
   if (rowBytes == 0 || yBytes == 0 || d.k == 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
@@ -506,11 +492,11 @@ Ps ComputeTile::opEmbed(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps ComputeTile::opArgmax(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (!isFloat(d.dt_in)) {
+  if (!isFloatType(d.dt_in)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
-  const std::uint64_t xBytes = sizeOf(d.m, d.n, 1, d.dt_in);
+  const std::uint64_t xBytes = operandBytes(d.m, d.n, 1, d.dt_in);
   if (xBytes == 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
@@ -567,7 +553,7 @@ Ps ComputeTile::opTopk(const llmvp_desc& d, Ps start, EngineError& err) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
-  const std::uint64_t xBytes = sizeOf(d.m, d.n, 1, d.dt_in);
+  const std::uint64_t xBytes = operandBytes(d.m, d.n, 1, d.dt_in);
   if (xBytes == 0 || d.k == 0 || d.k > d.n || d.arg0 > LLMVP_ROUTER_SIGMOID) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
@@ -603,17 +589,17 @@ Ps ComputeTile::opTopk(const llmvp_desc& d, Ps start, EngineError& err) {
 
 Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
   const bool quantized = isQuantized(d.dt_w);
-  if (!isFloat(d.dt_in) || !(isFloat(d.dt_w) || quantized) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_in) || !(isFloatType(d.dt_w) || quantized) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
   const std::uint32_t topK = d.arg0 & 0xffffu, experts = d.arg0 >> 16;
   const bool slotInput = (d.flags & DESC_F_SLOT_INPUT) != 0;
   const std::uint64_t slots = std::uint64_t{d.m} * topK;
-  const std::uint64_t xBytes = sizeOf(slotInput ? slots : d.m, d.k, 1, d.dt_in);
+  const std::uint64_t xBytes = operandBytes(slotInput ? slots : d.m, d.k, 1, d.dt_in);
   const std::uint64_t wBytes =
-      sizeOf(d.n, d.k, 1, LLMVP_DT_FP8_E4M3) == 0 ? 0 : weightMatrixBytes(d.dt_w, d.n, d.k, d.w_group);
-  const std::uint64_t yBytes = sizeOf(slots, d.n, 1, d.dt_out);
+      operandBytes(d.n, d.k, 1, LLMVP_DT_FP8_E4M3) == 0 ? 0 : weightMatrixBytes(d.dt_w, d.n, d.k, d.w_group);
+  const std::uint64_t yBytes = operandBytes(slots, d.n, 1, d.dt_out);
   const std::uint64_t stride = std::uint64_t{d.arg1} * 64;
   if (xBytes == 0 || wBytes == 0 || yBytes == 0 || topK == 0 || topK > experts || stride < wBytes) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
@@ -660,7 +646,7 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
   const Ps computeEnd = gatherStream(segments, start, ready, w, chunkPs, ENG_FIELD_SRC1, err, compute);
   if (!err.ok()) return computeEnd;
   if (params().functional) {
-    const std::uint64_t xRow = sizeOf(d.k, 1, 1, d.dt_in), yRow = sizeOf(d.n, 1, 1, d.dt_out);
+    const std::uint64_t xRow = operandBytes(d.k, 1, 1, d.dt_in), yRow = operandBytes(d.n, 1, 1, d.dt_out);
     std::vector<float> deq(quantized ? static_cast<std::size_t>(elements) * order.size() : 0);
     for (std::size_t e = 0; quantized && e < order.size(); ++e)
       dequantize(w + e * wBytes, d.dt_w, d.n, d.k, d.w_group, deq.data() + e * static_cast<std::size_t>(elements));
@@ -690,13 +676,13 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps ComputeTile::opMoeCombine(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (!isFloat(d.dt_in) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_in) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
   const std::uint64_t slots = std::uint64_t{d.m} * d.k;
-  const std::uint64_t eBytes = sizeOf(slots, d.n, 1, d.dt_in);
-  const std::uint64_t yBytes = sizeOf(d.m, d.n, 1, d.dt_out);
+  const std::uint64_t eBytes = operandBytes(slots, d.n, 1, d.dt_in);
+  const std::uint64_t yBytes = operandBytes(d.m, d.n, 1, d.dt_out);
   if (eBytes == 0 || yBytes == 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
@@ -721,14 +707,14 @@ Ps ComputeTile::opMoeCombine(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps ComputeTile::opGemvHeads(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_in) || !isFloatType(d.dt_w) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
   const std::uint32_t heads = d.arg0;
-  const std::uint64_t xBytes = sizeOf(d.m, heads, d.k, d.dt_in);
-  const std::uint64_t wBytes = sizeOf(heads, d.n, d.k, d.dt_w);
-  const std::uint64_t yBytes = sizeOf(d.m, heads, d.n, d.dt_out);
+  const std::uint64_t xBytes = operandBytes(d.m, heads, d.k, d.dt_in);
+  const std::uint64_t wBytes = operandBytes(heads, d.n, d.k, d.dt_w);
+  const std::uint64_t yBytes = operandBytes(d.m, heads, d.n, d.dt_out);
   if (xBytes == 0 || wBytes == 0 || yBytes == 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
@@ -762,15 +748,15 @@ Ps ComputeTile::opGemvHeads(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps ComputeTile::opAttnMla(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_in) || !isFloatType(d.dt_w) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
   const std::uint32_t ctx = d.m, heads = d.n, latent = d.k, rope = d.arg0 & 0xffffu, scaleDim = d.arg0 >> 16;
-  const std::uint64_t qBytes = sizeOf(heads, latent, 1, d.dt_in);
-  const std::uint64_t qrBytes = sizeOf(heads, rope, 1, d.dt_in);
-  const std::uint64_t cacheBytes = sizeOf(ctx, std::uint64_t{latent} + rope, 1, d.dt_w);
-  const std::uint64_t outBytes = sizeOf(heads, latent, 1, d.dt_out);
+  const std::uint64_t qBytes = operandBytes(heads, latent, 1, d.dt_in);
+  const std::uint64_t qrBytes = operandBytes(heads, rope, 1, d.dt_in);
+  const std::uint64_t cacheBytes = operandBytes(ctx, std::uint64_t{latent} + rope, 1, d.dt_w);
+  const std::uint64_t outBytes = operandBytes(heads, latent, 1, d.dt_out);
   if (qBytes == 0 || qrBytes == 0 || cacheBytes == 0 || outBytes == 0 || rope % 2 != 0 || scaleDim == 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
@@ -833,15 +819,15 @@ Ps ComputeTile::opAttnMla(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps ComputeTile::opAttnPrefill(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_in) || !isFloatType(d.dt_w) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
   const std::uint32_t rows = d.m, heads = d.n, hd = d.k, kvh = d.arg0, first = d.arg1;
   const std::uint64_t ctx = std::uint64_t{first} + rows; // positions read
-  const std::uint64_t qBytes = sizeOf(rows, heads, hd, d.dt_in);
-  const std::uint64_t kvBytes = sizeOf(ctx, kvh, hd, d.dt_w);
-  const std::uint64_t outBytes = sizeOf(rows, heads, hd, d.dt_out);
+  const std::uint64_t qBytes = operandBytes(rows, heads, hd, d.dt_in);
+  const std::uint64_t kvBytes = operandBytes(ctx, kvh, hd, d.dt_w);
+  const std::uint64_t outBytes = operandBytes(rows, heads, hd, d.dt_out);
   if (qBytes == 0 || kvBytes == 0 || outBytes == 0 || kvh == 0 || heads % kvh != 0 || ctx > UINT32_MAX ||
       (d.flags & DESC_F_PAGED) != 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
@@ -872,7 +858,7 @@ Ps ComputeTile::opAttnPrefill(const llmvp_desc& d, Ps start, EngineError& err) {
   const Ps valued = stream(d.src2, kvBytes, start, scored + softmax, vc, dotPs, ENG_FIELD_SRC2, err, compute);
   if (!err.ok()) return valued;
   if (params().functional) {
-    const std::uint64_t row = sizeOf(heads, hd, 1, d.dt_in), orow = sizeOf(heads, hd, 1, d.dt_out);
+    const std::uint64_t row = operandBytes(heads, hd, 1, d.dt_in), orow = operandBytes(heads, hd, 1, d.dt_out);
     for (std::uint32_t i = 0; i < rows; ++i)
       attention(q + i * row, static_cast<DType>(d.dt_in), kc, vc, static_cast<DType>(d.dt_w), out + i * orow,
                 static_cast<DType>(d.dt_out), first + i + 1, heads, kvh, hd);

@@ -20,6 +20,7 @@
 
 #include "models/common/Engine.h"
 #include "models/common/Numerics.h"
+#include "models/common/Operands.h"
 #include "models/compute/ReadAhead.h"
 #include "models/soc/Sram.h"
 
@@ -133,9 +134,9 @@ private:
   const TileParams tp_;
   soc::Sram spad_;
   std::mt19937_64 rng_;
-  std::array<std::vector<std::uint8_t>, 4> buffers_; ///< functional operand buffers
-  std::size_t traceNext_ = 0;                        ///< next routing-trace record
-  std::vector<double> zipfCdf_;                      ///< cumulative Zipf weights (built on first use)
+  OperandBuffers buffers_;      ///< functional operand buffers
+  std::size_t traceNext_ = 0;   ///< next routing-trace record
+  std::vector<double> zipfCdf_; ///< cumulative Zipf weights (built on first use)
 
   Stat& macs_;
   Stat& flops_;

@@ -59,8 +59,8 @@ void loadStacked(const ConfigNode& c, platform::ChipParams& chip) {
   p.interleaveBytes = n.integer("interleave_bytes", 32, 1 << 20);
   const std::string part = n.choice("partition", {"none", "stack", "vault"});
   p.partition = part == "none" ? st::Partition::None : part == "stack" ? st::Partition::Stack : st::Partition::Vault;
-  // Capacity rounded down to whole interleave blocks of every partition.
-  const std::uint64_t unit = std::uint64_t{p.partitions()} * p.interleaveBytes;
+  // Capacity rounded down to whole interleave blocks of every vault.
+  const std::uint64_t unit = std::uint64_t{p.vaults()} * p.interleaveBytes;
   p.capacityBytes = static_cast<std::uint64_t>(gib * 1024 * 1024 * 1024) * p.stacks / unit * unit;
   p.vaultGBps = n.number("vault_gbps", 1e-3, kBig);
   p.vaultLatencyNs = n.number("vault_latency_ns", 0, 1e6);
@@ -90,11 +90,22 @@ void loadStacked(const ConfigNode& c, platform::ChipParams& chip) {
     q.unitShardBytes = static_cast<std::uint64_t>(e.number("unit_shard_mib", 0, 1e9) * 1024 * 1024);
     if (q.inDram && q.unitShardBytes == 0)
       e.fail("unit_shard_mib", "must be > 0 with placement: dram_die (a unit sees only its bank)");
+    if (e.has("offload")) {
+      const std::string o = e.choice("offload", {"auto", "pnm", "tile"});
+      chip.pnmOffload = o == "auto"  ? platform::ChipParams::PnmOffload::Auto
+                        : o == "pnm" ? platform::ChipParams::PnmOffload::Pnm
+                                     : platform::ChipParams::PnmOffload::Tile;
+    }
+    if (e.has("combine")) chip.pnmReduceOnEngines = e.choice("combine", {"tile", "pnm"}) == "pnm";
     e.finish();
     p.logicPeakWPerStack = q.peakW() * chip.pnmCount / p.stacks;
   }
   const std::string why = p.check();
   if (!why.empty()) n.fail(why.rfind("power_budget", 0) == 0 ? "power_budget_w_per_stack" : "stacks", why);
+  if (2 * p.capacityBytes > LLMVP_HBM_WINDOW)
+    n.fail("capacity_gib_per_stack",
+           "the partitioned and interleaved views (2 x capacity) exceed the 1 TiB main-memory "
+           "window (memmap.h LLMVP_HBM_WINDOW)");
 }
 
 /// chip.hbf: High Bandwidth Flash stacks, their fabric port, placement and prefetch.

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/common/Numerics.h"
+#include "models/common/Operands.h"
 #include "models/compute/Kernels.h"
 
 namespace llmvp::models::stacked {
@@ -15,16 +16,6 @@ namespace {
 constexpr double kSoftmaxOps = 5;
 // Per quantised weight: integer to float, multiply by the group scale.
 constexpr double kDequantOps = 2;
-// Operands above 256 TiB are a bad shape (keeps products below 2^64).
-constexpr std::uint64_t kMaxOperandBytes = 1ull << 48;
-
-bool isFloat(std::uint8_t t) { return t == LLMVP_DT_FP32 || t == LLMVP_DT_BF16 || t == LLMVP_DT_FP8_E4M3; }
-
-std::uint64_t sizeOf(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint8_t t) {
-  if (a == 0 || b == 0 || c == 0) return 0;
-  const long double v = static_cast<long double>(a) * b * c * dtypeBytes(static_cast<DType>(t));
-  return v > static_cast<long double>(kMaxOperandBytes) ? 0 : static_cast<std::uint64_t>(v);
-}
 } // namespace
 
 PnmEngine::PnmEngine(const sc_core::sc_module_name& name, const PnmParams& params, ISemaphoreWait& semaphores)
@@ -40,10 +31,7 @@ PnmEngine::PnmEngine(const sc_core::sc_module_name& name, const PnmParams& param
                                      Unit::Ps)) {}
 
 std::uint8_t* PnmEngine::buffer(std::size_t slot, std::uint64_t bytes) {
-  if (!params().functional) return nullptr;
-  auto& b = buffers_.at(slot);
-  if (b.size() < bytes) b.resize(bytes);
-  return b.data();
+  return buffers_.get(params().functional, slot, bytes);
 }
 
 Ps PnmEngine::macPs(double macs, double active) const { return cyclesPs(macs / (active * pp_.macsPerCyclePerUnit)); }
@@ -100,7 +88,8 @@ Ps PnmEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   switch (d.opcode) {
   case LLMVP_OP_NOP: return start;
   case LLMVP_OP_PNM_GEMV: return opGemv(d, start, err);
-  case LLMVP_OP_PNM_ATTN: return opAttn(d, start, err);
+  case LLMVP_OP_PNM_ATTN:
+  case LLMVP_OP_PNM_ATTN_APPEND: return opAttn(d, start, err);
   case LLMVP_OP_PNM_REDUCE: return opReduce(d, start, err);
   default: err = {ENG_ERR_BAD_OPCODE, ENG_FIELD_OPCODE}; return start;
   }
@@ -108,17 +97,17 @@ Ps PnmEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
 
 Ps PnmEngine::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
   const bool quantized = compute::isQuantized(d.dt_w);
-  if (!isFloat(d.dt_in) || !(isFloat(d.dt_w) || quantized) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_in) || !(isFloatType(d.dt_w) || quantized) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
-  const std::uint32_t stride = d.arg1 == 0 ? d.n : d.arg1;
-  const std::uint64_t xBytes = sizeOf(d.m, d.k, 1, d.dt_in);
+  const std::uint32_t stride = d.arg1 == 0 ? d.n : d.arg1, inStride = d.arg0 == 0 ? d.k : d.arg0;
+  const std::uint64_t xBytes = operandBytes(d.m, d.k, 1, d.dt_in);
   const std::uint64_t wBytes =
-      sizeOf(d.n, d.k, 1, LLMVP_DT_FP8_E4M3) == 0 ? 0 : compute::weightMatrixBytes(d.dt_w, d.n, d.k, d.w_group);
-  const std::uint64_t yBytes = sizeOf(d.m, d.n, 1, d.dt_out);
+      operandBytes(d.n, d.k, 1, LLMVP_DT_FP8_E4M3) == 0 ? 0 : compute::weightMatrixBytes(d.dt_w, d.n, d.k, d.w_group);
+  const std::uint64_t yBytes = operandBytes(d.m, d.n, 1, d.dt_out);
   const bool accum = (d.flags & DESC_F_ACCUM) != 0, bias = (d.flags & DESC_F_BIAS) != 0;
-  if (xBytes == 0 || wBytes == 0 || yBytes == 0 || stride < d.n) {
+  if (xBytes == 0 || wBytes == 0 || yBytes == 0 || stride < d.n || inStride < d.k) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
   }
@@ -134,12 +123,13 @@ Ps PnmEngine::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
   const std::uint64_t outElt = dtypeBytes(static_cast<DType>(d.dt_out));
   const std::uint64_t rowBytes = d.n * outElt, strideBytes = std::uint64_t{stride} * outElt;
   const std::uint8_t biasType = quantized ? std::uint8_t{LLMVP_DT_BF16} : d.dt_w;
-  const std::uint64_t bBytes = sizeOf(d.n, 1, 1, biasType);
+  const std::uint64_t bBytes = operandBytes(d.n, 1, 1, biasType);
   std::uint8_t* x = buffer(0, xBytes);
   std::uint8_t* w = buffer(1, wBytes);
   std::uint8_t* acc = accum ? buffer(2, yBytes) : bias ? buffer(2, bBytes) : nullptr;
   std::uint8_t* y = buffer(3, yBytes);
-  Ps ready = read(d.src0, xBytes, start, x, ENG_FIELD_SRC0, err);
+  const std::uint64_t inElt = dtypeBytes(static_cast<DType>(d.dt_in));
+  Ps ready = rows(false, d.src0, d.m, d.k * inElt, std::uint64_t{inStride} * inElt, x, start, ENG_FIELD_SRC0, err);
   if (accum && err.ok())
     ready = std::max(ready, rows(false, d.src2, d.m, rowBytes, strideBytes, acc, start, ENG_FIELD_SRC2, err));
   if (bias && err.ok()) ready = std::max(ready, read(d.src2, bBytes, start, acc, ENG_FIELD_SRC2, err));
@@ -173,14 +163,14 @@ Ps PnmEngine::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps PnmEngine::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (!isFloat(d.dt_in) || !isFloat(d.dt_w) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_in) || !isFloatType(d.dt_w) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
   const std::uint32_t ctx = d.m, heads = d.n, hd = d.k, kvh = d.arg0;
-  const std::uint64_t qBytes = sizeOf(heads, hd, 1, d.dt_in);
-  const std::uint64_t kvBytes = sizeOf(ctx, kvh, hd, d.dt_w);
-  const std::uint64_t outBytes = sizeOf(heads, hd, 1, d.dt_out);
+  const std::uint64_t qBytes = operandBytes(heads, hd, 1, d.dt_in);
+  const std::uint64_t kvBytes = operandBytes(ctx, kvh, hd, d.dt_w);
+  const std::uint64_t outBytes = operandBytes(heads, hd, 1, d.dt_out);
   if (qBytes == 0 || kvBytes == 0 || outBytes == 0 || heads % kvh != 0 || (d.flags & DESC_F_PAGED) != 0) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
@@ -199,6 +189,27 @@ Ps PnmEngine::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
   std::uint8_t* kc = buffer(1, kvBytes);
   std::uint8_t* vc = buffer(2, kvBytes);
   std::uint8_t* out = buffer(3, outBytes);
+  if (d.opcode == LLMVP_OP_PNM_ATTN_APPEND) {
+    // The new position's k and v rows (arg1, w_group; dt_in) into the cache
+    // at position ctx - 1, before the cache is read.
+    const std::uint64_t inRow = operandBytes(kvh, hd, 1, d.dt_in), cacheRow = kvBytes / ctx;
+    const std::uint64_t at = std::uint64_t{ctx - 1} * cacheRow;
+    std::vector<std::uint8_t> row(params().functional ? inRow : 0), conv(params().functional ? cacheRow : 0);
+    Ps appended = start;
+    for (int i = 0; i < 2 && err.ok(); ++i) {
+      const std::uint64_t from = i == 0 ? d.arg1 : d.w_group, to = (i == 0 ? d.src1 : d.src2) + at;
+      const std::uint32_t field = i == 0 ? ENG_FIELD_SRC0 : ENG_FIELD_SRC2;
+      const Ps got = read(from, inRow, start, row.empty() ? nullptr : row.data(), field, err);
+      if (!err.ok()) return got;
+      if (params().functional)
+        compute::convert(row.data(), static_cast<DType>(d.dt_in), conv.data(), static_cast<DType>(d.dt_w),
+                         std::uint64_t{kvh} * hd);
+      appended = std::max(appended, rows(true, to, 1, cacheRow, cacheRow, conv.empty() ? nullptr : conv.data(),
+                                         syncTo(got), field, err));
+    }
+    if (!err.ok()) return appended;
+    start = appended;
+  }
   const Ps qReady = read(d.src0, qBytes, start, q, ENG_FIELD_SRC0, err);
   if (!err.ok()) return qReady;
   auto dotPs = [&](std::uint64_t bytes) { return macPs(static_cast<double>(bytes) / kvElt * group, active); };
@@ -218,30 +229,44 @@ Ps PnmEngine::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
 }
 
 Ps PnmEngine::opReduce(const llmvp_desc& d, Ps start, EngineError& err) {
-  if (!isFloat(d.dt_in) || !isFloat(d.dt_out)) {
+  if (!isFloatType(d.dt_in) || !isFloatType(d.dt_out)) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
   const std::uint64_t count = static_cast<std::uint64_t>(d.m) * d.n;
-  const std::uint64_t inBytes = sizeOf(count, d.k, 1, d.dt_in), outBytes = sizeOf(count, 1, 1, d.dt_out);
-  if (inBytes == 0 || outBytes == 0) {
+  const std::uint64_t stride = d.arg1 == 0 ? count : d.arg1; // elements between partial sums
+  const std::uint64_t inBytes = operandBytes(count, d.k, 1, d.dt_in), outBytes = operandBytes(count, 1, 1, d.dt_out);
+  if (inBytes == 0 || outBytes == 0 || stride < count) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
   }
+  const bool accum = (d.flags & DESC_F_ACCUM) != 0;
   const double active = pp_.units;
+  const std::uint64_t inElt = dtypeBytes(static_cast<DType>(d.dt_in));
   std::uint8_t* in = buffer(0, inBytes);
+  std::uint8_t* acc = accum ? buffer(2, outBytes) : nullptr;
   std::uint8_t* out = buffer(3, outBytes);
+  Ps ready = start;
+  if (accum) ready = read(d.src2, outBytes, start, acc, ENG_FIELD_SRC2, err);
+  if (!err.ok()) return ready;
   Ps compute = 0;
-  const double ops = static_cast<double>(count) * d.k;
-  const Ps summed = streamRead(
-      d.src0, inBytes, start, start, in,
-      [&](std::uint64_t bytes) { return vectorPs(ops * static_cast<double>(bytes) / inBytes, active); }, ENG_FIELD_SRC0,
-      err, compute);
+  const double ops = static_cast<double>(count) * (d.k + (accum ? 1 : 0));
+  Ps summed = ready;
+  if (stride == count) {
+    summed = streamRead(
+        d.src0, inBytes, start, ready, in,
+        [&](std::uint64_t bytes) { return vectorPs(ops * static_cast<double>(bytes) / inBytes, active); },
+        ENG_FIELD_SRC0, err, compute);
+  } else { // k strided partial sums: read them, then sum
+    const Ps arrived = rows(false, d.src0, d.k, count * inElt, stride * inElt, in, start, ENG_FIELD_SRC0, err);
+    compute = vectorPs(ops, active);
+    summed = std::max(arrived, ready) + compute;
+  }
   if (!err.ok()) return summed;
   if (params().functional) {
     const auto di = static_cast<DType>(d.dt_in), dout = static_cast<DType>(d.dt_out);
     for (std::uint64_t i = 0; i < count; ++i) {
-      float s = 0.0f;
+      float s = accum ? loadElement(acc, dout, i) : 0.0f;
       for (std::uint32_t j = 0; j < d.k; ++j) s += loadElement(in, di, j * count + i);
       storeElement(out, dout, i, s);
     }

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "models/common/Engine.h"
+#include "models/common/Operands.h"
 
 namespace llmvp::models::stacked {
 
@@ -79,7 +80,7 @@ private:
   void finish(double macs, double vectorOps, Ps compute, double active, Ps start, Ps end);
 
   const PnmParams pp_;
-  std::array<std::vector<std::uint8_t>, 4> buffers_;
+  OperandBuffers buffers_;
   Stat& macs_;
   Stat& flops_;
   Stat& vectorOps_;

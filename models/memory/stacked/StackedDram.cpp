@@ -46,6 +46,8 @@ StackedDram::StackedDram(const sc_core::sc_module_name& name, const StackedParam
 }
 
 std::uint32_t StackedDram::vaultOf(std::uint64_t addr) const {
+  if (addr >= params_.capacityBytes)
+    return static_cast<std::uint32_t>((addr - params_.capacityBytes) / params_.interleaveBytes % params_.vaults());
   const std::uint64_t part = addr / params_.partitionBytes();
   const std::uint64_t block = (addr % params_.partitionBytes()) / params_.interleaveBytes;
   return static_cast<std::uint32_t>(part * vaultsPerPartition_ + block % vaultsPerPartition_);
@@ -55,28 +57,32 @@ Ps StackedDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps
   // Bytes of the request on each vault: whole rounds of the partition's
   // vaults in O(vaults), the partial blocks at both ends one by one.
   const std::uint64_t g = params_.interleaveBytes;
-  const std::uint64_t partBytes = params_.partitionBytes();
+  // The interleaved view is one partition of every vault.
+  const bool interleaved = addr >= params_.capacityBytes;
+  const std::uint64_t base = interleaved ? params_.capacityBytes : 0;
+  const std::uint64_t partBytes = interleaved ? params_.capacityBytes : params_.partitionBytes();
+  const std::uint32_t vaultsPerPartition = interleaved ? params_.vaults() : vaultsPerPartition_;
   const std::uint32_t vps = params_.vaultsPerStack;
   std::vector<std::uint32_t> touched;
-  std::uint64_t at = addr;
-  const std::uint64_t end = addr + bytes;
+  std::uint64_t at = addr - base;
+  const std::uint64_t end = at + bytes;
   while (at < end) {
     // One partition at a time (requests rarely straddle two).
     const std::uint64_t part = at / partBytes;
     const std::uint64_t partEnd = std::min(end, (part + 1) * partBytes);
-    const std::uint32_t first = static_cast<std::uint32_t>(part * vaultsPerPartition_);
+    const std::uint32_t first = static_cast<std::uint32_t>(part * vaultsPerPartition);
     const std::uint64_t blockFirst = (at % partBytes) / g, blockLast = (partEnd - 1 - part * partBytes) / g;
     const std::uint64_t blocks = blockLast - blockFirst + 1;
-    const std::uint64_t rounds = blocks / vaultsPerPartition_, rem = blocks % vaultsPerPartition_;
-    for (std::uint32_t j = 0; j < vaultsPerPartition_ && (rounds > 0 || j < rem); ++j) {
-      const std::uint32_t v = first + static_cast<std::uint32_t>((blockFirst + j) % vaultsPerPartition_);
+    const std::uint64_t rounds = blocks / vaultsPerPartition, rem = blocks % vaultsPerPartition;
+    for (std::uint32_t j = 0; j < vaultsPerPartition && (rounds > 0 || j < rem); ++j) {
+      const std::uint32_t v = first + static_cast<std::uint32_t>((blockFirst + j) % vaultsPerPartition);
       const std::uint64_t count = rounds + (j < rem ? 1 : 0);
       if (perVault_[v] == 0) touched.push_back(v);
       perVault_[v] += count * g;
     }
     // Trim the partial first and last blocks.
-    perVault_[vaultOf(at)] -= at % g;
-    perVault_[vaultOf(partEnd - 1)] -= g - 1 - (partEnd - 1) % g;
+    perVault_[vaultOf(base + at)] -= at % g;
+    perVault_[vaultOf(base + partEnd - 1)] -= g - 1 - (partEnd - 1) % g;
     at = partEnd;
   }
   const Ps start = arrival + (external ? interfaceLatency_ : 0);
@@ -121,8 +127,21 @@ Ps StackedDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps
 void StackedDram::transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay, bool external) {
   const std::uint64_t addr = gp.get_address();
   const std::uint64_t len = gp.get_data_length();
-  if (!acceptPayload(store_, gp)) return;
-  movePayloadData(store_, gp);
+  if (addr < params_.capacityBytes) {
+    if (!acceptPayload(store_, gp)) return;
+    movePayloadData(store_, gp);
+  } else {
+    const std::uint64_t cap = params_.capacityBytes;
+    if (len == 0 || len > cap || addr - cap > cap - len) {
+      gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return;
+    }
+    if (gp.get_byte_enable_ptr() != nullptr) {
+      gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+      return;
+    }
+    if (carriesData(gp)) copy(gp.is_write(), addr, gp.get_data_ptr(), len);
+  }
   const Ps now = nowPs();
   const Ps arrival = now + toPs(delay);
   const Ps done = schedule(gp.is_write(), addr, len, arrival, external);
@@ -131,8 +150,26 @@ void StackedDram::transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& dela
   gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
+void StackedDram::copy(bool write, std::uint64_t addr, std::uint8_t* data, std::uint64_t bytes) {
+  const std::uint64_t g = params_.interleaveBytes, cap = params_.capacityBytes;
+  for (std::uint64_t done = 0; done < bytes;) {
+    const std::uint64_t a = addr + done - cap, n = std::min(bytes - done, g - a % g);
+    const std::uint64_t phys = params_.interleavedToPhysical(a);
+    if (write)
+      store_.write(phys, data + done, n);
+    else
+      store_.read(phys, data + done, n);
+    done += n;
+  }
+}
+
 unsigned StackedDram::transport_dbg(tlm::tlm_generic_payload& gp) {
-  return store_.debugAccess(gp.is_write(), gp.get_address(), gp.get_data_ptr(), gp.get_data_length());
+  const std::uint64_t addr = gp.get_address(), len = gp.get_data_length(), cap = params_.capacityBytes;
+  if (addr < cap) return store_.debugAccess(gp.is_write(), addr, gp.get_data_ptr(), len);
+  if (addr - cap >= cap) return 0;
+  const std::uint64_t n = std::min(len, 2 * cap - addr);
+  copy(gp.is_write(), addr, gp.get_data_ptr(), n);
+  return static_cast<unsigned>(n);
 }
 
 } // namespace llmvp::models::stacked

@@ -39,9 +39,12 @@ public:
   /// Throws std::invalid_argument if params.check() fails.
   StackedDram(const sc_core::sc_module_name& name, const StackedParams& params);
 
-  /// Timing of one request (offset from the memory's base); returns its
+  /// Timing of one request (offset from the memory's base; offsets from
+  /// capacity on are the interleaved view, StackedParams.h); returns its
   /// completion time and updates vault state and statistics.
   Ps schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps arrival, bool external);
+  /// Bytes addressable from the memory's base: both views (2 x capacity).
+  [[nodiscard]] std::uint64_t windowBytes() const { return 2 * params_.capacityBytes; }
 
   [[nodiscard]] const StackedParams& params() const { return params_; }
   [[nodiscard]] BackingStore& store() { return store_; }
@@ -51,7 +54,7 @@ public:
   /// occupies a vault): the throttled internal bandwidth. The compute die
   /// alone is further limited by the external interfaces (externalGBps).
   [[nodiscard]] double peakGBps() const { return params_.internalGBps(); }
-  /// Vault holding byte `addr` (offset from the memory's base).
+  /// Vault holding byte `addr` (offset from the memory's base, either view).
   [[nodiscard]] std::uint32_t vaultOf(std::uint64_t addr) const;
   void setTrace(TraceRecorder* recorder, TraceRecorder::Track track) {
     trace_ = recorder;
@@ -63,6 +66,9 @@ private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) { transport(gp, delay, true); }
   void b_transportInternal(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) { transport(gp, delay, false); }
   unsigned transport_dbg(tlm::tlm_generic_payload& gp);
+  /// Copies [addr, addr + bytes) of either view to or from `data`, block by
+  /// block through interleavedToPhysical in the interleaved view.
+  void copy(bool write, std::uint64_t addr, std::uint8_t* data, std::uint64_t bytes);
   unsigned transportDbgInternal(int, tlm::tlm_generic_payload& gp) { return transport_dbg(gp); }
 
   const StackedParams params_;

@@ -14,6 +14,12 @@
 /// bytes interleave over its vaults in blocks of `interleaveBytes`. A host
 /// runtime that shards data for near-memory engines puts shard p in
 /// partition p; a compute die streaming a tensor wants partition none.
+/// Interleaved view: offsets [capacity, 2 x capacity) address the same
+/// bytes interleaved over every vault in blocks of `interleaveBytes` (the
+/// layout of partition none), whatever `partition` is, so that a compute
+/// die can stream an unsharded tensor at the bandwidth of all vaults. Block
+/// b of the view is block b / vaults of vault b % vaults, the same byte a
+/// partition-view address of that vault names (interleavedToPhysical).
 ///
 /// Power budget (per stack; docs/architecture.md "3D-stacked DRAM"): at full
 /// internal bandwidth a stack draws
@@ -54,6 +60,12 @@ struct StackedParams {
     return partition == Partition::None ? 1u : partition == Partition::Stack ? stacks : vaults();
   }
   [[nodiscard]] std::uint64_t partitionBytes() const { return capacityBytes / partitions(); }
+  /// Partition-view offset of interleaved-view offset `a` (< capacity, from the view's start).
+  [[nodiscard]] std::uint64_t interleavedToPhysical(std::uint64_t a) const {
+    const std::uint64_t g = interleaveBytes, block = a / g, v = block % vaults(), o = block / vaults();
+    const std::uint64_t vpp = vaults() / partitions(), p = v / vpp, j = v % vpp;
+    return p * partitionBytes() + (o * vpp + j) * g + a % g;
+  }
   /// Dynamic power of one stack at full internal bandwidth (W), logic excluded.
   [[nodiscard]] double memoryPeakW() const { return vaultsPerStack * vaultGBps * 8.0 * internalPjPerBit * 1e-3; }
   /// Sustained fraction of peak internal bandwidth and logic clock (<= 1).
@@ -72,8 +84,8 @@ struct StackedParams {
 
 inline std::string StackedParams::check() const {
   if (stacks == 0 || vaultsPerStack == 0) return "stacks and vaults_per_stack must be >= 1";
-  if (capacityBytes == 0 || capacityBytes % (std::uint64_t{partitions()} * interleaveBytes) != 0)
-    return "capacity must be a multiple of partitions x interleave_bytes";
+  if (capacityBytes == 0 || capacityBytes % (std::uint64_t{vaults()} * interleaveBytes) != 0)
+    return "capacity must be a multiple of vaults x interleave_bytes";
   if ((vaults() / partitions()) == 0) return "more partitions than vaults";
   if (powerBudgetWPerStack <= staticWPerStack)
     return "power_budget_w_per_stack (" + std::to_string(powerBudgetWPerStack) + ") must exceed static_w_per_stack (" +
