@@ -304,7 +304,7 @@ Ps ComputeTile::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
     // One descriptor for m sequences: the row table is control data (always
     // read); each row then runs as a single-sequence ATTN, one after another.
     const std::uint32_t rows = d.m;
-    const std::uint64_t qRow = sizeOf(d.n, d.k, 1, d.dt_in), outRow = sizeOf(d.n, d.k, 1, d.dt_out);
+    const std::uint64_t qRow = operandBytes(d.n, d.k, 1, d.dt_in), outRow = operandBytes(d.n, d.k, 1, d.dt_out);
     if (rows == 0 || qRow == 0 || outRow == 0) {
       err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
       return start;
