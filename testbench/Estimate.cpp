@@ -720,7 +720,10 @@ PhaseComparison comparePhase(const PhaseEstimate& pe, const Peaks& peaks,
     const OpCollector::Sum* worst = nullptr;
     for (const auto& [name, s] : engines)
       if (worst == nullptr || s.timePs > worst->timePs) worst = &s;
-    if (worst == nullptr || units <= 0) return;
+    if (worst == nullptr || units <= 0) {
+      r.matched = false;
+      return;
+    }
     const double u = units;
     const double dispatch = r.engine == "dma"    ? peaks.dmaDispatchNs
                             : r.engine == "pnm"  ? peaks.pnmDispatchNs
@@ -736,6 +739,11 @@ PhaseComparison comparePhase(const PhaseEstimate& pe, const Peaks& peaks,
   };
   for (auto& [g, r] : rows) {
     fill(r, perEngine[g]);
+    if (!r.matched) {
+      r.cause = "no simulated descriptor of this shape (fused or re-split by the engines)";
+      pc.ops.push_back(r);
+      continue;
+    }
     // Compute explains the gap only where the engine computed for longer
     // than the whole bound (row padding to the matrix tile, softmax after
     // the scores, dequantisation); compute hidden under memory streaming does not.
@@ -803,7 +811,7 @@ std::vector<std::string> boundViolations(const EstimateComparison& c, double tol
   std::vector<std::string> out;
   auto check = [&](const PhaseComparison& p) {
     for (const auto& o : p.ops)
-      if (o.simulatedNs < o.boundNs * (1 - tolerance))
+      if (o.matched && o.simulatedNs < o.boundNs * (1 - tolerance))
         out.push_back(p.phase + " " + o.name + ": simulated " + nsText(o.simulatedNs) + " < bound " +
                       nsText(o.boundNs));
     if (p.simulatedNs < p.boundNs * (1 - tolerance))
@@ -853,6 +861,7 @@ boost::json::object comparisonJson(const PhaseComparison& p) {
                                       {"bound_ns", o.boundNs},
                                       {"with_overhead_ns", o.calibratedNs},
                                       {"simulated_ns", o.simulatedNs},
+                                      {"matched", o.matched},
                                       {"dispatch_ns", o.dispatchNs},
                                       {"compute_ns", o.computeNs},
                                       {"memory_wait_ns", o.memoryWaitNs},

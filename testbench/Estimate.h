@@ -128,6 +128,8 @@ struct OpComparison {
   // compute beyond the peak rate, memory beyond the peak bandwidth
   double overheadGapNs = 0, computeGapNs = 0, memoryGapNs = 0;
   bool smallTransfers = false; ///< bytes per descriptor below bandwidth x round-trip latency
+  bool matched = true;         ///< some simulated descriptor had this operator's shape (false: the engines fused
+                               ///< or re-split it, e.g. PNM's o projection by columns after attention)
   std::string cause;           ///< the largest gap's mechanism
 };
 struct PhaseComparison {

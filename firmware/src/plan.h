@@ -76,10 +76,10 @@ static inline int fw_is_moe_layer(const llmvp_manifest* m, uint64_t layer) {
 static inline int fw_is_mla(const llmvp_manifest* m) { return m->mla_kv_lora != 0u; }
 /** Decode attention of a batch is one ATTN (DESC_F_ROWS) per layer over the
  *  row table at fw_ring_plan.attn_rows, as GPU decode-attention kernels run
- *  one launch over all sequences; per-row ATTNs remain for batch 1, MLA and
- *  a shared KV prefix. */
+ *  one launch over all sequences; per-row ATTNs remain for batch 1, MLA, a
+ *  shared KV prefix and near-memory platforms (pnm.c builds its own chains). */
 static inline int fw_attn_batched(const llmvp_manifest* m) {
-  return m->batch > 1u && m->kv_prefix_tokens == 0u && !fw_is_mla(m);
+  return m->batch > 1u && m->kv_prefix_tokens == 0u && !fw_is_mla(m) && m->pnm_units == 0u;
 }
 /** ATTN descriptors per layer: one (batched), else one per request row,
  *  plus one with a shared KV prefix (manifest kv_prefix_tokens): the prefix

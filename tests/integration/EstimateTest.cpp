@@ -32,6 +32,10 @@ std::size_t checkPhase(const boost::json::object& phase, const std::string& what
     const auto& o = v.as_object();
     const std::string name(o.at("name").as_string());
     const double bound = num(o.at("bound_ns")), sim = num(o.at("simulated_ns"));
+    // An operator the engines fused into another (PNM's o projection split by
+    // columns right after attention) has no descriptors of its own; its time
+    // is in the other operator's and the phase total.
+    if (!o.at("matched").as_bool()) continue;
     EXPECT_GE(sim, bound * (1 - kRounding)) << what << ": operator " << name;
     if (bound > 0) ++positive;
   }
