@@ -14,14 +14,6 @@
 namespace llmvp::test {
 namespace {
 
-std::vector<std::string> platformConfigs() {
-  std::vector<std::string> out;
-  for (const auto& e : std::filesystem::directory_iterator(config("platforms")))
-    if (e.path().extension() == ".yaml") out.push_back(e.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 /// Relative slack for rounding (picoseconds to nanoseconds, sums).
 constexpr double kRounding = 1e-9;
 

@@ -3,6 +3,7 @@
 /// Runs the built `llmvp` binary as a subprocess (each simulation in its own
 /// process) and captures exit code, stdout and stderr.
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +25,14 @@ inline std::string binaryDir() {
   return d ? d : LLMVP_BINARY_DIR_DEFAULT;
 }
 inline std::string config(const std::string& rel) { return sourceDir() + "/configs/" + rel; }
+/// Every configs/platforms/*.yaml, sorted.
+inline std::vector<std::string> platformConfigs() {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(config("platforms")))
+    if (e.path().extension() == ".yaml") out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 /// A fresh directory for one test's files (removed at destruction).
 class ScratchDir {
