@@ -329,19 +329,25 @@ public:
            layers * rows * (e.experts * kTopkSelectOps + k * kTopkWeightOps));
     // Experts: every distinct expert the rows chose is streamed once. At
     // least top_k distinct (the bound); at most min(experts, rows x top_k).
-    const double minDistinct = std::min<double>(e.experts, k);
+    // Expert parallel over tp chips (each a window of experts / tp): the
+    // chips together stream at least min(experts, k) distinct experts and
+    // compute rows x k slots per layer, so the busiest chip (the one
+    // compared, docs/estimate.md) at least 1 / tp of that.
+    const double minDistinct = std::min<double>(e.experts, k) / tp_;
+    const double slots = rows * k / tp_;
     Work x;
     x.descriptors = 3 * layers;
     x.weightBytes = layers * minDistinct * linear(3 * eff, H);
-    x.spadBytes = layers * rows * k * (2 * H + 3 * eff + H) * act_;
-    x.flops = layers * 2 * rows * k * 3 * eff * H;
+    x.spadBytes = layers * slots * (2 * H + 3 * eff + H) * act_;
+    x.flops = layers * 2 * slots * 3 * eff * H;
     x.vectorOps = layers * minDistinct * dequantOps(3 * eff * H);
     add("experts", "tile", x, gemvRate(), {{LLMVP_OP_GEMV_MOE, 0, 0, -1}});
     vector("swiglu", LLMVP_OP_SWIGLU, layers, layers * 3 * rows * k * eff * act_, 0,
            layers * rows * k * eff * kSwigluOps);
-    vector("moe_combine", LLMVP_OP_MOE_COMBINE, layers, layers * rows * (k + 2) * H * act_, 0,
+    // expert outputs in; + x in and out, or (expert parallel) an fp32 partial out
+    vector("moe_combine", LLMVP_OP_MOE_COMBINE, layers, layers * rows * H * (k * act_ + (tp_ > 1 ? 4 : 2 * act_)), 0,
            layers * rows * H * (k * kCombineOps + kCombineFixedOps));
-    if (e.sharedExperts > 0) denseFfn("shared_experts", rows, e.sharedFfn(), layers);
+    if (e.sharedExperts > 0) denseFfn("shared_experts", rows, e.sharedFfn() / tp_, layers);
     expectedDistinct_ = e.experts > 0 ? e.experts * (1 - std::pow(1 - k / e.experts, rows)) : 0;
   }
 

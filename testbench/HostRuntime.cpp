@@ -121,8 +121,19 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
       throw ConfigError("system.parallel.tensor: " + std::to_string(tp) + " splits the " + std::to_string(spec_.heads) +
                         " query heads into shards of " + std::to_string(heads) + " that do not align with the " +
                         std::to_string(spec_.kvHeads) + " KV heads");
-    if (spec_.moe.enabled())
-      throw ConfigError(spec_.name + ": expert parallelism (MoE on several chips) is not supported yet; use one chip");
+    // MoE: expert parallel over the same chips (plan.h fw_ep).
+    if (spec_.moe.enabled() && spec_.moe.experts % tp != 0)
+      throw ConfigError("system.parallel.tensor: " + std::to_string(tp) + " chips do not divide the model's " +
+                        std::to_string(spec_.moe.experts) + " routed experts (model.moe.experts)");
+    if (spec_.moe.enabled() && tp > LLMVP_MAX_EP)
+      throw ConfigError("system.parallel.tensor: " + std::to_string(tp) + " is more than the " +
+                        std::to_string(LLMVP_MAX_EP) + " expert-parallel ranks the firmware supports");
+    if (spec_.moe.enabled() && spec_.moe.sharedFfn() % tp != 0)
+      throw ConfigError("system.parallel.tensor: " + std::to_string(tp) + " does not divide the shared experts' ffn (" +
+                        std::to_string(spec_.moe.sharedFfn()) + ")");
+    if (spec_.moe.enabled() && spec_.quant != WeightQuant::None && (spec_.moe.sharedFfn() / tp) % spec_.quantGroup != 0)
+      throw ConfigError("model.quantization.group_size: " + std::to_string(spec_.quantGroup) +
+                        " does not divide a chip's shard of the shared experts' ffn");
     if (spec_.mla.enabled)
       throw ConfigError(spec_.name +
                         ": multi-head latent attention on several chips is not supported yet; use one chip");
@@ -303,7 +314,7 @@ void HostRuntime::place() {
     }
     l.ffnNorm = allocW(h * wb);
     // Dense FFN, or an MoE layer's shared experts (none: address 0).
-    const std::uint64_t ffn = spec_.isMoeLayer(i) ? spec_.moe.sharedFfn() : ffn_;
+    const std::uint64_t ffn = spec_.isMoeLayer(i) ? spec_.moe.sharedFfn() / shard_.ranks : ffn_;
     l.wGate = ffn ? allocW(linearBytes(spec_, ffn, h)) : 0;
     l.wUp = ffn ? allocW(linearBytes(spec_, ffn, h)) : 0;
     l.wDown = ffn ? allocW(linearBytes(spec_, h, ffn)) : 0;
@@ -311,9 +322,9 @@ void HostRuntime::place() {
       // Each expert matrix starts on an interleave round, like every tensor.
       l.expertStride = alignUp(linearBytes(spec_, spec_.moe.expertFfn, h), wHbf ? hbfAlign : align);
       l.router = allocW(std::uint64_t{spec_.moe.experts} * h * wb);
-      l.expGate = allocW(l.expertStride * spec_.moe.experts);
-      l.expUp = allocW(l.expertStride * spec_.moe.experts);
-      l.expDown = allocW(l.expertStride * spec_.moe.experts);
+      l.expGate = allocW(l.expertStride * localExperts());
+      l.expUp = allocW(l.expertStride * localExperts());
+      l.expDown = allocW(l.expertStride * localExperts());
     }
     l.wBytes = weightCursor() - l.wBase;
   }
@@ -558,11 +569,12 @@ void HostRuntime::load(const Weights* w) {
       }
       if (a.router != 0) {
         writeTensor(a.router, lw.router, t);
-        const std::uint64_t f = spec_.moe.expertFfn, per = f * h;
-        for (std::uint32_t e = 0; e < spec_.moe.experts; ++e) {
-          writeLinear(a.expGate + e * a.expertStride, lw.expGate.data() + e * per, f, h);
-          writeLinear(a.expUp + e * a.expertStride, lw.expUp.data() + e * per, f, h);
-          writeLinear(a.expDown + e * a.expertStride, lw.expDown.data() + e * per, h, f);
+        // Expert parallel: this chip's window of experts at local index 0...
+        const std::uint64_t f = spec_.moe.expertFfn, per = f * h, first = std::uint64_t{shard_.rank} * localExperts();
+        for (std::uint32_t e = 0; e < localExperts(); ++e) {
+          writeLinear(a.expGate + e * a.expertStride, lw.expGate.data() + (first + e) * per, f, h);
+          writeLinear(a.expUp + e * a.expertStride, lw.expUp.data() + (first + e) * per, f, h);
+          writeLinear(a.expDown + e * a.expertStride, lw.expDown.data() + (first + e) * per, h, f);
         }
       }
     }
@@ -678,7 +690,11 @@ void HostRuntime::load(const Weights* w) {
     m.experts = spec_.moe.experts;
     m.top_k = spec_.moe.topK;
     m.expert_ffn = spec_.moe.expertFfn;
-    m.shared_ffn = spec_.moe.sharedFfn();
+    m.shared_ffn = spec_.moe.sharedFfn() / shard_.ranks;
+    if (shard_.ranks > 1) {
+      m.ep_ranks = shard_.ranks;
+      m.ep_rank = shard_.rank;
+    }
     m.first_moe_layer = spec_.moe.denseLayers;
     m.router_scoring = spec_.moe.scoring == RouterScoring::Sigmoid ? LLMVP_ROUTER_SIGMOID : LLMVP_ROUTER_SOFTMAX;
     m.routed_scale_bits = models::floatBits(spec_.moe.routedScale);

@@ -193,6 +193,9 @@ private:
   const Shard shard_;
   std::uint32_t qDim_ = 0, kvDim_ = 0, ffn_ = 0; ///< this chip's shard of the projections
   std::uint32_t qFirst_ = 0, kvFirst_ = 0;       ///< its first q and kv row (heads x head_dim)
+  /// Expert parallel (MoE on several chips): routed experts on this chip
+  /// (experts [rank * localExperts(), +localExperts()) of the model).
+  [[nodiscard]] std::uint32_t localExperts() const { return spec_.moe.experts / shard_.ranks; }
   bool attnReplica_ = false; ///< attention computed by another chip too: contributes zeros to the o all-reduce
   RunResult result_;
   bool done_ = false, failed_ = false;

@@ -54,6 +54,7 @@ struct SystemReport {
   double collectives = 0;                 ///< collectives run (each counted once for the system)
   double collectiveNsPerToken = 0;        ///< per decode step: first input ready to last chip done, summed
   double collectiveLatencyNsPerToken = 0; ///< its latency part: steps x (endpoint + hops x per-hop)
+  double collectiveSkewNsPerToken = 0;    ///< its wait for the last chip's contribution (load imbalance, stragglers)
   double collectiveShareOfTpot = 0;       ///< collectiveNsPerToken / mean TPOT
   double substitutions = 0, stragglers = 0, retries = 0, retryTimeouts = 0;
   std::vector<std::pair<std::string, double>> algorithms; ///< collectives per algorithm

@@ -61,7 +61,15 @@ enum llmvp_opcode {
                                    src0[r][j][k] with DESC_F_SLOT_INPUT. Each
                                    chosen expert's weights are read once per
                                    descriptor; the rows that chose it share the
-                                   pass (timing as GEMV with that many rows) */
+                                   pass (timing as GEMV with that many rows).
+                                   top_k < 256. With DESC_F_EXPERT_WINDOW
+                                   the chip holds a window of the experts
+                                   (expert parallel): w = arg0 >> 8 & 0xff
+                                   is the window index, experts the local
+                                   count, expert id i at src1 + (i - w *
+                                   experts) * arg1 * 64; a slot whose id is
+                                   outside the window is skipped (its dst
+                                   zeros, no MACs, no weight bytes) */
   LLMVP_OP_GEMV_HEADS = 0x13,   /* per-head GEMV (MLA absorbed projections):
                                  arg0 = heads; dst[m][heads][n] (dt_out):
                                  dst[r][h] = W_h * src0[r][h][k] (dt_in), head
@@ -139,7 +147,9 @@ enum llmvp_opcode {
   LLMVP_OP_REDUCE_SCATTER = 0x42, /* src0[chips][n]; dst[n] = sum over chips of their block (this chip's index) */
   LLMVP_OP_ALL_TO_ALL = 0x43,     /* src0[chips][n]: block c goes to chip c; dst[chips][n]: block c from chip c */
   LLMVP_OP_MOE_COMBINE = 0x27     /* dst[r][n] = src2[r][n] + sum_j w[r][j] * src0[r][j][n]
-                                     (sum from 0 in slot order, then the residual):
+                                     (sum from 0 in slot order, then the residual
+                                     src2, which is added, and read, only with
+                                     DESC_F_ACCUM; without it dst is the sum):
                                      src0 expert outputs [m][k][n] (dt_in), src1 the
                                      routing record TOPK wrote (weights read), src2
                                      and dst [m][n] (dt_out); k = top_k */
@@ -181,17 +191,18 @@ enum llmvp_pnm_opcode {
 #define LLMVP_ROUTER_SIGMOID 1u /* TOPK arg0: sigmoid, normalised over the selected (DeepSeek-V3) */
 
 #define DESC_F_IRQ (1u << 0)   /* raise ENG_IRQ_DONE when this descriptor completes */
-#define DESC_F_ACCUM (1u << 1) /* GEMV: add src2 to the result */
+#define DESC_F_ACCUM (1u << 1) /* GEMV, MOE_COMBINE: add src2 to the result */
 #define DESC_F_BIAS                                                                                                    \
   (1u << 2) /* GEMV: add bias src2[n] (dt_w; bf16 when dt_w is an integer                                              \
                type) to every row's sum before rounding; not with                                                      \
                DESC_F_ACCUM (bad shape) */
 #define DESC_F_PAGED                                                                                                   \
-  (1u << 4)                         /* ATTN: paged KV cache: src1/src2 are K/V block pools, position t of              \
-                                       the sequence is row t % arg1 of block table[t / arg1], block b at               \
-                                       pool + b * arg1 * arg0 * k * bytes(dt_w); table = u32 block ids at              \
-                                       the low-4-GiB address w_group */
-#define DESC_F_SLOT_INPUT (1u << 3) /* GEMV_MOE: src0 holds one input per slot [m][top_k][k] */
+  (1u << 4)                            /* ATTN: paged KV cache: src1/src2 are K/V block pools, position t of           \
+                                          the sequence is row t % arg1 of block table[t / arg1], block b at            \
+                                          pool + b * arg1 * arg0 * k * bytes(dt_w); table = u32 block ids at           \
+                                          the low-4-GiB address w_group */
+#define DESC_F_SLOT_INPUT (1u << 3)    /* GEMV_MOE: src0 holds one input per slot [m][top_k][k] */
+#define DESC_F_EXPERT_WINDOW (1u << 6) /* GEMV_MOE: this chip holds window arg0 >> 8 & 0xff of the experts */
 /* ATTN over m sequences in one descriptor (one kernel for the batch, as
  * decode-attention kernels launch one grid over all sequences): row r's
  * query is src0 + r * n * k * bytes(dt_in), its output dst + r * n * k *

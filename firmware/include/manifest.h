@@ -17,8 +17,8 @@
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
 #define LLMVP_MANIFEST_VERSION                                                                                         \
-  8u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory    \
-        offload; 7: serving (continuous batching); 8: near-memory per-operator placement */
+  9u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory    \
+        offload; 7: serving (continuous batching); 8: near-memory per-operator placement; 9: expert parallel */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -171,7 +171,8 @@ typedef struct llmvp_manifest {
    * wq/wk/wv/w_gate/w_up by rows and wo/w_down by columns), and the
    * firmware all-reduces the partial outputs of the attention output and
    * FFN down projections with the collectives engine (LLMVP_COLL_BASE(0))
-   * before adding them to the residual stream. Dense models only. */
+   * before adding them to the residual stream. MoE layers run expert
+   * parallel (ep_ranks below). */
   uint32_t tp_ranks; /* chips in the tensor-parallel group; 0 or 1: one chip, no collectives */
   uint32_t tp_rank;  /* this chip's index in the group */
   /* ---- version 4: near-memory (PNM/PIM) offload (issue 6) ----
@@ -224,6 +225,15 @@ typedef struct llmvp_manifest {
   uint32_t serve_requests;
   uint32_t serve_reserved;
   uint64_t serve_table; /* llmvp_serve_request[serve_requests] */
+  /* ---- version 9: expert parallel (issue 7) ----
+   * ep_ranks > 1 (MoE model with tp_ranks > 1; then ep_ranks == tp_ranks
+   * and ep_rank == tp_rank): `experts` above stays the model's count and
+   * this chip holds experts [ep_rank * E, +E), E = experts / ep_ranks, at
+   * local index 0 .. E - 1 of the expert tables; shared_ffn is this chip's
+   * column shard of the shared experts. Router weights are whole (every
+   * chip routes every row). */
+  uint32_t ep_ranks; /* 0 or 1: all experts on this chip */
+  uint32_t ep_rank;
 } llmvp_manifest;
 
 #define LLMVP_PNM_TILE 0u
@@ -247,3 +257,4 @@ typedef struct llmvp_serve_request {
 #define LLMVP_MAX_TOP_K 64u
 #define LLMVP_MAX_PREFILL_CHUNK 8192u
 #define LLMVP_MAX_EXPERTS 65535u
+#define LLMVP_MAX_EP 256u /* expert-parallel ranks (GEMV_MOE window index is 8 bits) */

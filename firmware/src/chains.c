@@ -164,9 +164,21 @@ static llmvp_desc linear(const llmvp_manifest* m, llmvp_desc d) {
   return d;
 }
 
+/** A routed-expert GEMV_MOE as a linear projection; expert parallel: over
+ *  this chip's window of experts (descriptors.h DESC_F_EXPERT_WINDOW). */
+static llmvp_desc moe_gemv(const llmvp_manifest* m, llmvp_desc d) {
+  if (fw_ep(m)) {
+    const uint32_t local = m->experts / m->ep_ranks;
+    d.arg0 = m->top_k | m->ep_rank << 8 | local << 16;
+    d.flags |= DESC_F_EXPERT_WINDOW;
+  }
+  return linear(m, d);
+}
+
 /** Tensor parallel: the block's projection writes this chip's fp32 partial
  *  sums (signalling the collectives engine), and an ADD waits for the
  *  all-reduced sum and adds it to x (2 descriptors). */
+static void put_tp_add(const fw_ctx* c, fw_ring_writer* w);
 static void put_tp_projection(const fw_ctx* c, fw_ring_writer* w, uint64_t in, uint64_t weight, uint32_t k) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
@@ -174,6 +186,14 @@ static void put_tp_projection(const fw_ctx* c, fw_ring_writer* w, uint64_t in, u
   proj.dt_out = LLMVP_DT_FP32;
   proj.signal_sem = fw_sem_field(FW_SEM_COLL_IN);
   ring_writer_put(w, proj);
+  put_tp_add(c, w);
+}
+
+/** Tensor parallel: the ADD that waits for the all-reduced partial sums and
+ *  adds them to x. */
+static void put_tp_add(const fw_ctx* c, fw_ring_writer* w) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
   llmvp_desc add = fw_desc(LLMVP_OP_ADD, m->dt_act, LLMVP_DT_FP32, m->dt_act);
   add.src0 = s->x;
   add.src1 = s->partial;
@@ -211,15 +231,36 @@ void fw_put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry*
   router.dt_out = LLMVP_DT_FP32; /* routers score in fp32 */
   ring_writer_put(w, router);
   ring_writer_put(w, tile_topk(s->route, s->router, b, m->experts, k, m->router_scoring, m->routed_scale_bits));
-  ring_writer_put(w, linear(m, tile_gemv_moe(s->egate, s->h, e->exp_gate, e->expert_stride, s->route, b, eff, m->hidden,
-                                             k, m->experts, 0, act, wt)));
-  ring_writer_put(w, linear(m, tile_gemv_moe(s->eup, s->h, e->exp_up, e->expert_stride, s->route, b, eff, m->hidden, k,
-                                             m->experts, 0, act, wt)));
+  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->egate, s->h, e->exp_gate, e->expert_stride, s->route, b, eff,
+                                               m->hidden, k, m->experts, 0, act, wt)));
+  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->eup, s->h, e->exp_up, e->expert_stride, s->route, b, eff, m->hidden,
+                                               k, m->experts, 0, act, wt)));
   ring_writer_put(w, tile_swiglu(s->egate, s->egate, s->eup, b * k, eff, act));
-  ring_writer_put(w, linear(m, tile_gemv_moe(s->eout, s->egate, e->exp_down, e->expert_stride, s->route, b, m->hidden,
-                                             eff, k, m->experts, 1, act, wt)));
-  ring_writer_put(w, tile_moe_combine(s->x, s->eout, s->route, s->x, b, m->hidden, k, act));
-  if (m->shared_ffn != 0u) put_dense_ffn(c, w, e->w_gate, e->w_up, e->w_down, m->shared_ffn);
+  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->eout, s->egate, e->exp_down, e->expert_stride, s->route, b, m->hidden,
+                                               eff, k, m->experts, 1, act, wt)));
+  if (!fw_ep(m)) {
+    ring_writer_put(w, tile_moe_combine(s->x, s->eout, s->route, s->x, b, m->hidden, k, act));
+    if (m->shared_ffn != 0u) put_dense_ffn(c, w, e->w_gate, e->w_up, e->w_down, m->shared_ffn);
+    return;
+  }
+  /* Expert parallel (plan.h): this chip's fp32 partial of the combine, the
+   * shared experts' column shard added into it, all-reduced, added to x. */
+  llmvp_desc combine = tile_moe_combine(s->partial, s->eout, s->route, 0u, b, m->hidden, k, act);
+  combine.flags &= (uint8_t)~DESC_F_ACCUM;
+  combine.dt_out = LLMVP_DT_FP32;
+  if (m->shared_ffn == 0u) combine.signal_sem = fw_sem_field(FW_SEM_COLL_IN);
+  ring_writer_put(w, combine);
+  if (m->shared_ffn != 0u) {
+    ring_writer_put(w, linear(m, tile_gemv(s->gate, s->h, e->w_gate, b, m->shared_ffn, m->hidden, act, wt)));
+    ring_writer_put(w, linear(m, tile_gemv(s->up, s->h, e->w_up, b, m->shared_ffn, m->hidden, act, wt)));
+    ring_writer_put(w, tile_swiglu(s->gate, s->gate, s->up, b, m->shared_ffn, act));
+    llmvp_desc down =
+        linear(m, tile_gemv_accum(s->partial, s->gate, e->w_down, s->partial, b, m->hidden, m->shared_ffn, act, wt));
+    down.dt_out = LLMVP_DT_FP32;
+    down.signal_sem = fw_sem_field(FW_SEM_COLL_IN);
+    ring_writer_put(w, down);
+  }
+  put_tp_add(c, w);
 }
 
 /** Multi-head latent attention, absorbed form (plan.h): from RMSNORM attn to

@@ -40,7 +40,7 @@
 #define FW_MFIELD_REQ_CACHED_LEN 22u    /* requests[INDEX]: cached_len >= prompt_len */
 #define FW_MFIELD_REQ_STEPS 23u         /* requests[INDEX]: cached_len + steps > max_context */
 #define FW_MFIELD_MOE 24u               /* experts/top_k/expert_ffn/first_moe_layer/router_scoring inconsistent */
-#define FW_MFIELD_TP 31u                /* tp_rank >= tp_ranks, or tensor parallel with experts or MLA */
+#define FW_MFIELD_TP 31u                /* tp_rank >= tp_ranks, or tensor parallel with MLA */
 #define FW_MFIELD_PAGED 26u             /* block table outside the control SRAM or too short for max_context */
 #define FW_MFIELD_PREFILL 28u           /* prefill_chunk > LLMVP_MAX_PREFILL_CHUNK */
 #define FW_MFIELD_MLA 27u /* mla_*: rope odd or 0, nope/v 0, head_dim != nope + rope, dims >= 2^16, or quantised */
@@ -52,6 +52,8 @@
                                  below it */
 #define FW_MFIELD_PNM 32u     /* pnm_units > LLMVP_MAX_PNM, pnm_stride 0, or with prefill / a KV prefix */
 #define FW_MFIELD_PNM_OPS 39u /* pnm_ops: unknown mode, or columns where not allowed */
+#define FW_MFIELD_EP                                                                                                   \
+  40u /* ep_ranks/ep_rank: not the tensor-parallel group on an MoE model, > LLMVP_MAX_EP, experts not divisible */
 #define FW_MFIELD_SERVE                                                                                                \
   33u /* serving: serve_table outside memory, or with tensor parallel / PNM / HBF prefetch / KV prefix; INDEX: a       \
          request whose prompt_len or gen_len is 0 or prompt_len + gen_len > max_context + 1 */

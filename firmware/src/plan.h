@@ -68,6 +68,15 @@ extern "C" {
  * collectives chain holds two ALL_REDUCEs per layer (tags 2l and 2l + 1). */
 #define FW_TILE_TP_EXTRA 2u
 static inline int fw_tp(const llmvp_manifest* m) { return m->tp_ranks > 1u; }
+/* Expert parallel (MoE layers with tp_ranks > 1, ep_ranks == tp_ranks): the
+ * attention stays tensor parallel, so after its all-reduce every chip holds
+ * every row and the dispatch moves no data. The router and TOPK run on every
+ * chip; each GEMV_MOE runs the chip's window of experts (the other slots are
+ * skipped), MOE_COMBINE writes the chip's fp32 partial without the residual,
+ * the shared experts (split by columns like a dense FFN) add their partial
+ * into it, and the block's all-reduce is the combine: the same two
+ * all-reduces and two ADDs per layer as a dense layer. */
+static inline int fw_ep(const llmvp_manifest* m) { return m->ep_ranks > 1u; }
 static inline uint64_t fw_coll_chain_len(const llmvp_manifest* m) { return fw_tp(m) ? 2u * m->layers : 0u; }
 
 static inline int fw_is_moe_layer(const llmvp_manifest* m, uint64_t layer) {
@@ -107,7 +116,7 @@ static inline uint64_t fw_tile_layer_len(const llmvp_manifest* m, int moe) {
   /* FFN part: SWIGLU FFN (4), or router, TOPK, 3 GEMV_MOE, SWIGLU, COMBINE (7) + shared (4) */
   const uint64_t ffn =
       moe ? FW_TILE_MOE_LAYER_FIXED - FW_TILE_LAYER_FIXED + 4u + (m->shared_ffn != 0u ? FW_TILE_SHARED_DESCS : 0u) : 4u;
-  return fw_tile_attn_offset(m) + fw_tile_attn_len(m) + ffn + (!moe && fw_tp(m) ? FW_TILE_TP_EXTRA : 0u);
+  return fw_tile_attn_offset(m) + fw_tile_attn_len(m) + ffn + (fw_tp(m) ? FW_TILE_TP_EXTRA : 0u);
 }
 /** Ring slot of the first descriptor (RMSNORM attn) of layer l (l <= layers). */
 static inline uint64_t fw_tile_layer_slot(const llmvp_manifest* m, uint64_t layer) {

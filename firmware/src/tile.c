@@ -135,6 +135,7 @@ llmvp_desc tile_moe_combine(uint64_t dst, uint64_t y, uint64_t route, uint64_t a
   d.m = rows;
   d.n = n;
   d.k = top_k;
+  d.flags |= DESC_F_ACCUM;
   return d;
 }
 

@@ -48,7 +48,8 @@ llmvp_desc tile_topk(uint64_t dst, uint64_t logits, uint32_t rows, uint32_t expe
 llmvp_desc tile_gemv_moe(uint64_t dst, uint64_t x, uint64_t weights, uint64_t stride, uint64_t ids, uint32_t rows,
                          uint32_t out, uint32_t in, uint32_t top_k, uint32_t experts, int slot_input, uint8_t act,
                          uint8_t w);
-/** MOE_COMBINE: dst[rows][n] = acc + sum_j weight[r][j] * y[r][j][n] (route = TOPK's record). */
+/** MOE_COMBINE: dst[rows][n] = acc + sum_j weight[r][j] * y[r][j][n] (route = TOPK's record);
+ *  clear DESC_F_ACCUM in the result for dst = the sum alone. */
 llmvp_desc tile_moe_combine(uint64_t dst, uint64_t y, uint64_t route, uint64_t acc, uint32_t rows, uint32_t n,
                             uint32_t top_k, uint8_t act);
 /** GEMV_HEADS: dst[rows][heads][out] = weight[h][out][in] . x[rows][heads][in]. */

@@ -106,8 +106,13 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if (!inside(m->work_base, m->work_bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW))
     return bad(f, FW_MFIELD_WORK, 0);
   if (!inside(m->spad_base, m->spad_bytes, LLMVP_SPAD_BASE(0), LLMVP_SPAD_WINDOW)) return bad(f, FW_MFIELD_SPAD, 0);
-  if (m->tp_ranks > 1u && (m->tp_rank >= m->tp_ranks || m->experts != 0u || m->mla_kv_lora != 0u))
-    return bad(f, FW_MFIELD_TP, 0);
+  if (m->tp_ranks > 1u && (m->tp_rank >= m->tp_ranks || m->mla_kv_lora != 0u)) return bad(f, FW_MFIELD_TP, 0);
+  if (m->ep_ranks > 1u || (m->experts != 0u && m->tp_ranks > 1u)) {
+    /* expert parallel over the tensor-parallel group (plan.h fw_ep) */
+    if (m->experts == 0u || m->ep_ranks != m->tp_ranks || m->ep_rank != m->tp_rank || m->ep_ranks > LLMVP_MAX_EP ||
+        m->experts % m->ep_ranks != 0u || m->top_k > 255u || m->pnm_units != 0u)
+      return bad(f, FW_MFIELD_EP, 0);
+  }
   return 0;
 }
 

@@ -16,17 +16,18 @@ namespace {
 // Vector-engine element-operations per output element, counted from the
 // arithmetic of each kernel in Kernels.cpp (multiply, add, exp, divide and
 // the final conversion each count one).
-constexpr double kRmsnormOps = 4;      // square-accumulate, scale, weight, round
-constexpr double kRopeOps = 4;         // two multiplies, one add, round
-constexpr double kSwigluOps = 5;       // exp, add, divide, multiply, round
-constexpr double kAddOps = 2;          // add, round
-constexpr double kSoftmaxOps = 5;      // scale, max, subtract, exp, sum (per score)
-constexpr double kArgmaxOps = 1;       // compare
-constexpr double kConvertOps = 1;      // embedding gather: round to activation type
-constexpr double kTopkSelectOps = 2;   // per logit: compare against the running k-th, insert
-constexpr double kTopkWeightOps = 4;   // per selected: exp or sigmoid, sum, divide, scale
-constexpr double kCombineOps = 2;      // per output element and slot: multiply, add
-constexpr double kCombineFixedOps = 2; // per output element: residual add, round
+constexpr double kRmsnormOps = 4;           // square-accumulate, scale, weight, round
+constexpr double kRopeOps = 4;              // two multiplies, one add, round
+constexpr double kSwigluOps = 5;            // exp, add, divide, multiply, round
+constexpr double kAddOps = 2;               // add, round
+constexpr double kSoftmaxOps = 5;           // scale, max, subtract, exp, sum (per score)
+constexpr double kArgmaxOps = 1;            // compare
+constexpr double kConvertOps = 1;           // embedding gather: round to activation type
+constexpr double kTopkSelectOps = 2;        // per logit: compare against the running k-th, insert
+constexpr double kTopkWeightOps = 4;        // per selected: exp or sigmoid, sum, divide, scale
+constexpr double kCombineOps = 2;           // per output element and slot: multiply, add
+constexpr double kCombineFixedOps = 2;      // per output element: residual add, round
+constexpr std::uint32_t kSkippedSlot = ~0u; // GEMV_MOE: a slot routed to another chip's expert
 
 } // namespace
 
@@ -593,15 +594,19 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
-  const std::uint32_t topK = d.arg0 & 0xffffu, experts = d.arg0 >> 16;
+  const std::uint32_t topK = d.arg0 & 0xffu, experts = d.arg0 >> 16;
   const bool slotInput = (d.flags & DESC_F_SLOT_INPUT) != 0;
+  // Expert parallel: this chip holds experts [window * experts, +experts).
+  const bool windowed = (d.flags & DESC_F_EXPERT_WINDOW) != 0;
+  const std::uint32_t first = windowed ? (d.arg0 >> 8 & 0xffu) * experts : 0;
   const std::uint64_t slots = std::uint64_t{d.m} * topK;
   const std::uint64_t xBytes = operandBytes(slotInput ? slots : d.m, d.k, 1, d.dt_in);
   const std::uint64_t wBytes =
       operandBytes(d.n, d.k, 1, LLMVP_DT_FP8_E4M3) == 0 ? 0 : weightMatrixBytes(d.dt_w, d.n, d.k, d.w_group);
   const std::uint64_t yBytes = operandBytes(slots, d.n, 1, d.dt_out);
   const std::uint64_t stride = std::uint64_t{d.arg1} * 64;
-  if (xBytes == 0 || wBytes == 0 || yBytes == 0 || topK == 0 || topK > experts || stride < wBytes) {
+  if (xBytes == 0 || wBytes == 0 || yBytes == 0 || topK == 0 || experts == 0 || stride < wBytes ||
+      (!windowed && (topK > experts || (d.arg0 >> 8 & 0xffu) != 0))) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
   }
@@ -609,13 +614,21 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
   std::vector<std::uint32_t> ids(slots);
   const Ps idsReady = read(d.src2, slots * 4, start, reinterpret_cast<std::uint8_t*>(ids.data()), ENG_FIELD_SRC2, err);
   if (!err.ok()) return idsReady;
-  // Distinct experts in order of first use, and how many slots use each.
+  // Distinct local experts in order of first use, and how many slots use
+  // each; a slot routed to another chip's expert is skipped.
   std::vector<std::uint32_t> order, uses;
-  for (const std::uint32_t e : ids) {
+  std::uint64_t localSlots = 0;
+  for (std::uint32_t& e : ids) {
+    if (windowed && (e < first || e - first >= experts)) {
+      e = kSkippedSlot;
+      continue;
+    }
+    e -= first;
     if (e >= experts) {
       err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC2};
       return idsReady;
     }
+    ++localSlots;
     const auto it = std::find(order.begin(), order.end(), e);
     if (it == order.end()) {
       order.push_back(e);
@@ -643,7 +656,8 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
     return weightChunkPs(n, wBytes, elements, uses[x_], dt, dequantOpsOf(d.dt_w));
   };
   Ps compute = 0;
-  const Ps computeEnd = gatherStream(segments, start, ready, w, chunkPs, ENG_FIELD_SRC1, err, compute);
+  const Ps computeEnd =
+      order.empty() ? ready : gatherStream(segments, start, ready, w, chunkPs, ENG_FIELD_SRC1, err, compute);
   if (!err.ok()) return computeEnd;
   if (params().functional) {
     const std::uint64_t xRow = operandBytes(d.k, 1, 1, d.dt_in), yRow = operandBytes(d.n, 1, 1, d.dt_out);
@@ -651,6 +665,10 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
     for (std::size_t e = 0; quantized && e < order.size(); ++e)
       dequantize(w + e * wBytes, d.dt_w, d.n, d.k, d.w_group, deq.data() + e * static_cast<std::size_t>(elements));
     for (std::uint64_t s = 0; s < slots; ++s) {
+      if (ids[s] == kSkippedSlot) {
+        std::fill_n(y + s * yRow, yRow, std::uint8_t{0});
+        continue;
+      }
       const auto x_ = static_cast<std::size_t>(std::find(order.begin(), order.end(), ids[s]) - order.begin());
       const std::uint8_t* in = x + (slotInput ? s : s / topK) * xRow;
       const std::uint8_t* we =
@@ -665,7 +683,7 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
     energy_ += elements * static_cast<double>(order.size()) * dequantOpsOf(d.dt_w) * tp_.pjPerVectorOp;
   }
   const Ps end = write(d.dst, yBytes, computeEnd, y, ENG_FIELD_DST, err);
-  const double macs = static_cast<double>(slots) * d.n * d.k;
+  const double macs = static_cast<double>(localSlots) * d.n * d.k;
   macs_ += macs;
   flops_ += 2 * macs;
   matrixBusy_ += static_cast<double>(compute);
@@ -696,7 +714,13 @@ Ps ComputeTile::opMoeCombine(const llmvp_desc& d, Ps start, EngineError& err) {
     ready = std::max(ready, read(d.src1 + slots * 4, slots * 4, start,
                                  params().functional ? reinterpret_cast<std::uint8_t*>(weights.data()) : nullptr,
                                  ENG_FIELD_SRC1, err));
-  if (err.ok()) ready = std::max(ready, read(d.src2, yBytes, start, acc, ENG_FIELD_SRC2, err));
+  // Without DESC_F_ACCUM the sum starts from zero (an expert-parallel
+  // partial for the all-reduce) and src2 is not read.
+  if ((d.flags & DESC_F_ACCUM) == 0) {
+    if (params().functional) std::fill_n(acc, yBytes, std::uint8_t{0});
+  } else if (err.ok()) {
+    ready = std::max(ready, read(d.src2, yBytes, start, acc, ENG_FIELD_SRC2, err));
+  }
   if (!err.ok()) return ready;
   const double ops = static_cast<double>(d.m) * d.n * (d.k * kCombineOps + kCombineFixedOps);
   const Ps compute = vectorPs(ops);

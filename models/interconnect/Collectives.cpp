@@ -276,6 +276,10 @@ CollectiveGroup::CollectiveGroup(const char* name, Network& net, const Collectiv
       time_(
           stats_.add("time", "sum over collectives of the ranks' mean time from input ready to result done", Unit::Ps)),
       latency_(stats_.add("latency_part", "latency part of that time (steps x (endpoint + hops x per-hop))", Unit::Ps)),
+      skew_(stats_.add("skew_wait",
+                       "part of that time the ranks waited for the last contribution (mean over ranks of last "
+                       "arrival - own arrival: load imbalance, stragglers)",
+                       Unit::Ps)),
       bytes_(stats_.add("bytes", "per-rank message bytes", Unit::Bytes)),
       substitutions_(stats_.add("substitutions", "late contributions replaced by previous data or zeros", Unit::Count)),
       stragglers_(stats_.add("stragglers", "contributions delayed by straggler injection", Unit::Count)),
@@ -399,6 +403,10 @@ void CollectiveGroup::complete(Call& c) {
   for (std::uint32_t r = 0; r < n; ++r) spent += static_cast<double>(t.done[r] - c.req[r].ready);
   time_ += spent / n;
   latency_ += static_cast<double>(t.latencyPs);
+  const Ps last = *std::max_element(scheduled.begin(), scheduled.end());
+  double skew = 0;
+  for (std::uint32_t r = 0; r < n; ++r) skew += static_cast<double>(last - scheduled[r]);
+  skew_ += skew / n;
   bytes_ += static_cast<double>(bytes);
   retries_ += t.retries;
   *perAlgorithm_[static_cast<std::size_t>(a) - 1] += 1;

@@ -120,7 +120,7 @@ private:
   std::mt19937_64 rng_;
   sc_core::sc_event completed_;
   StatsGroup stats_;
-  Stat &calls_count_, &time_, &latency_, &bytes_, &substitutions_, &stragglers_, &retries_, &retryTimeouts_;
+  Stat &calls_count_, &time_, &latency_, &skew_, &bytes_, &substitutions_, &stragglers_, &retries_, &retryTimeouts_;
   std::vector<Stat*> perAlgorithm_;
 };
 

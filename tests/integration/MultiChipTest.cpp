@@ -17,6 +17,7 @@ namespace {
 
 struct Case {
   std::string system = config("systems/nvlink8.yaml");
+  std::string model = config("models/tiny-llama.yaml");
   std::uint32_t chips = 2;
   std::vector<std::string> overrides;
   std::uint64_t seed = 11;
@@ -26,7 +27,7 @@ struct Case {
 testbench::SimulationOutput runFunctional(const Case& c) {
   testbench::SimulationInputs in;
   in.platformFile = c.system;
-  in.modelFile = config("models/tiny-llama.yaml");
+  in.modelFile = c.model;
   in.overrides = {"system.chips=" + std::to_string(c.chips), "system.parallel.tensor=" + std::to_string(c.chips)};
   in.overrides.insert(in.overrides.end(), c.overrides.begin(), c.overrides.end());
   in.options.functional = true;
@@ -69,6 +70,30 @@ TEST(MultiChip, TinyLlamaEightChipsReplicatedAttentionMatchesGolden) {
   Case c;
   c.chips = 8;
   c.seed = 13;
+  expectGoldenTokens(c);
+}
+// Expert parallel (tiny-moe: 8 routed experts, top-2, one shared expert,
+// a dense first layer): each chip holds experts / chips of them and a
+// column shard of the shared expert; the FFN block's all-reduce combines.
+TEST(MultiChip, TinyMoeExpertParallelTwoChipsMatchesGolden) {
+  Case c;
+  c.model = config("models/tiny-moe.yaml");
+  c.seed = 21;
+  expectGoldenTokens(c);
+}
+TEST(MultiChip, TinyMoeExpertParallelFourChipsBatch3MatchesGolden) {
+  Case c;
+  c.model = config("models/tiny-moe.yaml");
+  c.chips = 4;
+  c.batch = 3;
+  c.seed = 22;
+  expectGoldenTokens(c);
+}
+TEST(MultiChip, TinyMoeExpertParallelEightChipsOneExpertEachMatchesGolden) {
+  Case c;
+  c.model = config("models/tiny-moe.yaml");
+  c.chips = 8;
+  c.seed = 23;
   expectGoldenTokens(c);
 }
 TEST(MultiChip, TinyLlamaFourChipsOnARingWithRecursiveDoubling) {
@@ -198,8 +223,10 @@ TEST(MultiChipConfig, ShardingMustDivideTheFfn) {
   expectConfigError({"--set", "system.chips=5", "--set", "system.parallel.tensor=5"},
                     "does not divide the model's ffn");
 }
-TEST(MultiChipConfig, ExpertParallelIsNotSupportedYet) {
-  expectConfigError({}, "expert parallelism", config("models/tiny-moe.yaml"));
+TEST(MultiChipConfig, ExpertParallelMustDivideTheExperts) {
+  expectConfigError({"--set", "system.chips=16", "--set", "system.parallel.tensor=16"},
+                    "system.parallel.tensor: 16 chips do not divide the model's 8 routed experts (model.moe.experts)",
+                    config("models/tiny-moe.yaml"));
 }
 TEST(MultiChipConfig, DragonflyShapeMustMatchChips) {
   const CliResult r = runLlmvp({"validate", config("systems/dragonfly64.yaml")});

@@ -349,6 +349,66 @@ TEST(TileFunctional, EmbedGathersRowsAndConverts) {
   EXPECT_TRUE(b.mem.accessesTo(kBulk + 3 * n * 2, n * 2, tlm::TLM_READ_COMMAND).empty());
 }
 
+// Expert parallel: window 1 of 4-expert windows holds global experts 4..7
+// at local 0..3; slots routed elsewhere are zeros and read no weights.
+TEST(TileFunctional, GemvMoeExpertWindowSkipsOtherChipsExperts) {
+  EngineBench b(functionalParams());
+  constexpr std::uint32_t m = 2, n = 6, k = 16, topK = 2, local = 4, stride = 256; // n x k bf16 = 192 bytes
+  const std::uint32_t ids[m * topK] = {5, 1, 2, 7}; // row 0: global 5 (local 1), 1 (skip); row 1: 2 (skip), 7 (local 3)
+  const auto x = randomTensor(DType::Bf16, m * k, 30);
+  const auto w = randomTensor(DType::Bf16, local * stride / 2, 31);
+  put(b.mem, kA, x);
+  put(b.mem, kBulk, w);
+  b.mem.poke(kB, ids, sizeof ids);
+  llmvp_desc d = tileDesc(LLMVP_OP_GEMV_MOE, kA, kBulk, kB, kD, m, n, k, DType::Bf16, DType::Bf16, DType::Fp32);
+  d.arg0 = topK | 1u << 8 | local << 16;
+  d.arg1 = stride / 64;
+  d.flags = DESC_F_EXPERT_WINDOW;
+  b.runDescs({d});
+  expectIdleWithoutError(b, 1);
+  std::vector<std::uint8_t> y(m * topK * n * 4, 0);
+  kern::gemv(x.data(), DType::Bf16, w.data() + 1 * stride, DType::Bf16, nullptr, y.data(), DType::Fp32, 1, n, k);
+  kern::gemv(x.data() + k * 2, DType::Bf16, w.data() + 3 * stride, DType::Bf16, nullptr, y.data() + 3 * n * 4,
+             DType::Fp32, 1, n, k);
+  EXPECT_EQ(b.mem.bytes(kD, y.size()), y);
+  EXPECT_EQ(b.stat("macs"), 2.0 * n * k) << "only the two local slots compute";
+  EXPECT_TRUE(b.mem.accessesTo(kBulk, stride, tlm::TLM_READ_COMMAND).empty());
+  EXPECT_TRUE(b.mem.accessesTo(kBulk + 2 * stride, stride, tlm::TLM_READ_COMMAND).empty());
+  EXPECT_FALSE(b.mem.accessesTo(kBulk + 3 * stride, stride, tlm::TLM_READ_COMMAND).empty());
+}
+
+TEST(TileFunctional, GemvMoeWindowBitsWithoutTheFlagAreABadShape) {
+  EngineBench b(functionalParams());
+  const std::uint32_t ids[2] = {0, 1};
+  b.mem.poke(kB, ids, sizeof ids);
+  llmvp_desc d = tileDesc(LLMVP_OP_GEMV_MOE, kA, kBulk, kB, kD, 1, 6, 16, DType::Bf16, DType::Bf16, DType::Fp32);
+  d.arg0 = 2u | 1u << 8 | 4u << 16;
+  d.arg1 = 4;
+  b.runDescs({d});
+  EXPECT_EQ(b.reg(ENG_ERR_CODE), static_cast<std::uint32_t>(ENG_ERR_BAD_SHAPE));
+}
+
+// Without DESC_F_ACCUM the combine is the weighted sum alone (an expert-
+// parallel partial) and src2 is not read.
+TEST(TileFunctional, MoeCombineWithoutAccumStartsFromZero) {
+  EngineBench b(functionalParams());
+  constexpr std::uint32_t m = 2, n = 5, topK = 2;
+  const auto e = randomTensor(DType::Bf16, m * topK * n, 32);
+  const std::uint32_t ids[m * topK] = {0, 1, 2, 3};
+  const float weights[m * topK] = {0.75f, 0.25f, 0.5f, 0.5f};
+  put(b.mem, kA, e);
+  b.mem.poke(kB, ids, sizeof ids);
+  b.mem.poke(kB + sizeof ids, weights, sizeof weights);
+  llmvp_desc d = tileDesc(LLMVP_OP_MOE_COMBINE, kA, kB, kC, kD, m, n, topK, DType::Bf16, DType::Fp32, DType::Fp32);
+  b.runDescs({d});
+  expectIdleWithoutError(b, 1);
+  const std::vector<std::uint8_t> zeros(m * n * 4, 0);
+  std::vector<std::uint8_t> y(m * n * 4);
+  kern::moeCombine(e.data(), DType::Bf16, weights, zeros.data(), y.data(), DType::Fp32, m, n, topK);
+  EXPECT_EQ(b.mem.bytes(kD, y.size()), y);
+  EXPECT_TRUE(b.mem.accessesTo(kC, m * n * 4, tlm::TLM_READ_COMMAND).empty());
+}
+
 TEST(TileFunctional, ArgmaxTiesGoToTheLowestIndex) {
   EngineBench b(functionalParams());
   constexpr std::uint32_t m = 3, n = 50;
