@@ -204,8 +204,8 @@ static void put_tp_add(const fw_ctx* c, fw_ring_writer* w) {
   ring_writer_put(w, add);
 }
 
-/** Dense SwiGLU FFN of width ffn on h, accumulated into x (4 descriptors). */
-static void put_dense_ffn(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uint64_t up, uint64_t down, uint32_t ffn) {
+/** SwiGLU hidden layer of width ffn on h, into gate (3 descriptors). */
+static void put_ffn_hidden(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uint64_t up, uint32_t ffn) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
   const uint32_t b = m->batch;
@@ -213,6 +213,15 @@ static void put_dense_ffn(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uin
   ring_writer_put(w, linear(m, tile_gemv(s->gate, s->h, gate, b, ffn, m->hidden, act, wt)));
   ring_writer_put(w, linear(m, tile_gemv(s->up, s->h, up, b, ffn, m->hidden, act, wt)));
   ring_writer_put(w, tile_swiglu(s->gate, s->gate, s->up, b, ffn, act));
+}
+
+/** Dense SwiGLU FFN of width ffn on h, accumulated into x (4 descriptors). */
+static void put_dense_ffn(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uint64_t up, uint64_t down, uint32_t ffn) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
+  const uint32_t b = m->batch;
+  const uint8_t act = m->dt_act, wt = m->dt_w;
+  put_ffn_hidden(c, w, gate, up, ffn);
   if (fw_tp(m)) {
     put_tp_projection(c, w, s->gate, down, ffn);
     return;
@@ -251,9 +260,7 @@ void fw_put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry*
   if (m->shared_ffn == 0u) combine.signal_sem = fw_sem_field(FW_SEM_COLL_IN);
   ring_writer_put(w, combine);
   if (m->shared_ffn != 0u) {
-    ring_writer_put(w, linear(m, tile_gemv(s->gate, s->h, e->w_gate, b, m->shared_ffn, m->hidden, act, wt)));
-    ring_writer_put(w, linear(m, tile_gemv(s->up, s->h, e->w_up, b, m->shared_ffn, m->hidden, act, wt)));
-    ring_writer_put(w, tile_swiglu(s->gate, s->gate, s->up, b, m->shared_ffn, act));
+    put_ffn_hidden(c, w, e->w_gate, e->w_up, m->shared_ffn);
     llmvp_desc down =
         linear(m, tile_gemv_accum(s->partial, s->gate, e->w_down, s->partial, b, m->hidden, m->shared_ffn, act, wt));
     down.dt_out = LLMVP_DT_FP32;

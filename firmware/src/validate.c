@@ -110,7 +110,7 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
   if (m->ep_ranks > 1u || (m->experts != 0u && m->tp_ranks > 1u)) {
     /* expert parallel over the tensor-parallel group (plan.h fw_ep) */
     if (m->experts == 0u || m->ep_ranks != m->tp_ranks || m->ep_rank != m->tp_rank || m->ep_ranks > LLMVP_MAX_EP ||
-        m->experts % m->ep_ranks != 0u || m->top_k > 255u || m->pnm_units != 0u)
+        m->experts % m->ep_ranks != 0u || m->pnm_units != 0u)
       return bad(f, FW_MFIELD_EP, 0);
   }
   return 0;

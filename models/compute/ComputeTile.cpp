@@ -598,7 +598,7 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
   const bool slotInput = (d.flags & DESC_F_SLOT_INPUT) != 0;
   // Expert parallel: this chip holds experts [window * experts, +experts).
   const bool windowed = (d.flags & DESC_F_EXPERT_WINDOW) != 0;
-  const std::uint32_t first = windowed ? (d.arg0 >> 8 & 0xffu) * experts : 0;
+  const std::uint32_t window = d.arg0 >> 8 & 0xffu, first = windowed ? window * experts : 0;
   const std::uint64_t slots = std::uint64_t{d.m} * topK;
   const std::uint64_t xBytes = operandBytes(slotInput ? slots : d.m, d.k, 1, d.dt_in);
   const std::uint64_t wBytes =
@@ -606,7 +606,7 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
   const std::uint64_t yBytes = operandBytes(slots, d.n, 1, d.dt_out);
   const std::uint64_t stride = std::uint64_t{d.arg1} * 64;
   if (xBytes == 0 || wBytes == 0 || yBytes == 0 || topK == 0 || experts == 0 || stride < wBytes ||
-      (!windowed && (topK > experts || (d.arg0 >> 8 & 0xffu) != 0))) {
+      (!windowed && (topK > experts || window != 0))) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
   }
