@@ -11,8 +11,10 @@
 #include <sstream>
 
 #include "firmware/include/descriptors.h"
+#include "firmware/include/manifest.h"
 #include "models/common/Stats.h"
 #include "models/compute/Kernels.h"
+#include "testbench/PnmPolicy.h"
 #include "testbench/Report.h"
 
 namespace llmvp::testbench {
@@ -50,7 +52,8 @@ struct Workload {
   std::vector<double> cached;  ///< positions cached per request when decode starts (own, without a shared prefix)
   std::vector<double> prompts; ///< prefill: prompt tokens per request
   double steps = 0;
-  double prefix = 0; ///< shared KV prefix positions (HBF)
+  double prefix = 0;            ///< shared KV prefix positions (HBF)
+  std::uint32_t maxContext = 0; ///< positions a request's KV cache holds (HostRuntime placement)
 };
 
 Workload workload(const PlatformConfig& p, const RunOptions& o) {
@@ -58,6 +61,7 @@ Workload workload(const PlatformConfig& p, const RunOptions& o) {
   const std::uint32_t b = o.batch;
   std::vector<std::uint32_t> ctx = o.contexts.empty() ? std::vector<std::uint32_t>(b, o.context) : o.contexts;
   ctx.resize(b, o.context);
+  w.maxContext = *std::max_element(ctx.begin(), ctx.end()) + o.genTokens;
   const bool prefill = o.prefillChunk != 0;
   if (o.functional) {
     w.steps = prefill ? o.genTokens - 1.0 : double(o.context) + o.genTokens - 1.0;
@@ -140,6 +144,14 @@ public:
   };
   void add(const std::string& name, const std::string& engine, const Work& w, models::DType rate,
            std::vector<OpSignature> match) {
+    // An operator split over two engines (near-memory: gate/up on the
+    // engines, down on the tile) is two rows, the second named name@engine.
+    const auto other = std::find_if(ops_.begin(), ops_.end(),
+                                    [&](const auto& o) { return o.first.name == name && o.first.engine != engine; });
+    if (other != ops_.end() && name.find('@') == std::string::npos) {
+      add(name + "@" + engine, engine, w, rate, std::move(match));
+      return;
+    }
     for (auto& o : ops_)
       if (o.first.name == name) {
         o.second.descriptors += w.descriptors;
@@ -172,11 +184,31 @@ public:
   [[nodiscard]] models::DType gemvRate() const {
     return linearDt_ != 0 ? m_.actDtype : std::min(m_.actDtype, m_.weightDtype);
   }
-  [[nodiscard]] std::string matrixEngine() const { return pnm_ ? "pnm" : "tile"; }
+  /// Near-memory platforms: the host's placement (PnmPolicy.h) for the
+  /// phase's operators; `prefillPass`: a prefill pass's choices.
+  void setPnmPlan(const PnmPlan& plan, bool prefillPass) {
+    plan_ = plan;
+    prefillPass_ = prefillPass;
+  }
+  /// The engine of projection class `shift` (LLMVP_PNM_SHIFT_*): the tile,
+  /// or the near-memory engines where the plan puts it.
+  [[nodiscard]] std::string projEngine(std::uint32_t shift) const {
+    if (!pnm_ || (plan_.ops() >> shift & 3u) == LLMVP_PNM_TILE) return "tile";
+    return prefillPass_ && (plan_.prefillTile >> (shift / 2) & 1u) != 0 ? "tile" : "pnm";
+  }
 
-  /// A projection GEMV of `rows` input rows: [n][k] weights; `accum` reads y.
-  void gemv(const std::string& name, double rows, std::uint32_t n, std::uint32_t k, int accum, bool quantisable,
-            double count = 1, bool bias = false) {
+  /// `accum` of a residual projection of class `shift` (o, down): 1 (adds
+  /// into x), 0 (tensor parallel: partial sums for the all-reduce) or -1
+  /// (near-memory column split: per-shard fp32 partial sums, no y read).
+  [[nodiscard]] int residualAccum(std::uint32_t shift) const {
+    if (tp_ > 1) return 0;
+    return pnm_ && (plan_.ops() >> shift & 3u) == LLMVP_PNM_COLS ? -1 : 1;
+  }
+
+  /// A projection GEMV of `rows` input rows on `engine`: [n][k] weights;
+  /// `accum` 1 reads y, -1 matches descriptors with or without DESC_F_ACCUM.
+  void gemv(const std::string& name, const std::string& engine, double rows, std::uint32_t n, std::uint32_t k,
+            int accum, bool quantisable, double count = 1, bool bias = false) {
     Work w;
     w.descriptors = count;
     const double weights = quantisable ? linear(n, k) : double(n) * k * wb_;
@@ -184,7 +216,7 @@ public:
     w.spadBytes = count * rows * (double(k) + n + (accum == 1 ? n : 0)) * act_;
     w.flops = count * 2.0 * rows * n * k;
     w.vectorOps = quantisable ? count * dequantOps(double(n) * k) : 0;
-    add(name, matrixEngine(), w, quantisable ? gemvRate() : std::min(m_.actDtype, m_.weightDtype),
+    add(name, engine, w, quantisable ? gemvRate() : std::min(m_.actDtype, m_.weightDtype),
         {{LLMVP_OP_GEMV, n, k, accum}});
   }
   void vector(const std::string& name, std::uint8_t opcode, double count, double spadBytes, double weightBytes,
@@ -205,7 +237,6 @@ public:
     const ModelSpec& m = m_;
     const double H = m.hidden, L = m.layers;
     const double moeL = m.moeLayers(), denseL = L - moeL;
-    const std::string me = matrixEngine();
     // embedding rows (weights), ids in, activations out
     vector("embed", LLMVP_OP_EMBED, 1, rows * (kTokenIdBytes + H * act_), rows * H * wb_, rows * H * kConvertOps);
     const double norms = 2 * L + 1; // attention and FFN norm per layer, the final norm
@@ -214,22 +245,25 @@ public:
     if (m.mla.enabled) {
       mlaAttention(rows, attnPositions);
     } else {
-      gemv("qkv_proj", rows, qDim_, m.hidden, 0, true, L, m.qkvBias);
-      gemv("qkv_proj", rows, kvDim_, m.hidden, 0, true, 2 * L, m.qkvBias);
+      const std::string qkv = projEngine(LLMVP_PNM_SHIFT_QKV);
+      gemv("qkv_proj", qkv, rows, qDim_, m.hidden, 0, true, L, m.qkvBias);
+      gemv("qkv_proj", qkv, rows, kvDim_, m.hidden, 0, true, 2 * L, m.qkvBias);
       vector("rope", LLMVP_OP_ROPE, 2 * L, L * (rows * kTokenIdBytes * 2 + 2 * rows * (qDim_ + kvDim_) * act_), 0,
              L * rows * (qDim_ + kvDim_) * kRopeOps);
       if (withAttention) attention(rows, attnPositions, prefillFirst, prefill);
       // output projection: accumulates into x, or (tensor parallel) writes partial sums
-      gemv("o_proj", rows, m.hidden, qDim_, tp_ > 1 ? 0 : 1, true, L);
+      gemv("o_proj", projEngine(LLMVP_PNM_SHIFT_O), rows, m.hidden, qDim_, residualAccum(LLMVP_PNM_SHIFT_O), true, L);
     }
     if (tp_ > 1) {
       vector("tp_add", LLMVP_OP_ADD, 2 * L, 2 * L * rows * H * (2 * act_ + 4), 0, 2 * L * rows * H * kAddOps);
       add("all_reduce", "coll", {2 * L, 0, 0, 0, 0, 0}, m.actDtype, {{LLMVP_OP_ALL_REDUCE, 0, 0, -1}});
     }
-    if (denseL > 0) denseFfn("ffn", rows, ffn_, denseL);
+    if (denseL > 0)
+      denseFfn("ffn", projEngine(LLMVP_PNM_SHIFT_GATE_UP), projEngine(LLMVP_PNM_SHIFT_DOWN), rows, ffn_, denseL,
+               residualAccum(LLMVP_PNM_SHIFT_DOWN));
     if (moeL > 0) moe(rows, moeL);
     if (outRows > 0) { // a prefill pass that ends no prompt needs no next token (the bound leaves it out)
-      gemv("lm_head", outRows, m.vocab, m.hidden, 0, false, 1);
+      gemv("lm_head", projEngine(LLMVP_PNM_SHIFT_LM_HEAD), outRows, m.vocab, m.hidden, 0, false, 1);
       vector("argmax", LLMVP_OP_ARGMAX, 1, outRows * (m.vocab * act_ + kTokenIdBytes), 0,
              outRows * m.vocab * kArgmaxOps);
     }
@@ -251,7 +285,7 @@ public:
       w.flops = L * 4.0 * heads_ * m.headDim * scores;
       w.vectorOps = L * heads_ * scores * kSoftmaxOps;
       // (row-wise prefill runs decode-style ATTN rows, reading at least as much)
-      add("attention", "tile", w, std::min(m.actDtype, m.kvDtype),
+      add("attention", attnEngine(), w, std::min(m.actDtype, m.kvDtype),
           {{LLMVP_OP_ATTN_PREFILL, 0, 0, -1}, {LLMVP_OP_ATTN, 0, 0, -1}, {LLMVP_OP_ATTN_MLA, 0, 0, -1}});
       return;
     }
@@ -265,8 +299,9 @@ public:
       w.flops += L * 4.0 * heads_ * m.headDim * (pos + prefix_);
       w.vectorOps += L * heads_ * (pos + prefix_) * kSoftmaxOps;
     }
-    add("attention", pnm_ ? "pnm" : "tile", w, std::min(m.actDtype, m.kvDtype), {{LLMVP_OP_ATTN, 0, 0, -1}});
+    add("attention", attnEngine(), w, std::min(m.actDtype, m.kvDtype), {{LLMVP_OP_ATTN, 0, 0, -1}});
   }
+  [[nodiscard]] std::string attnEngine() const { return pnm_ && plan_.attn ? "pnm" : "tile"; }
 
   void mlaAttention(double rows, const std::vector<double>& positions) {
     const ModelSpec& m = m_;
@@ -274,14 +309,14 @@ public:
     const double L = m.layers;
     const std::uint32_t qIn = a.qLoraRank != 0 ? a.qLoraRank : m.hidden;
     if (a.qLoraRank != 0) {
-      gemv("mla_proj", rows, a.qLoraRank, m.hidden, 0, false, L);
+      gemv("mla_proj", "tile", rows, a.qLoraRank, m.hidden, 0, false, L);
       vector("norms", LLMVP_OP_RMSNORM, L, L * 2 * rows * a.qLoraRank * act_, L * a.qLoraRank * wb_,
              L * rows * a.qLoraRank * kNormOps);
     }
-    gemv("mla_proj", rows, heads_ * a.qkNopeDim, qIn, 0, false, L);
-    gemv("mla_proj", rows, heads_ * a.qkRopeDim, qIn, 0, false, L);
-    gemv("mla_proj", rows, a.kvLoraRank, m.hidden, 0, false, L);
-    gemv("mla_proj", rows, a.qkRopeDim, m.hidden, 0, false, L);
+    gemv("mla_proj", "tile", rows, heads_ * a.qkNopeDim, qIn, 0, false, L);
+    gemv("mla_proj", "tile", rows, heads_ * a.qkRopeDim, qIn, 0, false, L);
+    gemv("mla_proj", "tile", rows, a.kvLoraRank, m.hidden, 0, false, L);
+    gemv("mla_proj", "tile", rows, a.qkRopeDim, m.hidden, 0, false, L);
     vector("norms", LLMVP_OP_RMSNORM, L, L * 2 * rows * a.kvLoraRank * act_, L * a.kvLoraRank * wb_,
            L * rows * a.kvLoraRank * kNormOps);
     const double ropeElems = double(heads_) * a.qkRopeDim + a.qkRopeDim;
@@ -306,12 +341,13 @@ public:
       w.vectorOps += L * heads_ * pos * kSoftmaxOps;
     }
     add("attention", "tile", w, std::min(m.actDtype, m.kvDtype), {{LLMVP_OP_ATTN_MLA, 0, 0, -1}});
-    gemv("o_proj", rows, m.hidden, heads_ * a.vHeadDim, 1, false, L);
+    gemv("o_proj", "tile", rows, m.hidden, heads_ * a.vHeadDim, 1, false, L);
   }
 
-  void denseFfn(const std::string& name, double rows, std::uint32_t width, double layers) {
-    gemv(name, rows, width, m_.hidden, 0, true, 2 * layers);
-    gemv(name, rows, m_.hidden, width, tp_ > 1 ? 0 : 1, true, layers);
+  void denseFfn(const std::string& name, const std::string& gateUp, const std::string& down, double rows,
+                std::uint32_t width, double layers, int downAccum) {
+    gemv(name, gateUp, rows, width, m_.hidden, 0, true, 2 * layers);
+    gemv(name, down, rows, m_.hidden, width, downAccum, true, layers);
     vector("swiglu", LLMVP_OP_SWIGLU, layers, layers * 3 * rows * width * act_, 0, layers * rows * width * kSwigluOps);
   }
 
@@ -347,7 +383,8 @@ public:
     // expert outputs in; + x in and out, or (expert parallel) an fp32 partial out
     vector("moe_combine", LLMVP_OP_MOE_COMBINE, layers, layers * rows * H * (k * act_ + (tp_ > 1 ? 4 : 2 * act_)), 0,
            layers * rows * H * (k * kCombineOps + kCombineFixedOps));
-    if (e.sharedExperts > 0) denseFfn("shared_experts", rows, e.sharedFfn() / tp_, layers);
+    if (e.sharedExperts > 0)
+      denseFfn("shared_experts", "tile", "tile", rows, e.sharedFfn() / tp_, layers, tp_ > 1 ? 0 : 1);
     expectedDistinct_ = e.experts > 0 ? e.experts * (1 - std::pow(1 - k / e.experts, rows)) : 0;
   }
 
@@ -425,6 +462,8 @@ private:
   const ModelSpec& m_;
   const Peaks& p_;
   bool pnm_ = false;
+  PnmPlan plan_;
+  bool prefillPass_ = false;
   double act_ = 2, wb_ = 2, kvb_ = 2, prefix_ = 0;
   std::uint32_t heads_ = 0, kvHeads_ = 0, ffn_ = 0, tp_ = 1, qDim_ = 0, kvDim_ = 0;
   std::uint8_t linearDt_ = 0;
@@ -450,11 +489,20 @@ Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOpt
   e.peaks = peaksOf(pc, model);
   const Workload w = workload(pc, options);
   const double b = options.batch;
+  // Near-memory platforms: the host's placement of the operators (HostRuntimePnm.cpp).
+  const bool pnm = pc.chip.pnmCount > 0;
+  PnmPlan pnmPlan;
+  if (pnm) {
+    pnmPlan = planPnm(pc.chip, model, options.batch, w.maxContext, options.kvBlockTokens != 0);
+    if (options.prefillChunk != 0)
+      planPnmPrefill(pnmPlan, pc.chip, model, std::min(options.prefillChunk, LLMVP_MAX_BATCH));
+  }
 
   // Decode: one step at the mean attended positions of the run's steps (the
   // bound is convex in them, so the mean step's bound is below the mean bound).
   {
     Builder bd(pc, model, e.peaks, e.tensorParallel);
+    if (pnm) bd.setPnmPlan(pnmPlan, false);
     bd.setPrefix(w.prefix);
     std::vector<double> positions;
     for (double c : w.cached) positions.push_back(c + (w.steps + 1) / 2);
@@ -470,8 +518,9 @@ Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOpt
   if (options.prefillChunk != 0 && !w.prompts.empty()) {
     e.hasPrefill = true;
     Builder bd(pc, model, e.peaks, e.tensorParallel);
+    if (pnm) bd.setPnmPlan(pnmPlan, true);
     const double chunk = options.prefillChunk;
-    if (model.mla.enabled || options.kvBlockTokens != 0) {
+    if (model.mla.enabled || options.kvBlockTokens != 0 || pnm) {
       // row-wise prefill (firmware decode.c run_prefill): each request in chunks
       for (double prompt : w.prompts)
         for (double first = 0; first < prompt; first += chunk) {
@@ -634,10 +683,13 @@ void OpCollector::onOp(const models::Engine& engine, const models::OpRecord& op)
   Key k;
   k.engine = engine.stats().path();
   k.ring = op.ringBase;
+  k.epoch = op.ringEpoch;
   k.opcode = d.opcode;
   if (matrixOpcode(d.opcode)) {
-    k.n = d.opcode == LLMVP_OP_PNM_GEMV ? d.arg1 : d.n;
-    k.k = d.k;
+    // an engine's shard of a [n][k] projection (PNM_GEMV row strides): the whole matrix's n and k
+    const bool shard = d.opcode == LLMVP_OP_PNM_GEMV;
+    k.n = shard && d.arg1 != 0 ? d.arg1 : d.n;
+    k.k = shard && d.arg0 != 0 ? d.arg0 : d.k;
     k.accum = (d.flags & DESC_F_ACCUM) != 0 ? 1 : 0;
   }
   Sum& s = sums_[k];
@@ -789,7 +841,8 @@ EstimateComparison compareEstimate(const Estimate& e, const OpCollector& collect
   c.estimate = e;
   std::vector<std::pair<OpCollector::Key, OpCollector::Sum>> decode, prefill;
   for (const auto& kv : collector.sums()) {
-    // A ring whose descriptors all ended by the last prefill is a prefill chain.
+    // A ring (as programmed once) whose descriptors all ended by the last
+    // prefill is a prefill chain.
     if (e.hasPrefill && prefillEnd > 0 && kv.second.lastEnd <= prefillEnd)
       prefill.push_back(kv);
     else

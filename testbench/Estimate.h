@@ -102,11 +102,13 @@ public:
   struct Key {
     std::string engine;
     std::uint64_t ring = 0;
+    std::uint32_t epoch = 0; ///< the ring's programming (near-memory prefill passes reuse the decode rings)
     std::uint8_t opcode = 0;
     std::uint32_t n = 0, k = 0;
     int accum = 0;
     bool operator<(const Key& o) const {
-      return std::tie(engine, ring, opcode, n, k, accum) < std::tie(o.engine, o.ring, o.opcode, o.n, o.k, o.accum);
+      return std::tie(engine, ring, epoch, opcode, n, k, accum) <
+             std::tie(o.engine, o.ring, o.epoch, o.opcode, o.n, o.k, o.accum);
     }
   };
   struct Sum {

@@ -748,8 +748,11 @@ std::string HostRuntime::describeError() const {
   } else if (code == FW_ERR_BAD_MANIFEST) {
     s << "firmware rejected the manifest (field code " << mb.reg(MBOX_ERR_INFO) << ")";
   } else if (code == FW_ERR_NO_SPACE) {
-    s << "firmware: scratchpad or control SRAM too small for this model and batch (detail " << mb.reg(MBOX_ERR_INFO)
-      << "): increase chip.tile.scratchpad.mib or chip.ctrl_sram.kib";
+    const bool rings = mb.reg(MBOX_ERR_INFO) == FW_SPACE_RINGS;
+    s << "firmware: " << (rings ? "control SRAM work region" : "scratchpad") << " too small for this model and batch ("
+      << (rings ? "descriptor rings" : "activation buffers") << " need " << mb.reg(MBOX_ERR_INDEX)
+      << " bytes): increase " << (rings ? "chip.ctrl_sram.kib" : "chip.tile.scratchpad.mib") << " or lower --batch"
+      << (opt_.prefillChunk != 0 ? " or --prefill-chunk" : "");
   } else {
     s << "firmware error code 0x" << std::hex << code;
   }
@@ -822,6 +825,7 @@ void HostRuntime::start(const Weights* weights) {
   // Steps before the one at position promptLen - 1 only consume the prompt
   // (none after a prefill, which yields the first token itself).
   r.firstGeneratingStep = opt_.prefillChunk != 0 || serving() ? 0 : promptLen_[0] - 1 - cachedLen_[0];
+  r.prefillRowwise = opt_.kvBlockTokens != 0 || spec_.mla.enabled || chip_.pnmCount() != 0;
   if (serving()) startServe();
 
   chip_.cpu().releaseReset();

@@ -93,6 +93,7 @@ struct RunResult {
   std::vector<models::Ps> stepEnd;       ///< completion time of each decode step
   std::vector<models::Ps> prefillEnd;    ///< with prefill: when request r's first token was known
   std::uint32_t firstGeneratingStep = 0; ///< earlier steps only consumed the prompt
+  bool prefillRowwise = false;           ///< prefill passes of one request's rows (firmware plan.h fw_prefill_rowwise)
   std::vector<std::vector<std::uint32_t>> prompts;
   std::vector<std::vector<std::uint32_t>> generated; ///< per request
   std::vector<std::vector<float>> lastLogits;        ///< with captureLogits

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Host runtime, near-memory offload: decides per operator between the
-// near-memory engines and the compute tile (PnmPolicy.h), shards what the
+// near-memory engines and the compute tile, for decode and for prefill
+// passes (PnmPolicy.h), shards what the
 // engines run over their memory partitions (manifest.h versions 6 and 7)
 // and puts what the tile runs in the stacks' interleaved view
 // (StackedParams.h), where the tile streams it from every vault.
@@ -46,11 +47,12 @@ std::uint64_t HostRuntime::mainAlign() const {
 void HostRuntime::placePnm() {
   const platform::ChipParams& chip = chip_.params();
   const std::string engines = chip.pnm.inDram ? "PIM" : "PNM";
-  if (opt_.prefillChunk != 0) throw ConfigError("--prefill-chunk: prefill is not supported with chip.pnm");
   pnmUnits_ = static_cast<std::uint32_t>(chip_.pnmCount());
   pnmStride_ = chip.stacked.partitionBytes();
   const std::uint64_t u = pnmUnits_;
-  const PnmPlan plan = planPnm(chip, spec_, opt_.batch, placement_.maxContext, opt_.kvBlockTokens != 0);
+  PnmPlan plan = planPnm(chip, spec_, opt_.batch, placement_.maxContext, opt_.kvBlockTokens != 0);
+  // Prefill runs row-wise (firmware plan.h fw_prefill_rows) over the same placement.
+  if (opt_.prefillChunk != 0) planPnmPrefill(plan, chip, spec_, std::min(opt_.prefillChunk, LLMVP_MAX_BATCH));
   pnmOps_ = plan.ops();
   placement_.pnmPlan = plan.describe();
   const std::uint64_t wb = models::dtypeBytes(spec_.weightDtype);

@@ -2,6 +2,7 @@
 #include "testbench/PnmPolicy.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <sstream>
 
@@ -76,7 +77,7 @@ const char* modeName(std::uint32_t m) { return m == LLMVP_PNM_TILE ? "tile" : m 
 std::uint32_t PnmPlan::ops() const {
   return qkv.mode << LLMVP_PNM_SHIFT_QKV | o.mode << LLMVP_PNM_SHIFT_O | gateUp.mode << LLMVP_PNM_SHIFT_GATE_UP |
          down.mode << LLMVP_PNM_SHIFT_DOWN | lmHead.mode << LLMVP_PNM_SHIFT_LM_HEAD | (attn ? LLMVP_PNM_OPS_ATTN : 0u) |
-         (reduce ? LLMVP_PNM_OPS_REDUCE : 0u);
+         (reduce ? LLMVP_PNM_OPS_REDUCE : 0u) | prefillTile << 12;
 }
 
 std::string PnmPlan::describe() const {
@@ -84,7 +85,26 @@ std::string PnmPlan::describe() const {
   s << "qkv=" << modeName(qkv.mode) << " o=" << modeName(o.mode) << (oFused ? "(fused)" : "")
     << " gate_up=" << modeName(gateUp.mode) << " down=" << modeName(down.mode) << " lm_head=" << modeName(lmHead.mode)
     << " attn=" << (attn ? "pnm" : "tile") << " combine=" << (reduce ? "pnm" : "tile");
+  if (prefillRows == 0) return s.str();
+  std::string tile, pnm;
+  for (const auto& [choice, shift, name] : classes()) {
+    if (choice.mode == LLMVP_PNM_TILE) continue;
+    std::string& list = (prefillTile >> (shift / 2) & 1u) != 0 ? tile : pnm;
+    list += (list.empty() ? "" : ",") + std::string(name);
+  }
+  s << " prefill(" << prefillRows << " rows):";
+  if (!tile.empty()) s << " tile=" << tile;
+  if (!pnm.empty()) s << " pnm=" << pnm;
+  if (tile.empty() && pnm.empty()) s << " tile";
   return s.str();
+}
+
+std::array<PnmPlan::Class, 5> PnmPlan::classes() const {
+  return {{{qkv, LLMVP_PNM_SHIFT_QKV, "qkv"},
+           {o, LLMVP_PNM_SHIFT_O, "o"},
+           {gateUp, LLMVP_PNM_SHIFT_GATE_UP, "gate_up"},
+           {down, LLMVP_PNM_SHIFT_DOWN, "down"},
+           {lmHead, LLMVP_PNM_SHIFT_LM_HEAD, "lm_head"}}};
 }
 
 PnmPlan planPnm(const platform::ChipParams& chip, const ModelSpec& spec, std::uint32_t batch, std::uint32_t context,
@@ -133,6 +153,32 @@ PnmPlan planPnm(const platform::ChipParams& chip, const ModelSpec& spec, std::ui
   p.lmHead = estimate(r, spec, batch, spec.vocab, h, false, false);
   choose(p.lmHead, offload, false);
   return p;
+}
+
+void planPnmPrefill(PnmPlan& plan, const platform::ChipParams& chip, const ModelSpec& spec, std::uint32_t rows) {
+  const Rates r = ratesOf(chip, spec.actDtype);
+  const std::uint64_t h = spec.hidden;
+  // The [n][k] shape and kind of each class, as planPnm estimates them.
+  struct Shape {
+    std::uint64_t n, k;
+    bool linear;
+  };
+  const std::array<Shape, 5> shapes = {{{spec.qDim() + 2ull * spec.kvDim(), h, true},
+                                        {h, spec.qDim(), true},
+                                        {2ull * spec.ffn, h, true},
+                                        {h, spec.ffn, true},
+                                        {spec.vocab, h, false}}};
+  plan.prefillRows = rows;
+  plan.prefillTile = 0;
+  const auto classes = plan.classes();
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    const auto& [choice, shift, name] = classes[i];
+    if (choice.mode == LLMVP_PNM_TILE || chip.pnmOffload != platform::ChipParams::PnmOffload::Auto) continue;
+    // The tile streams every shard at once (DESC_F_SHARDS), as it streams the interleaved view.
+    const PnmOpChoice at = estimate(r, spec, rows, shapes[i].n, shapes[i].k, shapes[i].linear, true);
+    const double engines = choice.mode == LLMVP_PNM_COLS ? at.colsUs : at.rowsUs;
+    if (at.tileUs < engines) plan.prefillTile |= 1u << (shift / 2);
+  }
 }
 
 } // namespace llmvp::testbench

@@ -29,7 +29,16 @@
 /// them) or when the column split is faster (more units busy: n/U rows
 /// leave units idle); else by output rows. Operators the engines cannot
 /// run (MoE experts, MLA attention, a paged KV cache) stay on the tile.
+///
+/// Prefill (row-wise passes of R rows, R = min(chunk, 256)) keeps the
+/// decode placement; per sharded projection class it compares the same two
+/// rooflines at batch R and runs the class on the tile, one GEMV per shard,
+/// where the tile is faster (offload auto): prefill GEMMs are compute bound
+/// and the tile has the MACs; it streams every shard at once (one GEMV with
+/// DESC_F_SHARDS), at the same bandwidth as the interleaved view. Attention
+/// stays where decode put it.
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -49,9 +58,20 @@ struct PnmPlan {
   bool oFused = false;                  ///< o by columns right after the engines' attention
   bool reduce = false;                  ///< partial sums combined by the engines
   double attnTileUs = 0, attnPnmUs = 0; ///< one request, one layer (0: not possible)
+  std::uint32_t prefillRows = 0;        ///< rows of a prefill pass (0: no prefill)
+  /// Per class (bit LLMVP_PNM_SHIFT_* / 2): a prefill pass runs it on the tile over its shards.
+  std::uint32_t prefillTile = 0;
+  struct Class {
+    const PnmOpChoice& choice;
+    std::uint32_t shift; ///< LLMVP_PNM_SHIFT_*
+    const char* name;
+  };
+  /// The projection classes in manifest order.
+  [[nodiscard]] std::array<Class, 5> classes() const;
   /// manifest pnm_ops bits.
   [[nodiscard]] std::uint32_t ops() const;
-  /// One line: "qkv=rows o=cols(fused) gate_up=rows down=rows lm_head=rows attn=pnm combine=tile".
+  /// One line: "qkv=rows o=cols(fused) gate_up=rows down=rows lm_head=rows attn=pnm combine=tile",
+  /// then with prefill " prefill(256 rows): tile=qkv,o,gate_up,down pnm=lm_head".
   [[nodiscard]] std::string describe() const;
 };
 
@@ -59,5 +79,8 @@ struct PnmPlan {
 /// on `chip` (pnmCount engines); `pagedKv`: the KV cache is paged.
 [[nodiscard]] PnmPlan planPnm(const platform::ChipParams& chip, const ModelSpec& spec, std::uint32_t batch,
                               std::uint32_t context, bool pagedKv);
+
+/// Fills plan.prefillRows and plan.prefillTile for prefill passes of `rows` rows.
+void planPnmPrefill(PnmPlan& plan, const platform::ChipParams& chip, const ModelSpec& spec, std::uint32_t rows);
 
 } // namespace llmvp::testbench

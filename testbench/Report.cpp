@@ -82,6 +82,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
     r.ttftP50Ns = percentile(r.ttftNs, 50);
     r.ttftP99Ns = percentile(r.ttftNs, 99);
     r.prefillNs = r.ttftNs.back();
+    r.prefillRowwise = result.prefillRowwise;
   }
   for (std::uint32_t s = result.firstGeneratingStep; s < r.steps; ++s) {
     const models::Ps prev = s == 0 ? decodeFrom : result.stepEnd[s - 1];
@@ -188,7 +189,9 @@ void printReport(std::ostream& os, const Report& r) {
   if (!r.ok) os << "RUN FAILED: " << r.error << "\n\n";
 
   if (o.prefillChunk != 0 && !r.serve.present) {
-    os << "Prefill (chunks of " << o.prefillChunk << " tokens, requests packed in order)\n";
+    os << "Prefill (chunks of " << o.prefillChunk << " tokens, "
+       << (r.prefillRowwise ? "one request after another, passes of at most 256 rows" : "requests packed in order")
+       << ")\n";
     os << "  TTFT mean " << timeText(r.ttftMeanNs) << "   p50 " << timeText(r.ttftP50Ns) << "   p99 "
        << timeText(r.ttftP99Ns) << "   over " << r.ttftNs.size() << " requests\n";
     os << "  prefill " << timeText(r.prefillNs) << ", then decode " << timeText(r.decodeNs - r.prefillNs) << "\n\n";
@@ -280,6 +283,7 @@ boost::json::object reportJson(const Report& r, const std::vector<std::string>& 
     res["ttft_p50_ns"] = r.ttftP50Ns;
     res["ttft_p99_ns"] = r.ttftP99Ns;
     res["prefill_ns"] = r.prefillNs;
+    res["prefill_passes"] = r.prefillRowwise ? "rows" : "packed";
   }
   json::object engines;
   for (const auto& e : r.engines)

@@ -126,7 +126,8 @@ struct Report {
   // run into prefill and decode phases
   std::vector<double> ttftNs;
   double ttftMeanNs = 0, ttftP50Ns = 0, ttftP99Ns = 0;
-  double prefillNs = 0; ///< end of set-up to the last request's first token
+  double prefillNs = 0;        ///< end of set-up to the last request's first token
+  bool prefillRowwise = false; ///< one request at a time, passes of at most 256 rows (else packed passes)
   // where time and data went
   std::vector<EngineTime> engines;
   std::vector<MemoryUse> memories;

@@ -203,6 +203,16 @@ enum llmvp_pnm_opcode {
                                           the low-4-GiB address w_group */
 #define DESC_F_SLOT_INPUT (1u << 3)    /* GEMV_MOE: src0 holds one input per slot [m][top_k][k] */
 #define DESC_F_EXPERT_WINDOW (1u << 6) /* GEMV_MOE: this chip holds window arg0 >> 8 & 0xff of the experts */
+/* GEMV over weights stored as U = arg0 & 0xff shards (1 .. LLMVP_MAX_SHARDS)
+ * arg1 x 4 KiB apart from src1, split by output rows (arg0 >> 8 == 0: shard
+ * p holds rows [n0_p, n0_p + n_p) of [n][k], n_p = n / U + (p < n % U), n0_p
+ * = p * (n / U) + min(p, n % U)) or by input columns (arg0 >> 8 == 1: shard
+ * p holds columns [k0_p, k0_p + k_p) as a [n][k_p] matrix), each shard a
+ * complete matrix (with its own scales when quantised); the result is the
+ * unsharded GEMV's. Every shard streams at once (a prefill pass over the
+ * near-memory shards, firmware pnm.c). */
+#define DESC_F_SHARDS (1u << 7)
+#define LLMVP_MAX_SHARDS 8u
 /* ATTN over m sequences in one descriptor (one kernel for the batch, as
  * decode-attention kernels launch one grid over all sequences): row r's
  * query is src0 + r * n * k * bytes(dt_in), its output dst + r * n * k *

@@ -17,8 +17,9 @@
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
 #define LLMVP_MANIFEST_VERSION                                                                                         \
-  9u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory    \
-        offload; 7: serving (continuous batching); 8: near-memory per-operator placement; 9: expert parallel */
+  10u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory   \
+         offload; 7: serving (continuous batching); 8: near-memory per-operator placement; 9: expert parallel; 10:     \
+         prefill with near-memory offload */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -185,8 +186,7 @@ typedef struct llmvp_manifest {
    * shard a complete matrix, with its own scales when quantised) and the KV
    * cache (kv heads split the same way: request r's cache in shard p is
    * [max_context][n_p][head_dim] at k_cache + p * pnm_stride + r *
-   * kv_request_stride). Everything else is unsharded. Dense models, not
-   * paged, only. */
+   * kv_request_stride, r the KV row). Everything else is unsharded. */
   uint32_t pnm_units;
   uint32_t pnm_ops; /* version 8: LLMVP_PNM_OPS_* (below) */
   uint64_t pnm_stride;
@@ -206,7 +206,14 @@ typedef struct llmvp_manifest {
    * attention, without a barrier. LLMVP_PNM_OPS_ATTN: attention on the engines over
    * the sharded KV cache; else on the tile over an unsharded cache (layout
    * of the single-chip chains, paged or MLA allowed). Mixture-of-experts
-   * FFNs and MLA attention blocks always run on the tile. */
+   * FFNs and MLA attention blocks always run on the tile.
+   * Version 10: prefill (prefill_chunk != 0) runs row-wise (plan.h
+   * fw_prefill_rowwise) through the same chains, with a pass's rows as the
+   * batch; a sharded projection class whose LLMVP_PNM_PREFILL_TILE bit is
+   * set runs in prefill passes on the tile instead, one GEMV over all its
+   * shards (DESC_F_SHARDS, descriptors.h; pnm_stride then a multiple of 4
+   * KiB, at most LLMVP_MAX_SHARDS engines). Attention stays where
+   * LLMVP_PNM_OPS_ATTN puts it. */
   /* ---- version 7: serving with continuous batching (issue 4 scenarios) ----
    * serve_requests != 0: requests arrive over time instead of one batch.
    * `batch` is then the number of slots (requests in flight at most); slot s
@@ -246,6 +253,9 @@ typedef struct llmvp_manifest {
 #define LLMVP_PNM_SHIFT_LM_HEAD 8u
 #define LLMVP_PNM_OPS_ATTN (1u << 10)
 #define LLMVP_PNM_OPS_REDUCE (1u << 11)
+/* Prefill passes run class `shift` (LLMVP_PNM_SHIFT_*) on the tile over its shards (version 10). */
+#define LLMVP_PNM_PREFILL_TILE(shift) (1u << (12u + (shift) / 2u))
+#define LLMVP_PNM_OPS_BITS 17u /* pnm_ops bits in use */
 
 /** One served request (manifest serve_table). */
 typedef struct llmvp_serve_request {

@@ -99,7 +99,9 @@
 #define FW_ERR_NONE 0u
 #define FW_ERR_BAD_MANIFEST 0x100u /* magic/version mismatch or field out of range (INFO: field) */
 #define FW_ERR_ENGINE 0x101u       /* an engine reported an error (SOURCE/INDEX/INFO as read) */
-#define FW_ERR_NO_SPACE 0x102u     /* scratchpad or control SRAM too small for the plan */
+#define FW_ERR_NO_SPACE 0x102u     /* scratchpad or control SRAM too small for the plan (INFO: FW_SPACE_*) */
+#define FW_SPACE_RINGS 1u          /* work region cannot hold the descriptor rings */
+#define FW_SPACE_SPAD 2u           /* scratchpad region cannot hold the activation buffers */
 
 /* ---- Semaphore block ------------------------------------------------------
  * LLMVP_SEM_COUNT counting semaphores. An engine descriptor may wait on one

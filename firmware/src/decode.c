@@ -250,6 +250,10 @@ static int run_prefill(fw_ctx* c, fw_fault* f) {
     c->cached_len[r] = c->prompt_len[r]; /* decode continues after the prompt */
     mbox_set_prefilled(r + 1u);
   }
+  if (c->m.pnm_units != 0u) { /* pnm.c: the decode chains in the same rings */
+    fw_pnm_rebuild(c);
+    return 0;
+  }
   switch_rings(c, rp->tile_base, rp->tile_len, rp->dma_base, rp->dma_len);
   fw_load_kv_blocks(c, 0);
   fw_build_chains(c);
@@ -308,16 +312,32 @@ int fw_step_prefill_rows(fw_ctx* c, uint32_t req, uint32_t kv_row, uint32_t prom
   }
   c->serving = 1u;
   c->m.batch = rows;
-  const uint32_t tile_len = (uint32_t)fw_tile_chain_len(&c->m), dma_len = (uint32_t)fw_dma_chain_len(c->m.layers, rows);
   fw_trace_mark(0, TRACE_PH_PATCH);
   write_step_inputs(c, 0);
-  fw_load_kv_blocks(c, 0);
   c->prefill = FW_PREFILL_ROWS;
-  fw_build_chains(c);
-  c->prefill = 0u;
-  switch_rings(c, c->rings.prefill_tile_base, tile_len, c->rings.prefill_dma_base, dma_len);
-  engine_post(&c->dma, dma_len);
-  engine_post(&c->tile, tile_len);
+  if (c->m.pnm_units != 0u) { /* pnm.c: the pass's chains in the decode rings */
+    if (fw_pnm_block_attention(&c->m)) {
+      /* attention on the tile over a contiguous cache: one causal block */
+      c->prefill = FW_PREFILL_BLOCK;
+      c->prefill_segs = 1u;
+      c->seg_kv[0] = kv_row;
+      c->seg_start[0] = start;
+      c->seg_rows[0] = rows;
+      c->seg_out[0] = 1u;
+    }
+    fw_pnm_rebuild(c);
+    c->prefill = 0u;
+    fw_pnm_post(c);
+  } else {
+    const uint32_t tile_len = (uint32_t)fw_tile_chain_len(&c->m);
+    const uint32_t dma_len = (uint32_t)fw_dma_chain_len(c->m.layers, rows);
+    fw_load_kv_blocks(c, 0);
+    fw_build_chains(c);
+    c->prefill = 0u;
+    switch_rings(c, c->rings.prefill_tile_base, tile_len, c->rings.prefill_dma_base, dma_len);
+    engine_post(&c->dma, dma_len);
+    engine_post(&c->tile, tile_len);
+  }
   fw_trace_mark(0, TRACE_PH_WAIT);
   const int rc = wait_step_done(c, f);
   c->m.batch = batch;

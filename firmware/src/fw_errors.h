@@ -50,7 +50,7 @@
 #define FW_MFIELD_KV_PREFIX                                                                                            \
   30u                         /* kv_prefix_tokens with a paged KV cache, or a request's cached_len                     \
                                  below it */
-#define FW_MFIELD_PNM 32u     /* pnm_units > LLMVP_MAX_PNM, pnm_stride 0, or with prefill / a KV prefix */
+#define FW_MFIELD_PNM 32u     /* pnm_units > LLMVP_MAX_PNM, pnm_stride 0, or with serving / a KV prefix */
 #define FW_MFIELD_PNM_OPS 39u /* pnm_ops: unknown mode, or columns where not allowed */
 #define FW_MFIELD_EP                                                                                                   \
   40u /* ep_ranks/ep_rank: not the tensor-parallel group on an MoE model, > LLMVP_MAX_EP, experts not divisible, with  \
@@ -60,9 +60,7 @@
          request whose prompt_len or gen_len is 0 or prompt_len + gen_len > max_context + 1 */
 #define FW_MFIELD_DT_LINEAR 25u /* dt_linear/w_group invalid, or a GEMV k not a multiple of w_group */
 
-/* ---- FW_ERR_NO_SPACE: MBOX_ERR_INFO values ------------------------------- */
-#define FW_SPACE_RINGS 1u /* work region cannot hold both descriptor rings */
-#define FW_SPACE_SPAD 2u  /* scratchpad region cannot hold the activation buffers */
+/* FW_ERR_NO_SPACE: MBOX_ERR_INFO = FW_SPACE_RINGS or FW_SPACE_SPAD (regs.h), MBOX_ERR_INDEX = bytes needed. */
 
 /** A failure on its way to the mailbox (fields as described above). */
 typedef struct fw_fault {

@@ -184,12 +184,12 @@ typedef struct fw_ring_plan {
   uint64_t attn_rows; /* fw_attn_batched: the decode row table, batch x llmvp_attn_row (else 0) */
 } fw_ring_plan;
 
-/** Prefill with a paged KV cache or MLA runs each chunk as decode-style rows
- *  (one ATTN per row at its own position: the causal mask is each row's
- *  context length), at most LLMVP_MAX_BATCH rows per pass; otherwise a chunk
- *  is one ATTN_PREFILL block over a contiguous cache. */
+/** Prefill with a paged KV cache, MLA or near-memory offload runs each chunk
+ *  as decode-style rows (one ATTN per row at its own position: the causal
+ *  mask is each row's context length), at most LLMVP_MAX_BATCH rows per
+ *  pass; otherwise a chunk is one ATTN_PREFILL block over a contiguous cache. */
 static inline int fw_prefill_rowwise(const llmvp_manifest* m) {
-  return m->kv_block_tokens != 0u || m->mla_kv_lora != 0u;
+  return m->kv_block_tokens != 0u || m->mla_kv_lora != 0u || m->pnm_units != 0u;
 }
 /** Rows of one prefill pass: the chunk, capped for row-wise prefill. */
 static inline uint32_t fw_prefill_rows(const llmvp_manifest* m) {

@@ -11,21 +11,57 @@
 #include "firmware/src/ring.h"
 #include "firmware/src/tile.h"
 
+static int attn_on_pnm(const llmvp_manifest* m) { return (m->pnm_ops & LLMVP_PNM_OPS_ATTN) != 0u; }
+
 /* Upper bounds of the chains (descriptors), for placing the rings; the
- * rings get the lengths the build produced. Per layer: tile at most 1 norm,
- * 2U (q k v), 2 RoPE, max(U, B) (attention), 2U (o), 1 norm, 13 (MoE FFN)
- * or 2U + 1 + 4U (dense FFN with a combine on the engines); MLA's block is
- * at most 17 + B. Engine: 3 + B + 1 + 1 + 2 + 1 + 1. DMA: 2B (KV copies
- * for the tile's attention) or none, + 1. */
-static uint64_t tile_bound(const llmvp_manifest* m) {
-  const uint64_t u = m->pnm_units, b = m->batch;
-  return 1u + (uint64_t)m->layers * (32u + 12u * u + b) + 4u + 2u * u;
+ * rings get the lengths the build produced. B is the larger of the batch and
+ * a prefill pass's rows; attention takes B descriptors on the side that runs
+ * it. Per layer: tile at most 1 norm, 3U (q k v: GO and DONE NOPs, or a
+ * prefill pass's GEMV per shard), 2 RoPE, B (attention on the tile) or 2U,
+ * 3U (o), 1 norm, 13 (MoE FFN) or 2U + 1 + 4U (dense FFN with a combine on
+ * the engines); MLA's block (attention on the tile) is at most 17 + B.
+ * Engine: 3 + B (attention on the engines) + 1 + 1 + 2 + 1 + 1. DMA: 2B
+ * (KV copies for the tile's attention) or none, + 1. */
+static uint64_t rows_bound(const llmvp_manifest* m) {
+  const uint32_t pass = m->prefill_chunk != 0u ? fw_prefill_rows(m) : 0u;
+  return pass > m->batch ? pass : m->batch;
 }
-static uint64_t engine_bound(const llmvp_manifest* m) { return (uint64_t)m->layers * (12u + m->batch) + 2u; }
-static uint64_t dma_bound(const llmvp_manifest* m) { return (uint64_t)m->layers * 2u * m->batch + 1u; }
+static uint64_t tile_bound(const llmvp_manifest* m) {
+  const uint64_t u = m->pnm_units, attn = attn_on_pnm(m) ? 0u : rows_bound(m);
+  return 1u + (uint64_t)m->layers * (32u + 14u * u + attn) + 4u + 2u * u;
+}
+static uint64_t engine_bound(const llmvp_manifest* m) {
+  return (uint64_t)m->layers * (12u + (attn_on_pnm(m) ? rows_bound(m) : 0u)) + 2u;
+}
+static uint64_t dma_bound(const llmvp_manifest* m) {
+  return (attn_on_pnm(m) ? 0u : (uint64_t)m->layers * 2u * rows_bound(m)) + 1u;
+}
 
 static uint32_t op_mode(const llmvp_manifest* m, uint32_t shift) { return (m->pnm_ops >> shift) & 3u; }
-static int attn_on_pnm(const llmvp_manifest* m) { return (m->pnm_ops & LLMVP_PNM_OPS_ATTN) != 0u; }
+/** A prefill pass runs sharded class `shift` on the tile, one GEMV per shard (manifest.h version 10). */
+static int tile_over_shards(const fw_ctx* c, uint32_t shift) {
+  return c->prefill != 0u && op_mode(&c->m, shift) != LLMVP_PNM_TILE &&
+         (c->m.pnm_ops & LLMVP_PNM_PREFILL_TILE(shift)) != 0u;
+}
+/** Class `shift` runs on the tile: placed there, or a prefill pass over its shards. */
+static int on_tile(const fw_ctx* c, uint32_t shift) {
+  return op_mode(&c->m, shift) == LLMVP_PNM_TILE || tile_over_shards(c, shift);
+}
+/** A tile GEMV of class `shift`: typed as a projection if `linear`, and in a
+ *  prefill pass over the shards reading them all at once (DESC_F_SHARDS). */
+static llmvp_desc tile_proj(const fw_ctx* c, uint32_t shift, int linear, llmvp_desc d) {
+  const llmvp_manifest* m = &c->m;
+  if (linear && m->w_group != 0u) {
+    d.dt_w = (uint8_t)m->dt_linear;
+    d.w_group = m->w_group;
+  }
+  if (tile_over_shards(c, shift)) {
+    d.flags |= DESC_F_SHARDS;
+    d.arg0 = m->pnm_units | (op_mode(m, shift) == LLMVP_PNM_COLS ? 1u : 0u) << 8;
+    d.arg1 = (uint32_t)(m->pnm_stride / 4096u); /* validate.c: a multiple of 4 KiB below 2^44 */
+  }
+  return d;
+}
 
 int fw_pnm_plan_rings(fw_ctx* c, fw_fault* f) {
   const llmvp_manifest* m = &c->m;
@@ -210,7 +246,7 @@ static void put_attn(const fw_ctx* c, pnm_writers* pw, uint32_t p, const llmvp_l
   for (uint32_t r = 0; r < m->batch; ++r) {
     llmvp_desc d = nop(0, 0, 0, 0);
     if (hp != 0u) {
-      const uint64_t req = shard + (uint64_t)r * m->kv_request_stride;
+      const uint64_t req = shard + (uint64_t)fw_kv_row(c, r) * m->kv_request_stride;
       d = tile_attn(c->spad.attn + r * q_row + q_off, c->spad.q + r * q_row + q_off, e->k_cache + req, e->v_cache + req,
                     fw_position(c, r, step) + 1u, hp * group, hp, m->head_dim, m->dt_act, m->dt_kv);
       d.opcode = LLMVP_OP_PNM_ATTN_APPEND;
@@ -224,30 +260,27 @@ static void put_attn(const fw_ctx* c, pnm_writers* pw, uint32_t p, const llmvp_l
   if (tail != NULL) ring_writer_put(&pw->eng[p], signals(*tail));
 }
 
-static llmvp_desc tile_linear(const llmvp_manifest* m, llmvp_desc d) {
-  if (m->w_group == 0u) return d;
-  d.dt_w = (uint8_t)m->dt_linear;
-  d.w_group = m->w_group;
-  return d;
-}
-
 /** q, k, v from h: on the engines (one phase) or the tile. */
 static void put_qkv(const fw_ctx* c, pnm_writers* pw, const llmvp_layer_entry* e) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
   const uint32_t q_dim = m->heads * m->head_dim, kv_dim = m->kv_heads * m->head_dim, b = m->batch;
   const int bias = m->attn_bias != 0u;
-  if (op_mode(m, LLMVP_PNM_SHIFT_QKV) == LLMVP_PNM_TILE) {
+  if (on_tile(c, LLMVP_PNM_SHIFT_QKV)) {
     const uint8_t act = m->dt_act, wt = m->dt_w;
+    const uint32_t q = LLMVP_PNM_SHIFT_QKV;
     put_fixed(pw, &pw->tile,
-              tile_linear(m, bias ? tile_gemv_bias(s->q, s->h, e->wq, e->bq, b, q_dim, m->hidden, act, wt)
-                                  : tile_gemv(s->q, s->h, e->wq, b, q_dim, m->hidden, act, wt)));
+              tile_proj(c, q, 1,
+                        bias ? tile_gemv_bias(s->q, s->h, e->wq, e->bq, b, q_dim, m->hidden, act, wt)
+                             : tile_gemv(s->q, s->h, e->wq, b, q_dim, m->hidden, act, wt)));
     put_fixed(pw, &pw->tile,
-              tile_linear(m, bias ? tile_gemv_bias(s->k, s->h, e->wk, e->bk, b, kv_dim, m->hidden, act, wt)
-                                  : tile_gemv(s->k, s->h, e->wk, b, kv_dim, m->hidden, act, wt)));
+              tile_proj(c, q, 1,
+                        bias ? tile_gemv_bias(s->k, s->h, e->wk, e->bk, b, kv_dim, m->hidden, act, wt)
+                             : tile_gemv(s->k, s->h, e->wk, b, kv_dim, m->hidden, act, wt)));
     put_fixed(pw, &pw->tile,
-              tile_linear(m, bias ? tile_gemv_bias(s->v, s->h, e->wv, e->bv, b, kv_dim, m->hidden, act, wt)
-                                  : tile_gemv(s->v, s->h, e->wv, b, kv_dim, m->hidden, act, wt)));
+              tile_proj(c, q, 1,
+                        bias ? tile_gemv_bias(s->v, s->h, e->wv, e->bv, b, kv_dim, m->hidden, act, wt)
+                             : tile_gemv(s->v, s->h, e->wv, b, kv_dim, m->hidden, act, wt)));
     return;
   }
   put_go(c, pw);
@@ -266,9 +299,10 @@ static void put_residual(const fw_ctx* c, pnm_writers* pw, uint32_t shift, uint6
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
   const uint32_t mode = op_mode(m, shift);
-  if (mode == LLMVP_PNM_TILE) {
-    put_fixed(pw, &pw->tile,
-              tile_linear(m, tile_gemv_accum(s->x, in, weight, s->x, m->batch, m->hidden, k, m->dt_act, m->dt_w)));
+  if (on_tile(c, shift)) {
+    put_fixed(
+        pw, &pw->tile,
+        tile_proj(c, shift, 1, tile_gemv_accum(s->x, in, weight, s->x, m->batch, m->hidden, k, m->dt_act, m->dt_w)));
     return;
   }
   put_go(c, pw);
@@ -302,7 +336,8 @@ static void put_attention_block(const fw_ctx* c, pnm_writers* pw, const llmvp_la
     put_go(c, pw);
     /* O by columns with kv heads a multiple of U: engine p's heads are its
      * wo columns, so it goes on without a barrier (fused). */
-    const int fused = op_mode(m, LLMVP_PNM_SHIFT_O) == LLMVP_PNM_COLS && m->kv_heads % m->pnm_units == 0u;
+    const int fused = op_mode(m, LLMVP_PNM_SHIFT_O) == LLMVP_PNM_COLS && m->kv_heads % m->pnm_units == 0u &&
+                      !tile_over_shards(c, LLMVP_PNM_SHIFT_O);
     for (uint32_t p = 0; p < m->pnm_units; ++p) {
       const llmvp_desc o = shard_cols(c, p, s->attn, e->wo, q_dim);
       put_attn(c, pw, p, e, step, fused ? &o : NULL);
@@ -322,9 +357,10 @@ static void put_ffn(const fw_ctx* c, pnm_writers* pw, const llmvp_layer_entry* e
   const fw_spad_plan* s = &c->spad;
   const uint32_t b = m->batch;
   const uint8_t act = m->dt_act, wt = m->dt_w;
-  if (op_mode(m, LLMVP_PNM_SHIFT_GATE_UP) == LLMVP_PNM_TILE) {
-    put_fixed(pw, &pw->tile, tile_linear(m, tile_gemv(s->gate, s->h, e->w_gate, b, m->ffn, m->hidden, act, wt)));
-    put_fixed(pw, &pw->tile, tile_linear(m, tile_gemv(s->up, s->h, e->w_up, b, m->ffn, m->hidden, act, wt)));
+  const uint32_t gu = LLMVP_PNM_SHIFT_GATE_UP;
+  if (on_tile(c, gu)) {
+    put_fixed(pw, &pw->tile, tile_proj(c, gu, 1, tile_gemv(s->gate, s->h, e->w_gate, b, m->ffn, m->hidden, act, wt)));
+    put_fixed(pw, &pw->tile, tile_proj(c, gu, 1, tile_gemv(s->up, s->h, e->w_up, b, m->ffn, m->hidden, act, wt)));
   } else {
     put_go(c, pw);
     for (uint32_t p = 0; p < m->pnm_units; ++p) {
@@ -366,19 +402,25 @@ static void walk(fw_ctx* c, uint32_t step, int full) {
       put_ffn(c, &pw, &e);
     }
   }
+  /* A prefill pass needs the next token of its last row only. */
+  const uint32_t out_rows = c->prefill != 0u ? 1u : m->batch;
+  const uint64_t last = (uint64_t)(m->batch - out_rows) * m->hidden * fw_dtype_bytes(m->dt_act);
   put_fixed(&pw, &pw.tile,
-            tile_rmsnorm(s->h, s->x, m->final_norm, m->batch, m->hidden, m->rms_eps_bits, m->dt_act, m->dt_w));
-  if (op_mode(m, LLMVP_PNM_SHIFT_LM_HEAD) == LLMVP_PNM_TILE) {
-    put_fixed(&pw, &pw.tile, tile_gemv(s->logits, s->h, m->lm_head, m->batch, m->vocab, m->hidden, m->dt_act, m->dt_w));
+            tile_rmsnorm(s->h, s->x + last, m->final_norm, out_rows, m->hidden, m->rms_eps_bits, m->dt_act, m->dt_w));
+  if (on_tile(c, LLMVP_PNM_SHIFT_LM_HEAD)) {
+    put_fixed(&pw, &pw.tile,
+              tile_proj(c, LLMVP_PNM_SHIFT_LM_HEAD, 0,
+                        tile_gemv(s->logits, s->h, m->lm_head, out_rows, m->vocab, m->hidden, m->dt_act, m->dt_w)));
   } else {
     put_go(c, &pw);
     for (uint32_t p = 0; p < u; ++p) {
       llmvp_desc d = shard_rows(c, p, s->logits, s->h, m->lm_head, m->vocab, m->hidden, 0, 0, 0u);
+      if (d.opcode != LLMVP_OP_NOP) d.m = out_rows;
       put_phase(c, &pw, p, &d, 1u);
     }
     put_wait(c, &pw);
   }
-  llmvp_desc argmax = tile_argmax(s->tokens_out, s->logits, m->batch, m->vocab, m->dt_act);
+  llmvp_desc argmax = tile_argmax(s->tokens_out, s->logits, out_rows, m->vocab, m->dt_act);
   argmax.flags |= DESC_F_IRQ;
   put_fixed(&pw, &pw.tile, argmax);
   for (uint32_t p = 0; p < u; ++p) {
@@ -418,6 +460,24 @@ void fw_pnm_setup(fw_ctx* c) {
   }
   intc_enable(mask);
   for (uint32_t p = 0; p < u; ++p) engine_enable(&c->pnm[p]);
+}
+
+int fw_pnm_block_attention(const llmvp_manifest* m) {
+  return !attn_on_pnm(m) && m->kv_block_tokens == 0u && !fw_is_mla(m);
+}
+
+static void restart(fw_engine* e, uint64_t base, uint32_t len) {
+  engine_reset(e);
+  engine_configure(e, base, len);
+  engine_enable(e);
+}
+
+void fw_pnm_rebuild(fw_ctx* c) {
+  fw_load_kv_blocks(c, 0);
+  walk(c, 0, 1);
+  restart(&c->dma, c->rings.dma_base, c->rings.dma_len);
+  restart(&c->tile, c->rings.tile_base, c->rings.tile_len);
+  for (uint32_t p = 0; p < c->m.pnm_units; ++p) restart(&c->pnm[p], pnm_ring(c, p), c->pnm_ring_len);
 }
 
 void fw_pnm_patch(fw_ctx* c, uint32_t step) {

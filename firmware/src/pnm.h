@@ -46,6 +46,12 @@ static inline uint32_t fw_pnm_first(uint32_t n, uint32_t u, uint32_t p) {
 int fw_pnm_plan_rings(fw_ctx* c, fw_fault* f);
 /** Resets and configures the engines, builds the chains for step 0, enables everything. */
 void fw_pnm_setup(fw_ctx* c);
+/** A prefill pass's attention is one causal ATTN_PREFILL block on the tile
+ *  (attention not on the engines, contiguous cache, not MLA); else decode-style rows. */
+int fw_pnm_block_attention(const llmvp_manifest* m);
+/** Builds the chains for step 0 of the current rows (a prefill pass: c->prefill
+ *  set and m.batch its rows) and points every engine at them (engines idle). */
+void fw_pnm_rebuild(fw_ctx* c);
 /** Patches the chains for `step` (engines idle). */
 void fw_pnm_patch(fw_ctx* c, uint32_t step);
 /** Rings every doorbell for one step. */

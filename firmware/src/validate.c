@@ -63,7 +63,7 @@ static int check_model(const llmvp_manifest* m, fw_fault* f) {
 /** Near-memory per-operator modes (manifest version 7): 0 if consistent. */
 static int check_pnm_ops(const llmvp_manifest* m) {
   const uint32_t ops = m->pnm_ops, u = m->pnm_units;
-  if ((ops >> 12) != 0u) return -1;
+  if ((ops >> LLMVP_PNM_OPS_BITS) != 0u) return -1;
   for (uint32_t shift = 0; shift <= LLMVP_PNM_SHIFT_LM_HEAD; shift += 2u) {
     const uint32_t mode = (ops >> shift) & 3u;
     if (mode > LLMVP_PNM_COLS) return -1;
@@ -73,6 +73,9 @@ static int check_pnm_ops(const llmvp_manifest* m) {
   if (attn && (m->mla_kv_lora != 0u || m->kv_block_tokens != 0u)) return -1;
   if (((ops >> LLMVP_PNM_SHIFT_O) & 3u) == LLMVP_PNM_COLS && m->heads * m->head_dim < u) return -1;
   if (((ops >> LLMVP_PNM_SHIFT_DOWN) & 3u) == LLMVP_PNM_COLS && m->ffn < u) return -1;
+  /* prefill over the shards (DESC_F_SHARDS): shard stride in 4 KiB units, at most 8 shards */
+  if ((ops >> 12) != 0u && (m->pnm_stride % 4096u != 0u || m->pnm_stride / 4096u > UINT32_MAX || u > LLMVP_MAX_SHARDS))
+    return -1;
   return 0;
 }
 
@@ -99,7 +102,7 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
     return bad(f, FW_MFIELD_KV_REQUEST_STRIDE, 0);
   }
   if (m->pnm_units != 0u) {
-    if (m->pnm_units > LLMVP_MAX_PNM || m->prefill_chunk != 0u || m->kv_prefix_tokens != 0u || m->pnm_stride == 0u)
+    if (m->pnm_units > LLMVP_MAX_PNM || m->serve_requests != 0u || m->kv_prefix_tokens != 0u || m->pnm_stride == 0u)
       return bad(f, FW_MFIELD_PNM, 0);
     if (check_pnm_ops(m) != 0) return bad(f, FW_MFIELD_PNM_OPS, 0);
   }

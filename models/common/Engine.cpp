@@ -62,7 +62,10 @@ bool Engine::writeReg(std::uint32_t offset, std::uint32_t v, Ps when) {
     ctrl_ = v & ENG_CTRL_ENABLE;
     doorbell_.notify(wake);
     return true;
-  case ENG_RING_BASE_LO: ringBase_ = (ringBase_ & ~0xffffffffull) | v; return true;
+  case ENG_RING_BASE_LO:
+    ringBase_ = (ringBase_ & ~0xffffffffull) | v;
+    ++ringEpoch_;
+    return true;
   case ENG_RING_BASE_HI: ringBase_ = (ringBase_ & 0xffffffffull) | (std::uint64_t{v} << 32); return true;
   case ENG_RING_SIZE: ringSize_ = v; return true;
   case ENG_TAIL:
@@ -272,7 +275,7 @@ void Engine::run() {
     descriptors_ += 1;
     recordOp(d, index, start, end, read0, written0, flops0);
     if (observer_ != nullptr)
-      observer_->onOp(*this, {d, ringBase_, start, end, static_cast<Ps>(busyPs_.value - busy0), semWait,
+      observer_->onOp(*this, {d, ringBase_, ringEpoch_, start, end, static_cast<Ps>(busyPs_.value - busy0), semWait,
                               bytesRead_.value - read0 + bytesWritten_.value - written0, flopsSoFar() - flops0});
     if (d.signal_sem != 0) {
       syncNow();

@@ -47,10 +47,11 @@ struct EngineParams {
 /// One completed descriptor, as an IOpObserver sees it (times in ps).
 struct OpRecord {
   const llmvp_desc& desc;
-  std::uint64_t ringBase = 0; ///< ring the descriptor came from (tells prefill and decode chains apart)
-  Ps start = 0, end = 0;      ///< dispatch start to completion (the op.<name>.time span)
-  Ps busy = 0;                ///< compute within the span (besides dispatch; the rest waited on memory)
-  Ps semWait = 0;             ///< blocked on its wait semaphore before `start`
+  std::uint64_t ringBase = 0;  ///< ring the descriptor came from (tells prefill and decode chains apart)
+  std::uint32_t ringEpoch = 0; ///< times the ring was programmed so far (chains rebuilt in the same ring)
+  Ps start = 0, end = 0;       ///< dispatch start to completion (the op.<name>.time span)
+  Ps busy = 0;                 ///< compute within the span (besides dispatch; the rest waited on memory)
+  Ps semWait = 0;              ///< blocked on its wait semaphore before `start`
   double bytes = 0, flops = 0;
 };
 class Engine;
@@ -154,6 +155,7 @@ private:
 
   std::uint32_t ctrl_ = 0, status_ = 0;
   std::uint64_t ringBase_ = 0;
+  std::uint32_t ringEpoch_ = 0; ///< ENG_RING_BASE_LO writes
   std::uint32_t ringSize_ = 0, head_ = 0, tail_ = 0, completed_ = 0;
   std::uint32_t irqStatus_ = 0, irqEnable_ = 0;
   std::uint32_t errCode_ = 0, errIndex_ = 0, errInfo_ = 0;

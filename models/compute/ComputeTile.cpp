@@ -235,6 +235,60 @@ double ComputeTile::dequantOpsOf(std::uint8_t dt) const {
   return dt == LLMVP_DT_INT8 ? tp_.dequantOps[0] : dt == LLMVP_DT_INT4 ? tp_.dequantOps[1] : 0.0;
 }
 
+Ps ComputeTile::streamShards(const std::vector<WeightShard>& shards, Ps start, Ps ready,
+                             const std::function<Ps(std::uint64_t)>& chunkPs, EngineError& err, Ps& compute) {
+  // Every shard's partition streams at once: requests of chunkBytes / U go
+  // out round robin over the U shards, so that a chunk's worth spans every
+  // partition as a chunk of the interleaved view spans every vault (timing
+  // only; the functional path reads the bytes).
+  const std::uint64_t chunk = std::max<std::uint64_t>(LLMVP_DESC_BYTES, params().chunkBytes / shards.size());
+  std::vector<Segment> segments;
+  for (std::uint64_t off = 0;; off += chunk) {
+    bool any = false;
+    for (const WeightShard& s : shards)
+      if (off < s.bytes) {
+        segments.push_back({s.addr + off, std::min(chunk, s.bytes - off)});
+        any = true;
+      }
+    if (!any) break;
+  }
+  return gatherStream(segments, start, ready, nullptr, chunkPs, ENG_FIELD_SRC1, err, compute);
+}
+
+namespace {
+/// The shards of descriptor d's weights (one, the whole matrix, without
+/// DESC_F_SHARDS); empty if the shard fields or a shard's shape are invalid.
+std::vector<WeightShard> weightShards(const llmvp_desc& d) {
+  if ((d.flags & DESC_F_SHARDS) == 0) {
+    const std::uint64_t bytes =
+        operandBytes(d.n, d.k, 1, LLMVP_DT_FP8_E4M3) == 0 ? 0 : weightMatrixBytes(d.dt_w, d.n, d.k, d.w_group);
+    // (the fp8-sized check bounds n * k before the quantised size is computed)
+    if (bytes == 0) return {};
+    return {{d.src1, bytes, 0, d.n, 0, d.k}};
+  }
+  const std::uint32_t u = d.arg0 & 0xffu;
+  const bool byCols = (d.arg0 >> 8) == 1;
+  const std::uint32_t split = byCols ? d.k : d.n;
+  if (u == 0 || u > LLMVP_MAX_SHARDS || (d.arg0 >> 8) > 1 || d.arg1 == 0 || split < u || d.n == 0 || d.k == 0)
+    return {};
+  std::vector<WeightShard> shards(u);
+  for (std::uint32_t p = 0; p < u; ++p) {
+    WeightShard& s = shards[p];
+    const std::uint32_t count = split / u + (p < split % u ? 1 : 0), first = p * (split / u) + std::min(p, split % u);
+    s.addr = d.src1 + std::uint64_t{p} * d.arg1 * 4096;
+    s.r0 = byCols ? 0 : first;
+    s.rows = byCols ? d.n : count;
+    s.c0 = byCols ? first : 0;
+    s.cols = byCols ? count : d.k;
+    s.bytes = operandBytes(s.rows, s.cols, 1, LLMVP_DT_FP8_E4M3) == 0
+                  ? 0
+                  : weightMatrixBytes(d.dt_w, s.rows, s.cols, d.w_group);
+    if (s.bytes == 0) return {};
+  }
+  return shards;
+}
+} // namespace
+
 Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
   const bool quantized = isQuantized(d.dt_w);
   if (!isFloatType(d.dt_in) || !(isFloatType(d.dt_w) || quantized) || !isFloatType(d.dt_out)) {
@@ -242,12 +296,12 @@ Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
     return start;
   }
   const std::uint64_t xBytes = operandBytes(d.m, d.k, 1, d.dt_in);
-  const std::uint64_t wBytes =
-      operandBytes(d.n, d.k, 1, LLMVP_DT_FP8_E4M3) == 0 ? 0 : weightMatrixBytes(d.dt_w, d.n, d.k, d.w_group);
-  // (the fp8-sized check bounds n * k before the quantised size is computed)
+  const std::vector<WeightShard> shards = weightShards(d);
+  std::uint64_t wBytes = 0;
+  for (const WeightShard& s : shards) wBytes += s.bytes;
   const std::uint64_t yBytes = operandBytes(d.m, d.n, 1, d.dt_out);
   if (xBytes == 0 || wBytes == 0 || yBytes == 0) {
-    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    err = {ENG_ERR_BAD_SHAPE, shards.empty() && (d.flags & DESC_F_SHARDS) != 0 ? ENG_FIELD_SRC1 : ENG_FIELD_DIMS};
     return start;
   }
   const bool accum = (d.flags & DESC_F_ACCUM) != 0;
@@ -270,12 +324,37 @@ Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
   if (!err.ok()) return ready;
   const double elements = static_cast<double>(d.n) * d.k;
   Ps compute = 0;
-  const Ps computed = stream(
-      d.src1, wBytes, start, ready, w,
-      [&](std::uint64_t n) { return weightChunkPs(n, wBytes, elements, d.m, dt, dequantOpsOf(d.dt_w)); },
-      ENG_FIELD_SRC1, err, compute);
+  const auto chunkPs = [&](std::uint64_t n) {
+    return weightChunkPs(n, wBytes, elements, d.m, dt, dequantOpsOf(d.dt_w));
+  };
+  const Ps computed = shards.size() == 1
+                          ? stream(d.src1, wBytes, start, ready, w, chunkPs, ENG_FIELD_SRC1, err, compute)
+                          : streamShards(shards, start, ready, chunkPs, err, compute);
   if (!err.ok()) return computed;
-  if (params().functional) {
+  if (params().functional && shards.size() > 1) {
+    // The whole matrix in fp32 from its shards (each a complete matrix, with
+    // its own scales when quantised): the same sums as unsharded weights.
+    std::vector<float> whole(static_cast<std::size_t>(elements));
+    for (const WeightShard& s : shards) {
+      std::vector<std::uint8_t> bytes(s.bytes);
+      std::vector<float> part(std::size_t{s.rows} * s.cols);
+      if (!debugRead(s.addr, bytes.data(), s.bytes)) {
+        err = {ENG_ERR_BUS, ENG_FIELD_SRC1};
+        return computed;
+      }
+      if (quantized)
+        dequantize(bytes.data(), d.dt_w, s.rows, s.cols, d.w_group, part.data());
+      else
+        for (std::size_t i = 0; i < part.size(); ++i)
+          part[i] = loadElement(bytes.data(), static_cast<DType>(d.dt_w), i);
+      for (std::uint32_t r = 0; r < s.rows; ++r)
+        std::copy_n(part.begin() + static_cast<std::ptrdiff_t>(std::size_t{r} * s.cols), s.cols,
+                    whole.begin() + static_cast<std::ptrdiff_t>((std::size_t{s.r0} + r) * d.k + s.c0));
+    }
+    gemv(x, static_cast<DType>(d.dt_in), reinterpret_cast<const std::uint8_t*>(whole.data()), DType::Fp32,
+         accum ? acc : nullptr, y, static_cast<DType>(d.dt_out), d.m, d.n, d.k, bias ? acc : nullptr,
+         static_cast<DType>(auxType));
+  } else if (params().functional) {
     if (quantized) {
       std::vector<float> deq(static_cast<std::size_t>(elements));
       dequantize(w, d.dt_w, d.n, d.k, d.w_group, deq.data());

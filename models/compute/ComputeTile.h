@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <vector>
@@ -61,6 +62,13 @@ struct TileParams {
   ReadAheadParams hbfBuffer;
 };
 
+/// One shard of a DESC_F_SHARDS weight matrix (descriptors.h): rows [r0, r0 +
+/// rows) x columns [c0, c0 + cols) of [n][k], a complete matrix of `bytes` at `addr`.
+struct WeightShard {
+  std::uint64_t addr = 0, bytes = 0;
+  std::uint32_t r0 = 0, rows = 0, c0 = 0, cols = 0;
+};
+
 class ComputeTile : public Engine {
 public:
   ComputeTile(const sc_core::sc_module_name& name, const TileParams& params, ISemaphoreWait& semaphores);
@@ -100,6 +108,9 @@ private:
   template <typename ComputeFn>
   Ps gatherStream(const std::vector<Segment>& segments, Ps start, Ps ready, std::uint8_t* dst, ComputeFn&& fn,
                   std::uint32_t field, EngineError& err, Ps& compute);
+  /// Streams the shards of a DESC_F_SHARDS weight matrix, all at once.
+  Ps streamShards(const std::vector<WeightShard>& shards, Ps start, Ps ready,
+                  const std::function<Ps(std::uint64_t)>& chunkPs, EngineError& err, Ps& compute);
   /// Requests in flight for a stream from `addr`: the HBF buffer's depth
   /// inside its window, else engine.maxOutstanding.
   [[nodiscard]] std::uint32_t depthFor(std::uint64_t addr) const;

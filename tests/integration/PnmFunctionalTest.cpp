@@ -28,6 +28,7 @@ struct Case {
   std::vector<std::string> overrides;
   std::string model = config("models/tiny-llama.yaml");
   std::uint32_t kvBlockTokens = 0;
+  std::uint32_t prefillChunk = 0;
 };
 
 std::string lastPlan;                     ///< offload plan of the last checkAgainstGolden run
@@ -46,6 +47,7 @@ double checkAgainstGolden(const Case& c, const std::string& engine = "", const s
   in.options.genTokens = c.gen;
   in.options.seed = c.seed;
   in.options.kvBlockTokens = c.kvBlockTokens;
+  in.options.prefillChunk = c.prefillChunk;
   const testbench::SimulationOutput out = testbench::simulate(in);
   lastPlan = out.report.pnmPlan;
   EXPECT_TRUE(out.result.ok) << out.result.error;
@@ -130,6 +132,42 @@ TEST(PnmFunctional, PagedKvAttentionFallsBackToTheTile) {
   c.kvBlockTokens = 4;
   EXPECT_GT(checkAgainstGolden(c, "chip0.tile0", "attn"), 0.0);
   EXPECT_NE(lastPlan.find("attn=tile"), std::string::npos) << lastPlan;
+}
+// Prefill (row-wise passes over the same placement): the sharded projections
+// run on the tile, one GEMV per shard with row strides, where the policy
+// finds the tile faster; or on the engines with offload pnm, attention
+// appending each row's k and v to the engines' KV shards.
+TEST(PnmFunctional, PrefillRunsTheShardsOnTheTile) {
+  Case c{"pnm", 14, 2, 40, 3, {}};
+  c.prefillChunk = 32; // passes of 32 and 8 rows per request
+  EXPECT_GT(checkAgainstGolden(c, "chip0.tile0", "gemv"), 0.0);
+  EXPECT_NE(lastPlan.find("qkv=rows"), std::string::npos) << lastPlan;
+  EXPECT_NE(lastPlan.find("prefill(32 rows): tile=qkv,o,gate_up,down,lm_head"), std::string::npos) << lastPlan;
+}
+TEST(PnmFunctional, PrefillOnTheEnginesAppendsEveryRowToTheKvShards) {
+  Case c{"pnm", 15, 2, 6, 4, {"chip.pnm.offload=pnm"}};
+  c.prefillChunk = 4;
+  EXPECT_GT(checkAgainstGolden(c, "chip0.pnm0", "pnm_attn_append"), 0.0);
+  EXPECT_NE(lastPlan.find("prefill(4 rows): pnm=qkv"), std::string::npos) << lastPlan;
+  EXPECT_EQ(lastCounts["chip0.tile0/gemv"], 0.0);
+}
+TEST(PnmFunctional, PrefillOnPimAddsTheColumnShardsPartialSums) {
+  // Decode splits o and down by columns over the per-bank units; prefill
+  // runs those shards on the tile, each writing fp32 partial sums the tile adds.
+  Case c{"pim", 16, 1, 20, 3, {}};
+  c.prefillChunk = 16;
+  EXPECT_GT(checkAgainstGolden(c, "chip0.tile0", "gemv"), 0.0);
+  EXPECT_NE(lastPlan.find("down=cols"), std::string::npos) << lastPlan;
+  EXPECT_NE(lastPlan.find("prefill(16 rows): tile=o,down"), std::string::npos) << lastPlan;
+  EXPECT_GT(lastCounts["chip0.tile0/add"], 0.0);
+}
+TEST(PnmFunctional, PrefillInt8ShardsOnTheTile) {
+  ScratchDir dir("pnm-int8-prefill");
+  dir.write("int8.yaml",
+            slurp(config("models/tiny-llama.yaml")) + "quantization:\n  weights: int8\n  group_size: 32\n");
+  Case c{"pnm", 17, 1, 40, 3, {}, dir.file("int8.yaml")};
+  c.prefillChunk = 40;
+  EXPECT_GT(checkAgainstGolden(c, "chip0.tile0", "gemv"), 0.0);
 }
 TEST(PnmFunctional, EverythingOnTheTileWithOffloadTile) {
   EXPECT_EQ(checkAgainstGolden({"pnm", 13, 2, 4, 4, {"chip.pnm.offload=tile"}}, "chip0.pnm0", "pnm_gemv"), 0.0);

@@ -56,10 +56,6 @@ TEST(PnmBadInput, PimRowsBeyondABank) {
       "unit_shard_mib");
 }
 
-TEST(PnmBadInput, PrefillIsNotOffloaded) {
-  expectConfigError(run("pnm", "tiny-llama", {"--prefill-chunk", "16"}), "--prefill-chunk");
-}
-
 TEST(PnmBadInput, UnknownOffloadMode) {
   expectConfigError(run("pnm", "tiny-llama", {"--set", "chip.pnm.offload=sometimes"}), "chip.pnm.offload");
 }
@@ -78,6 +74,8 @@ TEST(PnmPlacement, SeventyBFitsOnPimOnceUnshardedTensorsLiveOnce) {
 
 struct Point {
   double tpotNs = 0, memoryJ = 0, peakGBps = 0;
+  double ttftNs = 0; ///< with --prefill-chunk
+  std::string plan;  ///< results.pnm_plan
 };
 
 /// Llama-3.1-8B timing-only, context 512, 2 tokens.
@@ -102,6 +100,8 @@ Point point(const std::string& platform, const std::string& batch, std::vector<s
   p.tpotNs = num(res.at("tpot_mean_ns"));
   p.memoryJ = num(e.contains("chip0.hbm") ? e.at("chip0.hbm") : e.at("chip0.stacked"));
   p.peakGBps = num(mem.at("peak_gbps"));
+  if (res.contains("ttft_mean_ns")) p.ttftNs = num(res.at("ttft_mean_ns"));
+  if (res.contains("pnm_plan")) p.plan = std::string(res.at("pnm_plan").as_string());
   return p;
 }
 
@@ -123,6 +123,25 @@ TEST(PnmDirections, GainShrinksWithBatchAndThePolicyKeepsItNoWorseThanTheTile) {
   EXPECT_LE(auto1.tpotNs, std::min(all1.tpotNs, tile1.tpotNs));
   EXPECT_LE(auto16.tpotNs, std::min(all16.tpotNs, tile16.tpotNs));
   EXPECT_LT(auto16.tpotNs, base16.tpotNs);
+}
+
+TEST(PnmDirections, PrefillGemmsGoToTheTileWhereTheEnginesRunOutOfCompute) {
+  // A 256-token prompt in passes of 128 rows: 128 MACs per weight byte pair
+  // is far beyond the engines' balance, so the policy runs the shards'
+  // GEMMs on the tile and prefills much faster than the engines do; decode
+  // keeps the engines. The tile streams every shard at once, so reading
+  // the weights from the shards costs no more than from the interleaved
+  // view (offload tile: the same bytes and MACs).
+  const std::vector<std::string> prefill{"--context", "256", "--prefill-chunk", "128"};
+  std::vector<std::string> always = prefill, never = prefill;
+  always.insert(always.end(), {"--set", "chip.pnm.offload=pnm"});
+  never.insert(never.end(), {"--set", "chip.pnm.offload=tile"});
+  const Point autoP = point("pnm", "1", prefill), allP = point("pnm", "1", always), tileP = point("pnm", "1", never);
+  EXPECT_NE(autoP.plan.find("prefill(128 rows): tile=qkv,o,gate_up,down,lm_head"), std::string::npos) << autoP.plan;
+  EXPECT_NE(autoP.plan.find("qkv=rows"), std::string::npos) << autoP.plan;
+  EXPECT_GT(autoP.ttftNs, 0.0);
+  EXPECT_LT(autoP.ttftNs * 2, allP.ttftNs);
+  EXPECT_LT(autoP.ttftNs, 1.1 * tileP.ttftNs);
 }
 
 TEST(PnmDirections, AttentionOffloadGainGrowsWithContext) {

@@ -147,6 +147,26 @@ INSTANTIATE_TEST_SUITE_P(
               ENG_FIELD_SRC2
         },
         TileErrorCase{"GemvUnmappedY", LLMVP_OP_GEMV, MUT(d.dst = kUnmapped), ENG_ERR_BUS, ENG_FIELD_DST},
+        TileErrorCase {
+          "GemvNoShards", LLMVP_OP_GEMV, MUT(d.flags = DESC_F_SHARDS; d.arg0 = 0; d.arg1 = 1), ENG_ERR_BAD_SHAPE,
+              ENG_FIELD_SRC1
+        },
+        TileErrorCase {
+          "GemvMoreShardsThanRows", LLMVP_OP_GEMV, MUT(d.flags = DESC_F_SHARDS; d.arg0 = 5; d.arg1 = 1),
+              ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC1
+        },
+        TileErrorCase {
+          "GemvUnknownShardSplit", LLMVP_OP_GEMV, MUT(d.flags = DESC_F_SHARDS; d.arg0 = 2 | 2u << 8; d.arg1 = 1),
+              ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC1
+        },
+        TileErrorCase {
+          "GemvZeroShardStride", LLMVP_OP_GEMV, MUT(d.flags = DESC_F_SHARDS; d.arg0 = 2; d.arg1 = 0), ENG_ERR_BAD_SHAPE,
+              ENG_FIELD_SRC1
+        },
+        TileErrorCase {
+          "GemvShardUnmapped", LLMVP_OP_GEMV, MUT(d.flags = DESC_F_SHARDS; d.arg0 = 2; d.arg1 = 1u << 20), ENG_ERR_BUS,
+              ENG_FIELD_SRC1
+        },
         TileErrorCase{"GemvXOverrunsScratchpad", LLMVP_OP_GEMV, MUT(d.src0 = kSpad + kSpadBytes - 8), ENG_ERR_BUS,
                       ENG_FIELD_SRC0},
         TileErrorCase{"GemvYOverrunsScratchpad", LLMVP_OP_GEMV, MUT(d.dst = kSpad + kSpadBytes - 8), ENG_ERR_BUS,
@@ -222,6 +242,43 @@ TEST(TileFunctional, GemvAccumulateInPlaceReadsBeforeWriting) {
   kern::gemv(x.data(), DType::Fp32, w.data(), DType::Bf16, acc.data(), y.data(), DType::Bf16, m, n, k);
   EXPECT_EQ(b.mem.bytes(kC, y.size()), y);
 }
+
+/// Shard p of a [n][k] matrix (rows or columns, descriptors.h DESC_F_SHARDS) as its own matrix.
+std::vector<std::uint8_t> shardOf(const std::vector<std::uint8_t>& whole, std::uint32_t n, std::uint32_t k,
+                                  std::uint32_t u, std::uint32_t p, bool cols, std::size_t elt) {
+  const std::uint32_t split = cols ? k : n, count = split / u + (p < split % u ? 1 : 0);
+  const std::uint32_t first = p * (split / u) + std::min(p, split % u);
+  const std::uint32_t rows = cols ? n : count, width = cols ? count : k;
+  std::vector<std::uint8_t> s(std::size_t{rows} * width * elt);
+  for (std::uint32_t r = 0; r < rows; ++r)
+    std::memcpy(s.data() + std::size_t{r} * width * elt,
+                whole.data() + ((std::size_t{cols ? r : first + r}) * k + (cols ? first : 0)) * elt, width * elt);
+  return s;
+}
+
+/// GEMV over U shards 64 KiB apart (arg1 = 16 x 4 KiB) against the whole matrix.
+void expectShardedGemvIsTheWholeGemv(bool cols) {
+  EngineBench b(functionalParams());
+  constexpr std::uint32_t m = 3, n = 7, k = 24, u = 3;
+  const auto x = randomTensor(DType::Bf16, m * k, 11);
+  const auto w = randomTensor(DType::Bf16, n * k, 12);
+  const auto acc = randomTensor(DType::Bf16, m * n, 13);
+  put(b.mem, kA, x);
+  put(b.mem, kC, acc);
+  for (std::uint32_t p = 0; p < u; ++p) put(b.mem, kBulk + p * 0x10000, shardOf(w, n, k, u, p, cols, 2));
+  llmvp_desc d = tileDesc(LLMVP_OP_GEMV, kA, kBulk, kC, kC, m, n, k, DType::Bf16, DType::Bf16, DType::Bf16);
+  d.flags = DESC_F_ACCUM | DESC_F_SHARDS;
+  d.arg0 = u | (cols ? 1u : 0u) << 8;
+  d.arg1 = 16;
+  b.runDescs({d});
+  expectIdleWithoutError(b, 1);
+  std::vector<std::uint8_t> y(acc.size());
+  kern::gemv(x.data(), DType::Bf16, w.data(), DType::Bf16, acc.data(), y.data(), DType::Bf16, m, n, k);
+  EXPECT_EQ(b.mem.bytes(kC, y.size()), y);
+  EXPECT_EQ(b.stat("macs"), static_cast<double>(m) * n * k);
+}
+TEST(TileFunctional, GemvOverRowShardsIsTheWholeGemv) { expectShardedGemvIsTheWholeGemv(false); }
+TEST(TileFunctional, GemvOverColumnShardsIsTheWholeGemv) { expectShardedGemvIsTheWholeGemv(true); }
 
 TEST(TileFunctional, GemvWithScratchpadOperandsWrittenThroughTheScratchpadSocket) {
   EngineBench b(functionalParams());
