@@ -290,7 +290,7 @@ public:
       return;
     }
     // firmware plan.h fw_attn_batched: one ATTN per layer over all rows
-    const bool batched = positions.size() > 1 && prefix_ == 0 && !pnm_;
+    const bool batched = positions.size() > 1 && prefix_ == 0 && attnEngine() == "tile";
     if (batched) w.descriptors = L;
     for (double pos : positions) {
       if (!batched) w.descriptors += L * (prefix_ > 0 ? 2 : 1);

@@ -370,9 +370,7 @@ void fw_load_kv_blocks(fw_ctx* c, uint32_t step) {
   }
 }
 
-/** The row table of the batched decode ATTN for `step`: per row its context
- *  length, block table (paged) or cache slot, written in bursts of 16 rows. */
-static void write_attn_rows(const fw_ctx* c, uint32_t step) {
+void fw_write_attn_rows(const fw_ctx* c, uint32_t step) {
   const llmvp_manifest* m = &c->m;
   if (c->prefill == FW_PREFILL_BLOCK || !fw_attn_batched(m)) return; /* decode, or a row-wise prefill pass */
   llmvp_attn_row rows[16];
@@ -394,7 +392,7 @@ void fw_build_chains(const fw_ctx* c) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
   fw_ring_writer tile, dma;
-  write_attn_rows(c, 0);
+  fw_write_attn_rows(c, 0);
   ring_writer_begin(&tile, c->prefill ? c->rings.prefill_tile_base : c->rings.tile_base, 0);
   ring_writer_begin(&dma, c->prefill ? c->rings.prefill_dma_base : c->rings.dma_base, 0);
 
@@ -464,7 +462,7 @@ void fw_build_chains(const fw_ctx* c) {
 void fw_patch_chains(const fw_ctx* c, uint32_t step) {
   const llmvp_manifest* m = &c->m;
   fw_ring_writer w;
-  write_attn_rows(c, step); /* batched: the ATTN descriptors stay as built */
+  fw_write_attn_rows(c, step); /* batched: the ATTN descriptors stay as built */
   for (uint32_t l = 0; l < m->layers; ++l) {
     const kv_bases kv = read_kv_bases(c, l);
     if (!fw_attn_batched(m)) {

@@ -34,6 +34,9 @@ void fw_patch_chains(const fw_ctx* c, uint32_t step);
  * KV_DONE and, in the last layer, raises the IRQ), the routed-expert FFN,
  * and MLA's attention block from RMSNORM attn to RMSNORM ffn. */
 void fw_put_attn_rows(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e, uint32_t step);
+/** The row table of the batched decode ATTN (plan.h fw_attn_batched) for `step`: per row its
+ *  context length, block table (paged) or cache slot, written in bursts of 16 rows; else nothing. */
+void fw_write_attn_rows(const fw_ctx* c, uint32_t step);
 void fw_put_kv_copies(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e, uint32_t step, int last_layer);
 void fw_put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e);
 void fw_put_mla_attention(const fw_ctx* c, fw_ring_writer* w, uint32_t layer, const llmvp_layer_entry* e,

@@ -86,9 +86,10 @@ static inline int fw_is_mla(const llmvp_manifest* m) { return m->mla_kv_lora != 
 /** Decode attention of a batch is one ATTN (DESC_F_ROWS) per layer over the
  *  row table at fw_ring_plan.attn_rows, as GPU decode-attention kernels run
  *  one launch over all sequences; per-row ATTNs remain for batch 1, MLA, a
- *  shared KV prefix and near-memory platforms (pnm.c builds its own chains). */
+ *  shared KV prefix and attention on near-memory engines (pnm.c). */
 static inline int fw_attn_batched(const llmvp_manifest* m) {
-  return m->batch > 1u && m->kv_prefix_tokens == 0u && !fw_is_mla(m) && m->pnm_units == 0u;
+  return m->batch > 1u && m->kv_prefix_tokens == 0u && !fw_is_mla(m) &&
+         !(m->pnm_units != 0u && (m->pnm_ops & LLMVP_PNM_OPS_ATTN) != 0u);
 }
 /** ATTN descriptors per layer: one (batched), else one per request row,
  *  plus one with a shared KV prefix (manifest kv_prefix_tokens): the prefix

@@ -67,7 +67,11 @@ int fw_pnm_plan_rings(fw_ctx* c, fw_fault* f) {
   const llmvp_manifest* m = &c->m;
   const uint64_t tl = tile_bound(m), dl = dma_bound(m), el = engine_bound(m);
   const uint64_t base = fw_align_up(m->work_base, LLMVP_DESC_BYTES);
-  const uint64_t end = base + (tl + dl + el * m->pnm_units) * LLMVP_DESC_BYTES;
+  const uint64_t rings_end = base + (tl + dl + el * m->pnm_units) * LLMVP_DESC_BYTES;
+  /* batched ATTN on the tile (plan.h fw_attn_batched): its row table after the rings */
+  llmvp_manifest widest = *m;
+  widest.batch = (uint32_t)rows_bound(m);
+  const uint64_t end = rings_end + (fw_attn_batched(&widest) ? widest.batch * LLMVP_ATTN_ROW_BYTES : 0u);
   if (end - m->work_base > m->work_bytes) {
     f->code = FW_ERR_NO_SPACE;
     f->source = 0;
@@ -78,6 +82,7 @@ int fw_pnm_plan_rings(fw_ctx* c, fw_fault* f) {
   c->rings.tile_base = base;
   c->rings.dma_base = base + tl * LLMVP_DESC_BYTES;
   c->pnm_ring_base = c->rings.dma_base + dl * LLMVP_DESC_BYTES;
+  c->rings.attn_rows = fw_attn_batched(&widest) ? rings_end : 0u; /* 64-byte aligned */
   c->pnm_ring_stride = (uint32_t)el; /* < 2^32: the work region lies in the 256 MiB SRAM window */
   return 0;
 }
@@ -382,6 +387,7 @@ static void walk(fw_ctx* c, uint32_t step, int full) {
   const uint32_t u = m->pnm_units;
   pnm_writers pw;
   pw.full = full;
+  fw_write_attn_rows(c, step); /* batched attention on the tile */
   ring_writer_begin(&pw.tile, c->rings.tile_base, 0);
   ring_writer_begin(&pw.dma, c->rings.dma_base, 0);
   for (uint32_t p = 0; p < u; ++p) ring_writer_begin(&pw.eng[p], pnm_ring(c, p), 0);
