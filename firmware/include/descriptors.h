@@ -146,13 +146,20 @@ enum llmvp_opcode {
   LLMVP_OP_ALL_GATHER = 0x41,     /* dst[chips][n]: block c = chip c's src0[n] */
   LLMVP_OP_REDUCE_SCATTER = 0x42, /* src0[chips][n]; dst[n] = sum over chips of their block (this chip's index) */
   LLMVP_OP_ALL_TO_ALL = 0x43,     /* src0[chips][n]: block c goes to chip c; dst[chips][n]: block c from chip c */
-  LLMVP_OP_MOE_COMBINE = 0x27     /* dst[r][n] = src2[r][n] + sum_j w[r][j] * src0[r][j][n]
-                                     (sum from 0 in slot order, then the residual
-                                     src2, which is added, and read, only with
-                                     DESC_F_ACCUM; without it dst is the sum):
-                                     src0 expert outputs [m][k][n] (dt_in), src1 the
-                                     routing record TOPK wrote (weights read), src2
-                                     and dst [m][n] (dt_out); k = top_k */
+  /* Point to point (pipeline parallel): arg0 = the peer chip, arg1 = tag;
+   * dt_in FP32, BF16 or U32 (U32 data travels in timing-only runs too: token
+   * ids). A SEND completes when its data arrived at the peer; a RECV when the
+   * peer's SEND with the same tag (in order per sender, receiver and tag)
+   * arrived. n and dt_in must match. */
+  LLMVP_OP_SEND = 0x44,       /* src0[n] to chip arg0 */
+  LLMVP_OP_RECV = 0x45,       /* dst[n] = src0[n] of chip arg0's SEND */
+  LLMVP_OP_MOE_COMBINE = 0x27 /* dst[r][n] = src2[r][n] + sum_j w[r][j] * src0[r][j][n]
+                                 (sum from 0 in slot order, then the residual
+                                 src2, which is added, and read, only with
+                                 DESC_F_ACCUM; without it dst is the sum):
+                                 src0 expert outputs [m][k][n] (dt_in), src1 the
+                                 routing record TOPK wrote (weights read), src2
+                                 and dst [m][n] (dt_out); k = top_k */
 };
 
 #define LLMVP_COLL_ALG_CONFIG 0u /* collectives arg0: the system's choice (collectives.algorithm) */

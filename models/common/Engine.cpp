@@ -140,6 +140,8 @@ std::string opcodeName(std::uint8_t opcode) {
   case LLMVP_OP_ALL_GATHER: return "all_gather";
   case LLMVP_OP_REDUCE_SCATTER: return "reduce_scatter";
   case LLMVP_OP_ALL_TO_ALL: return "all_to_all";
+  case LLMVP_OP_SEND: return "send";
+  case LLMVP_OP_RECV: return "recv";
   default: {
     static const char* digits = "0123456789abcdef";
     return std::string("op0x") + digits[opcode >> 4] + digits[opcode & 15];

@@ -16,6 +16,8 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   case LLMVP_OP_ALL_GATHER: req.op = CollectiveOp::AllGather; break;
   case LLMVP_OP_REDUCE_SCATTER: req.op = CollectiveOp::ReduceScatter; break;
   case LLMVP_OP_ALL_TO_ALL: req.op = CollectiveOp::AllToAll; break;
+  case LLMVP_OP_SEND:
+  case LLMVP_OP_RECV: return transfer(d, start, err);
   default: err = {ENG_ERR_BAD_OPCODE, ENG_FIELD_OPCODE}; return start;
   }
   if (d.dt_in != LLMVP_DT_FP32 && d.dt_in != LLMVP_DT_BF16) {
@@ -57,6 +59,45 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   networkPs_ += static_cast<double>(done - ready);
   const Ps end = access(tlm::TLM_WRITE_COMMAND, d.dst, functional ? out_.data() : nullptr, outBytes, done, !functional,
                         ENG_FIELD_DST, err);
+  accountOp(end - start, 0);
+  return end;
+}
+
+Ps CollectiveEngine::transfer(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (d.dt_in != LLMVP_DT_FP32 && d.dt_in != LLMVP_DT_BF16 && d.dt_in != LLMVP_DT_U32) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  if (d.n == 0 || d.arg0 >= group_.ranks() || d.arg0 == rank_) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  const auto dtype = static_cast<DType>(d.dt_in);
+  const std::uint64_t bytes = d.n * dtypeBytes(dtype);
+  // Token ids travel in timing-only runs too: the next stage embeds them.
+  const bool carry = params().functional || dtype == DType::U32;
+  in_.assign(carry ? bytes : 0, 0);
+  bool ok = true;
+  Ps end = start;
+  if (d.opcode == LLMVP_OP_SEND) {
+    const Ps ready =
+        access(tlm::TLM_READ_COMMAND, d.src0, carry ? in_.data() : nullptr, bytes, start, !carry, ENG_FIELD_SRC0, err);
+    if (!err.ok()) return ready;
+    syncAt(ready);
+    end = group_.send(rank_, d.arg0, d.arg1, dtype, d.n, carry ? in_.data() : nullptr, ready, ok);
+    networkPs_ += static_cast<double>(end - ready);
+  } else {
+    syncAt(start);
+    const Ps arrived = group_.recv(rank_, d.arg0, d.arg1, dtype, d.n, carry ? in_.data() : nullptr, start, ok);
+    if (ok)
+      end = access(tlm::TLM_WRITE_COMMAND, d.dst, carry ? in_.data() : nullptr, bytes, arrived, !carry, ENG_FIELD_DST,
+                   err);
+    networkPs_ += static_cast<double>(arrived - start);
+  }
+  if (!ok) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return end;
+  }
   accountOp(end - start, 0);
   return end;
 }

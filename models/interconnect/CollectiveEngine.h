@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// A chip's collectives engine: descriptor-driven (ALL_REDUCE, ALL_GATHER,
-/// REDUCE_SCATTER, ALL_TO_ALL, descriptors.h), reads its input over the chip
+/// REDUCE_SCATTER, ALL_TO_ALL, SEND, RECV: descriptors.h), reads its input over the chip
 /// fabric, meets the other chips' engines in the system's CollectiveGroup
 /// (which times the messages on the network's links), and writes the result
 /// to its destination (the scratchpad for decode's small messages).
@@ -18,6 +18,8 @@ public:
 
 private:
   Ps execute(const llmvp_desc& d, Ps start, EngineError& err) override;
+  /// SEND / RECV (pipeline parallel point to point).
+  Ps transfer(const llmvp_desc& d, Ps start, EngineError& err);
 
   CollectiveGroup& group_;
   const std::uint32_t rank_;

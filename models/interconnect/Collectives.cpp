@@ -284,11 +284,54 @@ CollectiveGroup::CollectiveGroup(const char* name, Network& net, const Collectiv
       substitutions_(stats_.add("substitutions", "late contributions replaced by previous data or zeros", Unit::Count)),
       stragglers_(stats_.add("stragglers", "contributions delayed by straggler injection", Unit::Count)),
       retries_(stats_.add("retries", "link-level packet retries during collectives", Unit::Count)),
-      retryTimeouts_(stats_.add(
-          "retry_timeouts", "collectives that ran past their timeout on a retrying link (policy on)", Unit::Count)) {
+      retryTimeouts_(stats_.add("retry_timeouts",
+                                "collectives that ran past their timeout on a retrying link (policy on)", Unit::Count)),
+      transfers_(stats_.add("transfers", "point-to-point messages (pipeline parallel SEND)", Unit::Count)),
+      transferTime_(stats_.add("transfer_time", "sum over messages of send ready to arrival", Unit::Ps)),
+      transferLatency_(stats_.add("transfer_latency_part",
+                                  "latency part of that time (launch + endpoint + hops x per-hop)", Unit::Ps)),
+      transferBytes_(stats_.add("transfer_bytes", "point-to-point message bytes", Unit::Bytes)),
+      transferWait_(stats_.add("transfer_wait",
+                               "sum over RECVs of the time from the receiver ready to the message there (waiting "
+                               "for the previous stage included)",
+                               Unit::Ps)) {
   for (Algorithm a : {Algorithm::Ring, Algorithm::RecursiveDoubling, Algorithm::Direct, Algorithm::InSwitch})
     perAlgorithm_.push_back(
         &stats_.add(std::string("algorithm.") + algorithmName(a), "collectives run with it", Unit::Count));
+}
+
+Ps CollectiveGroup::send(std::uint32_t from, std::uint32_t to, std::uint32_t tag, DType dtype, std::uint64_t elements,
+                         const std::uint8_t* data, Ps ready, bool& ok) {
+  ok = from < net_.chips() && to < net_.chips() && from != to;
+  if (!ok) return ready;
+  const std::uint64_t bytes = elements * dtypeBytes(dtype);
+  const Ps launch = nsToPs(params_.launchNs), ep = endpoint(params_, bytes);
+  const Delivery d = net_.transfer(from, to, bytes, ready + launch + ep);
+  Message msg{dtype, elements, {}, d.arrival};
+  if (data != nullptr) msg.data.assign(data, data + bytes);
+  mailbox_[{from, to, tag}].push_back(std::move(msg));
+  delivered_.notify(sc_core::SC_ZERO_TIME);
+  transfers_ += 1;
+  transferTime_ += static_cast<double>(d.arrival - ready);
+  transferLatency_ += static_cast<double>(launch + ep + d.latencyPs);
+  transferBytes_ += static_cast<double>(bytes);
+  retries_ += d.retries;
+  return d.arrival;
+}
+
+Ps CollectiveGroup::recv(std::uint32_t to, std::uint32_t from, std::uint32_t tag, DType dtype, std::uint64_t elements,
+                         std::uint8_t* out, Ps ready, bool& ok) {
+  ok = from < net_.chips() && to < net_.chips() && from != to;
+  if (!ok) return ready;
+  auto& queue = mailbox_[{from, to, tag}];
+  while (queue.empty()) sc_core::wait(delivered_);
+  Message msg = std::move(queue.front());
+  queue.pop_front();
+  ok = msg.dtype == dtype && msg.elements == elements;
+  if (ok && out != nullptr && !msg.data.empty()) std::copy(msg.data.begin(), msg.data.end(), out);
+  const Ps done = std::max(ready, msg.arrival);
+  transferWait_ += static_cast<double>(done - ready);
+  return done;
 }
 
 std::uint64_t CollectiveGroup::inputElements(const Request& r) const {

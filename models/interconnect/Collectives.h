@@ -8,10 +8,12 @@
 /// contribution is replaced by the previous call's data or zeros).
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <random>
 #include <string>
 #include <systemc>
+#include <tuple>
 #include <vector>
 
 #include "models/common/Numerics.h"
@@ -94,6 +96,19 @@ public:
   /// algorithm cannot run here.
   Ps run(std::uint32_t rank, const Request& req, bool& ok);
 
+  /// Point to point (pipeline parallel): one message of `elements` x
+  /// `dtype` from `from` to `to`, injected at `ready` after the launch and
+  /// endpoint costs, on the route's link timelines. `data` (may be null:
+  /// timing only) is copied. Returns the arrival time at `to`; `ok` false for
+  /// a bad peer. Messages are matched in order per (from, to, tag).
+  Ps send(std::uint32_t from, std::uint32_t to, std::uint32_t tag, DType dtype, std::uint64_t elements,
+          const std::uint8_t* data, Ps ready, bool& ok);
+  /// Blocks (SystemC thread) until the matching send was issued; returns
+  /// max(ready, its arrival) and copies its data to `out` (if both have
+  /// data). `ok` false for a bad peer or a send of another size or type.
+  Ps recv(std::uint32_t to, std::uint32_t from, std::uint32_t tag, DType dtype, std::uint64_t elements,
+          std::uint8_t* out, Ps ready, bool& ok);
+
   [[nodiscard]] std::uint32_t ranks() const { return net_.chips(); }
   [[nodiscard]] const CollectiveParams& params() const { return params_; }
   [[nodiscard]] Network& network() { return net_; }
@@ -119,8 +134,17 @@ private:
   std::map<std::uint64_t, std::vector<float>> previous_; ///< (tag, rank) -> last input
   std::mt19937_64 rng_;
   sc_core::sc_event completed_;
+  struct Message {
+    DType dtype = DType::Fp32;
+    std::uint64_t elements = 0;
+    std::vector<std::uint8_t> data; ///< empty: timing only
+    Ps arrival = 0;
+  };
+  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::deque<Message>> mailbox_; ///< (from, to, tag)
+  sc_core::sc_event delivered_;
   StatsGroup stats_;
   Stat &calls_count_, &time_, &latency_, &skew_, &bytes_, &substitutions_, &stragglers_, &retries_, &retryTimeouts_;
+  Stat &transfers_, &transferTime_, &transferLatency_, &transferBytes_, &transferWait_;
   std::vector<Stat*> perAlgorithm_;
 };
 
