@@ -17,9 +17,9 @@
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
 #define LLMVP_MANIFEST_VERSION                                                                                         \
-  10u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory   \
+  11u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory   \
          offload; 7: serving (continuous batching); 8: near-memory per-operator placement; 9: expert parallel; 10:     \
-         prefill with near-memory offload */
+         prefill with near-memory offload; 11: pipeline parallel */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -241,7 +241,25 @@ typedef struct llmvp_manifest {
    * chip routes every row). */
   uint32_t ep_ranks; /* 0 or 1: all experts on this chip */
   uint32_t ep_rank;
+  /* ---- version 11: pipeline parallel (issue 7) ----
+   * pp_stages > 1: chip pp_stage of the system runs a contiguous range of
+   * the model's layers as pipeline stage pp_stage; `layers`, the layer
+   * table and first_moe_layer are the stage's own. Per step, stage 0 embeds
+   * the tokens, runs its layers and SENDs x ([batch][hidden], dt_act) to
+   * stage 1 (tag LLMVP_PP_TAG_X); stage s > 0 RECVs x from s - 1 into x
+   * before its first layer and, unless it is the last, SENDs it on; the
+   * last stage runs the final norm, lm_head and argmax and SENDs tokens_out
+   * (u32 [batch]) to stage 0 (LLMVP_PP_TAG_TOKENS), whose RECV writes its
+   * tokens_out, so the first and the last stage hold the generated tokens.
+   * embed is only used on stage 0, final_norm and lm_head on the last. One
+   * micro-batch is in flight: a stage idles while the others run. Not with
+   * tensor parallel, near-memory offload, prefill, serving or HBF prefetch. */
+  uint32_t pp_stages; /* 0 or 1: no pipeline */
+  uint32_t pp_stage;
 } llmvp_manifest;
+
+#define LLMVP_PP_TAG_X 0u      /* pipeline parallel: the residual stream to the next stage */
+#define LLMVP_PP_TAG_TOKENS 1u /* pipeline parallel: the last stage's argmax to stage 0 */
 
 #define LLMVP_PNM_TILE 0u
 #define LLMVP_PNM_ROWS 1u

@@ -388,6 +388,53 @@ void fw_write_attn_rows(const fw_ctx* c, uint32_t step) {
   }
 }
 
+/** Pipeline parallel (plan.h fw_pp): the stage's two transfers. Stage 0
+ *  SENDs x to stage 1 and RECVs the tokens from the last stage; a later
+ *  stage RECVs x from the one before and SENDs x (or, the last, its tokens)
+ *  on. A SEND waits for COLL_IN (the tile's last descriptor), a RECV of x
+ *  signals COLL_OUT (the tile's first waits for it). */
+static void put_pp_transfers(const fw_ctx* c) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
+  const uint32_t stage = m->pp_stage, last = m->pp_stages - 1u;
+  llmvp_desc x = fw_desc(LLMVP_OP_SEND, m->dt_act, m->dt_act, m->dt_act);
+  x.src0 = s->x;
+  x.dst = s->x;
+  x.n = m->batch * m->hidden;
+  x.arg1 = LLMVP_PP_TAG_X;
+  llmvp_desc tokens = fw_desc(LLMVP_OP_SEND, LLMVP_DT_U32, LLMVP_DT_U32, LLMVP_DT_U32);
+  tokens.src0 = s->tokens_out;
+  tokens.dst = s->tokens_out;
+  tokens.n = m->batch;
+  tokens.arg1 = LLMVP_PP_TAG_TOKENS;
+  llmvp_desc first, second;
+  if (stage == 0u) {
+    first = x;
+    first.arg0 = 1u;
+    first.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
+    second = tokens;
+    second.opcode = LLMVP_OP_RECV;
+    second.arg0 = last;
+  } else {
+    first = x;
+    first.opcode = LLMVP_OP_RECV;
+    first.arg0 = stage - 1u;
+    first.signal_sem = fw_sem_field(FW_SEM_COLL_OUT);
+    second = stage == last ? tokens : x;
+    second.arg0 = stage == last ? 0u : stage + 1u;
+    second.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
+  }
+  second.flags |= DESC_F_IRQ;
+  fw_ring_writer w;
+  ring_writer_begin(&w, c->rings.coll_base, 0);
+  ring_writer_put(&w, first);
+  ring_writer_put(&w, second);
+  ring_writer_flush(&w);
+}
+
+/** A NOP of the tile chain (pipeline parallel: waits for x, or hands it on). */
+static llmvp_desc tile_nop(void) { return fw_desc(LLMVP_OP_NOP, LLMVP_DT_FP32, LLMVP_DT_FP32, LLMVP_DT_FP32); }
+
 void fw_build_chains(const fw_ctx* c) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
@@ -396,7 +443,13 @@ void fw_build_chains(const fw_ctx* c) {
   ring_writer_begin(&tile, c->prefill ? c->rings.prefill_tile_base : c->rings.tile_base, 0);
   ring_writer_begin(&dma, c->prefill ? c->rings.prefill_dma_base : c->rings.dma_base, 0);
 
-  ring_writer_put(&tile, tile_embed(s->x, s->tokens_in, m->embed, m->batch, m->hidden, m->vocab, m->dt_act, m->dt_w));
+  if (fw_pp_first(m)) {
+    ring_writer_put(&tile, tile_embed(s->x, s->tokens_in, m->embed, m->batch, m->hidden, m->vocab, m->dt_act, m->dt_w));
+  } else { /* pipeline stage > 0: x arrives from the stage before */
+    llmvp_desc wait = tile_nop();
+    wait.wait_sem = fw_sem_field(FW_SEM_COLL_OUT);
+    ring_writer_put(&tile, wait);
+  }
   for (uint32_t l = 0; l < m->layers; ++l) {
     llmvp_layer_entry e;
     hal_read_block(layer_entry_addr(c, l), &e, sizeof e);
@@ -410,6 +463,16 @@ void fw_build_chains(const fw_ctx* c) {
     }
     const kv_bases kv = {e.k_cache, e.v_cache, e.prefix_k, e.prefix_v};
     put_kv_copies(c, &dma, kv, 0, l + 1u == m->layers);
+  }
+  if (!fw_pp_last(m)) { /* pipeline stage: hand x on instead of the head */
+    llmvp_desc done = tile_nop();
+    done.signal_sem = fw_sem_field(FW_SEM_COLL_IN);
+    done.flags |= DESC_F_IRQ;
+    ring_writer_put(&tile, done);
+    ring_writer_flush(&tile);
+    ring_writer_flush(&dma);
+    put_pp_transfers(c);
+    return;
   }
   /* A prefill chunk needs the next token of its last position only; a block
    * pass, of the last row of every piece that ends its prompt (h rows in
@@ -436,8 +499,10 @@ void fw_build_chains(const fw_ctx* c) {
   ring_writer_put(&tile, tile_gemv(s->logits, s->h, m->lm_head, out_rows, m->vocab, m->hidden, m->dt_act, m->dt_w));
   llmvp_desc* argmax = ring_writer_put(&tile, tile_argmax(s->tokens_out, s->logits, out_rows, m->vocab, m->dt_act));
   argmax->flags |= DESC_F_IRQ;
+  if (fw_pp(m)) argmax->signal_sem = fw_sem_field(FW_SEM_COLL_IN); /* the last stage's tokens to stage 0 */
   ring_writer_flush(&tile);
   ring_writer_flush(&dma);
+  if (fw_pp(m)) put_pp_transfers(c);
   if (fw_tp(m)) {
     /* Two all-reduces per layer of the fp32 partial sums, in place; they
      * need no per-step patching. */

@@ -37,7 +37,7 @@ static void setup_engines(fw_ctx* c) {
   engine_configure(&c->dma, c->rings.dma_base, c->rings.dma_len);
   engine_configure(&c->tile, c->rings.tile_base, c->rings.tile_len);
   uint32_t irqs = engine_irq_mask(&c->dma) | engine_irq_mask(&c->tile);
-  if (fw_tp(&c->m)) {
+  if (fw_uses_coll(&c->m)) {
     engine_init(&c->coll, LLMVP_COLL_BASE(0), LLMVP_IRQ_COLL(0));
     engine_reset(&c->coll);
     reset_semaphore(FW_SEM_COLL_IN);
@@ -60,7 +60,7 @@ static void setup_engines(fw_ctx* c) {
   intc_enable(irqs | irqs_pf);
   engine_enable(&c->dma);
   engine_enable(&c->tile);
-  if (fw_tp(&c->m)) engine_enable(&c->coll);
+  if (fw_uses_coll(&c->m)) engine_enable(&c->coll);
   if (fw_prefetching(&c->m)) engine_enable(&c->pf);
 }
 
@@ -147,7 +147,7 @@ static int wait_step_done(const fw_ctx* c, fw_fault* f) {
   engines[n++] = &c->dma;
   engines[n++] = &c->tile;
   for (uint32_t p = 0; p < c->m.pnm_units; ++p) engines[n++] = &c->pnm[p];
-  if (fw_tp(&c->m)) engines[n++] = &c->coll;
+  if (fw_uses_coll(&c->m)) engines[n++] = &c->coll;
   if (fw_prefetching(&c->m)) engines[n++] = &c->pf;
   return engines_wait_done(engines, n, f);
 }
@@ -180,7 +180,7 @@ static int run_step(fw_ctx* c, uint32_t step, fw_fault* f) {
     if (fw_prefetching(&c->m)) engine_post(&c->pf, c->rings.pf_len);
     engine_post(&c->dma, c->rings.dma_len);
     engine_post(&c->tile, c->rings.tile_len);
-    if (fw_tp(&c->m)) engine_post(&c->coll, c->rings.coll_len);
+    if (fw_uses_coll(&c->m)) engine_post(&c->coll, c->rings.coll_len);
   }
   fw_trace_mark(step, TRACE_PH_WAIT);
   if (wait_step_done(c, f) != 0) return -1;
@@ -279,7 +279,7 @@ int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f) {
   engine_disable(&c->dma);
   engine_disable(&c->tile);
   fw_pnm_disable(c);
-  if (fw_tp(&c->m)) engine_disable(&c->coll);
+  if (fw_uses_coll(&c->m)) engine_disable(&c->coll);
   if (fw_prefetching(&c->m)) engine_disable(&c->pf);
   return 0;
 }

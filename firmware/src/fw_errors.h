@@ -58,6 +58,9 @@
 #define FW_MFIELD_SERVE                                                                                                \
   33u /* serving: serve_table outside memory, or with tensor parallel / PNM / HBF prefetch / KV prefix; INDEX: a       \
          request whose prompt_len or gen_len is 0 or prompt_len + gen_len > max_context + 1 */
+#define FW_MFIELD_PP                                                                                                   \
+  41u /* pp_stages/pp_stage: stage out of range, or pipeline parallel with tensor parallel / near-memory offload /     \
+         prefill / serving / HBF prefetch, or activations neither fp32 nor bf16 */
 #define FW_MFIELD_DT_LINEAR 25u /* dt_linear/w_group invalid, or a GEMV k not a multiple of w_group */
 
 /* FW_ERR_NO_SPACE: MBOX_ERR_INFO = FW_SPACE_RINGS or FW_SPACE_SPAD (regs.h), MBOX_ERR_INDEX = bytes needed. */

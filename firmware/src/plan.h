@@ -35,7 +35,9 @@ extern "C" {
  *     fw_attn_descs)
  *     then GEMV o (+x), RMSNORM ffn, GEMV gate, GEMV up, SWIGLU, GEMV down (+x)
  *   RMSNORM final, GEMV lm_head, ARGMAX (DESC_F_IRQ)
- * length = 4 + layers * (12 + batch)                                         */
+ * length = 4 + layers * (12 + batch)
+ * (pipeline parallel: NOPs in place of EMBED and of the last three on the
+ * stages that do not run them, see fw_pp)                                   */
 #define FW_TILE_FIXED_DESCS 4u  /* EMBED + final RMSNORM + lm_head GEMV + ARGMAX */
 #define FW_TILE_LAYER_FIXED 12u /* per-layer descriptors besides the ATTNs */
 #define FW_TILE_WQ_OFFSET 1u    /* GEMV q within a layer */
@@ -77,7 +79,20 @@ static inline int fw_tp(const llmvp_manifest* m) { return m->tp_ranks > 1u; }
  * into it, and the block's all-reduce is the combine: the same two
  * all-reduces and two ADDs per layer as a dense layer. */
 static inline int fw_ep(const llmvp_manifest* m) { return m->ep_ranks > 1u; }
-static inline uint64_t fw_coll_chain_len(const llmvp_manifest* m) { return fw_tp(m) ? 2u * m->layers : 0u; }
+/* Pipeline parallel (manifest pp_stages > 1): the collectives chain is the
+ * stage's two transfers (fw_put_pp_transfers); a stage after the first
+ * starts its tile chain with a NOP that waits for x (COLL_OUT), a stage
+ * before the last ends it with a NOP that signals COLL_IN (x ready to send)
+ * instead of the final norm, lm_head and argmax; the last stage's ARGMAX
+ * signals COLL_IN (tokens ready to send). */
+static inline int fw_pp(const llmvp_manifest* m) { return m->pp_stages > 1u; }
+static inline int fw_pp_first(const llmvp_manifest* m) { return !fw_pp(m) || m->pp_stage == 0u; }
+static inline int fw_pp_last(const llmvp_manifest* m) { return !fw_pp(m) || m->pp_stage + 1u == m->pp_stages; }
+/** The collectives engine runs: tensor or pipeline parallel. */
+static inline int fw_uses_coll(const llmvp_manifest* m) { return fw_tp(m) || fw_pp(m); }
+static inline uint64_t fw_coll_chain_len(const llmvp_manifest* m) {
+  return fw_tp(m) ? 2u * m->layers : fw_pp(m) ? 2u : 0u;
+}
 
 static inline int fw_is_moe_layer(const llmvp_manifest* m, uint64_t layer) {
   return m->experts != 0u && layer >= m->first_moe_layer;
@@ -125,7 +140,7 @@ static inline uint64_t fw_tile_layer_slot(const llmvp_manifest* m, uint64_t laye
   return 1u + dense_before * fw_tile_layer_len(m, 0) + (layer - dense_before) * fw_tile_layer_len(m, 1);
 }
 static inline uint64_t fw_tile_chain_len(const llmvp_manifest* m) {
-  return fw_tile_layer_slot(m, m->layers) + FW_TILE_FIXED_DESCS - 1u;
+  return fw_tile_layer_slot(m, m->layers) + (fw_pp_last(m) ? FW_TILE_FIXED_DESCS - 1u : 1u);
 }
 /** Tile chain length of a block prefill pass over `segs` request pieces:
  *  one ATTN_PREFILL per piece and layer (never one batched ATTN). */
