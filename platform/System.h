@@ -17,7 +17,8 @@ namespace llmvp::platform {
 
 /// How a model is split over the chips.
 struct ParallelParams {
-  std::uint32_t tensor = 1; ///< chips sharing every layer (heads, kv heads, FFN columns / rows)
+  std::uint32_t tensor = 1;   ///< chips sharing every layer (heads, kv heads, FFN columns / rows)
+  std::uint32_t pipeline = 1; ///< stages, each a contiguous range of layers on its own chip
 };
 
 struct SystemParams {

@@ -99,8 +99,46 @@ models::compute::RoutingParams routingParams(const ModelSpec& spec) {
   return p;
 }
 
+StageLayers stageLayers(std::uint32_t layers, std::uint32_t stages, std::uint32_t stage) {
+  const std::uint32_t per = layers / stages, extra = layers % stages;
+  return {stage * per + std::min(stage, extra), per + (stage < extra ? 1u : 0u)};
+}
+
+namespace {
+/// A pipeline stage's model: its layers, with the dense-before-MoE split
+/// shifted to them.
+ModelSpec stageSpec(const ModelSpec& model, const Shard& shard) {
+  if (shard.stages <= 1) return model;
+  if (shard.stages > model.layers)
+    throw ConfigError("system.parallel.pipeline: " + std::to_string(shard.stages) + " stages exceed the model's " +
+                      std::to_string(model.layers) + " layers (" + model.name + ")");
+  const StageLayers sl = stageLayers(model.layers, shard.stages, shard.stage);
+  ModelSpec s = model;
+  s.layers = sl.count;
+  const std::uint32_t dense = model.moe.denseLayers;
+  s.moe.denseLayers = dense <= sl.first ? 0 : std::min(dense - sl.first, sl.count);
+  return s;
+}
+} // namespace
+
 HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options, const Shard& shard)
-    : chip_(chip), spec_(spec), opt_(options), shard_(shard) {
+    : chip_(chip), model_(spec), spec_(stageSpec(spec, shard)), opt_(options), shard_(shard),
+      layer0_(stageLayers(spec.layers, shard.stages, shard.stage).first) {
+  if (shard_.stages > 1) {
+    if (shard_.ranks > 1)
+      throw ConfigError("system.parallel: tensor and pipeline parallel together are not supported yet");
+    if (opt_.prefillChunk != 0)
+      throw ConfigError("--prefill-chunk: prefill with pipeline parallel stages is not supported yet");
+    if (!opt_.serve.empty())
+      throw ConfigError("--scenario: serving with pipeline parallel stages is not supported yet");
+    if (chip_.pnmCount() != 0)
+      throw ConfigError("chip.pnm: near-memory offload with pipeline parallel stages is not supported yet");
+    if (chip_.params().hasHbf && opt_.hbf.prefetchDepth != 0)
+      throw ConfigError("chip.hbf.prefetch.depth: HBF weight prefetch with pipeline parallel stages is not "
+                        "supported yet (set chip.hbf.prefetch.mode=sram or none)");
+    if (spec_.actDtype != models::DType::Fp32 && spec_.actDtype != models::DType::Bf16)
+      throw ConfigError("model.dtypes.activations: pipeline stages send activations as fp32 or bf16");
+  }
   // Tensor parallel over T chips: the query heads are split A ways (A the
   // largest divisor of T that divides heads); chip r computes the heads of
   // shard r % A with the KV heads they use (a KV head is replicated on the
@@ -293,7 +331,10 @@ void HostRuntime::place() {
   };
   auto allocW = [&](std::uint64_t bytes) { return wHbf ? allocHbf(bytes) : alloc(bytes); };
   auto weightCursor = [&] { return wHbf ? hbfCursor : cursor; };
-  embed_ = allocW(std::uint64_t{spec_.vocab} * h * wb);
+  // Pipeline parallel: the embedding on the first stage (and the last with
+  // tied embeddings), the final norm and lm_head on the last.
+  const bool tied = spec_.tieEmbeddings;
+  embed_ = firstStage() || (tied && lastStage()) ? allocW(std::uint64_t{spec_.vocab} * h * wb) : 0;
   layers_.resize(spec_.layers);
   for (std::uint32_t i = 0; i < spec_.layers; ++i) {
     LayerAddr& l = layers_[i];
@@ -328,8 +369,8 @@ void HostRuntime::place() {
     }
     l.wBytes = weightCursor() - l.wBase;
   }
-  finalNorm_ = allocW(h * wb);
-  lmHead_ = spec_.tieEmbeddings ? embed_ : allocW(std::uint64_t{spec_.vocab} * h * wb);
+  finalNorm_ = lastStage() ? allocW(h * wb) : 0;
+  lmHead_ = !lastStage() ? 0 : tied ? embed_ : allocW(std::uint64_t{spec_.vocab} * h * wb);
   placement_.weightBytes = cursor - LLMVP_HBM_BASE + (hbfCursor - LLMVP_HBF_BASE);
   placement_.hbfWeightBytes = hbfCursor - LLMVP_HBF_BASE;
 
@@ -535,9 +576,9 @@ void HostRuntime::writeLinear(std::uint64_t addr, const float* values, std::uint
 void HostRuntime::load(const Weights* w) {
   const models::DType t = spec_.weightDtype;
   if (w != nullptr) {
-    writeTensor(embed_, w->embed, t);
+    if (embed_ != 0) writeTensor(embed_, w->embed, t);
     for (std::size_t i = 0; i < layers_.size(); ++i) {
-      const LayerWeights& lw = w->layers[i];
+      const LayerWeights& lw = w->layers[layer0_ + i];
       const LayerAddr& a = layers_[i];
       writeTensor(a.attnNorm, lw.attnNorm, t);
       const std::uint64_t h = spec_.hidden;
@@ -578,8 +619,10 @@ void HostRuntime::load(const Weights* w) {
         }
       }
     }
-    writeTensor(finalNorm_, w->finalNorm, t);
-    if (pnmSharded_.count(lmHead_) != 0)
+    if (finalNorm_ != 0) writeTensor(finalNorm_, w->finalNorm, t);
+    if (lmHead_ == 0) {
+      // not the last pipeline stage
+    } else if (pnmSharded_.count(lmHead_) != 0)
       writeSharded(lmHead_, (spec_.tieEmbeddings ? w->embed : w->lmHead).data(), spec_.vocab, spec_.hidden, false);
     else if (!spec_.tieEmbeddings)
       writeTensor(lmHead_, w->lmHead, t);
@@ -650,6 +693,8 @@ void HostRuntime::load(const Weights* w) {
   m.ffn = ffn_;
   m.tp_ranks = shard_.ranks;
   m.tp_rank = shard_.rank;
+  m.pp_stages = shard_.stages;
+  m.pp_stage = shard_.stage;
   m.vocab = spec_.vocab;
   m.rms_eps_bits = models::floatBits(spec_.rmsEps);
   m.rope_theta_bits = models::floatBits(spec_.ropeTheta);
@@ -776,8 +821,9 @@ std::vector<RunResult> HostRuntime::runAll(const std::vector<HostRuntime*>& host
   const HostRuntime& h0 = *hosts.front();
   Weights weights;
   if (h0.opt_.functional)
-    weights = h0.spec_.weightSource == WeightSource::Safetensors ? loadSafetensors(h0.spec_.safetensorsPath, h0.spec_)
-                                                                 : makeRandomWeights(h0.spec_, h0.opt_.seed);
+    weights = h0.model_.weightSource == WeightSource::Safetensors
+                  ? loadSafetensors(h0.model_.safetensorsPath, h0.model_)
+                  : makeRandomWeights(h0.model_, h0.opt_.seed);
   for (HostRuntime* h : hosts) h->start(h0.opt_.functional ? &weights : nullptr);
   const auto wall0 = std::chrono::steady_clock::now();
   sc_core::sc_start(sc_core::sc_time(h0.opt_.maxSimulatedMs, sc_core::SC_MS));

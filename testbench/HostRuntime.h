@@ -108,11 +108,20 @@ struct RunResult {
 /// Throws ConfigError naming file and line for a malformed trace.
 [[nodiscard]] models::compute::RoutingParams routingParams(const ModelSpec& spec);
 
-/// This chip's part of a tensor-parallel model (multi-chip systems).
+/// This chip's part of a tensor- or pipeline-parallel model (multi-chip systems).
 struct Shard {
   std::uint32_t ranks = 1; ///< chips sharing every layer
   std::uint32_t rank = 0;
+  std::uint32_t stages = 1; ///< pipeline stages, each a contiguous range of layers
+  std::uint32_t stage = 0;
 };
+
+/// Layers [first, first + count) of a model of `layers` split into `stages`
+/// pipeline stages as evenly as possible (earlier stages take the remainder).
+struct StageLayers {
+  std::uint32_t first = 0, count = 0;
+};
+[[nodiscard]] StageLayers stageLayers(std::uint32_t layers, std::uint32_t stages, std::uint32_t stage);
 
 class HostRuntime {
 public:
@@ -189,9 +198,13 @@ private:
   [[nodiscard]] std::uint64_t mainAlign() const;
 
   platform::Chip& chip_;
-  const ModelSpec spec_;
+  const ModelSpec model_; ///< the whole model (weights are drawn for it)
+  const ModelSpec spec_;  ///< this chip's part: a pipeline stage's layers (else the whole model)
   const RunOptions opt_;
   const Shard shard_;
+  const std::uint32_t layer0_; ///< the model's index of this chip's first layer (pipeline stage)
+  [[nodiscard]] bool firstStage() const { return shard_.stage == 0; }
+  [[nodiscard]] bool lastStage() const { return shard_.stage + 1 == shard_.stages; }
   std::uint32_t qDim_ = 0, kvDim_ = 0, ffn_ = 0; ///< this chip's shard of the projections
   std::uint32_t qFirst_ = 0, kvFirst_ = 0;       ///< its first q and kv row (heads x head_dim)
   /// Expert parallel (MoE on several chips): routed experts on this chip

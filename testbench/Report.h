@@ -51,11 +51,19 @@ struct SystemReport {
   std::uint32_t chips = 1; ///< 1: a single chip (nothing below is filled)
   std::string name, topology;
   std::uint32_t tensorParallel = 1;
+  std::uint32_t pipelineParallel = 1;
   double collectives = 0;                 ///< collectives run (each counted once for the system)
   double collectiveNsPerToken = 0;        ///< per decode step: first input ready to last chip done, summed
   double collectiveLatencyNsPerToken = 0; ///< its latency part: steps x (endpoint + hops x per-hop)
   double collectiveSkewNsPerToken = 0;    ///< its wait for the last chip's contribution (load imbalance, stragglers)
-  double collectiveShareOfTpot = 0;       ///< collectiveNsPerToken / mean TPOT
+  double collectiveShareOfTpot = 0;       ///< (collectiveNsPerToken + transferNsPerToken) / mean TPOT
+  // Pipeline parallel: point-to-point transfers between stages
+  double transfers = 0;                 ///< messages sent
+  double transferNsPerToken = 0;        ///< per decode step, send ready to arrival, summed over messages
+  double transferLatencyNsPerToken = 0; ///< its latency part: launch + endpoint + hops x per-hop
+  double transferWaitNsPerStage = 0;    ///< per step and stage: a stage's wait for its input (the others' work)
+  double tpotNs = 0;                    ///< mean TPOT (for pipelineWaitShare)
+  [[nodiscard]] double pipelineWaitShare() const { return tpotNs > 0 ? transferWaitNsPerStage / tpotNs : 0; }
   double substitutions = 0, stragglers = 0, retries = 0, retryTimeouts = 0;
   std::vector<std::pair<std::string, double>> algorithms; ///< collectives per algorithm
   double linkUtilizationMean = 0, linkUtilizationMax = 0, linkBytes = 0;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Multi-chip runs (issue 7): builds a platform::System, one host runtime per
-// chip (tensor-parallel shards), runs them together and adds the system
+// chip (tensor-parallel shards or pipeline stages), runs them together and adds the system
 // section to the report.
 #include <algorithm>
 #include <cstdio>
@@ -81,8 +81,10 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   ops.attachAll();
   std::vector<std::unique_ptr<HostRuntime>> hosts;
   std::vector<HostRuntime*> ptrs;
+  const std::uint32_t stages = sp.parallel.pipeline;
   for (std::uint32_t i = 0; i < sp.chips; ++i) {
-    hosts.push_back(std::make_unique<HostRuntime>(system.chip(i), out.model, options, Shard{sp.parallel.tensor, i}));
+    const Shard shard = stages > 1 ? Shard{1, 0, stages, i} : Shard{sp.parallel.tensor, i, 1, 0};
+    hosts.push_back(std::make_unique<HostRuntime>(system.chip(i), out.model, options, shard));
     ptrs.push_back(hosts.back().get());
   }
   out.placement = hosts.front()->placement();
@@ -96,23 +98,29 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   progress.finish();
   out.result = results.front();
   bool agree = true;
-  for (const auto& r : results) {
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const RunResult& r = results[i];
     if (!r.ok && out.result.ok) out.result = r; // report the first failure
-    agree = agree && r.generated == results.front().generated;
+    // Pipeline: the first stage received the tokens the last one computed;
+    // the stages between never see them.
+    if (stages <= 1 || i + 1 == results.size()) agree = agree && r.generated == results.front().generated;
   }
   if (out.result.ok && !agree) {
     out.result.ok = false;
-    out.result.error = "chips disagree on the generated tokens (tensor-parallel replicas diverged)";
+    out.result.error = stages > 1 ? "pipeline stages disagree on the generated tokens (first vs last stage)"
+                                  : "chips disagree on the generated tokens (tensor-parallel replicas diverged)";
   }
   out.report = buildReport(out.platform, out.model, in.modelFile, system.chip(0), options, out.result);
   scaleToSystem(out.report, out.platform, sp.chips);
-  addEstimate(out.report, out.platform, out.model, options, ops, out.result);
+  // The roofline estimate models one chip or a tensor-parallel group, not a pipeline.
+  if (stages <= 1) addEstimate(out.report, out.platform, out.model, options, ops, out.result);
 
   SystemReport& s = out.report.system;
   s.chips = sp.chips;
   s.name = sp.name;
   s.topology = topologyName(sp.topology.kind);
   s.tensorParallel = sp.parallel.tensor;
+  s.pipelineParallel = stages;
   s.chipsAgree = agree;
   const auto& g = system.group().stats();
   const double steps_ = std::max<double>(1.0, static_cast<double>(out.result.stepEnd.size()));
@@ -120,7 +128,15 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   s.collectiveNsPerToken = g.value("time") * kNsPerPs / steps_;
   s.collectiveLatencyNsPerToken = g.value("latency_part") * kNsPerPs / steps_;
   s.collectiveSkewNsPerToken = g.value("skew_wait") * kNsPerPs / steps_;
-  s.collectiveShareOfTpot = out.report.tpotMeanNs > 0 ? s.collectiveNsPerToken / out.report.tpotMeanNs : 0;
+  // Pipeline transfers: every message of a step is on its critical path
+  // (one micro-batch in flight), so their times add up per token.
+  s.tpotNs = out.report.tpotMeanNs;
+  s.transfers = g.value("transfers");
+  s.transferNsPerToken = g.value("transfer_time") * kNsPerPs / steps_;
+  s.transferLatencyNsPerToken = g.value("transfer_latency_part") * kNsPerPs / steps_;
+  s.transferWaitNsPerStage = g.value("transfer_wait") * kNsPerPs / steps_ / std::max(1u, stages);
+  s.collectiveShareOfTpot =
+      out.report.tpotMeanNs > 0 ? (s.collectiveNsPerToken + s.transferNsPerToken) / out.report.tpotMeanNs : 0;
   s.substitutions = g.value("substitutions");
   s.stragglers = g.value("stragglers");
   s.retries = g.value("retries");
@@ -149,13 +165,23 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
 void printSystemReport(std::ostream& os, const Report& r) {
   const SystemReport& s = r.system;
   if (s.chips <= 1) return;
-  os << "\nSystem " << s.name << ": " << s.chips << " chips, " << s.topology << ", tensor parallel " << s.tensorParallel
+  os << "\nSystem " << s.name << ": " << s.chips << " chips, " << s.topology << ", "
+     << (s.pipelineParallel > 1 ? "pipeline parallel " + std::to_string(s.pipelineParallel)
+                                : "tensor parallel " + std::to_string(s.tensorParallel))
      << " (engines, memories and compute above: chip 0; energy and cost: all chips)\n";
-  os << "  collectives " << num(s.collectives, 0) << ", per token " << num(s.collectiveNsPerToken / 1e3, 3)
-     << " us (latency part " << num(s.collectiveLatencyNsPerToken / 1e3, 3) << " us, waiting for the last chip "
-     << num(s.collectiveSkewNsPerToken / 1e3, 3) << " us, bandwidth and queueing "
-     << num(std::max(0.0, s.collectiveNsPerToken - s.collectiveLatencyNsPerToken - s.collectiveSkewNsPerToken) / 1e3, 3)
-     << " us), " << num(100.0 * s.collectiveShareOfTpot, 1) << "% of TPOT\n";
+  if (s.transfers > 0)
+    os << "  stage transfers " << num(s.transfers, 0) << ", per token " << num(s.transferNsPerToken / 1e3, 3)
+       << " us (latency part " << num(s.transferLatencyNsPerToken / 1e3, 3) << " us), "
+       << num(100.0 * s.collectiveShareOfTpot, 1) << "% of TPOT; a stage waits "
+       << num(s.transferWaitNsPerStage / 1e3, 3) << " us per token for its input ("
+       << num(s.pipelineWaitShare() * 100.0, 1) << "% of TPOT: one micro-batch in flight)\n";
+  if (s.collectives > 0 || s.transfers == 0)
+    os << "  collectives " << num(s.collectives, 0) << ", per token " << num(s.collectiveNsPerToken / 1e3, 3)
+       << " us (latency part " << num(s.collectiveLatencyNsPerToken / 1e3, 3) << " us, waiting for the last chip "
+       << num(s.collectiveSkewNsPerToken / 1e3, 3) << " us, bandwidth and queueing "
+       << num(std::max(0.0, s.collectiveNsPerToken - s.collectiveLatencyNsPerToken - s.collectiveSkewNsPerToken) / 1e3,
+              3)
+       << " us), " << num(100.0 * s.collectiveShareOfTpot, 1) << "% of TPOT\n";
   os << "  algorithms:";
   for (const auto& [a, n] : s.algorithms) os << " " << a << " " << num(n, 0);
   os << "\n  links " << s.links.size() << ": utilization mean " << num(100.0 * s.linkUtilizationMean, 2) << "%, max "
@@ -172,6 +198,11 @@ boost::json::object systemReportJson(const Report& r) {
   o["chips"] = s.chips;
   o["topology"] = s.topology;
   o["tensor_parallel"] = s.tensorParallel;
+  o["pipeline_parallel"] = s.pipelineParallel;
+  o["transfers"] = s.transfers;
+  o["transfer_ns_per_token"] = s.transferNsPerToken;
+  o["transfer_latency_ns_per_token"] = s.transferLatencyNsPerToken;
+  o["transfer_wait_ns_per_stage_token"] = s.transferWaitNsPerStage;
   o["collectives"] = s.collectives;
   o["collective_ns_per_token"] = s.collectiveNsPerToken;
   o["collective_latency_ns_per_token"] = s.collectiveLatencyNsPerToken;

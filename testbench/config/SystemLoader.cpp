@@ -32,7 +32,8 @@ models::interconnect::LinkParams linkParams(const ConfigNode& n) {
 } // namespace
 
 PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
-  const ConfigNode root = ConfigNode::load(path, &overrides, "", {"model.", "chip.", "sim.", "economics.", "memory."});
+  const ConfigNode root = ConfigNode::load(path, &overrides, "", {"model.", "chip.", "sim.", "economics.", "memory."},
+                                           {"system.parallel.pipeline"});
   if (root.choice("kind", {"platform", "model", "memspec", "system"}) != "system")
     root.fail("kind", "expected \"system\"");
   const std::string platformFile = root.path("platform");
@@ -49,9 +50,14 @@ PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
   {
     const ConfigNode p = sys.child("parallel");
     s.parallel.tensor = static_cast<std::uint32_t>(p.integer("tensor", 1, 4096));
-    if (s.parallel.tensor != s.chips)
-      p.fail("tensor", std::to_string(s.parallel.tensor) + " must equal system.chips (" + std::to_string(s.chips) +
-                           "): every chip holds one tensor-parallel shard");
+    s.parallel.pipeline = p.has("pipeline") ? static_cast<std::uint32_t>(p.integer("pipeline", 1, 4096)) : 1;
+    if (s.parallel.tensor * s.parallel.pipeline != s.chips)
+      p.fail(s.parallel.pipeline > 1 ? "pipeline" : "tensor",
+             "tensor " + std::to_string(s.parallel.tensor) + " x pipeline " + std::to_string(s.parallel.pipeline) +
+                 " must equal system.chips (" + std::to_string(s.chips) + "): every chip holds one shard");
+    if (s.parallel.tensor > 1 && s.parallel.pipeline > 1)
+      p.fail("pipeline", "tensor and pipeline parallel together are not supported yet: set tensor 1 (pipeline " +
+                             std::to_string(s.chips) + ") or pipeline 1 (tensor " + std::to_string(s.chips) + ")");
     p.finish();
   }
   {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Multi-chip systems (issue 7): the functional tiny model decodes the golden
 // reference's tokens on 2, 4 and 8 tensor-parallel chips over switch, ring
-// and torus networks; the reliability policy substitutes late contributions
+// and torus networks, and on 2 to 8 pipeline stages; the reliability policy substitutes late contributions
 // and changes tokens; bad system configs are clear errors.
 #include <gtest/gtest.h>
 
@@ -22,13 +22,16 @@ struct Case {
   std::vector<std::string> overrides;
   std::uint64_t seed = 11;
   std::uint32_t batch = 1, prompt = 5, gen = 6;
+  bool pipeline = false; ///< the chips are pipeline stages (else tensor-parallel shards)
 };
 
 testbench::SimulationOutput runFunctional(const Case& c) {
   testbench::SimulationInputs in;
   in.platformFile = c.system;
   in.modelFile = c.model;
-  in.overrides = {"system.chips=" + std::to_string(c.chips), "system.parallel.tensor=" + std::to_string(c.chips)};
+  const std::string n = std::to_string(c.chips);
+  in.overrides = {"system.chips=" + n, "system.parallel.tensor=" + (c.pipeline ? std::string("1") : n)};
+  if (c.pipeline) in.overrides.push_back("system.parallel.pipeline=" + n);
   in.overrides.insert(in.overrides.end(), c.overrides.begin(), c.overrides.end());
   in.options.functional = true;
   in.options.batch = c.batch;
@@ -116,6 +119,63 @@ TEST(MultiChip, TinyLlamaInSwitchReduction) {
   c.seed = 16;
   c.overrides = {"system.collectives.algorithm=in_switch"};
   expectGoldenTokens(c);
+}
+
+// ---- pipeline parallel: stage s holds a contiguous range of layers ----
+
+void expectPipelineGoldenTokens(Case c) {
+  c.pipeline = true;
+  const auto out = runFunctional(c);
+  ASSERT_TRUE(out.result.ok) << out.result.error;
+  const auto& s = out.report.system;
+  EXPECT_EQ(s.pipelineParallel, c.chips);
+  EXPECT_TRUE(s.chipsAgree);
+  EXPECT_EQ(s.collectives, 0.0);
+  // Per step: x from each stage to the next, the tokens from the last to the first.
+  EXPECT_EQ(s.transfers, 1.0 * c.chips * (c.prompt + c.gen - 1));
+  EXPECT_GT(s.transferNsPerToken, s.transferLatencyNsPerToken);
+  EXPECT_GT(s.transferWaitNsPerStage, 0.0);
+  EXPECT_EQ(out.result.generated, golden(out, c));
+}
+
+TEST(MultiChip, TinyLlamaPipelineTwoStagesTiedEmbeddingsMatchesGolden) {
+  // Tied embeddings: the first and the last stage both hold the matrix.
+  Case c;
+  c.seed = 31;
+  c.overrides = {"model.tie_embeddings=true"};
+  expectPipelineGoldenTokens(c);
+}
+TEST(MultiChip, TinyLlamaPipelineFourStagesBatch3MatchesGolden) {
+  Case c;
+  c.chips = 4;
+  c.batch = 3;
+  c.seed = 32;
+  expectPipelineGoldenTokens(c);
+}
+TEST(MultiChip, TinyLlamaPipelineEightStagesOfUnevenLayersMatchesGolden) {
+  // 11 layers on 8 stages: stages 0-2 run two layers, 3-7 one.
+  Case c;
+  c.chips = 8;
+  c.seed = 33;
+  c.overrides = {"model.layers=11"};
+  expectPipelineGoldenTokens(c);
+}
+TEST(MultiChip, TinyMoePipelineSplitsDenseAndMoeLayersMatchesGolden) {
+  // 3 layers (the first dense) on 2 stages: a dense and an MoE layer, then an MoE layer.
+  Case c;
+  c.model = config("models/tiny-moe.yaml");
+  c.seed = 34;
+  c.batch = 2;
+  expectPipelineGoldenTokens(c);
+}
+TEST(MultiChip, TinyMlaPipelineThreeStagesMatchesGolden) {
+  // Latent attention is not split by heads, so it runs on pipeline stages.
+  Case c;
+  c.model = config("models/tiny-mla.yaml");
+  c.chips = 3;
+  c.seed = 35;
+  c.overrides = {"system.topology.kind=ring"};
+  expectPipelineGoldenTokens(c);
 }
 
 TEST(MultiChip, TinyLlamaEightChipsOnADragonfly) {
@@ -212,7 +272,19 @@ void expectConfigError(const std::vector<std::string>& extra, const std::string&
 }
 
 TEST(MultiChipConfig, TensorParallelMustMatchChips) {
-  expectConfigError({"--set", "system.parallel.tensor=4"}, "system.parallel.tensor: 4 must equal system.chips");
+  expectConfigError({"--set", "system.parallel.tensor=4"},
+                    "system.parallel.tensor: tensor 4 x pipeline 1 must equal system.chips (8)");
+}
+TEST(MultiChipConfig, PipelineStagesMustMatchChipsAndLayers) {
+  expectConfigError({"--set", "system.parallel.tensor=1", "--set", "system.parallel.pipeline=4"},
+                    "system.parallel.pipeline: tensor 1 x pipeline 4 must equal system.chips (8)");
+  expectConfigError({"--set", "system.parallel.tensor=2", "--set", "system.parallel.pipeline=4"},
+                    "tensor and pipeline parallel together are not supported yet");
+  expectConfigError({"--set", "system.parallel.tensor=1", "--set", "system.parallel.pipeline=8"},
+                    "system.parallel.pipeline: 8 stages exceed the model's 4 layers");
+  expectConfigError({"--set", "system.parallel.tensor=1", "--set", "system.parallel.pipeline=8", "--set",
+                     "model.layers=8", "--prefill-chunk", "4"},
+                    "--prefill-chunk: prefill with pipeline parallel stages is not supported yet");
 }
 TEST(MultiChipConfig, TorusDimsMustMatchChips) {
   const CliResult r = runLlmvp({"validate", config("systems/tpu-torus64.yaml")});
