@@ -182,9 +182,12 @@ void printSystemReport(std::ostream& os, const Report& r) {
        << num(std::max(0.0, s.collectiveNsPerToken - s.collectiveLatencyNsPerToken - s.collectiveSkewNsPerToken) / 1e3,
               3)
        << " us), " << num(100.0 * s.collectiveShareOfTpot, 1) << "% of TPOT\n";
-  os << "  algorithms:";
-  for (const auto& [a, n] : s.algorithms) os << " " << a << " " << num(n, 0);
-  os << "\n  links " << s.links.size() << ": utilization mean " << num(100.0 * s.linkUtilizationMean, 2) << "%, max "
+  if (!s.algorithms.empty()) {
+    os << "  algorithms:";
+    for (const auto& [a, n] : s.algorithms) os << " " << a << " " << num(n, 0);
+    os << "\n";
+  }
+  os << "  links " << s.links.size() << ": utilization mean " << num(100.0 * s.linkUtilizationMean, 2) << "%, max "
      << num(100.0 * s.linkUtilizationMax, 2) << "%, " << num(s.linkBytes / 1e6, 3) << " MB\n";
   os << "  link retries " << num(s.retries, 0) << ", stragglers " << num(s.stragglers, 0) << ", substitutions "
      << num(s.substitutions, 0) << " (" << num(s.retryTimeouts, 0) << " collectives timed out on a retrying link)\n";

@@ -129,5 +129,54 @@ TEST(MultiChipExperiments, ExpertParallelMixtralSplitsTheBytesAndWaitsForTheBusi
   EXPECT_LT(num(eight.at("results").at("tpot_mean_ns")), num(one.at("results").at("tpot_mean_ns")));
 }
 
+// Pipeline parallel (docs/multichip.md): stages hold a model no single chip
+// can (405B needs 812 GB of weights, a chip has 206 GB of HBM), but with one
+// micro-batch in flight each token still streams every layer's weights one
+// stage after the other, so TPOT is the single chip's plus the transfers,
+// while tensor parallel streams the eight shards at once.
+TEST(MultiChipExperiments, PipelineParallelHoldsModelsOneChipCannotButDoesNotCutTpot) {
+  ScratchDir dir("mcx-pp");
+  const std::vector<std::string> pp{"--set", "system.parallel.tensor=1", "--set", "system.parallel.pipeline=8"};
+  auto args = [](const std::string& system, const std::string& model, std::vector<std::string> extra) {
+    std::vector<std::string> a{"--platform",   config("systems/" + system + ".yaml"),
+                               "--model",      config("models/" + model + ".yaml"),
+                               "--gen-tokens", "2",
+                               "--context",    "512"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  CliResult raw;
+  (void)runJson(args("lowlat8", "llama-3.1-405b", {"--set", "system.chips=1", "--set", "system.parallel.tensor=1"}),
+                dir, "405b-one", &raw);
+  EXPECT_EQ(raw.exitCode, 2) << "405B should not fit one chip";
+  EXPECT_NE(raw.err.find("does not fit in HBM"), std::string::npos) << raw.err;
+  const auto big = runJson(args("lowlat8", "llama-3.1-405b", pp), dir, "405b-pp8", &raw);
+  ASSERT_EQ(raw.exitCode, 0) << raw.err;
+  EXPECT_TRUE(big.at("results").at("system").at("chips_agree").as_bool());
+
+  const auto one =
+      runJson(args("nvlink8", "llama-3.1-70b", {"--set", "system.chips=1", "--set", "system.parallel.tensor=1"}), dir,
+              "70b-one", &raw);
+  ASSERT_EQ(raw.exitCode, 0) << raw.err;
+  const auto stages = runJson(args("nvlink8", "llama-3.1-70b", pp), dir, "70b-pp8", &raw);
+  ASSERT_EQ(raw.exitCode, 0) << raw.err;
+  const auto tensor = runJson(args("nvlink8", "llama-3.1-70b", {}), dir, "70b-tp8", &raw);
+  ASSERT_EQ(raw.exitCode, 0) << raw.err;
+  const double tOne = num(one.at("results").at("tpot_mean_ns")), tPp = num(stages.at("results").at("tpot_mean_ns")),
+               tTp = num(tensor.at("results").at("tpot_mean_ns"));
+  EXPECT_GT(tPp, 0.95 * tOne) << "one micro-batch in flight: no TPOT gain from stages";
+  EXPECT_LT(tTp, 0.5 * tPp);
+  const auto& s = stages.at("results").at("system").as_object();
+  EXPECT_EQ(num(s.at("pipeline_parallel")), 8.0);
+  EXPECT_GT(num(s.at("transfer_ns_per_token")), 0.0);
+  EXPECT_LT(num(s.at("collective_share_of_tpot")), 0.01) << "eight small messages per token";
+  // Each stage idles while the seven others run: 7/8 of TPOT in steady
+  // state; in the first step stage k waits only for the k before it (k/8),
+  // so over these two steps about (3.5/8 + 7/8) / 2 = 0.66.
+  const double wait = num(s.at("transfer_wait_ns_per_stage_token"));
+  EXPECT_GT(wait, 0.6 * tPp);
+  EXPECT_LT(wait, 0.875 * tPp);
+}
+
 } // namespace
 } // namespace llmvp::test
