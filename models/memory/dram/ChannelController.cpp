@@ -26,8 +26,8 @@ ChannelController::ChannelController(const DramParams& p, std::uint32_t channel,
       pcState_(pcs_, PcState{kPast, kPast, kPast, kPast, {kPast, kPast, kPast, kPast}}),
       entries_((perBankBuffer_ ? std::size_t{pcs_} * banksPerPc_ * readCap_ : readCap_) + (grouped_ ? writeCap_ : 0)),
       bankQueue_(std::size_t{pcs_} * banksPerPc_), bankReads_(std::size_t{pcs_} * banksPerPc_, 0),
-      activePos_(std::size_t{pcs_} * banksPerPc_, 0), pick_(std::size_t{pcs_} * banksPerPc_, -2),
-      pickHit_(std::size_t{pcs_} * banksPerPc_, 0) {
+      activePos_(std::size_t{pcs_} * banksPerPc_, 0), pick_(std::size_t{pcs_} * banksPerPc_), refreshPick_(pcs_),
+      pcEpoch_(pcs_, 0), actEpoch_(pcs_, 0), colEpoch_(pcs_, 0) {
   for (std::size_t i = entries_.size(); i > 0; --i) freeEntries_.push_back(static_cast<std::uint32_t>(i - 1));
   for (std::uint32_t bi = 0; bi < pcs_ * banksPerPc_; ++bi)
     bankIndex_.push_back(
@@ -90,12 +90,6 @@ void ChannelController::fill(Cycle at, std::vector<PieceAccepted>& accepted) {
   }
 }
 
-Cycle ChannelController::blockFrom(std::uint32_t pc, std::uint32_t b) const {
-  const PcState& s = pcState_[pc];
-  if (!perBankRefresh_ || b == s.refBank) return s.refDue;
-  return kNever;
-}
-
 Cycle ChannelController::nextCommandCycle() {
   if (!decided_) computeDecision();
   return decisionAt_;
@@ -107,25 +101,24 @@ void ChannelController::computeDecision() {
   if (scheduler_->eligible(false) != readsEligible_ || scheduler_->eligible(true) != writesEligible_) {
     readsEligible_ = scheduler_->eligible(false);
     writesEligible_ = scheduler_->eligible(true);
-    std::fill(pick_.begin(), pick_.end(), -2);
+    for (Pick& k : pick_) k.slot = -2;
   }
   Candidate row{0, Command::ACT, kNever, 0, false}, col{0, Command::RD, kNever, 0, false};
   bool rowRefresh = false;
-  const auto better = [&](const Candidate& c, const Candidate& best) {
-    return c.start < best.start || (c.start == best.start && scheduler_->prefer(c, best));
-  };
+  std::uint64_t rowRank = ~std::uint64_t{0}, colRank = ~std::uint64_t{0};
+  const Cycle colBus = dualBus_ ? colBusFree_ : rowBusFree_;
+  const Cycle actLead = static_cast<Cycle>(t_.actCycles - 1);
   // One candidate per bank (a bank machine): its oldest eligible row hit,
   // else a precharge or activation for its oldest eligible request; FIFO
   // serves each bank's oldest request whatever it needs.
   for (const std::uint32_t bi : activeBanks_) {
-    const auto& q = bankQueue_[bi];
-    const Bank& bk = banks_[bi];
+    Pick& k = pick_[bi];
     const BankIndex& ix = bankIndex_[bi];
-    const std::uint32_t pc = ix.pc, b = ix.bankInPc;
-    if (pick_[bi] == -2) {
+    if (k.slot == -2) {
+      const Bank& bk = banks_[bi];
       std::int32_t pick = -1;
       bool hit = false;
-      for (const std::uint32_t slot : q) {
+      for (const std::uint32_t slot : bankQueue_[bi]) {
         const Entry& en = entries_[slot];
         if (!(en.p.write ? writesEligible_ : readsEligible_)) continue;
         const bool h = bk.open && bk.row == en.p.row;
@@ -139,41 +132,44 @@ void ChannelController::computeDecision() {
           break;
         }
       }
-      pick_[bi] = pick;
-      pickHit_[bi] = hit ? 1 : 0;
-    }
-    const std::int32_t pick = pick_[bi];
-    const bool hit = pickHit_[bi] != 0;
-    if (pick < 0) continue;
-    const Entry& en = entries_[static_cast<std::size_t>(pick)];
-    const Piece& p = en.p;
-    const Group& g = groups_[ix.group];
-    const PcState& s = pcState_[pc];
-    Candidate c{static_cast<std::uint32_t>(pick), Command::ACT, 0, en.seq, p.write};
-    const Cycle lower = std::max(floor_, p.arrival);
-    if (hit) {
-      Cycle eff;
-      if (p.write) {
-        c.cmd = Command::WR;
-        eff = std::max({bk.wr, g.wr, s.wr, s.dataBusFree - static_cast<Cycle>(t_.WL)});
-      } else {
-        c.cmd = Command::RD;
-        eff = std::max({bk.rd, g.rd, s.rd, s.dataBusFree - static_cast<Cycle>(t_.RL)});
+      k.slot = pick;
+      k.hit = hit;
+      k.epoch = kStale;
+      if (pick >= 0) { // the command follows from the bank's state, which only changes with a rescan
+        const Entry& en = entries_[static_cast<std::size_t>(pick)];
+        k.write = en.p.write;
+        k.seq = en.seq;
+        k.arrival = en.p.arrival;
+        k.cmd = hit ? (k.write ? Command::WR : Command::RD) : bk.open ? Command::PRE : Command::ACT;
+        k.rank = scheduler_->rank({static_cast<std::uint32_t>(pick), k.cmd, 0, k.seq, k.write});
       }
-      c.start = std::max({eff, dualBus_ ? colBusFree_ : rowBusFree_, lower});
-    } else if (bk.open) {
-      c.cmd = Command::PRE;
-      c.start = std::max({bk.pre, rowBusFree_, lower});
-    } else {
-      const Cycle eff = std::max({bk.act, g.act, s.act, s.faw[s.fawHead] + static_cast<Cycle>(t_.FAW)});
-      c.start = std::max({eff - static_cast<Cycle>(t_.actCycles - 1), rowBusFree_, lower});
     }
-    if (c.start >= blockFrom(pc, b)) continue;
-    if (isColumn(c.cmd) && dualBus_) {
-      if (better(c, col)) col = c;
-    } else if (better(c, row)) {
-      row = c;
+    if (k.slot < 0) continue;
+    if (k.epoch != epochFor(k.cmd, ix.pc)) { // kStale never matches
+      const Bank& bk = banks_[bi];
+      const Group& g = groups_[ix.group];
+      const PcState& s = pcState_[ix.pc];
+      Cycle eff;
+      switch (k.cmd) {
+      case Command::WR: eff = std::max({bk.wr, g.wr, s.wr, s.dataBusFree - static_cast<Cycle>(t_.WL)}); break;
+      case Command::RD: eff = std::max({bk.rd, g.rd, s.rd, s.dataBusFree - static_cast<Cycle>(t_.RL)}); break;
+      case Command::PRE: eff = bk.pre; break;
+      default: eff = std::max({bk.act, g.act, s.act, s.faw[s.fawHead] + static_cast<Cycle>(t_.FAW)}) - actLead; break;
+      }
+      k.ready = std::max(eff, k.arrival);
+      k.epoch = epochFor(k.cmd, ix.pc);
     }
+    const bool column = k.hit;
+    const bool onCol = column && dualBus_;
+    Candidate& best = onCol ? col : row;
+    std::uint64_t& bestRank = onCol ? colRank : rowRank;
+    const Cycle start = std::max(std::max(k.ready, column ? colBus : rowBusFree_), floor_);
+    if (start > best.start || (start == best.start && k.rank >= bestRank)) continue;
+    // A refresh blocks its bank (per-bank mode) or every bank from refDue.
+    const PcState& s = pcState_[ix.pc];
+    if (start >= s.refDue && (!perBankRefresh_ || ix.bankInPc == s.refBank)) continue;
+    best = {static_cast<std::uint32_t>(k.slot), k.cmd, start, k.seq, k.write};
+    bestRank = k.rank;
   }
   // Refresh: due commands go first at equal cycles.
   const Cycle horizon = dualBus_ ? row.start : std::min(row.start, col.start);
@@ -185,17 +181,21 @@ void ChannelController::computeDecision() {
     if (!perBankRefresh_) {
       // PREA waits for every bank's precharge constraints, also those of
       // banks already closed or auto-precharging.
-      bool anyOpen = false;
-      for (std::uint32_t b = 0; b < banksPerPc_; ++b) {
-        const Bank& bk = banks_[pc * banksPerPc_ + b];
-        anyOpen = anyOpen || bk.open;
-        eff = std::max(eff, bk.pre);
+      RefreshPick& rp = refreshPick_[pc];
+      if (rp.epoch != pcEpoch_[pc]) {
+        bool anyOpen = false;
+        Cycle ready = kPast;
+        for (std::uint32_t b = 0; b < banksPerPc_; ++b) {
+          const Bank& bk = banks_[pc * banksPerPc_ + b];
+          anyOpen = anyOpen || bk.open;
+          ready = std::max(ready, bk.pre);
+        }
+        if (!anyOpen)
+          for (std::uint32_t b = 0; b < banksPerPc_; ++b) ready = std::max(ready, banks_[pc * banksPerPc_ + b].act);
+        rp = {anyOpen ? Command::PREA : Command::REFab, ready, pcEpoch_[pc]};
       }
-      if (anyOpen) {
-        c.cmd = Command::PREA;
-      } else {
-        for (std::uint32_t b = 0; b < banksPerPc_; ++b) eff = std::max(eff, banks_[pc * banksPerPc_ + b].act);
-      }
+      c.cmd = rp.cmd;
+      eff = std::max(eff, rp.ready);
     } else {
       const Bank& bk = banks_[pc * banksPerPc_ + s.refBank];
       if (bk.open) {
@@ -274,6 +274,12 @@ void ChannelController::closeAccounting(Cycle end) {
 void ChannelController::issue(const Candidate& c, bool refresh, std::vector<PieceAccepted>& accepted,
                               std::vector<PieceDone>& done) {
   const Cycle start = c.start;
+  // A command changes state of its own pseudo-channel only (Pick).
+  const std::uint32_t cpc = refresh ? c.slot : entries_[c.slot].p.pc;
+  ++pcEpoch_[cpc];
+  if (refresh || c.cmd == Command::ACT) ++actEpoch_[cpc];
+  if (isColumn(c.cmd)) ++colEpoch_[cpc];
+  if (!refresh) pick_[std::size_t{cpc} * banksPerPc_ + entries_[c.slot].p.bank].epoch = kStale;
   if (refresh) {
     const std::uint32_t pc = c.slot;
     PcState& s = pcState_[pc];
@@ -422,7 +428,10 @@ void ChannelController::copyStateFrom(const ChannelController& o) {
   activeBanks_ = o.activeBanks_;
   activePos_ = o.activePos_;
   pick_ = o.pick_;
-  pickHit_ = o.pickHit_;
+  refreshPick_ = o.refreshPick_;
+  pcEpoch_ = o.pcEpoch_;
+  actEpoch_ = o.actEpoch_;
+  colEpoch_ = o.colEpoch_;
   readsEligible_ = o.readsEligible_;
   writesEligible_ = o.writesEligible_;
   backlog_ = o.backlog_;

@@ -122,7 +122,6 @@ private:
   void fill(Cycle at, std::vector<PieceAccepted>& accepted);
   [[nodiscard]] bool hasSpace(const Piece& p) const;
   void place(const Piece& p, Cycle arrival);
-  [[nodiscard]] Cycle blockFrom(std::uint32_t pc, std::uint32_t b) const;
 
   const DramCycles t_;
   const std::uint32_t channel_, pcs_, banksPerPc_, banksPerGroup_, groupsPerPc_;
@@ -142,16 +141,51 @@ private:
   std::vector<std::uint32_t> bankReads_;              ///< per (pc, bank): buffered reads
   std::vector<std::uint32_t> activeBanks_;            ///< banks with a non-empty queue (any order)
   std::vector<std::uint32_t> activePos_;              ///< per bank: index in activeBanks_
-  /// Per bank: the entry its bank machine serves next and whether it is a
-  /// row hit; recomputed only when the bank's queue or state changes.
-  std::vector<std::int32_t> pick_;
+  /// Per bank: the entry its bank machine serves next (-1: none, -2: to be
+  /// recomputed), whether it is a row hit, and the entry's fields the
+  /// decision reads (kept here so the per-bank loop touches one array);
+  /// recomputed only when the bank's queue or state changes.
+  /// Also the pick's next command and its earliest cycle from the bank's,
+  /// its group's and its pseudo-channel's constraints and its arrival
+  /// (without the command buses and floor_, which every command moves).
+  /// The ready cycle stays valid until a command changes what it depends
+  /// on: a command on the bank (epoch reset to stale), or on its
+  /// pseudo-channel, an activation or refresh for an ACT (actEpoch_), a
+  /// column command for a RD or WR (colEpoch_); a PRE depends on its bank
+  /// alone.
+  struct Pick {
+    std::int32_t slot = -2;
+    bool hit = false, write = false;
+    Command cmd = Command::ACT;
+    Cycle ready = 0, arrival = 0;
+    std::uint64_t seq = 0;
+    std::uint64_t rank = 0;                  ///< scheduler's order among candidates ready at the same cycle
+    std::uint64_t epoch = ~std::uint64_t{0}; ///< kStale: recompute
+  };
+  std::vector<Pick> pick_;
+  /// Per pseudo-channel: the all-bank refresh's first command (PREA while a
+  /// bank is open, else REFab) and the cycle the banks allow it, valid while
+  /// the pseudo-channel's epoch is unchanged.
+  struct RefreshPick {
+    Command cmd = Command::REFab;
+    Cycle ready = 0;
+    std::uint64_t epoch = ~std::uint64_t{0};
+  };
+  std::vector<RefreshPick> refreshPick_;
+  std::vector<std::uint64_t> pcEpoch_;  ///< per pseudo-channel: commands issued on it
+  std::vector<std::uint64_t> actEpoch_; ///< per pseudo-channel: activations and refreshes issued on it
+  std::vector<std::uint64_t> colEpoch_; ///< per pseudo-channel: column commands issued on it
+  static constexpr std::uint64_t kStale = ~std::uint64_t{0};
+  /// The epoch a pick's ready cycle was computed against (PRE: its bank only).
+  [[nodiscard]] std::uint64_t epochFor(Command cmd, std::uint32_t pc) const {
+    return isColumn(cmd) ? colEpoch_[pc] : cmd == Command::ACT ? actEpoch_[pc] : 0;
+  }
   struct BankIndex {
     std::uint32_t pc, bankInPc, group; ///< group: index into groups_
   };
   std::vector<BankIndex> bankIndex_; ///< per (pc, bank), precomputed (no divisions when deciding)
-  std::vector<std::uint8_t> pickHit_;
   bool readsEligible_ = true, writesEligible_ = true;
-  void invalidate(std::size_t bi) { pick_[bi] = -2; }
+  void invalidate(std::size_t bi) { pick_[bi].slot = -2; }
   std::deque<Piece> backlog_;
   std::uint32_t used_ = 0, usedWrites_ = 0;
   std::uint64_t seq_ = 0;

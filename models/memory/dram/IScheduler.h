@@ -31,8 +31,12 @@ public:
   virtual void observe(std::size_t reads, std::size_t writes) = 0;
   /// Whether requests of this direction are served in the coming decision.
   [[nodiscard]] virtual bool eligible(bool write) const = 0;
+  /// Order among commands ready at the same cycle: the lower rank goes
+  /// first. A function of the candidate alone (the controller caches it
+  /// with the candidate).
+  [[nodiscard]] virtual std::uint64_t rank(const Candidate& c) const = 0;
   /// True if `a` goes before `b` when both are ready at the same cycle.
-  [[nodiscard]] virtual bool prefer(const Candidate& a, const Candidate& b) const = 0;
+  [[nodiscard]] bool prefer(const Candidate& a, const Candidate& b) const { return rank(a) < rank(b); }
   /// Takes over the state of `other`, a scheduler of the same kind.
   virtual void copyStateFrom(const IScheduler& other) = 0;
 };

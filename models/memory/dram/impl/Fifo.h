@@ -11,7 +11,7 @@ class Fifo : public IScheduler {
 public:
   void observe(std::size_t, std::size_t) override {}
   [[nodiscard]] bool eligible(bool) const override { return true; }
-  [[nodiscard]] bool prefer(const Candidate& a, const Candidate& b) const override { return a.seq < b.seq; }
+  [[nodiscard]] std::uint64_t rank(const Candidate& c) const override { return c.seq; }
   void copyStateFrom(const IScheduler&) override {}
 };
 

@@ -3,10 +3,9 @@
 
 namespace llmvp::models::dram {
 
-bool FrFcfs::prefer(const Candidate& a, const Candidate& b) const {
-  const bool ha = isColumn(a.cmd), hb = isColumn(b.cmd);
-  if (ha != hb) return ha;
-  return a.seq < b.seq;
+std::uint64_t FrFcfs::rank(const Candidate& c) const {
+  // seq counts requests (< 2^63 in any run); the top bit orders hits first.
+  return (isColumn(c.cmd) ? 0 : std::uint64_t{1} << 63) | c.seq;
 }
 
 void FrFcfsGrouped::observe(std::size_t reads, std::size_t writes) {

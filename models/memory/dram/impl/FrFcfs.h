@@ -14,7 +14,8 @@ class FrFcfs : public IScheduler {
 public:
   void observe(std::size_t, std::size_t) override {}
   [[nodiscard]] bool eligible(bool) const override { return true; }
-  [[nodiscard]] bool prefer(const Candidate& a, const Candidate& b) const override;
+  /// Row hits (column commands) first, then the oldest request.
+  [[nodiscard]] std::uint64_t rank(const Candidate& c) const override;
   void copyStateFrom(const IScheduler&) override {}
 };
 
