@@ -385,7 +385,6 @@ public:
            layers * rows * H * (k * kCombineOps + kCombineFixedOps));
     if (e.sharedExperts > 0)
       denseFfn("shared_experts", "tile", "tile", rows, e.sharedFfn() / tp_, layers, tp_ > 1 ? 0 : 1);
-    expectedDistinct_ = e.experts > 0 ? e.experts * (1 - std::pow(1 - k / e.experts, rows)) : 0;
   }
 
   void kvWrites(double rows, double chunks) {
@@ -467,7 +466,6 @@ private:
   double act_ = 2, wb_ = 2, kvb_ = 2, prefix_ = 0;
   std::uint32_t heads_ = 0, kvHeads_ = 0, ffn_ = 0, tp_ = 1, qDim_ = 0, kvDim_ = 0;
   std::uint8_t linearDt_ = 0;
-  double expectedDistinct_ = 0;
   std::vector<std::pair<OpEstimate, Work>> ops_;
   std::map<std::string, models::DType> rate_;
 };

@@ -15,15 +15,21 @@ struct Figures {
   double tpotNs = 0, collNs = 0, latencyNs = 0, share = 0, retries = 0;
 };
 
+/// A timing-only decode of `model` on `system`: two tokens after 512 positions.
+std::vector<std::string> args(const std::string& system, const std::string& model,
+                              const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> a{"--platform",   config("systems/" + system + ".yaml"),
+                             "--model",      config("models/" + model + ".yaml"),
+                             "--gen-tokens", "2",
+                             "--context",    "512"};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
 Figures run(const std::string& system, const ScratchDir& dir, const std::string& name,
             const std::vector<std::string>& extra = {}, const std::string& model = "llama-3.1-70b") {
-  std::vector<std::string> args{"--platform",   config("systems/" + system + ".yaml"),
-                                "--model",      config("models/" + model + ".yaml"),
-                                "--gen-tokens", "2",
-                                "--context",    "512"};
-  args.insert(args.end(), extra.begin(), extra.end());
   CliResult raw;
-  const auto report = runJson(args, dir, name, &raw);
+  const auto report = runJson(args(system, model, extra), dir, name, &raw);
   EXPECT_EQ(raw.exitCode, 0) << raw.err;
   if (report.empty()) return {};
   const auto& r = report.at("results").as_object();
@@ -109,18 +115,12 @@ TEST(MultiChipExperiments, ExpertParallelMixtralSplitsTheBytesAndWaitsForTheBusi
     }
     return joules;
   };
-  const std::vector<std::string> base{"--platform",   config("systems/lowlat8.yaml"),
-                                      "--model",      config("models/mixtral-8x7b.yaml"),
-                                      "--gen-tokens", "2",
-                                      "--context",    "512"};
-  auto with = [&](std::vector<std::string> extra) {
-    extra.insert(extra.begin(), base.begin(), base.end());
-    return extra;
-  };
   CliResult raw;
-  const auto one = runJson(with({"--set", "system.chips=1", "--set", "system.parallel.tensor=1"}), dir, "one", &raw);
+  const auto one =
+      runJson(args("lowlat8", "mixtral-8x7b", {"--set", "system.chips=1", "--set", "system.parallel.tensor=1"}), dir,
+              "one", &raw);
   ASSERT_EQ(raw.exitCode, 0) << raw.err;
-  const auto eight = runJson(with({}), dir, "eight", &raw);
+  const auto eight = runJson(args("lowlat8", "mixtral-8x7b"), dir, "eight", &raw);
   ASSERT_EQ(raw.exitCode, 0) << raw.err;
   EXPECT_LT(hbm(eight, true), 0.25 * hbm(one, true));
   EXPECT_NEAR(hbm(eight, false), hbm(one, false), 0.15 * hbm(one, false)) << "HBM energy of all chips vs one chip";
@@ -137,14 +137,6 @@ TEST(MultiChipExperiments, ExpertParallelMixtralSplitsTheBytesAndWaitsForTheBusi
 TEST(MultiChipExperiments, PipelineParallelHoldsModelsOneChipCannotButDoesNotCutTpot) {
   ScratchDir dir("mcx-pp");
   const std::vector<std::string> pp{"--set", "system.parallel.tensor=1", "--set", "system.parallel.pipeline=8"};
-  auto args = [](const std::string& system, const std::string& model, std::vector<std::string> extra) {
-    std::vector<std::string> a{"--platform",   config("systems/" + system + ".yaml"),
-                               "--model",      config("models/" + model + ".yaml"),
-                               "--gen-tokens", "2",
-                               "--context",    "512"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  };
   CliResult raw;
   (void)runJson(args("lowlat8", "llama-3.1-405b", {"--set", "system.chips=1", "--set", "system.parallel.tensor=1"}),
                 dir, "405b-one", &raw);
