@@ -47,6 +47,12 @@ struct LinkUse {
   std::string name;
   double bytes = 0, utilization = 0, retries = 0;
 };
+/// One chip of a system: how busy it was (stage or shard balance).
+struct ChipUse {
+  double hbmBytesPerToken = 0; ///< main-memory bytes read and written per decode step
+  double tileActiveShare = 0;  ///< tile 0 busy or waiting for memory / decode window
+  double collWaitShare = 0;    ///< collectives engine: input read to result ready / decode window
+};
 struct SystemReport {
   std::uint32_t chips = 1; ///< 1: a single chip (nothing below is filled)
   std::string name, topology;
@@ -69,6 +75,7 @@ struct SystemReport {
   double linkUtilizationMean = 0, linkUtilizationMax = 0, linkBytes = 0;
   std::vector<LinkUse> links;
   bool chipsAgree = true; ///< every chip produced the same tokens
+  std::vector<ChipUse> perChip;
 };
 
 /// High Bandwidth Flash: placement, stall, reliability and wear (issue 5).

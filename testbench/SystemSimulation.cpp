@@ -154,6 +154,19 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
     s.links.push_back(u);
   }
   s.linkUtilizationMean = s.links.empty() ? 0 : sum / static_cast<double>(s.links.size());
+  for (std::uint32_t i = 0; i < sp.chips; ++i) {
+    platform::Chip& chip = system.chip(i);
+    const models::StatsGroup& mem = chip.hasHbm() ? chip.hbm().stats() : chip.stacked().stats();
+    ChipUse u;
+    u.hbmBytesPerToken = (mem.value("bytes_read") + mem.value("bytes_written")) / steps_;
+    if (window > 0) {
+      const models::StatsGroup& t = chip.tile(0).stats();
+      u.tileActiveShare = (t.value("busy") + t.value("mem_wait")) * kNsPerPs / window;
+      if (chip.collectives() != nullptr)
+        u.collWaitShare = chip.collectives()->stats().value("network_wait") * kNsPerPs / window;
+    }
+    s.perChip.push_back(u);
+  }
   if (recorder) {
     recorder->write(traceOut);
     traceOut.close();
@@ -189,6 +202,14 @@ void printSystemReport(std::ostream& os, const Report& r) {
   }
   os << "  links " << s.links.size() << ": utilization mean " << num(100.0 * s.linkUtilizationMean, 2) << "%, max "
      << num(100.0 * s.linkUtilizationMax, 2) << "%, " << num(s.linkBytes / 1e6, 3) << " MB\n";
+  os << "  per chip (HBM MB per token, tile active %, collectives engine waiting %):";
+  for (std::size_t i = 0; i < s.perChip.size(); ++i) {
+    const ChipUse& u = s.perChip[i];
+    os << (i % 4 == 0 ? "\n   " : "") << " " << i << ": " << num(u.hbmBytesPerToken / 1e6, 1) << " MB "
+       << num(100.0 * u.tileActiveShare, 1) << "% " << num(100.0 * u.collWaitShare, 1) << "%"
+       << (i + 1 < s.perChip.size() ? "," : "");
+  }
+  os << "\n";
   os << "  link retries " << num(s.retries, 0) << ", stragglers " << num(s.stragglers, 0) << ", substitutions "
      << num(s.substitutions, 0) << " (" << num(s.retryTimeouts, 0) << " collectives timed out on a retrying link)\n";
 }
@@ -227,6 +248,12 @@ boost::json::object systemReportJson(const Report& r) {
         json::object{{"name", l.name}, {"bytes", l.bytes}, {"utilization", l.utilization}, {"retries", l.retries}});
   o["links"] = links;
   o["chips_agree"] = s.chipsAgree;
+  json::array chips;
+  for (const ChipUse& u : s.perChip)
+    chips.push_back(json::object{{"hbm_bytes_per_token", u.hbmBytesPerToken},
+                                 {"tile_active_share", u.tileActiveShare},
+                                 {"collectives_wait_share", u.collWaitShare}});
+  o["per_chip"] = chips;
   return o;
 }
 

@@ -168,6 +168,16 @@ TEST(MultiChipExperiments, PipelineParallelHoldsModelsOneChipCannotButDoesNotCut
   const double wait = num(s.at("transfer_wait_ns_per_stage_token"));
   EXPECT_GT(wait, 0.6 * tPp);
   EXPECT_LT(wait, 0.875 * tPp);
+  // ... and works for its 10 of the 80 layers: each stage's tile is active
+  // about 1/8 of the time, their sum no more than the whole window.
+  double active = 0;
+  for (const auto& chip : s.at("per_chip").as_array()) {
+    const double a = num(chip.at("tile_active_share"));
+    EXPECT_GT(a, 0.08);
+    EXPECT_LT(a, 0.2);
+    active += a;
+  }
+  EXPECT_LT(active, 1.05);
 }
 
 } // namespace
