@@ -68,8 +68,6 @@ struct SystemReport {
   double transferNsPerToken = 0;        ///< per decode step, send ready to arrival, summed over messages
   double transferLatencyNsPerToken = 0; ///< its latency part: launch + endpoint + hops x per-hop
   double transferWaitNsPerStage = 0;    ///< per step and stage: a stage's wait for its input (the others' work)
-  double tpotNs = 0;                    ///< mean TPOT (for pipelineWaitShare)
-  [[nodiscard]] double pipelineWaitShare() const { return tpotNs > 0 ? transferWaitNsPerStage / tpotNs : 0; }
   double substitutions = 0, stragglers = 0, retries = 0, retryTimeouts = 0;
   std::vector<std::pair<std::string, double>> algorithms; ///< collectives per algorithm
   double linkUtilizationMean = 0, linkUtilizationMax = 0, linkBytes = 0;

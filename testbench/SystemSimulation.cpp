@@ -130,7 +130,6 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   s.collectiveSkewNsPerToken = g.value("skew_wait") * kNsPerPs / steps_;
   // Pipeline transfers: every message of a step is on its critical path
   // (one micro-batch in flight), so their times add up per token.
-  s.tpotNs = out.report.tpotMeanNs;
   s.transfers = g.value("transfers");
   s.transferNsPerToken = g.value("transfer_time") * kNsPerPs / steps_;
   s.transferLatencyNsPerToken = g.value("transfer_latency_part") * kNsPerPs / steps_;
@@ -187,7 +186,8 @@ void printSystemReport(std::ostream& os, const Report& r) {
        << " us (latency part " << num(s.transferLatencyNsPerToken / 1e3, 3) << " us), "
        << num(100.0 * s.collectiveShareOfTpot, 1) << "% of TPOT; a stage waits "
        << num(s.transferWaitNsPerStage / 1e3, 3) << " us per token for its input ("
-       << num(s.pipelineWaitShare() * 100.0, 1) << "% of TPOT: one micro-batch in flight)\n";
+       << num(r.tpotMeanNs > 0 ? 100.0 * s.transferWaitNsPerStage / r.tpotMeanNs : 0.0, 1)
+       << "% of TPOT: one micro-batch in flight)\n";
   if (s.collectives > 0 || s.transfers == 0)
     os << "  collectives " << num(s.collectives, 0) << ", per token " << num(s.collectiveNsPerToken / 1e3, 3)
        << " us (latency part " << num(s.collectiveLatencyNsPerToken / 1e3, 3) << " us, waiting for the last chip "
