@@ -22,7 +22,15 @@ FastDram::FastDram(const sc_core::sc_module_name& name, const DramParams& params
                                    params.c.tCKns))),
       writeToRead_(nsToPs((params.c.WTR_S + params.c.RL) * params.c.tCKns)),
       psPerBurstOneBank_(1000.0 * params.c.CCD_L * params.c.tCKns * params.refreshDerate()), channels_(nch_),
-      store_(params.capacityBytes), stats_(this->name()), reads_(stats_.add("reads", "read requests", Unit::Count)),
+      bankPrechargeReady_(static_cast<std::size_t>(nch_) * params.banksPerPc(), 0), banks_(params.banksPerPc()),
+      mapper_(params.ctrl.mapping.empty() ? nullptr : std::make_unique<AddressMapper>(params)),
+      tRP_(nsToPs(params.t.tRP)), tRAS_(nsToPs(params.t.tRAS)),
+      refStep_(nsToPs((params.refresh == RefreshMode::PerBank ? params.c.REFI / params.banksPerPc() : params.c.REFI) *
+                      params.c.tCKns)),
+      refPeriod_(params.refresh == RefreshMode::PerBank ? refStep_ * params.banksPerPc() : refStep_),
+      refBlocked_(nsToPs((params.refresh == RefreshMode::PerBank ? params.c.RFCpb : params.c.RFC) * params.c.tCKns)),
+      perBankRefresh_(params.refresh == RefreshMode::PerBank), store_(params.capacityBytes), stats_(this->name()),
+      reads_(stats_.add("reads", "read requests", Unit::Count)),
       writes_(stats_.add("writes", "write requests", Unit::Count)),
       bytesRead_(stats_.add("bytes_read", "bytes read", Unit::Bytes)),
       bytesWritten_(stats_.add("bytes_written", "bytes written", Unit::Bytes)),
@@ -69,6 +77,14 @@ double FastDram::oneBankPs(std::uint64_t bytes) const {
   // The bursts of one interleave block go to one bank: one per tCCD_L.
   const std::uint64_t burst = params_.burstBytes();
   return static_cast<double>((bytes + burst - 1) / burst) * psPerBurstOneBank_;
+}
+
+Ps FastDram::refreshEnd(std::uint32_t bank, Ps t) const {
+  if (refPeriod_ == 0) return 0;
+  const Ps first = refStep_ * (perBankRefresh_ ? bank + 1 : 1);
+  if (t < first) return 0;
+  const Ps began = first + (t - first) / refPeriod_ * refPeriod_;
+  return t - began < refBlocked_ ? began + refBlocked_ : 0;
 }
 
 void FastDram::setBusy(Channel& c, Ps t) {
@@ -162,6 +178,7 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
     const std::uint64_t touched = std::min(n, total);
     std::uint64_t ch = first % n, round = first / n;
     Ps latest = start;
+    Ps conflictLatest = 0; // data of blocks whose bank was still busy with another row
     bool firstHit = false;
     for (std::uint64_t j = 0; j < touched; ++j) {
       const std::uint64_t count = q + (j < rem ? 1 : 0);
@@ -184,7 +201,21 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
       const Ps end = begin + service;
       setBusy(c, end);
       if (trace_ != nullptr) traceGroup(static_cast<std::uint32_t>(ch), begin, end, chBytes);
-      latest = std::max({latest, end, begin + static_cast<Ps>(oneBankPs(std::min<std::uint64_t>(chBytes, g)) + 0.5)});
+      const Ps oneBank = static_cast<Ps>(oneBankPs(std::min<std::uint64_t>(chBytes, g)) + 0.5);
+      latest = std::max({latest, end, begin + oneBank});
+      // The answer waits (other banks keep the channel busy meanwhile) for a
+      // bank being refreshed, which closes its row, or for a bank activated
+      // less than tRAS ago, which cannot precharge yet.
+      const std::uint32_t bank = mapper_ != nullptr ? mapper_->decode((first + j) * g).bank % banks_
+                                                    : static_cast<std::uint32_t>(rowFirst % banks_);
+      const Ps refreshed = refreshEnd(bank, begin);
+      if (refreshed != 0 || !hit) {
+        Ps& ready = bankPrechargeReady_[ch * banks_ + bank];
+        // After a refresh the row is closed: the ACT may follow at once (tRP early).
+        ready = std::max(ready, refreshed > tRP_ ? refreshed - tRP_ : 0);
+        if (ready > begin) conflictLatest = std::max(conflictLatest, ready + oneBank);
+        ready = std::max(begin, ready) + tRP_ + tRAS_;
+      }
       acts += chActs;
       rows += rowLast - rowFirst + 1;
       busy += static_cast<double>(service);
@@ -194,7 +225,7 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
       }
     }
     // Latency to the data: that of the request's first access.
-    done = latest + (firstHit ? hitLatency_ : missLatency_);
+    done = std::max(latest + (firstHit ? hitLatency_ : missLatency_), conflictLatest + missLatency_);
     if (trace_ != nullptr) flushGroups();
   }
   (write ? writes_ : reads_) += 1;

@@ -15,6 +15,7 @@
 /// delays the answer but not the channel.
 
 #include <cstdint>
+#include <memory>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
@@ -25,6 +26,7 @@
 #include "models/common/Time.h"
 #include "models/common/Trace.h"
 #include "models/memory/dram/AccessRecorder.h"
+#include "models/memory/dram/AddressMapping.h"
 #include "models/memory/dram/Dram.h"
 #include "models/memory/dram/DramParams.h"
 
@@ -83,6 +85,21 @@ private:
   const Ps readToWrite_, writeToRead_; ///< data-bus gap when a channel changes direction
   const double psPerBurstOneBank_;     ///< bursts to one bank group: one per tCCD_L
   std::vector<Channel> channels_;
+  /// Per bank of each channel (the bank the memspec's address mapping gives a
+  /// block, or row % banks without a mapping): the earliest time its row
+  /// may be precharged (last ACT + tRAS). Kept by requests that touch a subset
+  /// of channels; the even path leaves it (its activations are tRC-spaced).
+  std::vector<Ps> bankPrechargeReady_;
+  const std::uint32_t banks_;
+  std::unique_ptr<AddressMapper> mapper_; ///< null: no address mapping in the memspec
+  const Ps tRP_, tRAS_;
+  /// Refresh as the detailed controller issues it, in every channel at once:
+  /// all-bank, every bank blocked for tRFC from each multiple of tREFI; or
+  /// per-bank, bank b blocked for tRFCpb from (b + 1 + k banks) tREFI/banks.
+  const Ps refStep_, refPeriod_, refBlocked_;
+  const bool perBankRefresh_;
+  /// When bank `bank` is being refreshed at `t`: the end of that refresh, else 0.
+  [[nodiscard]] Ps refreshEnd(std::uint32_t bank, Ps t) const;
   std::int64_t floor_ = 0, add_ = 0, maxV_ = 0;
   std::uint64_t uniformRow_ = ~0ull, epoch_ = 0;
   bool uniformWrite_ = false;
