@@ -88,7 +88,8 @@ private:
   /// Per bank of each channel (the bank the memspec's address mapping gives a
   /// block, or row % banks without a mapping): the earliest time its row
   /// may be precharged (last ACT + tRAS). Kept by requests that touch a subset
-  /// of channels; the even path leaves it (its activations are tRC-spaced).
+  /// of channels; the O(1) even path neither reads nor updates it, so its
+  /// requests are charged no bank conflict or refresh stall (docs/validation.md).
   std::vector<Ps> bankPrechargeReady_;
   const std::uint32_t banks_;
   std::unique_ptr<AddressMapper> mapper_; ///< null: no address mapping in the memspec
