@@ -27,11 +27,14 @@ ChannelController::ChannelController(const DramParams& p, std::uint32_t channel,
       entries_((perBankBuffer_ ? std::size_t{pcs_} * banksPerPc_ * readCap_ : readCap_) + (grouped_ ? writeCap_ : 0)),
       bankQueue_(std::size_t{pcs_} * banksPerPc_), bankReads_(std::size_t{pcs_} * banksPerPc_, 0),
       activePos_(std::size_t{pcs_} * banksPerPc_, 0), pick_(std::size_t{pcs_} * banksPerPc_), refreshPick_(pcs_),
-      pcEpoch_(pcs_, 0), actEpoch_(pcs_, 0), colEpoch_(pcs_, 0) {
+      pcEpoch_(pcs_, 0), epochs_(std::size_t{pcs_} * 3, 0) {
   for (std::size_t i = entries_.size(); i > 0; --i) freeEntries_.push_back(static_cast<std::uint32_t>(i - 1));
-  for (std::uint32_t bi = 0; bi < pcs_ * banksPerPc_; ++bi)
-    bankIndex_.push_back(
-        {bi / banksPerPc_, bi % banksPerPc_, (bi / banksPerPc_) * groupsPerPc_ + (bi % banksPerPc_) / banksPerGroup_});
+  for (std::uint32_t bi = 0; bi < pcs_ * banksPerPc_; ++bi) {
+    Pick& k = pick_[bi];
+    k.pc = bi / banksPerPc_;
+    k.bankInPc = bi % banksPerPc_;
+    k.group = k.pc * groupsPerPc_ + k.bankInPc / banksPerGroup_;
+  }
   for (auto& s : pcState_) {
     s.refDue = refInterval_;
     s.dataBusFree = 0;
@@ -95,82 +98,108 @@ Cycle ChannelController::nextCommandCycle() {
   return decisionAt_;
 }
 
+void ChannelController::rescan(std::uint32_t bi) {
+  Pick& k = pick_[bi];
+  const Bank& bk = banks_[bi];
+  std::int32_t pick = -1;
+  bool hit = false;
+  for (const std::uint32_t slot : bankQueue_[bi]) {
+    const Entry& en = entries_[slot];
+    if (!(en.p.write ? writesEligible_ : readsEligible_)) continue;
+    const bool h = bk.open && bk.row == en.p.row;
+    if (pick < 0) {
+      pick = static_cast<std::int32_t>(slot);
+      hit = h;
+      if (h || !hitsFirst_ || !bk.open) break;
+    } else if (h) {
+      pick = static_cast<std::int32_t>(slot);
+      hit = true;
+      break;
+    }
+  }
+  k.slot = pick;
+  k.hit = hit;
+  k.epoch = kStale;
+  if (pick < 0) return;
+  // The command follows from the bank's state, which only changes with a rescan.
+  const Entry& en = entries_[static_cast<std::size_t>(pick)];
+  k.write = en.p.write;
+  k.seq = en.seq;
+  k.arrival = en.p.arrival;
+  k.cmd = hit ? (k.write ? Command::WR : Command::RD) : bk.open ? Command::PRE : Command::ACT;
+  k.epochIdx = epochIndex(k.cmd, k.pc);
+  k.rank = scheduler_->rank({static_cast<std::uint32_t>(pick), k.cmd, 0, k.seq, k.write});
+}
+
+void ChannelController::refreshReady(std::uint32_t bi) {
+  Pick& k = pick_[bi];
+  const Bank& bk = banks_[bi];
+  const Group& g = groups_[k.group];
+  const PcState& s = pcState_[k.pc];
+  Cycle eff;
+  switch (k.cmd) {
+  case Command::WR: eff = std::max({bk.wr, g.wr, s.wr, s.dataBusFree - static_cast<Cycle>(t_.WL)}); break;
+  case Command::RD: eff = std::max({bk.rd, g.rd, s.rd, s.dataBusFree - static_cast<Cycle>(t_.RL)}); break;
+  case Command::PRE: eff = bk.pre; break;
+  default:
+    eff = std::max({bk.act, g.act, s.act, s.faw[s.fawHead] + static_cast<Cycle>(t_.FAW)}) -
+          static_cast<Cycle>(t_.actCycles - 1);
+    break;
+  }
+  k.ready = std::max(eff, k.arrival);
+  k.epoch = epochs_[k.epochIdx];
+}
+
 void ChannelController::computeDecision() {
   decided_ = true;
   scheduler_->observe(used_ - usedWrites_, usedWrites_);
   if (scheduler_->eligible(false) != readsEligible_ || scheduler_->eligible(true) != writesEligible_) {
     readsEligible_ = scheduler_->eligible(false);
     writesEligible_ = scheduler_->eligible(true);
-    for (Pick& k : pick_) k.slot = -2;
+    for (std::size_t bi = 0; bi < pick_.size(); ++bi) invalidate(bi);
   }
-  Candidate row{0, Command::ACT, kNever, 0, false}, col{0, Command::RD, kNever, 0, false};
-  bool rowRefresh = false;
-  std::uint64_t rowRank = ~std::uint64_t{0}, colRank = ~std::uint64_t{0};
-  const Cycle colBus = dualBus_ ? colBusFree_ : rowBusFree_;
-  const Cycle actLead = static_cast<Cycle>(t_.actCycles - 1);
   // One candidate per bank (a bank machine): its oldest eligible row hit,
   // else a precharge or activation for its oldest eligible request; FIFO
-  // serves each bank's oldest request whatever it needs.
+  // serves each bank's oldest request whatever it needs. The best of them
+  // per bus: earliest start, then lowest rank (ranks are unique).
+  const Cycle colBus = dualBus_ ? colBusFree_ : rowBusFree_;
+  const Cycle busFree[2] = {std::max(rowBusFree_, floor_), std::max(colBus, floor_)}; // by Pick::hit
+  // The hot loop of the detailed model. Branch-free selection (which bus and
+  // who wins are data-dependent and mispredict): a loser's fields go to a
+  // dummy slot (2 or 3); stale picks are refreshed out of line.
+  Cycle bestStart[4] = {kNever, kNever, 0, 0}; // row bus, column bus, dummies
+  std::uint64_t bestRank[4] = {~std::uint64_t{0}, ~std::uint64_t{0}, 0, 0};
+  std::uint32_t bestBank[4] = {0, 0, 0, 0};
+  const std::size_t dual = dualBus_ ? 1 : 0, allBank = perBankRefresh_ ? 0 : 1;
   for (const std::uint32_t bi : activeBanks_) {
     Pick& k = pick_[bi];
-    const BankIndex& ix = bankIndex_[bi];
-    if (k.slot == -2) {
-      const Bank& bk = banks_[bi];
-      std::int32_t pick = -1;
-      bool hit = false;
-      for (const std::uint32_t slot : bankQueue_[bi]) {
-        const Entry& en = entries_[slot];
-        if (!(en.p.write ? writesEligible_ : readsEligible_)) continue;
-        const bool h = bk.open && bk.row == en.p.row;
-        if (pick < 0) {
-          pick = static_cast<std::int32_t>(slot);
-          hit = h;
-          if (h || !hitsFirst_ || !bk.open) break;
-        } else if (h) {
-          pick = static_cast<std::int32_t>(slot);
-          hit = true;
-          break;
-        }
-      }
-      k.slot = pick;
-      k.hit = hit;
-      k.epoch = kStale;
-      if (pick >= 0) { // the command follows from the bank's state, which only changes with a rescan
-        const Entry& en = entries_[static_cast<std::size_t>(pick)];
-        k.write = en.p.write;
-        k.seq = en.seq;
-        k.arrival = en.p.arrival;
-        k.cmd = hit ? (k.write ? Command::WR : Command::RD) : bk.open ? Command::PRE : Command::ACT;
-        k.rank = scheduler_->rank({static_cast<std::uint32_t>(pick), k.cmd, 0, k.seq, k.write});
-      }
+    if (k.epoch != epochs_[k.epochIdx]) { // also a stale pick (kStale never matches)
+      if (k.slot == -2) rescan(bi);
+      if (k.slot < 0) continue;
+      refreshReady(bi);
     }
-    if (k.slot < 0) continue;
-    if (k.epoch != epochFor(k.cmd, ix.pc)) { // kStale never matches
-      const Bank& bk = banks_[bi];
-      const Group& g = groups_[ix.group];
-      const PcState& s = pcState_[ix.pc];
-      Cycle eff;
-      switch (k.cmd) {
-      case Command::WR: eff = std::max({bk.wr, g.wr, s.wr, s.dataBusFree - static_cast<Cycle>(t_.WL)}); break;
-      case Command::RD: eff = std::max({bk.rd, g.rd, s.rd, s.dataBusFree - static_cast<Cycle>(t_.RL)}); break;
-      case Command::PRE: eff = bk.pre; break;
-      default: eff = std::max({bk.act, g.act, s.act, s.faw[s.fawHead] + static_cast<Cycle>(t_.FAW)}) - actLead; break;
-      }
-      k.ready = std::max(eff, k.arrival);
-      k.epoch = epochFor(k.cmd, ix.pc);
-    }
-    const bool column = k.hit;
-    const bool onCol = column && dualBus_;
-    Candidate& best = onCol ? col : row;
-    std::uint64_t& bestRank = onCol ? colRank : rowRank;
-    const Cycle start = std::max(std::max(k.ready, column ? colBus : rowBusFree_), floor_);
-    if (start > best.start || (start == best.start && k.rank >= bestRank)) continue;
+    const std::size_t hit = k.hit ? 1 : 0;
+    const Cycle start = std::max(k.ready, busFree[hit]);
+    const std::size_t b = hit & dual;
     // A refresh blocks its bank (per-bank mode) or every bank from refDue.
-    const PcState& s = pcState_[ix.pc];
-    if (start >= s.refDue && (!perBankRefresh_ || ix.bankInPc == s.refBank)) continue;
-    best = {static_cast<std::uint32_t>(k.slot), k.cmd, start, k.seq, k.write};
-    bestRank = k.rank;
+    const PcState& s = pcState_[k.pc];
+    const std::size_t blocked =
+        static_cast<std::size_t>(start >= s.refDue) & (allBank | static_cast<std::size_t>(k.bankInPc == s.refBank));
+    const std::size_t better =
+        static_cast<std::size_t>(start < bestStart[b]) |
+        (static_cast<std::size_t>(start == bestStart[b]) & static_cast<std::size_t>(k.rank < bestRank[b]));
+    const std::size_t w = b | ((blocked | (better ^ 1)) << 1);
+    bestStart[w] = start;
+    bestRank[w] = k.rank;
+    bestBank[w] = bi;
   }
+  const auto candidate = [&](std::size_t b) -> Candidate {
+    if (bestStart[b] >= kNever) return {0, b == 0 ? Command::ACT : Command::RD, kNever, 0, false};
+    const Pick& k = pick_[bestBank[b]];
+    return {static_cast<std::uint32_t>(k.slot), k.cmd, bestStart[b], k.seq, k.write};
+  };
+  Candidate row = candidate(0), col = candidate(1);
+  bool rowRefresh = false;
   // Refresh: due commands go first at equal cycles.
   const Cycle horizon = dualBus_ ? row.start : std::min(row.start, col.start);
   for (std::uint32_t pc = 0; pc < pcs_; ++pc) {
@@ -277,8 +306,8 @@ void ChannelController::issue(const Candidate& c, bool refresh, std::vector<Piec
   // A command changes state of its own pseudo-channel only (Pick).
   const std::uint32_t cpc = refresh ? c.slot : entries_[c.slot].p.pc;
   ++pcEpoch_[cpc];
-  if (refresh || c.cmd == Command::ACT) ++actEpoch_[cpc];
-  if (isColumn(c.cmd)) ++colEpoch_[cpc];
+  if (refresh || c.cmd == Command::ACT) ++epochs_[epochIndex(Command::ACT, cpc)];
+  if (isColumn(c.cmd)) ++epochs_[epochIndex(Command::RD, cpc)];
   if (!refresh) pick_[std::size_t{cpc} * banksPerPc_ + entries_[c.slot].p.bank].epoch = kStale;
   if (refresh) {
     const std::uint32_t pc = c.slot;
@@ -430,8 +459,7 @@ void ChannelController::copyStateFrom(const ChannelController& o) {
   pick_ = o.pick_;
   refreshPick_ = o.refreshPick_;
   pcEpoch_ = o.pcEpoch_;
-  actEpoch_ = o.actEpoch_;
-  colEpoch_ = o.colEpoch_;
+  epochs_ = o.epochs_;
   readsEligible_ = o.readsEligible_;
   writesEligible_ = o.writesEligible_;
   backlog_ = o.backlog_;

@@ -115,6 +115,8 @@ private:
     return groups_[pc * groupsPerPc_ + b / banksPerGroup_];
   }
   void computeDecision();
+  void rescan(std::uint32_t bi);       ///< a bank's pick from its queue and state
+  void refreshReady(std::uint32_t bi); ///< a pick's ready cycle from the constraints
   void issue(const Candidate& c, bool refresh, std::vector<PieceAccepted>& accepted, std::vector<PieceDone>& done);
   void issueAct(std::uint32_t pc, std::uint32_t b, std::uint32_t row, Cycle e);
   void closeBank(std::uint32_t pc, std::uint32_t b, Cycle preEffective);
@@ -150,17 +152,23 @@ private:
   /// (without the command buses and floor_, which every command moves).
   /// The ready cycle stays valid until a command changes what it depends
   /// on: a command on the bank (epoch reset to stale), or on its
-  /// pseudo-channel, an activation or refresh for an ACT (actEpoch_), a
-  /// column command for a RD or WR (colEpoch_); a PRE depends on its bank
+  /// pseudo-channel, an activation or refresh for an ACT, a column
+  /// command for a RD or WR (epochs_); a PRE depends on its bank
   /// alone.
   struct Pick {
+    // Read by every decision.
     std::int32_t slot = -2;
-    bool hit = false, write = false;
-    Command cmd = Command::ACT;
-    Cycle ready = 0, arrival = 0;
-    std::uint64_t seq = 0;
+    std::uint32_t epochIdx = 0; ///< index into epochs_ of the epoch `ready` depends on
+    Cycle ready = 0;
     std::uint64_t rank = 0;                  ///< scheduler's order among candidates ready at the same cycle
     std::uint64_t epoch = ~std::uint64_t{0}; ///< kStale: recompute
+    std::uint32_t pc = 0, bankInPc = 0;      ///< fixed: the bank's place
+    bool hit = false, write = false;
+    Command cmd = Command::ACT;
+    // Read when the pick changes.
+    std::uint32_t group = 0; ///< fixed: index into groups_
+    Cycle arrival = 0;
+    std::uint64_t seq = 0;
   };
   std::vector<Pick> pick_;
   /// Per pseudo-channel: the all-bank refresh's first command (PREA while a
@@ -172,20 +180,20 @@ private:
     std::uint64_t epoch = ~std::uint64_t{0};
   };
   std::vector<RefreshPick> refreshPick_;
-  std::vector<std::uint64_t> pcEpoch_;  ///< per pseudo-channel: commands issued on it
-  std::vector<std::uint64_t> actEpoch_; ///< per pseudo-channel: activations and refreshes issued on it
-  std::vector<std::uint64_t> colEpoch_; ///< per pseudo-channel: column commands issued on it
+  std::vector<std::uint64_t> pcEpoch_; ///< per pseudo-channel: commands issued on it
+  /// Per pseudo-channel, three epochs: 0 (never changes), activations and
+  /// refreshes issued on it, column commands issued on it.
+  std::vector<std::uint64_t> epochs_;
   static constexpr std::uint64_t kStale = ~std::uint64_t{0};
-  /// The epoch a pick's ready cycle was computed against (PRE: its bank only).
-  [[nodiscard]] std::uint64_t epochFor(Command cmd, std::uint32_t pc) const {
-    return isColumn(cmd) ? colEpoch_[pc] : cmd == Command::ACT ? actEpoch_[pc] : 0;
+  /// The epoch a pick's ready cycle is computed against (PRE: its bank only).
+  [[nodiscard]] static std::uint32_t epochIndex(Command cmd, std::uint32_t pc) {
+    return 3 * pc + (isColumn(cmd) ? 2 : cmd == Command::ACT ? 1 : 0);
   }
-  struct BankIndex {
-    std::uint32_t pc, bankInPc, group; ///< group: index into groups_
-  };
-  std::vector<BankIndex> bankIndex_; ///< per (pc, bank), precomputed (no divisions when deciding)
   bool readsEligible_ = true, writesEligible_ = true;
-  void invalidate(std::size_t bi) { pick_[bi].slot = -2; }
+  void invalidate(std::size_t bi) {
+    pick_[bi].slot = -2;
+    pick_[bi].epoch = kStale;
+  }
   std::deque<Piece> backlog_;
   std::uint32_t used_ = 0, usedWrites_ = 0;
   std::uint64_t seq_ = 0;
