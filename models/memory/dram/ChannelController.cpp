@@ -27,7 +27,7 @@ ChannelController::ChannelController(const DramParams& p, std::uint32_t channel,
       entries_((perBankBuffer_ ? std::size_t{pcs_} * banksPerPc_ * readCap_ : readCap_) + (grouped_ ? writeCap_ : 0)),
       bankQueue_(std::size_t{pcs_} * banksPerPc_), bankReads_(std::size_t{pcs_} * banksPerPc_, 0),
       activePos_(std::size_t{pcs_} * banksPerPc_, 0), pick_(std::size_t{pcs_} * banksPerPc_), refreshPick_(pcs_),
-      pcEpoch_(pcs_, 0), epochs_(std::size_t{pcs_} * 3, 0) {
+      pcEpoch_(pcs_, 0), epochs_(std::size_t{pcs_} * kEpochsPerPc, 0) {
   for (std::size_t i = entries_.size(); i > 0; --i) freeEntries_.push_back(static_cast<std::uint32_t>(i - 1));
   for (std::uint32_t bi = 0; bi < pcs_ * banksPerPc_; ++bi) {
     Pick& k = pick_[bi];

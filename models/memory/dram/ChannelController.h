@@ -184,10 +184,11 @@ private:
   /// Per pseudo-channel, three epochs: 0 (never changes), activations and
   /// refreshes issued on it, column commands issued on it.
   std::vector<std::uint64_t> epochs_;
+  static constexpr std::uint32_t kEpochsPerPc = 3;
   static constexpr std::uint64_t kStale = ~std::uint64_t{0};
   /// The epoch a pick's ready cycle is computed against (PRE: its bank only).
   [[nodiscard]] static std::uint32_t epochIndex(Command cmd, std::uint32_t pc) {
-    return 3 * pc + (isColumn(cmd) ? 2 : cmd == Command::ACT ? 1 : 0);
+    return kEpochsPerPc * pc + (isColumn(cmd) ? 2 : cmd == Command::ACT ? 1 : 0);
   }
   bool readsEligible_ = true, writesEligible_ = true;
   void invalidate(std::size_t bi) {
