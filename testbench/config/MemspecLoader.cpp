@@ -63,6 +63,9 @@ void loadTiming(const ConfigNode& t, DramParams& out) {
       {"RTP", &DramCycles::RTP, 1},     {"RTW", &DramCycles::RTW, 1},     {"REFI", &DramCycles::REFI, 1},
       {"RFC", &DramCycles::RFC, 1},     {"RFCpb", &DramCycles::RFCpb, 1}, {"RREFD", &DramCycles::RREFD, 1}};
   for (const CycleKey& k : kKeys) c.*k.field = static_cast<std::uint32_t>(t.integer(k.key, k.lo, 1u << 20));
+  // Optional: where the standard has a separate per-bank refresh to activate
+  // delay (LPDDR5 tpbR2act); otherwise one tRREFD covers both.
+  c.RREFD_ACT = t.has("RREFD_ACT") ? static_cast<std::uint32_t>(t.integer("RREFD_ACT", 1, c.RREFD)) : c.RREFD;
   // One burst takes BL beats at data_rate_gbps per pin: a whole number of tCK.
   const double beatsPerCycle = out.dataRateGbps * c.tCKns;
   const double burst = out.burstLength / beatsPerCycle;

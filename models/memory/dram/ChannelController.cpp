@@ -333,7 +333,7 @@ void ChannelController::issue(const Candidate& c, bool refresh, std::vector<Piec
     default: { // REFpb
       Bank& bk = bank(pc, s.refBank);
       bk.act = std::max(bk.act, start + t_.RFCpb);
-      s.act = std::max(s.act, start + t_.RREFD);
+      s.act = std::max(s.act, start + t_.RREFD_ACT);
       s.refpb = std::max(s.refpb, start + t_.RREFD);
       counters_.bankBusyCycles[pc * banksPerPc_ + s.refBank] += t_.RFCpb;
       record(Command::REFpb, start, pc, s.refBank, 0, 0);

@@ -59,7 +59,9 @@ struct DramCycles {
   std::uint32_t REFI = 0;        ///< average all-bank refresh interval
   std::uint32_t RFC = 0;         ///< all-bank refresh cycle time
   std::uint32_t RFCpb = 0;       ///< per-bank refresh cycle time
-  std::uint32_t RREFD = 0;       ///< per-bank REF to ACT or REF of another bank
+  std::uint32_t RREFD = 0;       ///< per-bank REF to REF of another bank (and to ACT unless RREFD_ACT says otherwise)
+  std::uint32_t RREFD_ACT = 0;   ///< per-bank REF to ACT of another bank: HBM's tRREFD and DDR5's tREFSBRD cover
+                                 ///< both (= RREFD); LPDDR5 has tpbR2pbR (RREFD) and a shorter tpbR2act
   std::uint32_t actCycles = 1;   ///< command-bus cycles of one ACT (2 on HBM and LPDDR5)
   std::uint32_t burstCycles = 1; ///< data-bus cycles of one burst (derived: BL / beats per tCK)
 };

@@ -78,7 +78,7 @@ inline std::string emitMemspec(const models::dram::DramParams& p) {
       {"RL", c.RL},       {"WL", c.WL},       {"CCD_S", c.CCD_S}, {"CCD_L", c.CCD_L}, {"RRD_S", c.RRD_S},
       {"RRD_L", c.RRD_L}, {"FAW", c.FAW},     {"WR", c.WR},       {"WTR_S", c.WTR_S}, {"WTR_L", c.WTR_L},
       {"RTP", c.RTP},     {"RTW", c.RTW},     {"REFI", c.REFI},   {"RFC", c.RFC},     {"RFCpb", c.RFCpb},
-      {"RREFD", c.RREFD}};
+      {"RREFD", c.RREFD}, {"RREFD_ACT", c.RREFD_ACT}};
   for (const auto& [key, v] : cycles) y << "  " << key << ": " << num(v) << "\n";
   const char* scheduler = p.ctrl.scheduler == SchedulerKind::FrFcfs ? "fr_fcfs"
                           : p.ctrl.scheduler == SchedulerKind::Fifo ? "fifo"
@@ -152,6 +152,7 @@ inline void expectSameDram(const models::dram::DramParams& a, const models::dram
   EXPECT_EQ(a.c.RFC, b.c.RFC);
   EXPECT_EQ(a.c.RFCpb, b.c.RFCpb);
   EXPECT_EQ(a.c.RREFD, b.c.RREFD);
+  EXPECT_EQ(a.c.RREFD_ACT, b.c.RREFD_ACT);
   EXPECT_EQ(a.c.actCycles, b.c.actCycles);
   EXPECT_EQ(a.c.burstCycles, b.c.burstCycles);
   EXPECT_EQ(a.commandBus, b.commandBus);

@@ -123,9 +123,12 @@ std::vector<Boundary> boundaries() {
       {"tRFCpb", [](const DramCycles&) { return std::vector<CommandRecord>{cmd(0, Command::REFpb, 2)}; },
        [](const DramCycles&, Cycle c) { return cmd(c, Command::ACT, 2); },
        [](const DramCycles& t) { return Cycle{t.RFCpb} - 1; }},
-      {"tRREFD", [](const DramCycles&) { return std::vector<CommandRecord>{cmd(0, Command::REFpb, 2)}; },
+      {"tRREFD_ACT", [](const DramCycles&) { return std::vector<CommandRecord>{cmd(0, Command::REFpb, 2)}; },
        [](const DramCycles&, Cycle c) { return cmd(c, Command::ACT, 5); },
-       [](const DramCycles& t) { return Cycle{t.RREFD} - 1; }},
+       [](const DramCycles& t) { return Cycle{t.RREFD_ACT} - 1; }},
+      {"tRREFD", [](const DramCycles&) { return std::vector<CommandRecord>{cmd(0, Command::REFpb, 2)}; },
+       [](const DramCycles&, Cycle c) { return cmd(c, Command::REFpb, 5); },
+       [](const DramCycles& t) { return Cycle{t.RREFD}; }},
   };
 }
 

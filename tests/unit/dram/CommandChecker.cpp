@@ -76,7 +76,7 @@ std::vector<std::string> CommandChecker::check(const std::vector<CommandRecord>&
   add(Command::PREA, Command::REFab, Scope::Pc, t.RP, "tRP");
   add(Command::ACT, Command::REFab, Scope::Pc, t.RC, "tRC");
   add(Command::REFpb, Command::ACT, Scope::Bank, t.RFCpb, "tRFCpb");
-  add(Command::REFpb, Command::ACT, Scope::Pc, t.RREFD, "tRREFD");
+  add(Command::REFpb, Command::ACT, Scope::Pc, t.RREFD_ACT, "tRREFD_ACT");
   add(Command::REFpb, Command::REFpb, Scope::Bank, t.RFCpb, "tRFCpb");
   add(Command::REFpb, Command::REFpb, Scope::Pc, t.RREFD, "tRREFD");
   add(Command::ACT, Command::REFpb, Scope::Bank, t.RC, "tRC");
