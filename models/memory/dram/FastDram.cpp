@@ -131,7 +131,6 @@ Ps FastDram::scheduleEven(bool write, std::uint64_t localBegin, std::uint64_t ch
   std::uint64_t hits = 0;
   for (const std::uint32_t c : explicitRows_) hits += channels_[c].row == rowFirst ? 1 : 0;
   if (uniformRow_ == rowFirst) hits += nch_ - explicitRows_.size();
-  const bool firstHit = openRow(channels_[0]) == rowFirst;
   floor_ = std::max(floor_, static_cast<std::int64_t>(start) - add_);
   add_ += static_cast<std::int64_t>(service);
   ++epoch_;
@@ -151,7 +150,7 @@ Ps FastDram::scheduleEven(bool write, std::uint64_t localBegin, std::uint64_t ch
     flushGroups();
   }
   const Ps oneBank = static_cast<Ps>(oneBankPs(std::min<std::uint64_t>(chBytes, params_.interleaveBytes)) + 0.5);
-  return std::max(end, end - service + oneBank) + (firstHit ? hitLatency_ : missLatency_);
+  return std::max(end, end - service + oneBank) + (hits == nch_ ? hitLatency_ : missLatency_);
 }
 
 Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps arrival) {
@@ -179,7 +178,7 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
     std::uint64_t ch = first % n, round = first / n;
     Ps latest = start;
     Ps conflictLatest = 0; // data of blocks whose bank was still busy with another row
-    bool firstHit = false;
+    bool allHit = true;    // every channel's first block finds its row open
     for (std::uint64_t j = 0; j < touched; ++j) {
       const std::uint64_t count = q + (j < rem ? 1 : 0);
       const std::uint64_t head = j == 0 ? headSkip : 0;
@@ -189,7 +188,7 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
       const std::uint64_t rowLast = ((round + count) * g - tail - 1) >> rowShift_;
       Channel& c = channels_[ch];
       const bool hit = openRow(c) == rowFirst;
-      if (j == 0) firstHit = hit;
+      allHit = allHit && hit;
       const std::uint64_t chActs = rowLast - rowFirst + (hit ? 0 : 1);
       const Ps turn = lastWrite(c) == write ? 0 : (write ? readToWrite_ : writeToRead_);
       setRow(c, rowLast, write);
@@ -224,8 +223,9 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
         ++round;
       }
     }
-    // Latency to the data: that of the request's first access.
-    done = std::max(latest + (firstHit ? hitLatency_ : missLatency_), conflictLatest + missLatency_);
+    // Latency to the data: a row hit's if every channel's first access
+    // hits, else a miss's (the answer waits for the slowest channel).
+    done = std::max(latest + (allHit ? hitLatency_ : missLatency_), conflictLatest + missLatency_);
     if (trace_ != nullptr) flushGroups();
   }
   (write ? writes_ : reads_) += 1;

@@ -73,12 +73,17 @@ inline std::string emitMemspec(const models::dram::DramParams& p) {
     << "  act_cycles: " << num(c.actCycles) << "\n"
     << "timing:\n"
     << "  tCK_ns: " << num(c.tCKns) << "\n";
-  const std::pair<const char*, std::uint32_t> cycles[] = {
-      {"RCDRD", c.RCDRD}, {"RCDWR", c.RCDWR}, {"RP", c.RP},       {"RAS", c.RAS},     {"RC", c.RC},
-      {"RL", c.RL},       {"WL", c.WL},       {"CCD_S", c.CCD_S}, {"CCD_L", c.CCD_L}, {"RRD_S", c.RRD_S},
-      {"RRD_L", c.RRD_L}, {"FAW", c.FAW},     {"WR", c.WR},       {"WTR_S", c.WTR_S}, {"WTR_L", c.WTR_L},
-      {"RTP", c.RTP},     {"RTW", c.RTW},     {"REFI", c.REFI},   {"RFC", c.RFC},     {"RFCpb", c.RFCpb},
-      {"RREFD", c.RREFD}, {"RREFD_ACT", c.RREFD_ACT}};
+  const std::pair<const char*, std::uint32_t> cycles[] = {{"RCDRD", c.RCDRD}, {"RCDWR", c.RCDWR},
+                                                          {"RP", c.RP},       {"RAS", c.RAS},
+                                                          {"RC", c.RC},       {"RL", c.RL},
+                                                          {"WL", c.WL},       {"CCD_S", c.CCD_S},
+                                                          {"CCD_L", c.CCD_L}, {"RRD_S", c.RRD_S},
+                                                          {"RRD_L", c.RRD_L}, {"FAW", c.FAW},
+                                                          {"WR", c.WR},       {"WTR_S", c.WTR_S},
+                                                          {"WTR_L", c.WTR_L}, {"RTP", c.RTP},
+                                                          {"RTW", c.RTW},     {"REFI", c.REFI},
+                                                          {"RFC", c.RFC},     {"RFCpb", c.RFCpb},
+                                                          {"RREFD", c.RREFD}, {"RREFD_ACT", c.RREFD_ACT}};
   for (const auto& [key, v] : cycles) y << "  " << key << ": " << num(v) << "\n";
   const char* scheduler = p.ctrl.scheduler == SchedulerKind::FrFcfs ? "fr_fcfs"
                           : p.ctrl.scheduler == SchedulerKind::Fifo ? "fifo"

@@ -17,17 +17,6 @@ using testbench::TraceRequest;
 
 constexpr double kTolerance = 0.10;
 
-/// Where the fast model is known to be further off (docs/validation.md,
-/// "DRAM", remaining error): random 4 KiB requests on LPDDR5X, which take the
-/// fast model's even path (no per-bank conflict or refresh stalls there), and
-/// strided requests on HBM3E, where the detailed model's FR-FCFS reorders
-/// around conflicts differently. These bands guard against regressions; they
-/// are not the target.
-double toleranceOf(const std::string& preset, const std::string& pattern) {
-  if (pattern == "random" && preset == "lpddr5x-8533") return 0.30;
-  if (pattern == "strided" && preset.rfind("hbm3e", 0) == 0) return 0.15;
-  return kTolerance;
-}
 constexpr std::uint32_t kRequestBytes = 4096;
 constexpr std::size_t kRequests = 3000;
 
@@ -76,9 +65,8 @@ void report(const std::string& preset, const std::vector<Row>& rows) {
     std::printf("%-14s %-11s %10.2f %10.2f %+6.1f%% %10.1f %10.1f %+6.1f%%\n", preset.c_str(), r.pattern.c_str(),
                 r.detailed.gbps(), r.fast.gbps(), 100 * bw, r.detailed.meanLatencyNs(), r.fast.meanLatencyNs(),
                 100 * lat);
-    const double tol = toleranceOf(preset, r.pattern);
-    EXPECT_NEAR(r.fast.gbps() / r.detailed.gbps(), 1.0, tol) << preset << " " << r.pattern << " bandwidth";
-    EXPECT_NEAR(r.fast.meanLatencyNs() / r.detailed.meanLatencyNs(), 1.0, tol)
+    EXPECT_NEAR(r.fast.gbps() / r.detailed.gbps(), 1.0, kTolerance) << preset << " " << r.pattern << " bandwidth";
+    EXPECT_NEAR(r.fast.meanLatencyNs() / r.detailed.meanLatencyNs(), 1.0, kTolerance)
         << preset << " " << r.pattern << " mean latency";
   }
 }
