@@ -41,6 +41,27 @@ Ps endpoint(const CollectiveParams& p, std::uint64_t bytes) {
 Ps reducePs(const CollectiveParams& p, std::uint64_t bytes) {
   return p.reduceGBps > 0 ? bytesToPs(static_cast<double>(bytes), p.reduceGBps) : 0;
 }
+
+/// What an in-switch all-reduce of `bytes` moves on each link, per
+/// direction (SwitchParams::mode): payload, and read-request packets.
+struct InSwitchVolume {
+  std::uint64_t up = 0, down = 0; ///< towards the reducing switch, and back
+  std::uint64_t upRequests = 0, downRequests = 0;
+};
+InSwitchVolume inSwitchVolume(const Network& net, std::uint64_t bytes) {
+  InSwitchVolume v{bytes, bytes, 0, 0};
+  if (net.params().switchParams.mode != ReductionMode::Pull) return v;
+  // Up: the switch's reads of this chip's copy of every share (S) and the
+  // multicast store of its own reduced share (S/N), with the load-reduce
+  // requests for that share. Down: the reduced share (S/N) and every
+  // share's multicast store (S), with the switch's read requests for S.
+  const Link& l = *net.links().front();
+  const std::uint64_t share = (bytes + net.chips() - 1) / net.chips();
+  v.up = v.down = bytes + share;
+  v.upRequests = l.packets(share);
+  v.downRequests = l.packets(bytes);
+  return v;
+}
 } // namespace
 
 bool algorithmApplies(const Network& net, CollectiveOp op, Algorithm a) {
@@ -95,14 +116,16 @@ Ps estimate(const Network& net, const CollectiveParams& p, CollectiveOp op, Algo
     // flows out while inputs still arrive (see schedule()).
     const auto root = static_cast<std::uint32_t>(net.reductionRoot());
     const auto& sp = net.params().switchParams;
+    const InSwitchVolume v = inSwitchVolume(net, bytes);
     const Ps redLat = nsToPs(sp.reductionLatencyNs);
     const Ps redSer = sp.reductionGBps > 0 ? bytesToPs(static_cast<double>(bytes), sp.reductionGBps) : 0;
-    const Ps upTail = net.idleTime(0, root, bytes), downTail = net.idleTime(root, 0, bytes);
+    const Ps upTail = net.idleTime(0, root, v.up, v.upRequests);
+    const Ps downTail = net.idleTime(root, 0, v.down, v.downRequests);
     const Ps upHead = net.idleTime(0, root, 0) - net.lastPacketPs(0) +
                       bytesToPs(net.links().front()->params().flitBytes, net.links().front()->gbps());
     const Ps lat = net.links().front()->latency();
     const Ps viaHead = upHead + redLat + std::max(downTail, redSer + lat);
-    const Ps viaTail = upTail + redLat + net.lastPacketPs(bytes) + lat;
+    const Ps viaTail = upTail + redLat + net.lastPacketPs(v.down) + lat;
     return endpoint(p, bytes) + std::max(viaHead, viaTail);
   }
   case Algorithm::Auto: break;
@@ -211,10 +234,12 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
     // on) when the first flits of every input arrived, after its reduction
     // latency; its output cannot end before the last input packet arrived
     // and was reduced, nor before `bytes` went through its reduction unit.
+    // Each link carries the volumes of the switch's mode (inSwitchVolume).
     const auto& sp = net.params().switchParams;
+    const InSwitchVolume v = inSwitchVolume(net, bytes);
     const Ps redLat = nsToPs(sp.reductionLatencyNs);
     const Ps redSer = sp.reductionGBps > 0 ? bytesToPs(static_cast<double>(bytes), sp.reductionGBps) : 0;
-    const Ps lastPkt = net.lastPacketPs(bytes);
+    const Ps lastPkt = net.lastPacketPs(v.down);
     Ps worstUp = 0, worstDown = 0;
     struct Flow {
       Ps head = 0, tail = 0; ///< reduced data available at a switch: first flit, last byte
@@ -227,10 +252,10 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
         Delivery d;
         if (net.isSwitch(c)) {
           const Flow f = up(c);
-          d = net.transfer(c, sw, bytes, f.head);
+          d = net.transfer(c, sw, v.up, f.head, v.upRequests);
           d.arrival = std::max(d.arrival, f.tail + lastPkt + net.links().front()->latency());
         } else {
-          d = net.transfer(c, sw, bytes, T[c] + endpoint(p, bytes));
+          d = net.transfer(c, sw, v.up, T[c] + endpoint(p, bytes), v.upRequests);
           if (d.retries > 0) t.retriedFrom[c] = true;
         }
         worstUp = std::max(worstUp, d.latencyPs);
@@ -246,7 +271,7 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
     };
     std::function<void(std::uint32_t, Flow)> down = [&](std::uint32_t sw, Flow f) {
       for (std::uint32_t c : net.children(sw)) {
-        Delivery d = net.transfer(sw, c, bytes, f.head);
+        Delivery d = net.transfer(sw, c, v.down, f.head, v.downRequests);
         d.arrival = std::max(d.arrival, f.tail + lastPkt + net.links().front()->latency());
         worstDown = std::max(worstDown, d.latencyPs);
         t.retries += d.retries;

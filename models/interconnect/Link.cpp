@@ -15,6 +15,7 @@ Link::Link(const char* name, const LinkParams& params)
       payload_(stats_.add("bytes", "payload bytes sent", Unit::Bytes)),
       wire_(stats_.add("wire_bytes", "bytes on the wire (headers, flit padding, replays)", Unit::Bytes)),
       packets_(stats_.add("packets", "packets sent (first transmissions)", Unit::Count)),
+      requests_(stats_.add("read_requests", "read-request packets sent (data pulled the other way)", Unit::Count)),
       busy_(stats_.add("busy", "serializer occupancy", Unit::Ps)),
       retries_(stats_.add("retries", "packets replayed after a CRC error", Unit::Count)),
       latencySum_(stats_.add("hop_latency", "sum over messages of first bit sent to last bit received", Unit::Ps)),
@@ -32,8 +33,12 @@ std::uint64_t Link::wireBytes(std::uint64_t payload) const {
   return wire;
 }
 
-Ps Link::serializationPs(std::uint64_t payload) const {
-  const Ps wire = bytesToPs(static_cast<double>(wireBytes(payload)), gbps());
+std::uint64_t Link::requestWireBytes(std::uint64_t requests) const {
+  return requests * roundUp(params_.readRequestBytes, params_.flitBytes);
+}
+
+Ps Link::serializationPs(std::uint64_t payload, std::uint64_t requests) const {
+  const Ps wire = bytesToPs(static_cast<double>(wireBytes(payload) + requestWireBytes(requests)), gbps());
   // Credit-based flow control: at most `credits` packets are unacknowledged;
   // a credit comes back one round trip (2 x latency) after its packet left.
   // A message of more packets than credits sends them in windows.
@@ -46,10 +51,10 @@ Ps Link::serializationPs(std::uint64_t payload) const {
   return std::max<Ps>(wire, (windows - 1) * window + lastPackets * packetPs);
 }
 
-LinkHop Link::send(Ps ready, std::uint64_t payload) {
+LinkHop Link::send(Ps ready, std::uint64_t payload, std::uint64_t requests) {
   const std::uint64_t n = packets(payload);
-  const std::uint64_t wire = wireBytes(payload);
-  Ps occupancy = serializationPs(payload);
+  const std::uint64_t wire = wireBytes(payload) + requestWireBytes(requests);
+  Ps occupancy = serializationPs(payload, requests);
   // CRC errors: each packet fails with 1 - (1 - BER)^bits; a failed packet
   // is replayed after the NAK round trip (go-back to the failed packet).
   std::uint32_t retries = 0;
@@ -76,6 +81,7 @@ LinkHop Link::send(Ps ready, std::uint64_t payload) {
   wire_ += static_cast<double>(wire) +
            retries * static_cast<double>(wireBytes(std::min<std::uint64_t>(payload, params_.maxPayloadBytes)));
   packets_ += static_cast<double>(n);
+  requests_ += static_cast<double>(requests);
   busy_ += static_cast<double>(occupancy);
   retries_ += retries;
   latencySum_ += static_cast<double>(h.tail - h.start);

@@ -3,7 +3,10 @@
 /// One direction of a chip-to-chip (or chip-to-switch) link: lanes x rate,
 /// SerDes + FEC + flight latency, packets of at most `maxPayloadBytes` with a
 /// header, padded to whole flits, credit-based flow control and CRC errors
-/// with link-level retry from a seeded error rate.
+/// with link-level retry from a seeded error rate. A message may also carry
+/// read-request packets (header only) for data pulled the other way, as an
+/// in-switch reduction that loads its inputs does (SwitchParams::mode);
+/// they take wire time, while credits and CRC replays count data packets.
 ///
 /// Timeline model (../shared/DESIGN.md "Transactions and time"): a message
 /// reserves the link's serializer for its wire time (plus replays); nothing
@@ -29,6 +32,7 @@ struct LinkParams {
   std::uint32_t flitBytes = 64;        ///< wire unit: packets are padded to whole flits
   std::uint32_t maxPayloadBytes = 256; ///< payload per packet
   std::uint32_t headerBytes = 16;      ///< header + CRC per packet
+  std::uint32_t readRequestBytes = 16; ///< one read-request packet (header only, padded to flits)
   std::uint32_t credits = 64;          ///< packets the receiver buffers (credit-based flow control)
   double bitErrorRate = 0.0;           ///< raw bit errors left after FEC (a packet with one fails CRC)
   double retryNs = 0.0;                ///< link-level retry: NAK round trip before the replay starts
@@ -51,8 +55,9 @@ public:
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
 
-  /// Sends `payload` bytes no earlier than `ready`; reserves the serializer.
-  LinkHop send(Ps ready, std::uint64_t payload);
+  /// Sends `payload` bytes, and `requests` read-request packets, no earlier
+  /// than `ready`; reserves the serializer for both.
+  LinkHop send(Ps ready, std::uint64_t payload, std::uint64_t requests = 0);
 
   [[nodiscard]] const LinkParams& params() const { return params_; }
   /// Latency of one traversal: SerDes + FEC + flight.
@@ -62,8 +67,11 @@ public:
   [[nodiscard]] std::uint64_t packets(std::uint64_t payload) const;
   /// Bytes on the wire for `payload` (headers, flit padding).
   [[nodiscard]] std::uint64_t wireBytes(std::uint64_t payload) const;
-  /// Serialization time of `payload` with credit stalls, without errors.
-  [[nodiscard]] Ps serializationPs(std::uint64_t payload) const;
+  /// Bytes on the wire of `requests` read-request packets.
+  [[nodiscard]] std::uint64_t requestWireBytes(std::uint64_t requests) const;
+  /// Serialization time of `payload` (and `requests` read-request packets)
+  /// with credit stalls, without errors.
+  [[nodiscard]] Ps serializationPs(std::uint64_t payload, std::uint64_t requests = 0) const;
   [[nodiscard]] Ps busyUntil() const { return timeline_.busyUntil(); }
   [[nodiscard]] const StatsGroup& stats() const override { return stats_; }
   [[nodiscard]] ComponentKind componentKind() const override { return ComponentKind::Fabric; }
@@ -78,7 +86,7 @@ private:
   Timeline timeline_;
   std::mt19937_64 rng_;
   StatsGroup stats_;
-  Stat &messages_, &payload_, &wire_, &packets_, &busy_, &retries_, &latencySum_, &energy_;
+  Stat &messages_, &payload_, &wire_, &packets_, &requests_, &busy_, &retries_, &latencySum_, &energy_;
   TraceRecorder* trace_ = nullptr;
   TraceRecorder::Track track_ = 0;
 };

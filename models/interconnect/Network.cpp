@@ -233,7 +233,8 @@ namespace {
 Ps forwardPoint(const LinkHop& h, bool cutThrough) { return cutThrough ? h.headArrival : h.firstPacket; }
 } // namespace
 
-Delivery Network::transfer(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes, Ps ready) {
+Delivery Network::transfer(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes, Ps ready,
+                           std::uint64_t requests) {
   Delivery d;
   d.arrival = ready;
   if (src == dst) return d;
@@ -248,14 +249,14 @@ Delivery Network::transfer(std::uint32_t src, std::uint32_t dst, std::uint64_t b
     Link& link = *links_[li];
     LinkHop hop;
     if (first) {
-      hop = link.send(ready, bytes);
+      hop = link.send(ready, bytes, requests);
     } else {
       // v is a switch (or a forwarding chip, cut-through with no extra latency).
       const bool sw = isSwitch(v);
       const bool cut = !sw || params_.switchParams.cutThrough;
       const Ps fwd = sw ? switchAt(v).latency() : 0;
       if (sw) switchAt(v).countForward(bytes);
-      hop = link.send(forwardPoint(prev, cut) + fwd, bytes);
+      hop = link.send(forwardPoint(prev, cut) + fwd, bytes, requests);
       // The last packet cannot leave before it arrived (and its header, or
       // whole packet, was seen): the tail follows the previous tail.
       const std::uint64_t lastPayload =
@@ -281,7 +282,7 @@ Delivery Network::transfer(std::uint32_t src, std::uint32_t dst, std::uint64_t b
   return d;
 }
 
-Ps Network::idleTime(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes) const {
+Ps Network::idleTime(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes, std::uint64_t requests) const {
   if (src == dst) return 0;
   const std::uint32_t h = hops(src, dst);
   const Link& l = *links_.front();
@@ -291,7 +292,7 @@ Ps Network::idleTime(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes) 
   const Ps pkt =
       bytesToPs(static_cast<double>(l.wireBytes(std::min<std::uint64_t>(bytes, l.params().maxPayloadBytes))), l.gbps());
   const Ps perForward = switched() ? fwdSwitch + (cut ? flit : pkt) : flit;
-  return l.serializationPs(bytes) + h * l.latency() + (h - 1) * perForward;
+  return l.serializationPs(bytes, requests) + h * l.latency() + (h - 1) * perForward;
 }
 
 int Network::reductionRoot() const { return root_; }

@@ -66,8 +66,9 @@ public:
            params_.kind == TopologyKind::Dragonfly;
   }
   [[nodiscard]] const TopologyParams& params() const { return params_; }
-  /// Sends `bytes` from node `src` to node `dst`, injected at `ready`.
-  Delivery transfer(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes, Ps ready);
+  /// Sends `bytes` from node `src` to node `dst`, injected at `ready`, with
+  /// `requests` read-request packets on every hop (Link::send).
+  Delivery transfer(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes, Ps ready, std::uint64_t requests = 0);
   /// Links leaving node `node`.
   [[nodiscard]] std::size_t degree(std::uint32_t node) const { return adjacency_.at(node).size(); }
   /// Number of links on the route from `src` to `dst`.
@@ -77,8 +78,10 @@ public:
   /// a single switch's ports, more on the shared links of a torus or the
   /// global links of a dragonfly.
   [[nodiscard]] std::uint32_t allPairsLinkLoad() const { return allPairsLoad_; }
-  /// Idle-network latency of a message of `bytes` from src to dst (no queueing).
-  [[nodiscard]] Ps idleTime(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes) const;
+  /// Idle-network latency of a message of `bytes` (and `requests` read
+  /// requests) from src to dst (no queueing).
+  [[nodiscard]] Ps idleTime(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes,
+                            std::uint64_t requests = 0) const;
   /// Switches able to reduce, arranged as a tree that reaches every chip:
   /// the root switch, or -1 if the topology has none.
   [[nodiscard]] int reductionRoot() const;

@@ -3,8 +3,8 @@
 /// A packet switch between chips: a port count, a port-to-port latency
 /// (cut-through: forwarding starts when a packet's header flit arrived;
 /// store-and-forward: when the whole packet arrived), per-port bandwidth
-/// (the links attached to it), and optional in-network reduction (sums the
-/// contributions arriving on its ports and multicasts the result).
+/// (the links attached to it), and optional in-network reduction in one of
+/// two modes (ReductionMode).
 
 #include <cstdint>
 #include <systemc>
@@ -14,11 +14,27 @@
 
 namespace llmvp::models::interconnect {
 
+/// How an in-switch all-reduce of S bytes on N chips moves its data.
+enum class ReductionMode {
+  /// Every chip sends its S bytes up; the switch sums them as they stream
+  /// through and multicasts the S-byte result: S per link and direction
+  /// (InfiniBand SHARP-like; the paper's in-network reduction).
+  Push,
+  /// Every chip loads its 1/N share reduced through the switch (the switch
+  /// reads that share from every chip), then stores the result to a
+  /// multicast address, which the switch writes to every chip (NVLink SHARP
+  /// as NCCL's NVLS all-reduce uses it): S (1 + 1/N) per link and
+  /// direction, and read-request packets for the S bytes the switch reads
+  /// from each chip on its switch-to-chip link.
+  Pull
+};
+
 struct SwitchParams {
   std::uint32_t ports = 64;
-  double latencyNs = 0.0;        ///< port-to-port latency
-  bool cutThrough = true;        ///< else store-and-forward
-  bool reduction = false;        ///< in-network reduction (SHARP / NVLS-like)
+  double latencyNs = 0.0; ///< port-to-port latency
+  bool cutThrough = true; ///< else store-and-forward
+  bool reduction = false; ///< in-network reduction (SHARP / NVLS-like)
+  ReductionMode mode = ReductionMode::Push;
   double reductionGBps = 0.0;    ///< reduction throughput per message (0: at port rate)
   double reductionLatencyNs = 0; ///< extra latency of a reduction pass
 };

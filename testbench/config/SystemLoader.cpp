@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // configs/systems/*.yaml: a platform for every chip plus the chip-to-chip
 // network and the collectives (docs/config-reference.md, "System files").
+#include <algorithm>
 #include <filesystem>
 
 #include "testbench/config/Loaders.h"
@@ -22,6 +23,10 @@ models::interconnect::LinkParams linkParams(const ConfigNode& n) {
   p.flitBytes = static_cast<std::uint32_t>(n.integer("flit_bytes", 1, 1 << 16));
   p.maxPayloadBytes = static_cast<std::uint32_t>(n.integer("max_payload_bytes", 1, 1 << 20));
   p.headerBytes = static_cast<std::uint32_t>(n.integer("header_bytes", 0, 1 << 16));
+  // Optional: a read request is a packet without payload, by default one header.
+  p.readRequestBytes = n.has("read_request_bytes")
+                           ? static_cast<std::uint32_t>(n.integer("read_request_bytes", 1, 1 << 16))
+                           : std::max<std::uint32_t>(p.headerBytes, 1);
   p.credits = static_cast<std::uint32_t>(n.integer("credits", 1, 1 << 20));
   p.bitErrorRate = n.number("bit_error_rate", 0, 1e-2);
   p.retryNs = n.number("retry_ns", 0, 1e6);
@@ -119,6 +124,10 @@ PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
       t.switchParams.latencyNs = w.number("latency_ns", 0, 1e6);
       t.switchParams.cutThrough = w.choice("forwarding", {"cut_through", "store_and_forward"}) == "cut_through";
       t.switchParams.reduction = w.boolean("reduction");
+      if (w.has("reduction_mode"))
+        t.switchParams.mode = w.choice("reduction_mode", {"push", "pull"}) == "pull"
+                                  ? models::interconnect::ReductionMode::Pull
+                                  : models::interconnect::ReductionMode::Push;
       t.switchParams.reductionGBps = w.number("reduction_gbps", 0, 1e6);
       t.switchParams.reductionLatencyNs = w.number("reduction_latency_ns", 0, 1e6);
       w.finish();

@@ -227,6 +227,37 @@ TEST(Collectives, InSwitchReductionStreamsThroughTheSwitch) {
   EXPECT_EQ(net.switchAt(4).stats().value("reductions"), 1.0);
 }
 
+TEST(Collectives, InSwitchPullMovesASharePlusTheMulticastAndReadRequests) {
+  // NVLS-like: S = 4096 B on 4 chips, share S/4 = 1024 B. Each link carries
+  // S + S/4 = 5120 B = 20 packets = 6400 B on the wire per direction; up,
+  // plus the chip's load-reduce requests for its share (4 packets of 16 B,
+  // one 64 B flit each: 256 B): 6656 B = 532.48 ns; down, plus the switch's
+  // read requests for S (16 x 64 B): 7424 B = 593.92 ns.
+  TopologyParams tp = topo(TopologyKind::Switch, 4);
+  tp.switchParams.reduction = true;
+  tp.switchParams.mode = ReductionMode::Pull;
+  tp.switchParams.reductionLatencyNs = 50;
+  Network net("net", tp);
+  // The result starts down one flit + link latency + reduction latency after
+  // the endpoint (first flits of every input at the switch), and the down
+  // link is the longer direction.
+  const Ps expected = 1000000 + (5120 + 35000) + 50000 + 593920 + 35000;
+  const CollectiveTiming t =
+      schedule(net, coll(), CollectiveOp::AllReduce, Algorithm::InSwitch, std::vector<Ps>(4, 0), 4096);
+  for (Ps d : t.done) EXPECT_EQ(d, expected);
+  EXPECT_EQ(estimate(net, coll(), CollectiveOp::AllReduce, Algorithm::InSwitch, 4096), expected);
+  double up = 0, down = 0, upWire = 0, downWire = 0;
+  for (const auto& l : net.links()) {
+    const bool towardsSwitch = std::string(l->basename()).rfind("link_chip", 0) == 0; // link_chipK_switch0
+    (towardsSwitch ? up : down) += l->stats().value("read_requests");
+    (towardsSwitch ? upWire : downWire) += l->stats().value("wire_bytes");
+  }
+  EXPECT_EQ(up, 4.0 * 4);
+  EXPECT_EQ(down, 4.0 * 16);
+  EXPECT_EQ(upWire, 4.0 * 6656);
+  EXPECT_EQ(downWire, 4.0 * 7424);
+}
+
 TEST(Collectives, RecursiveDoublingOnAFullMesh) {
   Network net("net", topo(TopologyKind::FullMesh, 4));
   const Ps step = 1000000 + 409600 + 35000;
