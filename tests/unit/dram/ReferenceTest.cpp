@@ -36,6 +36,13 @@ const RefRun kRuns[] = {
     {"il", "mix", 29.83, 144.0, 50804, 0.05}, {"il", "stride", 9.45, 73.2, 8758, 0.05},
 };
 
+/// Speed floor (issue 3 asks 1 million 64-byte requests per wall second on
+/// seq and rand; scripts/bench dram prints the figures, docs/validation.md
+/// records them): generous, so that a loaded CI machine passes, but above the
+/// reference simulator's best on this kind of machine (200k,
+/// dram-reference-sim.md).
+constexpr double kFloorRequestsPerWallSecond = 300e3;
+
 std::vector<TraceRequest> trace(const std::string& pattern) {
   std::vector<TraceRequest> v;
   std::mt19937_64 rng(1);
@@ -76,6 +83,7 @@ TEST_P(Reference, BandwidthMatchesTheReferenceSimulator) {
               static_cast<double>(r.reads + r.writes) / r.wallSeconds);
   EXPECT_NEAR(r.gbps() / run.refGBps, 1.0, run.tolerance);
   EXPECT_NEAR(acts / static_cast<double>(run.refActivates), 1.0, 0.05);
+  EXPECT_GE(static_cast<double>(r.reads + r.writes) / r.wallSeconds, kFloorRequestsPerWallSecond);
 }
 
 void PrintTo(const RefRun& r, std::ostream* os) { *os << r.mapping << "_" << r.pattern; }
