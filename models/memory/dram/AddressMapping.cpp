@@ -138,6 +138,11 @@ AddressMapper::AddressMapper(const DramParams& p) : groupsPerSid_(p.bankGroups),
     throw std::invalid_argument("the lowest bits must be By then at least log2(burst_length) = " +
                                 std::to_string(ceilLog2(p.burstLength)) + " column bits (a burst is contiguous)");
   runBits_ = contiguous;
+  for (const Slice& s : slices_) {
+    if (s.field == AddressField::Bank) bankSlices_.push_back({s.src, s.bits, s.dst, 1});
+    if (s.field == AddressField::BankGroup) bankSlices_.push_back({s.src, s.bits, s.dst, banksPerGroup_});
+    if (s.field == AddressField::StackId) bankSlices_.push_back({s.src, s.bits, s.dst, groupsPerSid_ * banksPerGroup_});
+  }
   limit_ = rowRest || src >= 64 ? 0 : std::uint64_t{1} << src;
   if (stacks_ != 0 && limit_ != 0) limit_ = (limit_ >> (stackSrc_ + stackBits_)) * stacks_ << stackSrc_;
 }
@@ -170,6 +175,14 @@ DramAddress AddressMapper::decode(std::uint64_t byteAddr) const {
   a.row = static_cast<std::uint32_t>(v[index(AddressField::Row)]);
   a.column = static_cast<std::uint32_t>(v[index(AddressField::Column)]);
   return a;
+}
+
+std::uint32_t AddressMapper::bankOf(std::uint64_t byteAddr) const {
+  const std::uint64_t addr = expand(byteAddr);
+  std::uint64_t bank = 0;
+  for (const BankSlice& s : bankSlices_)
+    bank += (((addr >> s.src) & ((std::uint64_t{1} << s.bits) - 1)) << s.dst) * s.weight;
+  return static_cast<std::uint32_t>(bank);
 }
 
 std::uint64_t AddressMapper::encode(const DramAddress& a) const {

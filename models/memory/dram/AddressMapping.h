@@ -46,6 +46,9 @@ public:
   explicit AddressMapper(const DramParams& p);
 
   [[nodiscard]] DramAddress decode(std::uint64_t addr) const;
+  /// decode(addr).bank alone: only the bank, bank-group and stack-ID bits
+  /// are read (the fast model asks it once per channel a request touches).
+  [[nodiscard]] std::uint32_t bankOf(std::uint64_t addr) const;
   [[nodiscard]] std::uint64_t encode(const DramAddress& a) const;
   /// Largest power-of-two block (aligned) that lies in one row of one bank:
   /// the bits below the first bit that is not byte or column.
@@ -65,6 +68,13 @@ private:
     unsigned dst; ///< first bit within the field value
   };
   std::vector<Slice> slices_;
+  /// The slices bankOf() reads, each with the weight of its field in the
+  /// flat bank index (bank 1, bank group banksPerGroup, SID groups x that).
+  struct BankSlice {
+    unsigned src, bits, dst;
+    std::uint32_t weight;
+  };
+  std::vector<BankSlice> bankSlices_;
   unsigned runBits_ = 0;
   unsigned ignoredBits_ = 0;
   std::uint32_t groupsPerSid_ = 1, banksPerGroup_ = 1;

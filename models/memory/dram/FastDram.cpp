@@ -21,7 +21,8 @@ FastDram::FastDram(const sc_core::sc_module_name& name, const DramParams& params
           nsToPs(std::max(0.0, (static_cast<double>(params.c.RTW) + params.c.WL - params.c.RL - params.c.burstCycles) *
                                    params.c.tCKns))),
       writeToRead_(nsToPs((params.c.WTR_S + params.c.RL) * params.c.tCKns)),
-      psPerBurstOneBank_(1000.0 * params.c.CCD_L * params.c.tCKns * params.refreshDerate()), channels_(nch_),
+      psPerBurstOneBank_(1000.0 * params.c.CCD_L * params.c.tCKns * params.refreshDerate()),
+      oneBlock_(static_cast<Ps>(oneBankPs(params.interleaveBytes) + 0.5)), channels_(nch_),
       bankPrechargeReady_(static_cast<std::size_t>(nch_) * params.banksPerPc(), 0), banks_(params.banksPerPc()),
       mapper_(params.ctrl.mapping.empty() ? nullptr : std::make_unique<AddressMapper>(params)),
       tRP_(nsToPs(params.t.tRP)), tRAS_(nsToPs(params.t.tRAS)),
@@ -149,7 +150,7 @@ Ps FastDram::scheduleEven(bool write, std::uint64_t localBegin, std::uint64_t ch
     for (std::uint32_t c = 0; c < nch_; ++c) traceGroup(c, begin, end, chBytes);
     flushGroups();
   }
-  const Ps oneBank = static_cast<Ps>(oneBankPs(std::min<std::uint64_t>(chBytes, params_.interleaveBytes)) + 0.5);
+  const Ps oneBank = chBytes >= params_.interleaveBytes ? oneBlock_ : static_cast<Ps>(oneBankPs(chBytes) + 0.5);
   return std::max(end, end - service + oneBank) + (hits == nch_ ? hitLatency_ : missLatency_);
 }
 
@@ -200,12 +201,12 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
       const Ps end = begin + service;
       setBusy(c, end);
       if (trace_ != nullptr) traceGroup(static_cast<std::uint32_t>(ch), begin, end, chBytes);
-      const Ps oneBank = static_cast<Ps>(oneBankPs(std::min<std::uint64_t>(chBytes, g)) + 0.5);
+      const Ps oneBank = chBytes >= g ? oneBlock_ : static_cast<Ps>(oneBankPs(chBytes) + 0.5);
       latest = std::max({latest, end, begin + oneBank});
       // The answer waits (other banks keep the channel busy meanwhile) for a
       // bank being refreshed, which closes its row, or for a bank activated
       // less than tRAS ago, which cannot precharge yet.
-      const std::uint32_t bank = mapper_ != nullptr ? mapper_->decode((first + j) * g).bank % banks_
+      const std::uint32_t bank = mapper_ != nullptr ? mapper_->bankOf((first + j) * g) // below banks_
                                                     : static_cast<std::uint32_t>(rowFirst % banks_);
       const Ps refreshed = refreshEnd(bank, begin);
       if (refreshed != 0 || !hit) {

@@ -84,6 +84,7 @@ private:
   const Ps hitLatency_, missLatency_, ctrlLatency_;
   const Ps readToWrite_, writeToRead_; ///< data-bus gap when a channel changes direction
   const double psPerBurstOneBank_;     ///< bursts to one bank group: one per tCCD_L
+  const Ps oneBlock_;                  ///< oneBankPs of a whole interleave block
   std::vector<Channel> channels_;
   /// Per bank of each channel (the bank the memspec's address mapping gives a
   /// block, or row % banks without a mapping): the earliest time its row

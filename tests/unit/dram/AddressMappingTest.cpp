@@ -52,6 +52,24 @@ TEST(AddressMapping, EncodeInvertsDecodeForEveryPreset) {
   }
 }
 
+TEST(AddressMapping, BankOfIsTheDecodedBank) {
+  // Every preset (SIDs folded into bank groups where a mapping has them), and
+  // 5 stacks, where the address is first expanded by the stack digit.
+  std::vector<DramParams> specs;
+  for (const auto& name : presetNames()) specs.push_back(loadPreset(name, name == "hbm2" ? 1 : 4));
+  specs.push_back(loadPreset("hbm3e-8000", 5));
+  specs.push_back(loadPreset("hbm3e-8000", 1,
+                             {"organisation.stack_ids=2", "controller.address_mapping=By2 Co6 Pc Ch Si Bg Ba Co Ro"}));
+  for (const DramParams& p : specs) {
+    const AddressMapper m(p);
+    std::mt19937_64 rng(11);
+    for (int i = 0; i < 4000; ++i) {
+      const std::uint64_t addr = rng() % p.organisationBytes();
+      ASSERT_EQ(m.bankOf(addr), m.decode(addr).bank) << p.name << " stacks " << p.stacks << " address " << addr;
+    }
+  }
+}
+
 TEST(AddressMapping, StacksSitAboveTheChannelBits) {
   DramParams p = loadPreset("hbm3e-8000", 8);
   const AddressMapper m(p);
