@@ -153,27 +153,31 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
   r.energy.push_back(
       {platform.chip.stackedMemory ? "stacked DRAM background power" : "hbm background power", hbmBackgroundJ});
   r.joules = dynamicPj * kJPerPj + staticJ + hbmBackgroundJ;
+  applyEconomics(r, platform.economics, 1);
+  r.wallSeconds = result.wallSeconds;
+  r.tokensPerWallSecond = result.wallSeconds > 0 ? static_cast<double>(r.generatedTokens) / result.wallSeconds : 0;
+  if (options.functional) r.generated = result.generated;
+  r.stats = statsSnapshot();
+  return r;
+}
+
+void applyEconomics(Report& r, const Economics& econ, std::uint32_t chips) {
+  const double seconds = r.simulatedNs * 1e-9;
   r.joulesPerToken = r.generatedTokens > 0 ? r.joules / static_cast<double>(r.generatedTokens) : 0;
   r.averageWatts = seconds > 0 ? r.joules / seconds : 0;
-
-  // Metrics per token while decoding at this rate: the chip's time is
-  // amortised over its lifetime, energy is drawn at the facility (PUE).
-  const Economics& econ = platform.economics;
+  // Metrics per token while decoding at this rate: the chips' time is
+  // amortised over their lifetime, energy is drawn at the facility (PUE).
   if (r.generatedTokens > 0 && seconds > 0) {
     constexpr double kSecondsPerYear = 365.25 * 24 * 3600;
     const double perToken = 1.0 / static_cast<double>(r.generatedTokens);
     const double facilityKwh = r.joules * econ.pue / 3.6e6;
     const double lifetimeShare = seconds / (econ.lifetimeYears * kSecondsPerYear);
     r.tokensPerSecondPerWatt = r.averageWatts > 0 ? r.tokensPerSecond / r.averageWatts : 0;
-    r.usdPerMillionTokens = 1e6 * perToken * (econ.priceUsd * lifetimeShare + facilityKwh * econ.electricityUsdPerKwh);
+    r.usdPerMillionTokens =
+        1e6 * perToken * (econ.priceUsd * chips * lifetimeShare + facilityKwh * econ.electricityUsdPerKwh);
     r.gco2ePerMillionTokens =
-        1e6 * perToken * (facilityKwh * econ.gridGco2ePerKwh + econ.embodiedKgco2e * 1e3 * lifetimeShare);
+        1e6 * perToken * (facilityKwh * econ.gridGco2ePerKwh + econ.embodiedKgco2e * chips * 1e3 * lifetimeShare);
   }
-  r.wallSeconds = result.wallSeconds;
-  r.tokensPerWallSecond = result.wallSeconds > 0 ? static_cast<double>(r.generatedTokens) / result.wallSeconds : 0;
-  if (options.functional) r.generated = result.generated;
-  r.stats = statsSnapshot();
-  return r;
 }
 
 void printReport(std::ostream& os, const Report& r) {
@@ -219,8 +223,11 @@ void printReport(std::ostream& os, const Report& r) {
      << pct(r.achievedFlops, r.peakFlops) << ")\n";
   printEstimateComparison(os, r.estimate);
   os << "\nEnergy\n";
+  std::size_t nameWidth = 40; // wider when a name needs it, so that no name runs into its figure
+  for (const auto& e : r.energy) nameWidth = std::max(nameWidth, e.name.size() + 1);
   for (const auto& e : r.energy)
-    os << "  " << std::left << std::setw(40) << e.name << std::right << fixed(e.joules, 4) << " J\n";
+    os << "  " << std::left << std::setw(static_cast<int>(nameWidth)) << e.name << std::right << fixed(e.joules, 4)
+       << " J\n";
   os << "  total " << fixed(r.joules, 4) << " J, " << fixed(r.joulesPerToken, 4) << " J/token, average "
      << fixed(r.averageWatts, 1) << " W\n";
   os << "\nEfficiency and cost (economics section of the platform)\n  " << fixed(r.tokensPerSecondPerWatt, 3)

@@ -169,6 +169,11 @@ struct Report {
 [[nodiscard]] Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const std::string& modelFile,
                                  platform::Chip& chip, const RunOptions& options, const RunResult& result);
 void printReport(std::ostream& os, const Report& report);
+/// J/token, average power and the economics (tokens/s/W, $ and gCO2e per
+/// million tokens) from report.joules and the run's time and tokens, for
+/// `chips` chips: each brings its price and embodied carbon, amortised over
+/// the lifetime. buildReport calls it with 1; a system with its chip count.
+void applyEconomics(Report& report, const Economics& economics, std::uint32_t chips);
 /// The multi-chip section (nothing for one chip); testbench/SystemSimulation.cpp.
 void printSystemReport(std::ostream& os, const Report& report);
 [[nodiscard]] boost::json::object systemReportJson(const Report& report);

@@ -39,27 +39,16 @@ const char* topologyName(models::interconnect::TopologyKind k) {
 }
 
 /// Static and background power, price and embodied carbon are per chip:
-/// the single-chip report counted one, the system has `chips`.
+/// the single-chip report counted chip 0's, the system has `chips`.
 void scaleToSystem(Report& r, const PlatformConfig& pc, std::uint32_t chips) {
   const double seconds = r.simulatedNs * 1e-9;
   const double extra = (chips - 1) * (pc.chip.energy.staticW * seconds +
                                       pc.chip.hbm.backgroundMwPerStack * 1e-3 * pc.chip.hbm.stacks * seconds);
-  r.energy.push_back({"static + hbm background power of chips 1.." + std::to_string(chips - 1), extra});
+  r.energy.push_back({chips == 2 ? std::string("static + hbm background power, chip 1")
+                                 : "static + hbm background power, chips 1-" + std::to_string(chips - 1),
+                      extra});
   r.joules += extra;
-  r.joulesPerToken = r.generatedTokens > 0 ? r.joules / static_cast<double>(r.generatedTokens) : 0;
-  r.averageWatts = seconds > 0 ? r.joules / seconds : 0;
-  const Economics& econ = pc.economics;
-  if (r.generatedTokens > 0 && seconds > 0) {
-    constexpr double kSecondsPerYear = 365.25 * 24 * 3600;
-    const double perToken = 1.0 / static_cast<double>(r.generatedTokens);
-    const double facilityKwh = r.joules * econ.pue / 3.6e6;
-    const double lifetimeShare = seconds / (econ.lifetimeYears * kSecondsPerYear);
-    r.tokensPerSecondPerWatt = r.averageWatts > 0 ? r.tokensPerSecond / r.averageWatts : 0;
-    r.usdPerMillionTokens =
-        1e6 * perToken * (econ.priceUsd * chips * lifetimeShare + facilityKwh * econ.electricityUsdPerKwh);
-    r.gco2ePerMillionTokens =
-        1e6 * perToken * (facilityKwh * econ.gridGco2ePerKwh + econ.embodiedKgco2e * chips * 1e3 * lifetimeShare);
-  }
+  applyEconomics(r, pc.economics, chips);
 }
 } // namespace
 
@@ -180,7 +169,7 @@ void printSystemReport(std::ostream& os, const Report& r) {
   os << "\nSystem " << s.name << ": " << s.chips << " chips, " << s.topology << ", "
      << (s.pipelineParallel > 1 ? "pipeline parallel " + std::to_string(s.pipelineParallel)
                                 : "tensor parallel " + std::to_string(s.tensorParallel))
-     << " (engines, memories and compute above: chip 0; energy and cost: all chips)\n";
+     << " (engines, energy and cost above: every chip; memories, compute and the roofline: chip 0)\n";
   if (s.transfers > 0)
     os << "  stage transfers " << num(s.transfers, 0) << ", per token " << num(s.transferNsPerToken / 1e3, 3)
        << " us (latency part " << num(s.transferLatencyNsPerToken / 1e3, 3) << " us), "
