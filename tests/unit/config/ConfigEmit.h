@@ -2,7 +2,7 @@
 #pragma once
 /// Round-trip support for the config tests: emitters that write loaded
 /// parameter structs back out in the file schemas of configs/ (platform,
-/// memspec, model), and comparisons of every field. Numbers are written with
+/// memspec, model, system), and comparisons of every field. Numbers are written with
 /// 17 significant digits, so every double survives the trip exactly.
 ///
 /// When a loader gains a key, the emitter here must gain it too (the reload
@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "models/interconnect/Collectives.h"
 #include "models/memory/dram/DramParams.h"
 #include "testbench/config/Loaders.h"
 #include "testbench/model/ModelSpec.h"
@@ -399,6 +400,152 @@ inline void expectSameModel(const ModelSpec& a, const ModelSpec& b) {
   EXPECT_EQ(a.weightSource, b.weightSource);
   EXPECT_EQ(a.safetensorsPath, b.safetensorsPath);
   EXPECT_EQ(a.initStd, b.initStd);
+}
+
+// ---- system ------------------------------------------------------------------------------
+
+inline const char* topologyKey(models::interconnect::TopologyKind k) {
+  using K = models::interconnect::TopologyKind;
+  switch (k) {
+  case K::Ring: return "ring";
+  case K::Torus: return "torus";
+  case K::FullMesh: return "full_mesh";
+  case K::Switch: return "switch";
+  case K::SwitchTree: return "switch_tree";
+  case K::Dragonfly: return "dragonfly";
+  case K::Custom: return "custom";
+  }
+  return "?";
+}
+
+/// A system file for `pc.system` whose chips are the platform `platformPath`.
+inline std::string emitSystem(const PlatformConfig& pc, const std::string& platformPath) {
+  using namespace models::interconnect;
+  const platform::SystemParams& s = pc.system;
+  const TopologyParams& t = s.topology;
+  const LinkParams& l = t.link;
+  const SwitchParams& w = t.switchParams;
+  const CollectiveParams& c = s.collectives;
+  const auto flag = [](bool b) { return b ? "true" : "false"; };
+  std::ostringstream y;
+  y << "kind: system\n"
+    << "name: " << quoted(s.name) << "\n"
+    << "description: \"round trip\"\n"
+    << "platform: " << quoted(platformPath) << "\n"
+    << "system:\n"
+    << "  chips: " << num(s.chips) << "\n"
+    << "  parallel:\n"
+    << "    tensor: " << num(s.parallel.tensor) << "\n"
+    << "    pipeline: " << num(s.parallel.pipeline) << "\n"
+    << "  topology:\n"
+    << "    kind: " << topologyKey(t.kind) << "\n";
+  if (t.kind == TopologyKind::Torus) {
+    y << "    dims: [";
+    for (std::size_t i = 0; i < t.dims.size(); ++i) y << (i == 0 ? "" : ", ") << num(t.dims[i]);
+    y << "]\n";
+  }
+  if (t.kind == TopologyKind::SwitchTree)
+    y << "    chips_per_leaf: " << num(t.chipsPerLeaf) << "\n    uplinks: " << num(t.uplinks) << "\n";
+  if (t.kind == TopologyKind::Dragonfly)
+    y << "    groups: " << num(t.groups) << "\n    switches_per_group: " << num(t.switchesPerGroup)
+      << "\n    chips_per_switch: " << num(t.chipsPerLeaf) << "\n    global_links: " << num(t.globalLinks) << "\n";
+  if (t.kind == TopologyKind::Custom) {
+    y << "    links: [";
+    for (std::size_t i = 0; i < t.links.size(); ++i)
+      y << (i == 0 ? "" : ", ") << num(t.links[i].first) << ", " << num(t.links[i].second);
+    y << "]\n";
+  }
+  y << "    link:\n"
+    << "      lanes: " << num(l.lanes) << "\n"
+    << "      lane_gbps: " << num(l.laneGbps) << "\n"
+    << "      serdes_ns: " << num(l.serdesNs) << "\n"
+    << "      fec_ns: " << num(l.fecNs) << "\n"
+    << "      flight_ns: " << num(l.flightNs) << "\n"
+    << "      flit_bytes: " << num(l.flitBytes) << "\n"
+    << "      max_payload_bytes: " << num(l.maxPayloadBytes) << "\n"
+    << "      header_bytes: " << num(l.headerBytes) << "\n"
+    << "      read_request_bytes: " << num(l.readRequestBytes) << "\n"
+    << "      credits: " << num(l.credits) << "\n"
+    << "      bit_error_rate: " << num(l.bitErrorRate) << "\n"
+    << "      retry_ns: " << num(l.retryNs) << "\n"
+    << "      pj_per_bit: " << num(l.pjPerBit) << "\n"
+    << "    switch:\n" // allowed on every topology
+    << "      ports: " << num(w.ports) << "\n"
+    << "      latency_ns: " << num(w.latencyNs) << "\n"
+    << "      forwarding: " << (w.cutThrough ? "cut_through" : "store_and_forward") << "\n"
+    << "      reduction: " << flag(w.reduction) << "\n"
+    << "      reduction_mode: " << (w.mode == ReductionMode::Pull ? "pull" : "push") << "\n"
+    << "      reduction_gbps: " << num(w.reductionGBps) << "\n"
+    << "      reduction_latency_ns: " << num(w.reductionLatencyNs) << "\n"
+    << "  collectives:\n"
+    << "    algorithm: " << algorithmName(c.algorithm) << "\n"
+    << "    launch_ns: " << num(c.launchNs) << "\n"
+    << "    endpoint_ns: " << num(c.endpointNs) << "\n"
+    << "    direct_max_bytes: " << num(c.directMaxBytes) << "\n"
+    << "    direct_endpoint_ns: " << num(c.directEndpointNs) << "\n"
+    << "    reduce_gbps: " << num(c.reduceGBps) << "\n"
+    << "    reliability:\n"
+    << "      policy: "
+    << (c.policy == SubstitutePolicy::Off     ? "off"
+        : c.policy == SubstitutePolicy::Zeros ? "zeros"
+                                              : "previous")
+    << "\n"
+    << "      timeout_ns: " << num(c.timeoutNs) << "\n"
+    << "      straggler_probability: " << num(c.stragglerProbability) << "\n"
+    << "      straggler_ns: " << num(c.stragglerNs) << "\n";
+  return y.str();
+}
+
+inline void expectSameSystem(const platform::SystemParams& a, const platform::SystemParams& b) {
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.chips, b.chips);
+  EXPECT_EQ(a.parallel.tensor, b.parallel.tensor);
+  EXPECT_EQ(a.parallel.pipeline, b.parallel.pipeline);
+  const auto& ta = a.topology;
+  const auto& tb = b.topology;
+  EXPECT_EQ(ta.kind, tb.kind);
+  EXPECT_EQ(ta.chips, tb.chips);
+  EXPECT_EQ(ta.dims, tb.dims);
+  EXPECT_EQ(ta.chipsPerLeaf, tb.chipsPerLeaf);
+  EXPECT_EQ(ta.uplinks, tb.uplinks);
+  EXPECT_EQ(ta.groups, tb.groups);
+  EXPECT_EQ(ta.switchesPerGroup, tb.switchesPerGroup);
+  EXPECT_EQ(ta.globalLinks, tb.globalLinks);
+  EXPECT_EQ(ta.links, tb.links);
+  EXPECT_EQ(ta.link.lanes, tb.link.lanes);
+  EXPECT_EQ(ta.link.laneGbps, tb.link.laneGbps);
+  EXPECT_EQ(ta.link.serdesNs, tb.link.serdesNs);
+  EXPECT_EQ(ta.link.fecNs, tb.link.fecNs);
+  EXPECT_EQ(ta.link.flightNs, tb.link.flightNs);
+  EXPECT_EQ(ta.link.flitBytes, tb.link.flitBytes);
+  EXPECT_EQ(ta.link.maxPayloadBytes, tb.link.maxPayloadBytes);
+  EXPECT_EQ(ta.link.headerBytes, tb.link.headerBytes);
+  EXPECT_EQ(ta.link.readRequestBytes, tb.link.readRequestBytes);
+  EXPECT_EQ(ta.link.credits, tb.link.credits);
+  EXPECT_EQ(ta.link.bitErrorRate, tb.link.bitErrorRate);
+  EXPECT_EQ(ta.link.retryNs, tb.link.retryNs);
+  EXPECT_EQ(ta.link.pjPerBit, tb.link.pjPerBit);
+  EXPECT_EQ(ta.link.seed, tb.link.seed);
+  EXPECT_EQ(ta.switchParams.ports, tb.switchParams.ports);
+  EXPECT_EQ(ta.switchParams.latencyNs, tb.switchParams.latencyNs);
+  EXPECT_EQ(ta.switchParams.cutThrough, tb.switchParams.cutThrough);
+  EXPECT_EQ(ta.switchParams.reduction, tb.switchParams.reduction);
+  EXPECT_EQ(ta.switchParams.mode, tb.switchParams.mode);
+  EXPECT_EQ(ta.switchParams.reductionGBps, tb.switchParams.reductionGBps);
+  EXPECT_EQ(ta.switchParams.reductionLatencyNs, tb.switchParams.reductionLatencyNs);
+  const auto& ca = a.collectives;
+  const auto& cb = b.collectives;
+  EXPECT_EQ(ca.algorithm, cb.algorithm);
+  EXPECT_EQ(ca.launchNs, cb.launchNs);
+  EXPECT_EQ(ca.endpointNs, cb.endpointNs);
+  EXPECT_EQ(ca.directMaxBytes, cb.directMaxBytes);
+  EXPECT_EQ(ca.directEndpointNs, cb.directEndpointNs);
+  EXPECT_EQ(ca.reduceGBps, cb.reduceGBps);
+  EXPECT_EQ(ca.policy, cb.policy);
+  EXPECT_EQ(ca.timeoutNs, cb.timeoutNs);
+  EXPECT_EQ(ca.stragglerProbability, cb.stragglerProbability);
+  EXPECT_EQ(ca.stragglerNs, cb.stragglerNs);
+  EXPECT_EQ(ca.seed, cb.seed);
 }
 
 } // namespace llmvp::testbench

@@ -412,6 +412,36 @@ TEST(RoundTrip, EveryShippedModel) {
   EXPECT_GE(n, 2);
 }
 
+TEST(RoundTrip, EveryShippedSystem) {
+  int n = 0;
+  for (const auto& entry : fs::directory_iterator(config("systems"))) {
+    if (entry.path().extension() != ".yaml") continue;
+    SCOPED_TRACE(entry.path().string());
+    const PlatformConfig a = platformWith({}, entry.path().string());
+    TempDir dir;
+    std::ofstream(dir.file("system.yaml")) << emitSystem(a, fs::absolute(a.file).string());
+    const PlatformConfig b = platformWith({}, dir.file("system.yaml"));
+    expectSameSystem(a.system, b.system);
+    ++n;
+  }
+  EXPECT_GE(n, 5);
+}
+
+TEST(RoundTrip, SystemWithNonDefaultValues) {
+  // Optional keys away from their defaults, odd numbers, a pipeline.
+  const PlatformConfig a = platformWith(
+      {"system.parallel.tensor=1", "system.parallel.pipeline=8", "system.topology.link.read_request_bytes=24",
+       "system.topology.switch.reduction_mode=push", "system.topology.link.bit_error_rate=1.25e-9",
+       "system.collectives.reliability.policy=previous", "system.collectives.reliability.timeout_ns=1234.5678"},
+      config("systems/nvlink8.yaml"));
+  TempDir dir;
+  std::ofstream(dir.file("system.yaml")) << emitSystem(a, fs::absolute(a.file).string());
+  const PlatformConfig b = platformWith({}, dir.file("system.yaml"));
+  expectSameSystem(a.system, b.system);
+  EXPECT_EQ(b.system.topology.link.readRequestBytes, 24u);
+  EXPECT_EQ(b.system.parallel.pipeline, 8u);
+}
+
 TEST(RoundTrip, ModelWithNonDefaultValues) {
   const ModelSpec a = modelWith({"model.rms_eps=3.3e-7", "model.rope_theta=12345.678", "model.tie_embeddings=true",
                                  "model.dtypes.kv=fp8", "model.weights.init_std=0.0123"});
