@@ -24,20 +24,6 @@ std::string num(double v, int digits) {
   return buf;
 }
 
-const char* topologyName(models::interconnect::TopologyKind k) {
-  using K = models::interconnect::TopologyKind;
-  switch (k) {
-  case K::Ring: return "ring";
-  case K::Torus: return "torus";
-  case K::FullMesh: return "full_mesh";
-  case K::Switch: return "switch";
-  case K::SwitchTree: return "switch_tree";
-  case K::Dragonfly: return "dragonfly";
-  case K::Custom: return "custom";
-  }
-  return "?";
-}
-
 /// Static and background power, price and embodied carbon are per chip:
 /// the single-chip report counted chip 0's, the system has `chips`.
 void scaleToSystem(Report& r, const PlatformConfig& pc, std::uint32_t chips) {
@@ -107,7 +93,7 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   SystemReport& s = out.report.system;
   s.chips = sp.chips;
   s.name = sp.name;
-  s.topology = topologyName(sp.topology.kind);
+  s.topology = models::interconnect::topologyName(sp.topology.kind);
   s.tensorParallel = sp.parallel.tensor;
   s.pipelineParallel = stages;
   s.chipsAgree = agree;

@@ -7,6 +7,19 @@
 
 namespace llmvp::models::interconnect {
 
+const char* topologyName(TopologyKind k) {
+  switch (k) {
+  case TopologyKind::Ring: return "ring";
+  case TopologyKind::Torus: return "torus";
+  case TopologyKind::FullMesh: return "full_mesh";
+  case TopologyKind::Switch: return "switch";
+  case TopologyKind::SwitchTree: return "switch_tree";
+  case TopologyKind::Dragonfly: return "dragonfly";
+  case TopologyKind::Custom: return "custom";
+  }
+  return "?";
+}
+
 namespace {
 constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 

@@ -21,6 +21,8 @@
 namespace llmvp::models::interconnect {
 
 enum class TopologyKind { Ring, Torus, FullMesh, Switch, SwitchTree, Dragonfly, Custom };
+/// The config name of a topology kind (`system.topology.kind`).
+[[nodiscard]] const char* topologyName(TopologyKind k);
 
 struct TopologyParams {
   TopologyKind kind = TopologyKind::Switch;

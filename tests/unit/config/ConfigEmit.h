@@ -404,20 +404,6 @@ inline void expectSameModel(const ModelSpec& a, const ModelSpec& b) {
 
 // ---- system ------------------------------------------------------------------------------
 
-inline const char* topologyKey(models::interconnect::TopologyKind k) {
-  using K = models::interconnect::TopologyKind;
-  switch (k) {
-  case K::Ring: return "ring";
-  case K::Torus: return "torus";
-  case K::FullMesh: return "full_mesh";
-  case K::Switch: return "switch";
-  case K::SwitchTree: return "switch_tree";
-  case K::Dragonfly: return "dragonfly";
-  case K::Custom: return "custom";
-  }
-  return "?";
-}
-
 /// A system file for `pc.system` whose chips are the platform `platformPath`.
 inline std::string emitSystem(const PlatformConfig& pc, const std::string& platformPath) {
   using namespace models::interconnect;
@@ -438,7 +424,7 @@ inline std::string emitSystem(const PlatformConfig& pc, const std::string& platf
     << "    tensor: " << num(s.parallel.tensor) << "\n"
     << "    pipeline: " << num(s.parallel.pipeline) << "\n"
     << "  topology:\n"
-    << "    kind: " << topologyKey(t.kind) << "\n";
+    << "    kind: " << topologyName(t.kind) << "\n";
   if (t.kind == TopologyKind::Torus) {
     y << "    dims: [";
     for (std::size_t i = 0; i < t.dims.size(); ++i) y << (i == 0 ? "" : ", ") << num(t.dims[i]);
