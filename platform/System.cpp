@@ -6,7 +6,7 @@ namespace llmvp::platform {
 System::System(const sc_core::sc_module_name& name, const ChipParams& chip, const SystemParams& params,
                models::cpu::FirmwareEntry firmware)
     : sc_module(name), params_(params), network_("network", params.topology),
-      group_("collectives", network_, params.collectives) {
+      group_("collectives", network_, params.collectives, params.parallel.tensor) {
   for (std::uint32_t i = 0; i < params.chips; ++i) {
     ChipParams cp = chip;
     // Same seed on every chip: the replicated parts (timing-only argmax ids)

@@ -4,8 +4,8 @@
 namespace llmvp::models::interconnect {
 
 CollectiveEngine::CollectiveEngine(const sc_core::sc_module_name& name, const EngineParams& params,
-                                   ISemaphoreWait& semaphores, CollectiveGroup& group, std::uint32_t rank)
-    : Engine(name, ENG_ID_COLL, params, semaphores), group_(group), rank_(rank),
+                                   ISemaphoreWait& semaphores, CollectiveGroup& group, std::uint32_t chip)
+    : Engine(name, ENG_ID_COLL, params, semaphores), group_(group), chip_(chip),
       networkPs_(statsGroup().add("network_wait", "time from input read to result ready at this chip", Unit::Ps)) {}
 
 Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
@@ -51,7 +51,7 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   req.ready = ready;
   syncAt(ready);
   bool ok = true;
-  const Ps done = group_.run(rank_, req, ok);
+  const Ps done = group_.run(chip_, req, ok);
   if (!ok) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return done;
@@ -68,7 +68,7 @@ Ps CollectiveEngine::transfer(const llmvp_desc& d, Ps start, EngineError& err) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
-  if (d.n == 0 || d.arg0 >= group_.ranks() || d.arg0 == rank_) {
+  if (d.n == 0 || d.arg0 >= group_.chips() || d.arg0 == chip_) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
   }
@@ -84,11 +84,11 @@ Ps CollectiveEngine::transfer(const llmvp_desc& d, Ps start, EngineError& err) {
         access(tlm::TLM_READ_COMMAND, d.src0, carry ? in_.data() : nullptr, bytes, start, !carry, ENG_FIELD_SRC0, err);
     if (!err.ok()) return ready;
     syncAt(ready);
-    end = group_.send(rank_, d.arg0, d.arg1, dtype, d.n, carry ? in_.data() : nullptr, ready, ok);
+    end = group_.send(chip_, d.arg0, d.arg1, dtype, d.n, carry ? in_.data() : nullptr, ready, ok);
     networkPs_ += static_cast<double>(end - ready);
   } else {
     syncAt(start);
-    const Ps arrived = group_.recv(rank_, d.arg0, d.arg1, dtype, d.n, carry ? in_.data() : nullptr, start, ok);
+    const Ps arrived = group_.recv(chip_, d.arg0, d.arg1, dtype, d.n, carry ? in_.data() : nullptr, start, ok);
     if (ok)
       end = access(tlm::TLM_WRITE_COMMAND, d.dst, carry ? in_.data() : nullptr, bytes, arrived, !carry, ENG_FIELD_DST,
                    err);

@@ -14,7 +14,7 @@ namespace llmvp::models::interconnect {
 class CollectiveEngine : public Engine {
 public:
   CollectiveEngine(const sc_core::sc_module_name& name, const EngineParams& params, ISemaphoreWait& semaphores,
-                   CollectiveGroup& group, std::uint32_t rank);
+                   CollectiveGroup& group, std::uint32_t chip);
 
 private:
   Ps execute(const llmvp_desc& d, Ps start, EngineError& err) override;
@@ -22,7 +22,7 @@ private:
   Ps transfer(const llmvp_desc& d, Ps start, EngineError& err);
 
   CollectiveGroup& group_;
-  const std::uint32_t rank_;
+  const std::uint32_t chip_; ///< this chip in the system (group_ finds its group)
   std::vector<std::uint8_t> in_, out_;
   Stat& networkPs_;
 };

@@ -48,7 +48,7 @@ struct InSwitchVolume {
   std::uint64_t up = 0, down = 0; ///< towards the reducing switch, and back
   std::uint64_t upRequests = 0, downRequests = 0;
 };
-InSwitchVolume inSwitchVolume(const Network& net, std::uint64_t bytes) {
+InSwitchVolume inSwitchVolume(const Network& net, std::uint64_t bytes, std::uint32_t ranks) {
   InSwitchVolume v{bytes, bytes, 0, 0};
   if (net.params().switchParams.mode != ReductionMode::Pull) return v;
   // Up: the switch's reads of this chip's copy of every share (S) and the
@@ -56,7 +56,7 @@ InSwitchVolume inSwitchVolume(const Network& net, std::uint64_t bytes) {
   // requests for that share. Down: the reduced share (S/N) and every
   // share's multicast store (S), with the switch's read requests for S.
   const Link& l = *net.links().front();
-  const std::uint64_t share = (bytes + net.chips() - 1) / net.chips();
+  const std::uint64_t share = (bytes + ranks - 1) / ranks;
   v.up = v.down = bytes + share;
   v.upRequests = l.packets(share);
   v.downRequests = l.packets(bytes);
@@ -64,23 +64,34 @@ InSwitchVolume inSwitchVolume(const Network& net, std::uint64_t bytes) {
 }
 } // namespace
 
-bool algorithmApplies(const Network& net, CollectiveOp op, Algorithm a) {
+Members allChips(const Network& net) {
+  Members m(net.chips());
+  for (std::uint32_t i = 0; i < net.chips(); ++i) m[i] = i;
+  return m;
+}
+
+bool algorithmApplies(const Network& net, CollectiveOp op, Algorithm a, std::uint32_t ranks) {
   switch (a) {
   case Algorithm::Auto: return true;
   case Algorithm::Ring: return op != CollectiveOp::AllToAll;
   case Algorithm::Direct: return true;
-  case Algorithm::RecursiveDoubling: return op == CollectiveOp::AllReduce && powerOfTwo(net.chips());
+  case Algorithm::RecursiveDoubling: return op == CollectiveOp::AllReduce && powerOfTwo(ranks);
   case Algorithm::InSwitch: return op == CollectiveOp::AllReduce && net.reductionRoot() >= 0;
   }
   return false;
 }
 
-Ps estimate(const Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a, std::uint64_t bytes) {
-  const std::uint32_t n = net.chips();
+bool algorithmApplies(const Network& net, CollectiveOp op, Algorithm a) {
+  return algorithmApplies(net, op, a, net.chips());
+}
+
+Ps estimate(const Network& net, const Members& m, const CollectiveParams& p, CollectiveOp op, Algorithm a,
+            std::uint64_t bytes) {
+  const auto n = static_cast<std::uint32_t>(m.size());
   if (n <= 1) return 0;
   auto worst = [&](auto partner, std::uint64_t b) {
     Ps w = 0;
-    for (std::uint32_t r = 0; r < n; ++r) w = std::max(w, net.idleTime(r, partner(r), b));
+    for (std::uint32_t r = 0; r < n; ++r) w = std::max(w, net.idleTime(m[r], m[partner(r)], b));
     return w;
   };
   auto next = [n](std::uint32_t r) { return (r + 1) % n; };
@@ -101,12 +112,15 @@ Ps estimate(const Network& net, const CollectiveParams& p, CollectiveOp op, Algo
   case Algorithm::Direct: {
     // Every rank injects n-1 messages over its links; beyond one per link
     // they serialize, and so do the messages whose routes share a link
-    // inside the network (a torus's rings, a dragonfly's global links).
+    // inside the network (a torus's rings, a dragonfly's global links). A
+    // group of some of the chips (a pipeline stage) counts its own
+    // injection only: the network's sharing is known for all chips.
     Ps far = 0;
-    for (std::uint32_t r = 1; r < n; ++r) far = std::max(far, net.idleTime(0, r, bytes));
+    for (std::uint32_t r = 1; r < n; ++r) far = std::max(far, net.idleTime(m[0], m[r], bytes));
     const Link& l = *net.links().front();
-    const std::size_t links = std::max<std::size_t>(1, net.degree(0));
-    const std::uint64_t shared = std::max<std::uint64_t>((n - 1 + links - 1) / links, net.allPairsLinkLoad());
+    const std::size_t links = std::max<std::size_t>(1, net.degree(m[0]));
+    const std::uint64_t routes = n == net.chips() ? net.allPairsLinkLoad() : 1;
+    const std::uint64_t shared = std::max<std::uint64_t>((n - 1 + links - 1) / links, routes);
     const Ps queue = (shared - 1) * l.serializationPs(bytes);
     const Ps red = op == CollectiveOp::AllReduce ? reducePs(p, bytes * (n - 1)) : 0;
     return endpoint(p, bytes) + far + queue + red;
@@ -116,12 +130,12 @@ Ps estimate(const Network& net, const CollectiveParams& p, CollectiveOp op, Algo
     // flows out while inputs still arrive (see schedule()).
     const auto root = static_cast<std::uint32_t>(net.reductionRoot());
     const auto& sp = net.params().switchParams;
-    const InSwitchVolume v = inSwitchVolume(net, bytes);
+    const InSwitchVolume v = inSwitchVolume(net, bytes, n);
     const Ps redLat = nsToPs(sp.reductionLatencyNs);
     const Ps redSer = sp.reductionGBps > 0 ? bytesToPs(static_cast<double>(bytes), sp.reductionGBps) : 0;
-    const Ps upTail = net.idleTime(0, root, v.up, v.upRequests);
-    const Ps downTail = net.idleTime(root, 0, v.down, v.downRequests);
-    const Ps upHead = net.idleTime(0, root, 0) - net.lastPacketPs(0) +
+    const Ps upTail = net.idleTime(m[0], root, v.up, v.upRequests);
+    const Ps downTail = net.idleTime(root, m[0], v.down, v.downRequests);
+    const Ps upHead = net.idleTime(m[0], root, 0) - net.lastPacketPs(0) +
                       bytesToPs(net.links().front()->params().flitBytes, net.links().front()->gbps());
     const Ps lat = net.links().front()->latency();
     const Ps viaHead = upHead + redLat + std::max(downTail, redSer + lat);
@@ -133,17 +147,22 @@ Ps estimate(const Network& net, const CollectiveParams& p, CollectiveOp op, Algo
   return std::numeric_limits<Ps>::max();
 }
 
+Ps estimate(const Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a, std::uint64_t bytes) {
+  return estimate(net, allChips(net), p, op, a, bytes);
+}
+
 Ps estimateWithLaunch(const Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a,
                       std::uint64_t bytes) {
   return nsToPs(p.launchNs) + estimate(net, p, op, a, bytes);
 }
 
-Algorithm chooseAlgorithm(const Network& net, const CollectiveParams& p, CollectiveOp op, std::uint64_t bytes) {
+Algorithm chooseAlgorithm(const Network& net, const Members& m, const CollectiveParams& p, CollectiveOp op,
+                          std::uint64_t bytes) {
   Algorithm best = op == CollectiveOp::AllToAll ? Algorithm::Direct : Algorithm::Ring;
   Ps bestPs = std::numeric_limits<Ps>::max();
   for (Algorithm a : {Algorithm::Ring, Algorithm::RecursiveDoubling, Algorithm::Direct, Algorithm::InSwitch}) {
-    if (!algorithmApplies(net, op, a)) continue;
-    const Ps e = estimate(net, p, op, a, bytes);
+    if (!algorithmApplies(net, op, a, static_cast<std::uint32_t>(m.size()))) continue;
+    const Ps e = estimate(net, m, p, op, a, bytes);
     if (e < bestPs) {
       bestPs = e;
       best = a;
@@ -152,9 +171,18 @@ Algorithm chooseAlgorithm(const Network& net, const CollectiveParams& p, Collect
   return best;
 }
 
+Algorithm chooseAlgorithm(const Network& net, const CollectiveParams& p, CollectiveOp op, std::uint64_t bytes) {
+  return chooseAlgorithm(net, allChips(net), p, op, bytes);
+}
+
 CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a,
                           const std::vector<Ps>& ready, std::uint64_t bytes) {
-  const std::uint32_t n = net.chips();
+  return schedule(net, allChips(net), p, op, a, ready, bytes);
+}
+
+CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams& p, CollectiveOp op, Algorithm a,
+                          const std::vector<Ps>& ready, std::uint64_t bytes) {
+  const auto n = static_cast<std::uint32_t>(m.size());
   CollectiveTiming t;
   t.algorithm = a;
   t.done = ready;
@@ -176,7 +204,7 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
       Ps worst = 0;
       for (std::uint32_t r = 0; r < n; ++r) {
         const std::uint32_t to = (r + 1) % n;
-        const Delivery d = net.transfer(r, to, c, T[r] + endpoint(p, c));
+        const Delivery d = net.transfer(m[r], m[to], c, T[r] + endpoint(p, c));
         worst = std::max(worst, d.latencyPs);
         t.retries += d.retries;
         if (d.retries > 0) t.retriedFrom[r] = true;
@@ -195,7 +223,7 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
       Ps worst = 0;
       for (std::uint32_t r = 0; r < n; ++r) {
         const std::uint32_t partner = r ^ (1u << k);
-        const Delivery d = net.transfer(partner, r, bytes, T[partner] + endpoint(p, bytes));
+        const Delivery d = net.transfer(m[partner], m[r], bytes, T[partner] + endpoint(p, bytes));
         worst = std::max(worst, d.latencyPs);
         t.retries += d.retries;
         if (d.retries > 0) t.retriedFrom[partner] = true;
@@ -217,7 +245,7 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
     for (std::uint32_t i = 1; i < n; ++i)
       for (std::uint32_t j = 0; j < n; ++j) {
         const std::uint32_t r = (j + i) % n;
-        const Delivery d = net.transfer(j, r, bytes, T[j] + endpoint(p, bytes));
+        const Delivery d = net.transfer(m[j], m[r], bytes, T[j] + endpoint(p, bytes));
         worst = std::max(worst, d.latencyPs);
         t.retries += d.retries;
         if (d.retries > 0) t.retriedFrom[j] = true;
@@ -235,50 +263,63 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
     // latency; its output cannot end before the last input packet arrived
     // and was reduced, nor before `bytes` went through its reduction unit.
     // Each link carries the volumes of the switch's mode (inSwitchVolume).
+    // Only the group's chips take part, and the switches with one of them
+    // below (a pipeline stage's group leaves the others' links idle).
     const auto& sp = net.params().switchParams;
-    const InSwitchVolume v = inSwitchVolume(net, bytes);
+    const InSwitchVolume v = inSwitchVolume(net, bytes, n);
     const Ps redLat = nsToPs(sp.reductionLatencyNs);
     const Ps redSer = sp.reductionGBps > 0 ? bytesToPs(static_cast<double>(bytes), sp.reductionGBps) : 0;
     const Ps lastPkt = net.lastPacketPs(v.down);
     Ps worstUp = 0, worstDown = 0;
+    std::vector<std::int64_t> rankOf(net.nodeCount(), -1); // a member chip's rank
+    for (std::uint32_t r = 0; r < n; ++r) rankOf[m[r]] = r;
+    std::vector<char> active(net.nodeCount(), 0); // a switch with members below
     struct Flow {
       Ps head = 0, tail = 0; ///< reduced data available at a switch: first flit, last byte
+      std::uint32_t inputs = 0;
     };
     // Each child's link latency is added to the tail bound when the result goes on.
     std::function<Flow(std::uint32_t)> up = [&](std::uint32_t sw) {
       Flow in;
-      const auto& kids = net.children(sw);
-      for (std::uint32_t c : kids) {
+      for (std::uint32_t c : net.children(sw)) {
         Delivery d;
         if (net.isSwitch(c)) {
           const Flow f = up(c);
+          if (f.inputs == 0) continue;
           d = net.transfer(c, sw, v.up, f.head, v.upRequests);
           d.arrival = std::max(d.arrival, f.tail + lastPkt + net.links().front()->latency());
         } else {
-          d = net.transfer(c, sw, v.up, T[c] + endpoint(p, bytes), v.upRequests);
-          if (d.retries > 0) t.retriedFrom[c] = true;
+          if (rankOf[c] < 0) continue;
+          const auto r = static_cast<std::size_t>(rankOf[c]);
+          d = net.transfer(c, sw, v.up, T[r] + endpoint(p, bytes), v.upRequests);
+          if (d.retries > 0) t.retriedFrom[r] = true;
         }
         worstUp = std::max(worstUp, d.latencyPs);
         t.retries += d.retries;
         in.head = std::max(in.head, d.head);
         in.tail = std::max(in.tail, d.arrival);
+        ++in.inputs;
       }
-      net.switchAt(sw).countReduction(bytes, static_cast<std::uint32_t>(kids.size()));
+      if (in.inputs == 0) return in;
+      active[sw] = 1;
+      net.switchAt(sw).countReduction(bytes, in.inputs);
       Flow out;
       out.head = in.head + redLat;
       out.tail = std::max(in.tail + redLat, out.head + redSer);
+      out.inputs = in.inputs;
       return out;
     };
     std::function<void(std::uint32_t, Flow)> down = [&](std::uint32_t sw, Flow f) {
       for (std::uint32_t c : net.children(sw)) {
+        if (net.isSwitch(c) ? active[c] == 0 : rankOf[c] < 0) continue;
         Delivery d = net.transfer(sw, c, v.down, f.head, v.downRequests);
         d.arrival = std::max(d.arrival, f.tail + lastPkt + net.links().front()->latency());
         worstDown = std::max(worstDown, d.latencyPs);
         t.retries += d.retries;
         if (net.isSwitch(c))
-          down(c, Flow{d.head, d.arrival});
+          down(c, Flow{d.head, d.arrival, 0});
         else
-          T[c] = std::max(T[c], d.arrival);
+          T[static_cast<std::size_t>(rankOf[c])] = std::max(T[static_cast<std::size_t>(rankOf[c])], d.arrival);
       }
     };
     const auto root = static_cast<std::uint32_t>(net.reductionRoot());
@@ -295,8 +336,10 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
 
 // ---- CollectiveGroup --------------------------------------------------------
 
-CollectiveGroup::CollectiveGroup(const char* name, Network& net, const CollectiveParams& params)
-    : sc_object(name), net_(net), params_(params), seq_(net.chips(), 0), rng_(params.seed), stats_(this->name()),
+CollectiveGroup::CollectiveGroup(const char* name, Network& net, const CollectiveParams& params,
+                                 std::uint32_t groupSize)
+    : sc_object(name), net_(net), params_(params), groupSize_(groupSize == 0 ? net.chips() : groupSize),
+      groups_(net.chips() / groupSize_), seq_(net.chips(), 0), rng_(params.seed), stats_(this->name()),
       calls_count_(stats_.add("calls", "collectives completed", Unit::Count)),
       time_(
           stats_.add("time", "sum over collectives of the ranks' mean time from input ready to result done", Unit::Ps)),
@@ -361,7 +404,7 @@ Ps CollectiveGroup::recv(std::uint32_t to, std::uint32_t from, std::uint32_t tag
 }
 
 std::uint64_t CollectiveGroup::inputElements(const Request& r) const {
-  const std::uint64_t n = net_.chips();
+  const std::uint64_t n = groupSize_;
   switch (r.op) {
   case CollectiveOp::AllReduce:
   case CollectiveOp::AllGather: return r.elements;
@@ -372,7 +415,7 @@ std::uint64_t CollectiveGroup::inputElements(const Request& r) const {
 }
 
 std::uint64_t CollectiveGroup::outputElements(const Request& r) const {
-  const std::uint64_t n = net_.chips();
+  const std::uint64_t n = groupSize_;
   switch (r.op) {
   case CollectiveOp::AllReduce:
   case CollectiveOp::ReduceScatter: return r.elements;
@@ -382,13 +425,16 @@ std::uint64_t CollectiveGroup::outputElements(const Request& r) const {
   return 0;
 }
 
-Ps CollectiveGroup::run(std::uint32_t rank, const Request& req, bool& ok) {
-  const std::uint32_t n = net_.chips();
-  const std::uint64_t id = seq_.at(rank)++;
+Ps CollectiveGroup::run(std::uint32_t chip, const Request& req, bool& ok) {
+  // The chips of one group make the same calls in the same order: their
+  // k-th calls meet.
+  const std::uint32_t n = groupSize_, group = chip / n, rank = chip % n;
+  const std::uint64_t id = seq_.at(chip)++ * groups_ + group;
   Call& c = calls_[id];
   if (c.req.empty()) {
     c.req.resize(n);
     c.arrived.assign(n, false);
+    for (std::uint32_t r = 0; r < n; ++r) c.members.push_back(group * n + r);
   }
   c.req[rank] = req;
   c.arrived[rank] = true;
@@ -404,7 +450,7 @@ Ps CollectiveGroup::run(std::uint32_t rank, const Request& req, bool& ok) {
 }
 
 void CollectiveGroup::complete(Call& c) {
-  const std::uint32_t n = net_.chips();
+  const auto n = static_cast<std::uint32_t>(c.members.size());
   c.complete = true;
   const Request& r0 = c.req[0];
   for (const Request& r : c.req)
@@ -413,8 +459,8 @@ void CollectiveGroup::complete(Call& c) {
       c.ok = false;
   const std::uint64_t bytes = r0.elements * dtypeBytes(r0.dtype);
   Algorithm a = r0.algorithm == Algorithm::Auto ? params_.algorithm : r0.algorithm;
-  if (a == Algorithm::Auto) a = chooseAlgorithm(net_, params_, r0.op, bytes);
-  if (!algorithmApplies(net_, r0.op, a)) c.ok = false;
+  if (a == Algorithm::Auto) a = chooseAlgorithm(net_, c.members, params_, r0.op, bytes);
+  if (!algorithmApplies(net_, r0.op, a, n)) c.ok = false;
   if (!c.ok) return;
 
   // Ready times, with injected stragglers; the reliability policy replaces
@@ -440,14 +486,14 @@ void CollectiveGroup::complete(Call& c) {
         substitutions_ += 1;
       }
   }
-  CollectiveTiming t = schedule(net_, params_, r0.op, a, scheduled, bytes);
+  CollectiveTiming t = schedule(net_, c.members, params_, r0.op, a, scheduled, bytes);
   // A retrying link: when the collective runs past its idle-network time +
   // timeout, the ranks stop waiting at that deadline and use stand-ins for
   // the contributions whose messages were being retried (the link itself
   // stays busy with the replay, so later traffic still sees it).
   if (params_.policy != SubstitutePolicy::Off && t.retries > 0) {
     const Ps deadline = *std::max_element(scheduled.begin(), scheduled.end()) +
-                        estimate(net_, params_, r0.op, a, bytes) + nsToPs(params_.timeoutNs);
+                        estimate(net_, c.members, params_, r0.op, a, bytes) + nsToPs(params_.timeoutNs);
     if (*std::max_element(t.done.begin(), t.done.end()) > deadline) {
       bool substituted = false;
       for (std::uint32_t r = 0; r < n; ++r)
@@ -487,7 +533,7 @@ void CollectiveGroup::complete(Call& c) {
   std::vector<std::vector<float>> in(n, std::vector<float>(inN));
   for (std::uint32_t r = 0; r < n; ++r) {
     for (std::uint64_t i = 0; i < inN; ++i) in[r][i] = loadElement(c.req[r].input, r0.dtype, i);
-    const std::uint64_t key = (std::uint64_t{r0.tag} << 32) | r;
+    const std::uint64_t key = (std::uint64_t{r0.tag} << 32) | c.members[r];
     if (late[r]) {
       const auto prev = previous_.find(key);
       if (params_.policy == SubstitutePolicy::Previous && prev != previous_.end())

@@ -56,30 +56,48 @@ struct CollectiveTiming {
   Algorithm algorithm = Algorithm::Ring;
 };
 
-/// Algorithms that can run `op` on `net` (in-switch needs a reducing switch
-/// tree, recursive doubling a power-of-two group).
+/// The chips of one collective (its group), as network chip ids in rank
+/// order: every chip of the network, or a pipeline stage's tensor-parallel
+/// group. The functions without a group run over every chip.
+using Members = std::vector<std::uint32_t>;
+[[nodiscard]] Members allChips(const Network& net);
+
+/// Algorithms that can run `op` on `net` for a group of `ranks` chips
+/// (in-switch needs a reducing switch tree, recursive doubling a
+/// power-of-two group).
+[[nodiscard]] bool algorithmApplies(const Network& net, CollectiveOp op, Algorithm a, std::uint32_t ranks);
 [[nodiscard]] bool algorithmApplies(const Network& net, CollectiveOp op, Algorithm a);
 /// Alpha-beta estimate on an idle network, used by the automatic choice:
 /// the algorithm with the smallest estimate runs.
+[[nodiscard]] Ps estimate(const Network& net, const Members& group, const CollectiveParams& p, CollectiveOp op,
+                          Algorithm a, std::uint64_t bytes);
 [[nodiscard]] Ps estimate(const Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a,
                           std::uint64_t bytes);
 /// estimate() plus the collective's launch cost (launchNs).
 [[nodiscard]] Ps estimateWithLaunch(const Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a,
                                     std::uint64_t bytes);
+[[nodiscard]] Algorithm chooseAlgorithm(const Network& net, const Members& group, const CollectiveParams& p,
+                                        CollectiveOp op, std::uint64_t bytes);
 [[nodiscard]] Algorithm chooseAlgorithm(const Network& net, const CollectiveParams& p, CollectiveOp op,
                                         std::uint64_t bytes);
 /// Schedules one collective on the network's timelines. `bytes` is the
 /// per-rank message: all-reduce input, all-gather contribution,
-/// reduce-scatter output, all-to-all block per destination. Ranks are chips.
+/// reduce-scatter output, all-to-all block per destination. `ready` and the
+/// timing's vectors are per rank of `group`.
+CollectiveTiming schedule(Network& net, const Members& group, const CollectiveParams& p, CollectiveOp op, Algorithm a,
+                          const std::vector<Ps>& ready, std::uint64_t bytes);
 CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a,
                           const std::vector<Ps>& ready, std::uint64_t bytes);
 
 /// The chips' meeting point. Each chip's collectives engine calls run() for
-/// its next collective; the last to arrive schedules it and computes the
-/// data; every caller returns with its own completion time.
+/// its next collective; the last of its group to arrive schedules it and
+/// computes the data; every caller returns with its own completion time.
+/// Groups are consecutive blocks of `groupSize` chips (the tensor-parallel
+/// group of each pipeline stage; 0: every chip); point-to-point transfers
+/// reach any chip.
 class CollectiveGroup : public sc_core::sc_object, public IHasStats {
 public:
-  CollectiveGroup(const char* name, Network& net, const CollectiveParams& params);
+  CollectiveGroup(const char* name, Network& net, const CollectiveParams& params, std::uint32_t groupSize = 0);
 
   struct Request {
     CollectiveOp op = CollectiveOp::AllReduce;
@@ -91,10 +109,10 @@ public:
     std::uint8_t* output = nullptr;      ///< functional: where this rank's result goes
     Ps ready = 0;                        ///< input available at the engine
   };
-  /// Blocks (SystemC thread) until every rank arrived; returns this rank's
-  /// completion time, or false in `ok` if the ranks' requests disagree or the
-  /// algorithm cannot run here.
-  Ps run(std::uint32_t rank, const Request& req, bool& ok);
+  /// Blocks (SystemC thread) until every chip of `chip`'s group arrived;
+  /// returns this chip's completion time, or false in `ok` if the requests
+  /// disagree or the algorithm cannot run here.
+  Ps run(std::uint32_t chip, const Request& req, bool& ok);
 
   /// Point to point (pipeline parallel): one message of `elements` x
   /// `dtype` from `from` to `to`, injected at `ready` after the launch and
@@ -109,7 +127,10 @@ public:
   Ps recv(std::uint32_t to, std::uint32_t from, std::uint32_t tag, DType dtype, std::uint64_t elements,
           std::uint8_t* out, Ps ready, bool& ok);
 
-  [[nodiscard]] std::uint32_t ranks() const { return net_.chips(); }
+  /// Chips in a collective's group (the tensor-parallel group).
+  [[nodiscard]] std::uint32_t ranks() const { return groupSize_; }
+  /// Chips of the network: the peers of point-to-point transfers.
+  [[nodiscard]] std::uint32_t chips() const { return net_.chips(); }
   [[nodiscard]] const CollectiveParams& params() const { return params_; }
   [[nodiscard]] Network& network() { return net_; }
   [[nodiscard]] const StatsGroup& stats() const override { return stats_; }
@@ -117,6 +138,7 @@ public:
 
 private:
   struct Call {
+    Members members; ///< the group's chips, in rank order
     std::vector<Request> req;
     std::vector<bool> arrived;
     std::uint32_t count = 0, taken = 0;
@@ -129,7 +151,8 @@ private:
 
   Network& net_;
   const CollectiveParams params_;
-  std::vector<std::uint64_t> seq_;
+  const std::uint32_t groupSize_, groups_;
+  std::vector<std::uint64_t> seq_; ///< per chip: collectives called
   std::map<std::uint64_t, Call> calls_;
   std::map<std::uint64_t, std::vector<float>> previous_; ///< (tag, rank) -> last input
   std::mt19937_64 rng_;

@@ -368,5 +368,86 @@ TEST(Collectives, PointToPointTransferCrossesTheRouteOnceAndKeepsOrder) {
   EXPECT_EQ(s.value("transfer_wait"), static_cast<double>(first));
 }
 
+TEST(Collectives, AGroupOfSomeChipsTimesAsANetworkOfThemAndLeavesTheOthersIdle) {
+  // Chips 4-7 of 8 on one switch (a pipeline stage's tensor-parallel group)
+  // against a network of 4 chips: the same ring and in-switch times, and
+  // chips 0-3's links carry nothing.
+  TopologyParams tp = topo(TopologyKind::Switch, 8);
+  tp.switchParams.reduction = true;
+  tp.switchParams.reductionLatencyNs = 50;
+  TopologyParams four = tp;
+  four.chips = 4;
+  const Members stage{4, 5, 6, 7};
+  for (const Algorithm a : {Algorithm::Ring, Algorithm::InSwitch, Algorithm::Direct, Algorithm::RecursiveDoubling}) {
+    Network whole("whole", tp), alone("alone", four);
+    const CollectiveTiming g = schedule(whole, stage, coll(), CollectiveOp::AllReduce, a, std::vector<Ps>(4, 0), 4096);
+    const CollectiveTiming r = schedule(alone, coll(), CollectiveOp::AllReduce, a, std::vector<Ps>(4, 0), 4096);
+    EXPECT_EQ(g.done, r.done) << algorithmName(a);
+    EXPECT_EQ(estimate(whole, stage, coll(), CollectiveOp::AllReduce, a, 4096),
+              estimate(alone, coll(), CollectiveOp::AllReduce, a, 4096))
+        << algorithmName(a);
+    for (const auto& l : whole.links()) {
+      const std::string name = l->basename();
+      const bool other = name.find("chip0") != std::string::npos || name.find("chip1") != std::string::npos ||
+                         name.find("chip2") != std::string::npos || name.find("chip3") != std::string::npos;
+      if (other) {
+        EXPECT_EQ(l->stats().value("messages"), 0.0) << algorithmName(a) << " " << name;
+      }
+    }
+  }
+  EXPECT_FALSE(algorithmApplies(Network("n", tp), CollectiveOp::AllReduce, Algorithm::RecursiveDoubling, 3));
+}
+
+/// Two groups of two chips (chips 0-1 and 2-3) all-reduce different data at
+/// the same time: each group sums its own.
+struct TwoGroups : sc_core::sc_module {
+  Network net{"net", topo(TopologyKind::Switch, 4)};
+  CollectiveGroup group{"group", net, coll(), 2};
+  Network two{"two", topo(TopologyKind::Switch, 2)}; ///< the reference: two chips alone
+  std::array<float, 4> result{};
+  std::array<Ps, 4> done{};
+  bool ok = true;
+  SC_HAS_PROCESS(TwoGroups);
+  explicit TwoGroups(const sc_core::sc_module_name& n) : sc_module(n) {
+    SC_THREAD(chip0);
+    SC_THREAD(chip1);
+    SC_THREAD(chip2);
+    SC_THREAD(chip3);
+  }
+  void chip0() { chip(0); }
+  void chip1() { chip(1); }
+  void chip2() { chip(2); }
+  void chip3() { chip(3); }
+  void chip(std::uint32_t c) {
+    const float in = static_cast<float>(1u << c); // 1, 2 | 4, 8
+    float out = 0;
+    CollectiveGroup::Request r;
+    r.algorithm = Algorithm::Ring;
+    r.elements = 1;
+    r.input = reinterpret_cast<const std::uint8_t*>(&in);
+    r.output = reinterpret_cast<std::uint8_t*>(&out);
+    r.ready = c < 2 ? 0 : 500000; // the second group starts later
+    sc_core::wait(sc_core::sc_time::from_value(r.ready));
+    bool good = true;
+    done[c] = group.run(c, r, good);
+    ok = ok && good;
+    result[c] = out;
+  }
+};
+
+TEST(Collectives, GroupsOfChipsReduceTheirOwnData) {
+  TwoGroups top("top");
+  sc_core::sc_start();
+  ASSERT_TRUE(top.ok);
+  EXPECT_EQ(top.group.ranks(), 2u);
+  EXPECT_EQ(top.group.chips(), 4u);
+  EXPECT_EQ(top.result, (std::array<float, 4>{3, 3, 12, 12}));
+  // Each group times as two chips alone: 2 ring steps of 4 B (2 B each).
+  const Ps alone = schedule(top.two, coll(), CollectiveOp::AllReduce, Algorithm::Ring, {0, 0}, 4).done[0];
+  EXPECT_EQ(top.done[0], alone);
+  EXPECT_EQ(top.done[2], 500000 + alone);
+  EXPECT_EQ(top.group.stats().value("calls"), 2.0);
+}
+
 } // namespace
 } // namespace llmvp::test
