@@ -202,13 +202,65 @@ void ReferenceTransformer::attention(std::uint32_t layer, std::uint32_t row, std
   }
 }
 
-void ReferenceTransformer::denseFfn(const float* wGate, const float* wUp, const float* wDown, std::uint32_t ffn) {
+void ReferenceTransformer::setTensorParallel(std::uint32_t ranks) {
+  if (ranks == 0) throw std::invalid_argument("reference: tensor-parallel ranks must be positive");
+  tp_ = ranks;
+}
+
+void ReferenceTransformer::ffnActivations(const float* wGate, const float* wUp, std::uint32_t ffn) {
   const models::DType actT = spec_.actDtype;
   gemv(wGate, h_, ffn, actT, gate_);
   gemv(wUp, h_, ffn, actT, up_);
   ffnAct_.resize(ffn);
   for (std::uint32_t i = 0; i < ffn; ++i) ffnAct_[i] = act(models::silu(gate_[i]) * up_[i]);
-  gemv(wDown, ffnAct_, spec_.hidden, actT, x_, &x_);
+}
+
+void ReferenceTransformer::partialOf(const float* w, const std::vector<float>& a, std::uint32_t first,
+                                     std::uint32_t count, std::vector<float>& p) const {
+  const std::size_t in = a.size();
+  p.assign(spec_.hidden, 0.0f);
+  for (std::uint32_t n = 0; n < spec_.hidden; ++n) {
+    const float* row = w + static_cast<std::size_t>(n) * in;
+    float acc = 0.0f;
+    for (std::uint32_t k = first; k < first + count; ++k) acc += row[k] * a[k];
+    p[n] = acc;
+  }
+}
+
+void ReferenceTransformer::addReduced(const std::vector<std::vector<float>>& partials) {
+  for (std::uint32_t n = 0; n < spec_.hidden; ++n) {
+    float sum = 0.0f;
+    for (const auto& p : partials) sum += p[n];
+    x_[n] = act(x_[n] + sum);
+  }
+}
+
+void ReferenceTransformer::outputProjection(const std::vector<float>& wo) {
+  if (tp_ == 1) {
+    gemv(wo, attn_, spec_.hidden, spec_.actDtype, x_, &x_); // reads x_[n] before writing it: element-wise safe
+    return;
+  }
+  // The host's head split: A shards; chips r >= A compute a shard again and
+  // contribute zeros.
+  std::uint32_t shards = tp_;
+  while (spec_.heads % shards != 0) --shards;
+  while (tp_ % shards != 0) --shards;
+  const std::uint32_t cols = spec_.qDim() / shards;
+  std::vector<std::vector<float>> partials(tp_);
+  for (std::uint32_t r = 0; r < tp_; ++r) partialOf(wo.data(), attn_, r * cols, r < shards ? cols : 0, partials[r]);
+  addReduced(partials);
+}
+
+void ReferenceTransformer::denseFfn(const float* wGate, const float* wUp, const float* wDown, std::uint32_t ffn) {
+  ffnActivations(wGate, wUp, ffn);
+  if (tp_ == 1) {
+    gemv(wDown, ffnAct_, spec_.hidden, spec_.actDtype, x_, &x_);
+    return;
+  }
+  const std::uint32_t share = ffn / tp_;
+  std::vector<std::vector<float>> partials(tp_);
+  for (std::uint32_t r = 0; r < tp_; ++r) partialOf(wDown, ffnAct_, r * share, share, partials[r]);
+  addReduced(partials);
 }
 
 void ReferenceTransformer::routedExperts(const testbench::LayerWeights& lw) {
@@ -247,12 +299,37 @@ void ReferenceTransformer::routedExperts(const testbench::LayerWeights& lw) {
     for (std::uint32_t i = 0; i < f; ++i) ffnAct_[i] = act(models::silu(gate_[i]) * up_[i]);
     gemv(lw.expDown.data() + e * per, ffnAct_, hidden, actT, out[j]);
   }
-  // x = round(sum_j w_j * out_j + x), the sum from 0 in slot order.
-  for (std::uint32_t o = 0; o < hidden; ++o) {
-    float acc = 0.0f;
-    for (std::uint32_t j = 0; j < k; ++j) acc += weight[j] * out[j][o];
-    x_[o] = act(acc + x_[o]);
+  if (tp_ == 1) {
+    // x = round(sum_j w_j * out_j + x), the sum from 0 in slot order; the
+    // shared experts follow as a dense FFN (stepRow).
+    for (std::uint32_t o = 0; o < hidden; ++o) {
+      float acc = 0.0f;
+      for (std::uint32_t j = 0; j < k; ++j) acc += weight[j] * out[j][o];
+      x_[o] = act(acc + x_[o]);
+    }
+    return;
   }
+  // Expert parallel: chip r's MOE_COMBINE sums its window's slots (the
+  // others are zeros) from 0 in slot order; its shard of the shared experts'
+  // down projection is added to that partial (GEMV DESC_F_ACCUM: its own sum
+  // from 0, then the partial); the all-reduce combines.
+  const std::uint32_t local = n / tp_, shared = spec_.moe.sharedExperts > 0 ? spec_.moe.sharedFfn() : 0;
+  if (shared != 0) ffnActivations(lw.wGate.data(), lw.wUp.data(), shared);
+  std::vector<std::vector<float>> partials(tp_);
+  std::vector<float> sharedPart;
+  for (std::uint32_t r = 0; r < tp_; ++r) {
+    std::vector<float>& p = partials[r];
+    p.assign(hidden, 0.0f);
+    for (std::uint32_t o = 0; o < hidden; ++o) {
+      float acc = 0.0f;
+      for (std::uint32_t j = 0; j < k; ++j) acc += weight[j] * (chosen[j] / local == r ? out[j][o] : 0.0f);
+      p[o] = acc;
+    }
+    if (shared == 0) continue;
+    partialOf(lw.wDown.data(), ffnAct_, r * (shared / tp_), shared / tp_, sharedPart);
+    for (std::uint32_t o = 0; o < hidden; ++o) p[o] = sharedPart[o] + p[o];
+  }
+  addReduced(partials);
 }
 
 void ReferenceTransformer::stepRow(std::uint32_t row, std::uint32_t token, std::uint32_t pos, float* logits) {
@@ -269,11 +346,11 @@ void ReferenceTransformer::stepRow(std::uint32_t row, std::uint32_t token, std::
     rmsNorm(x_, lw.attnNorm, h_);
     if (spec_.mla.enabled) {
       mlaAttention(l, row, pos, lw);
-      gemv(lw.wo, attn_, hidden, actT, x_, &x_);
+      outputProjection(lw.wo);
       rmsNorm(x_, lw.ffnNorm, h_);
       if (spec_.isMoeLayer(l)) {
         routedExperts(lw);
-        if (spec_.moe.sharedExperts > 0)
+        if (spec_.moe.sharedExperts > 0 && tp_ == 1)
           denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.moe.sharedFfn());
       } else {
         denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.ffn);
@@ -293,11 +370,12 @@ void ReferenceTransformer::stepRow(std::uint32_t row, std::uint32_t token, std::
       vc[i] = models::roundTo(spec_.kvDtype, v_[i]);
     }
     attention(l, row, pos + 1);
-    gemv(lw.wo, attn_, hidden, actT, x_, &x_); // reads x_[n] before writing it: element-wise safe
+    outputProjection(lw.wo);
     rmsNorm(x_, lw.ffnNorm, h_);
     if (spec_.isMoeLayer(l)) {
       routedExperts(lw);
-      if (spec_.moe.sharedExperts > 0) denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.moe.sharedFfn());
+      if (spec_.moe.sharedExperts > 0 && tp_ == 1)
+        denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.moe.sharedFfn());
     } else {
       denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.ffn);
     }

@@ -92,6 +92,18 @@ public:
                                                                  std::uint32_t genTokens,
                                                                  std::vector<std::vector<float>>* lastLogits = nullptr);
 
+  /// Tensor parallel over `ranks` chips (1, the default: one chip): the
+  /// numerics of the firmware's multi-chip decode (docs/multichip.md). The
+  /// attention's o projection, the FFN's down projection and an MoE layer's
+  /// combine (with the shared experts' down projection added, GEMV
+  /// DESC_F_ACCUM) are fp32 partial sums per chip over its shard, which the
+  /// all-reduce adds in rank order from 0.0f; the residual is then added and
+  /// rounded once. The shards are the host's: query heads in A shards (A the
+  /// largest divisor of `ranks` that divides the heads; chips r >= A
+  /// contribute zeros), the FFN's and shared experts' width and the routed
+  /// experts split evenly. Pipeline stages do not change the numerics.
+  void setTensorParallel(std::uint32_t ranks);
+
   /// Lowest index of the maximum of `logits` (NaN never wins).
   [[nodiscard]] static std::uint32_t argmax(const float* logits, std::uint32_t n);
 
@@ -112,8 +124,20 @@ private:
   void attention(std::uint32_t layer, std::uint32_t row, std::uint32_t ctx);
   /// SwiGLU FFN of width ffn on h_, added into x_ (dense layers, shared experts).
   void denseFfn(const float* wGate, const float* wUp, const float* wDown, std::uint32_t ffn);
-  /// MoE: router (fp32 logits), top-k, the chosen experts, weighted sum into x_.
+  /// MoE: router (fp32 logits), top-k, the chosen experts, weighted sum into
+  /// x_; tensor parallel: the shared experts too (they join the combine).
   void routedExperts(const testbench::LayerWeights& lw);
+  /// SwiGLU activations of width ffn on h_ into ffnAct_.
+  void ffnActivations(const float* wGate, const float* wUp, std::uint32_t ffn);
+  /// Tensor parallel: a chip's fp32 partial of W[hidden][a.size()] a over
+  /// the columns [first, first + count), each sum from 0.0f.
+  void partialOf(const float* w, const std::vector<float>& a, std::uint32_t first, std::uint32_t count,
+                 std::vector<float>& p) const;
+  /// Tensor parallel: the all-reduce of the chips' partials (rank order from
+  /// 0.0f), added to x_ and rounded once.
+  void addReduced(const std::vector<std::vector<float>>& partials);
+  /// The attention's o projection into x_ (one chip, or per-chip partials).
+  void outputProjection(const std::vector<float>& wo);
   [[nodiscard]] float* kvAt(std::vector<float>& cache, std::uint32_t layer, std::uint32_t row, std::uint32_t pos);
   [[nodiscard]] float act(float v) const;
 
@@ -124,6 +148,7 @@ private:
   std::vector<float> kCache_;          ///< [layer][row][pos][kvRowElems()], kv dtype values (MLA: latent rows)
   std::vector<float> vCache_;          ///< same layout as kCache_
   std::vector<std::uint32_t> written_; ///< per row: positions 0..written-1 hold valid K/V
+  std::uint32_t tp_ = 1;               ///< tensor-parallel chips (setTensorParallel)
 
   // Scratch vectors of the row being computed.
   std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_, ffnAct_;
