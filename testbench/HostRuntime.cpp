@@ -125,8 +125,6 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
     : chip_(chip), model_(spec), spec_(stageSpec(spec, shard)), opt_(options), shard_(shard),
       layer0_(stageLayers(spec.layers, shard.stages, shard.stage).first) {
   if (shard_.stages > 1) {
-    if (shard_.ranks > 1)
-      throw ConfigError("system.parallel: tensor and pipeline parallel together are not supported yet");
     if (opt_.prefillChunk != 0)
       throw ConfigError("--prefill-chunk: prefill with pipeline parallel stages is not supported yet");
     if (!opt_.serve.empty())

@@ -65,9 +65,10 @@ struct SystemReport {
   double collectiveShareOfTpot = 0;       ///< (collectiveNsPerToken + transferNsPerToken) / mean TPOT
   // Pipeline parallel: point-to-point transfers between stages
   double transfers = 0;                 ///< messages sent
-  double transferNsPerToken = 0;        ///< per decode step, send ready to arrival, summed over messages
+  double transferNsPerToken = 0;        ///< per decode step, send ready to arrival, summed over the step's
+                                        ///< stage boundaries (a stage's T tensor-parallel messages in parallel)
   double transferLatencyNsPerToken = 0; ///< its latency part: launch + endpoint + hops x per-hop
-  double transferWaitNsPerStage = 0;    ///< per step and stage: a stage's wait for its input (the others' work)
+  double transferWaitNsPerStage = 0;    ///< per step and chip: a stage's wait for its input (the others' work)
   double substitutions = 0, stragglers = 0, retries = 0, retryTimeouts = 0;
   std::vector<std::pair<std::string, double>> algorithms; ///< collectives per algorithm
   double linkUtilizationMean = 0, linkUtilizationMax = 0, linkBytes = 0;

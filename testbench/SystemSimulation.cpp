@@ -56,9 +56,10 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   ops.attachAll();
   std::vector<std::unique_ptr<HostRuntime>> hosts;
   std::vector<HostRuntime*> ptrs;
-  const std::uint32_t stages = sp.parallel.pipeline;
+  // Chip i is tensor-parallel rank i % T of pipeline stage i / T.
+  const std::uint32_t stages = sp.parallel.pipeline, tp = sp.parallel.tensor;
   for (std::uint32_t i = 0; i < sp.chips; ++i) {
-    const Shard shard = stages > 1 ? Shard{1, 0, stages, i} : Shard{sp.parallel.tensor, i, 1, 0};
+    const Shard shard{tp, i % tp, stages, i / tp};
     hosts.push_back(std::make_unique<HostRuntime>(system.chip(i), out.model, options, shard));
     ptrs.push_back(hosts.back().get());
   }
@@ -78,11 +79,12 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
     if (!r.ok && out.result.ok) out.result = r; // report the first failure
     // Pipeline: the first stage received the tokens the last one computed;
     // the stages between never see them.
-    if (stages <= 1 || i + 1 == results.size()) agree = agree && r.generated == results.front().generated;
+    const std::uint32_t stage = static_cast<std::uint32_t>(i) / tp;
+    if (stage == 0 || stage + 1 == stages) agree = agree && r.generated == results.front().generated;
   }
   if (out.result.ok && !agree) {
     out.result.ok = false;
-    out.result.error = stages > 1 ? "pipeline stages disagree on the generated tokens (first vs last stage)"
+    out.result.error = stages > 1 ? "chips disagree on the generated tokens (first vs last pipeline stage)"
                                   : "chips disagree on the generated tokens (tensor-parallel replicas diverged)";
   }
   out.report = buildReport(out.platform, out.model, in.modelFile, system.chip(0), options, out.result);
@@ -106,9 +108,11 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   // Pipeline transfers: every message of a step is on its critical path
   // (one micro-batch in flight), so their times add up per token.
   s.transfers = g.value("transfers");
-  s.transferNsPerToken = g.value("transfer_time") * kNsPerPs / steps_;
-  s.transferLatencyNsPerToken = g.value("transfer_latency_part") * kNsPerPs / steps_;
-  s.transferWaitNsPerStage = g.value("transfer_wait") * kNsPerPs / steps_ / std::max(1u, stages);
+  // With tensor parallel too, the T ranks of a stage send at the same time:
+  // one of them is on the critical path. Every chip RECVs once per step.
+  s.transferNsPerToken = g.value("transfer_time") * kNsPerPs / steps_ / tp;
+  s.transferLatencyNsPerToken = g.value("transfer_latency_part") * kNsPerPs / steps_ / tp;
+  s.transferWaitNsPerStage = g.value("transfer_wait") * kNsPerPs / steps_ / std::max(1u, sp.chips);
   s.collectiveShareOfTpot =
       out.report.tpotMeanNs > 0 ? (s.collectiveNsPerToken + s.transferNsPerToken) / out.report.tpotMeanNs : 0;
   s.substitutions = g.value("substitutions");
@@ -153,13 +157,15 @@ void printSystemReport(std::ostream& os, const Report& r) {
   const SystemReport& s = r.system;
   if (s.chips <= 1) return;
   os << "\nSystem " << s.name << ": " << s.chips << " chips, " << s.topology << ", "
-     << (s.pipelineParallel > 1 ? "pipeline parallel " + std::to_string(s.pipelineParallel)
-                                : "tensor parallel " + std::to_string(s.tensorParallel))
+     << (s.pipelineParallel <= 1 ? "tensor parallel " + std::to_string(s.tensorParallel)
+         : s.tensorParallel <= 1 ? "pipeline parallel " + std::to_string(s.pipelineParallel)
+                                 : "tensor parallel " + std::to_string(s.tensorParallel) + " x pipeline parallel " +
+                                       std::to_string(s.pipelineParallel))
      << " (engines, energy and cost above: every chip; memories, compute and the roofline: chip 0)\n";
   if (s.transfers > 0)
     os << "  stage transfers " << num(s.transfers, 0) << ", per token " << num(s.transferNsPerToken / 1e3, 3)
        << " us (latency part " << num(s.transferLatencyNsPerToken / 1e3, 3) << " us), "
-       << num(100.0 * s.collectiveShareOfTpot, 1) << "% of TPOT; a stage waits "
+       << num(r.tpotMeanNs > 0 ? 100.0 * s.transferNsPerToken / r.tpotMeanNs : 0.0, 1) << "% of TPOT; a stage waits "
        << num(s.transferWaitNsPerStage / 1e3, 3) << " us per token for its input ("
        << num(r.tpotMeanNs > 0 ? 100.0 * s.transferWaitNsPerStage / r.tpotMeanNs : 0.0, 1)
        << "% of TPOT: one micro-batch in flight)\n";
@@ -169,7 +175,7 @@ void printSystemReport(std::ostream& os, const Report& r) {
        << num(s.collectiveSkewNsPerToken / 1e3, 3) << " us, bandwidth and queueing "
        << num(std::max(0.0, s.collectiveNsPerToken - s.collectiveLatencyNsPerToken - s.collectiveSkewNsPerToken) / 1e3,
               3)
-       << " us), " << num(100.0 * s.collectiveShareOfTpot, 1) << "% of TPOT\n";
+       << " us), " << num(r.tpotMeanNs > 0 ? 100.0 * s.collectiveNsPerToken / r.tpotMeanNs : 0.0, 1) << "% of TPOT\n";
   if (!s.algorithms.empty()) {
     os << "  algorithms:";
     for (const auto& [a, n] : s.algorithms) os << " " << a << " " << num(n, 0);

@@ -388,15 +388,23 @@ void fw_write_attn_rows(const fw_ctx* c, uint32_t step) {
   }
 }
 
-/** Pipeline parallel (plan.h fw_pp): the stage's two transfers. Stage 0
- *  SENDs x to stage 1 and RECVs the tokens from the last stage; a later
- *  stage RECVs x from the one before and SENDs x (or, the last, its tokens)
- *  on. A SEND waits for COLL_IN (the tile's last descriptor), a RECV of x
- *  signals COLL_OUT (the tile's first waits for it). */
-static void put_pp_transfers(const fw_ctx* c) {
+/** The collectives engine's chain (plan.h fw_coll_chain_len): a pipeline
+ *  stage after the first RECVs x from the stage before (signals COLL_OUT:
+ *  the tile's first NOP waits for it); then the tensor-parallel group's two
+ *  all-reduces per layer of the fp32 partial sums, in place (wait COLL_IN,
+ *  signal COLL_OUT); then a stage before the last SENDs x on and the last
+ *  SENDs its tokens to stage 0 (wait COLL_IN: the tile's last NOP, or the
+ *  ARGMAX), and stage 0 RECVs them. Peers are chips: stage * T + this
+ *  chip's tensor-parallel rank, T the group's size. Nothing is patched per
+ *  step; the last descriptor raises the IRQ. */
+static void put_coll_chain(const fw_ctx* c) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
+  const uint32_t tp = fw_tp(m) ? m->tp_ranks : 1u, rank = fw_tp(m) ? m->tp_rank : 0u;
   const uint32_t stage = m->pp_stage, last = m->pp_stages - 1u;
+  fw_ring_writer w;
+  llmvp_desc* tail = 0;
+  ring_writer_begin(&w, c->rings.coll_base, 0);
   llmvp_desc x = fw_desc(LLMVP_OP_SEND, m->dt_act, m->dt_act, m->dt_act);
   x.src0 = s->x;
   x.dst = s->x;
@@ -407,28 +415,37 @@ static void put_pp_transfers(const fw_ctx* c) {
   tokens.dst = s->tokens_out;
   tokens.n = m->batch;
   tokens.arg1 = LLMVP_PP_TAG_TOKENS;
-  llmvp_desc first, second;
-  if (stage == 0u) {
-    first = x;
-    first.arg0 = 1u;
-    first.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
-    second = tokens;
-    second.opcode = LLMVP_OP_RECV;
-    second.arg0 = last;
-  } else {
-    first = x;
-    first.opcode = LLMVP_OP_RECV;
-    first.arg0 = stage - 1u;
-    first.signal_sem = fw_sem_field(FW_SEM_COLL_OUT);
-    second = stage == last ? tokens : x;
-    second.arg0 = stage == last ? 0u : stage + 1u;
-    second.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
+  if (fw_pp(m) && stage != 0u) {
+    llmvp_desc in = x;
+    in.opcode = LLMVP_OP_RECV;
+    in.arg0 = (stage - 1u) * tp + rank;
+    in.signal_sem = fw_sem_field(FW_SEM_COLL_OUT);
+    tail = ring_writer_put(&w, in);
   }
-  second.flags |= DESC_F_IRQ;
-  fw_ring_writer w;
-  ring_writer_begin(&w, c->rings.coll_base, 0);
-  ring_writer_put(&w, first);
-  ring_writer_put(&w, second);
+  for (uint32_t i = 0; fw_tp(m) && i < 2u * m->layers; ++i) {
+    llmvp_desc d = fw_desc(LLMVP_OP_ALL_REDUCE, LLMVP_DT_FP32, LLMVP_DT_FP32, LLMVP_DT_FP32);
+    d.src0 = s->partial;
+    d.dst = s->partial;
+    d.n = m->batch * m->hidden;
+    d.arg0 = LLMVP_COLL_ALG_CONFIG;
+    d.arg1 = i; /* call site: layer i / 2, attention (even) or FFN (odd) */
+    d.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
+    d.signal_sem = fw_sem_field(FW_SEM_COLL_OUT);
+    tail = ring_writer_put(&w, d);
+  }
+  if (fw_pp(m)) {
+    llmvp_desc out = stage == last ? tokens : x;
+    out.arg0 = (stage == last ? 0u : stage + 1u) * tp + rank;
+    out.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
+    tail = ring_writer_put(&w, out);
+    if (stage == 0u) {
+      llmvp_desc in = tokens;
+      in.opcode = LLMVP_OP_RECV;
+      in.arg0 = last * tp + rank;
+      tail = ring_writer_put(&w, in);
+    }
+  }
+  if (tail != 0) tail->flags |= DESC_F_IRQ;
   ring_writer_flush(&w);
 }
 
@@ -471,7 +488,7 @@ void fw_build_chains(const fw_ctx* c) {
     ring_writer_put(&tile, done);
     ring_writer_flush(&tile);
     ring_writer_flush(&dma);
-    put_pp_transfers(c);
+    put_coll_chain(c);
     return;
   }
   /* A prefill chunk needs the next token of its last position only; a block
@@ -502,26 +519,7 @@ void fw_build_chains(const fw_ctx* c) {
   if (fw_pp(m)) argmax->signal_sem = fw_sem_field(FW_SEM_COLL_IN); /* the last stage's tokens to stage 0 */
   ring_writer_flush(&tile);
   ring_writer_flush(&dma);
-  if (fw_pp(m)) put_pp_transfers(c);
-  if (fw_tp(m)) {
-    /* Two all-reduces per layer of the fp32 partial sums, in place; they
-     * need no per-step patching. */
-    fw_ring_writer coll;
-    ring_writer_begin(&coll, c->rings.coll_base, 0);
-    for (uint32_t i = 0; i < 2u * m->layers; ++i) {
-      llmvp_desc d = fw_desc(LLMVP_OP_ALL_REDUCE, LLMVP_DT_FP32, LLMVP_DT_FP32, LLMVP_DT_FP32);
-      d.src0 = s->partial;
-      d.dst = s->partial;
-      d.n = m->batch * m->hidden;
-      d.arg0 = LLMVP_COLL_ALG_CONFIG;
-      d.arg1 = i; /* call site: layer i / 2, attention (even) or FFN (odd) */
-      d.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
-      d.signal_sem = fw_sem_field(FW_SEM_COLL_OUT);
-      if (i + 1u == 2u * m->layers) d.flags |= DESC_F_IRQ;
-      ring_writer_put(&coll, d);
-    }
-    ring_writer_flush(&coll);
-  }
+  if (fw_uses_coll(m)) put_coll_chain(c);
 }
 
 void fw_patch_chains(const fw_ctx* c, uint32_t step) {

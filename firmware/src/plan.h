@@ -79,8 +79,8 @@ static inline int fw_tp(const llmvp_manifest* m) { return m->tp_ranks > 1u; }
  * into it, and the block's all-reduce is the combine: the same two
  * all-reduces and two ADDs per layer as a dense layer. */
 static inline int fw_ep(const llmvp_manifest* m) { return m->ep_ranks > 1u; }
-/* Pipeline parallel (manifest pp_stages > 1): the collectives chain is the
- * stage's two transfers (fw_put_pp_transfers); a stage after the first
+/* Pipeline parallel (manifest pp_stages > 1): the collectives chain holds
+ * the stage's two transfers (chains.c put_coll_chain); a stage after the first
  * starts its tile chain with a NOP that waits for x (COLL_OUT), a stage
  * before the last ends it with a NOP that signals COLL_IN (x ready to send)
  * instead of the final norm, lm_head and argmax; the last stage's ARGMAX
@@ -90,8 +90,10 @@ static inline int fw_pp_first(const llmvp_manifest* m) { return !fw_pp(m) || m->
 static inline int fw_pp_last(const llmvp_manifest* m) { return !fw_pp(m) || m->pp_stage + 1u == m->pp_stages; }
 /** The collectives engine runs: tensor or pipeline parallel. */
 static inline int fw_uses_coll(const llmvp_manifest* m) { return fw_tp(m) || fw_pp(m); }
+/** The collectives chain (chains.c put_coll_chain): two all-reduces per
+ *  layer with tensor parallel, and a pipeline stage's two transfers. */
 static inline uint64_t fw_coll_chain_len(const llmvp_manifest* m) {
-  return fw_tp(m) ? 2u * m->layers : fw_pp(m) ? 2u : 0u;
+  return (fw_tp(m) ? 2u * m->layers : 0u) + (fw_pp(m) ? 2u : 0u);
 }
 
 static inline int fw_is_moe_layer(const llmvp_manifest* m, uint64_t layer) {

@@ -110,9 +110,9 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
     return bad(f, FW_MFIELD_WORK, 0);
   if (!inside(m->spad_base, m->spad_bytes, LLMVP_SPAD_BASE(0), LLMVP_SPAD_WINDOW)) return bad(f, FW_MFIELD_SPAD, 0);
   if (m->tp_ranks > 1u && (m->tp_rank >= m->tp_ranks || m->mla_kv_lora != 0u)) return bad(f, FW_MFIELD_TP, 0);
-  if (m->pp_stages > 1u && (m->pp_stage >= m->pp_stages || m->tp_ranks > 1u || m->pnm_units != 0u ||
-                            m->prefill_chunk != 0u || m->serve_requests != 0u || m->prefetch_depth != 0u ||
-                            (m->dt_act != LLMVP_DT_FP32 && m->dt_act != LLMVP_DT_BF16)))
+  if (m->pp_stages > 1u &&
+      (m->pp_stage >= m->pp_stages || m->pnm_units != 0u || m->prefill_chunk != 0u || m->serve_requests != 0u ||
+       m->prefetch_depth != 0u || (m->dt_act != LLMVP_DT_FP32 && m->dt_act != LLMVP_DT_BF16)))
     return bad(f, FW_MFIELD_PP, 0);
   if (m->ep_ranks > 1u || (m->experts != 0u && m->tp_ranks > 1u)) {
     /* expert parallel over the tensor-parallel group (plan.h fw_ep) */

@@ -62,6 +62,30 @@ InSwitchVolume inSwitchVolume(const Network& net, std::uint64_t bytes, std::uint
   v.downRequests = l.packets(bytes);
   return v;
 }
+/// Where a group's in-switch reduction turns around: the lowest switch of the
+/// reduction tree with every member below it (the root for every chip; a
+/// leaf switch for a group under one leaf).
+std::uint32_t groupRoot(const Network& net, const Members& m) {
+  std::vector<char> member(net.chips(), 0);
+  for (const std::uint32_t c : m) member[c] = 1;
+  std::function<std::size_t(std::uint32_t)> below = [&](std::uint32_t node) -> std::size_t {
+    if (!net.isSwitch(node)) return member[node];
+    std::size_t n = 0;
+    for (const std::uint32_t c : net.children(node)) n += below(c);
+    return n;
+  };
+  auto root = static_cast<std::uint32_t>(net.reductionRoot());
+  for (bool lower = true; lower;) {
+    lower = false;
+    for (const std::uint32_t c : net.children(root))
+      if (net.isSwitch(c) && below(c) == m.size()) {
+        root = c;
+        lower = true;
+        break;
+      }
+  }
+  return root;
+}
 } // namespace
 
 Members allChips(const Network& net) {
@@ -126,9 +150,9 @@ Ps estimate(const Network& net, const Members& m, const CollectiveParams& p, Col
     return endpoint(p, bytes) + far + queue + red;
   }
   case Algorithm::InSwitch: {
-    // Streaming through the root: up to it, reduce, down again; the result
-    // flows out while inputs still arrive (see schedule()).
-    const auto root = static_cast<std::uint32_t>(net.reductionRoot());
+    // Streaming through the group's root: up to it, reduce, down again; the
+    // result flows out while inputs still arrive (see schedule()).
+    const std::uint32_t root = groupRoot(net, m);
     const auto& sp = net.params().switchParams;
     const InSwitchVolume v = inSwitchVolume(net, bytes, n);
     const Ps redLat = nsToPs(sp.reductionLatencyNs);
@@ -270,12 +294,12 @@ CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams
     const Ps redLat = nsToPs(sp.reductionLatencyNs);
     const Ps redSer = sp.reductionGBps > 0 ? bytesToPs(static_cast<double>(bytes), sp.reductionGBps) : 0;
     const Ps lastPkt = net.lastPacketPs(v.down);
-    Ps worstUp = 0, worstDown = 0;
     std::vector<std::int64_t> rankOf(net.nodeCount(), -1); // a member chip's rank
     for (std::uint32_t r = 0; r < n; ++r) rankOf[m[r]] = r;
     std::vector<char> active(net.nodeCount(), 0); // a switch with members below
     struct Flow {
       Ps head = 0, tail = 0; ///< reduced data available at a switch: first flit, last byte
+      Ps latency = 0;        ///< latency part from the chips to here (hops, switch and reduction latencies)
       std::uint32_t inputs = 0;
     };
     // Each child's link latency is added to the tail bound when the result goes on.
@@ -283,21 +307,23 @@ CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams
       Flow in;
       for (std::uint32_t c : net.children(sw)) {
         Delivery d;
+        Ps below = 0; // latency part up to child c
         if (net.isSwitch(c)) {
           const Flow f = up(c);
           if (f.inputs == 0) continue;
           d = net.transfer(c, sw, v.up, f.head, v.upRequests);
           d.arrival = std::max(d.arrival, f.tail + lastPkt + net.links().front()->latency());
+          below = f.latency;
         } else {
           if (rankOf[c] < 0) continue;
           const auto r = static_cast<std::size_t>(rankOf[c]);
           d = net.transfer(c, sw, v.up, T[r] + endpoint(p, bytes), v.upRequests);
           if (d.retries > 0) t.retriedFrom[r] = true;
         }
-        worstUp = std::max(worstUp, d.latencyPs);
         t.retries += d.retries;
         in.head = std::max(in.head, d.head);
         in.tail = std::max(in.tail, d.arrival);
+        in.latency = std::max(in.latency, below + d.latencyPs);
         ++in.inputs;
       }
       if (in.inputs == 0) return in;
@@ -306,25 +332,28 @@ CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams
       Flow out;
       out.head = in.head + redLat;
       out.tail = std::max(in.tail + redLat, out.head + redSer);
+      out.latency = in.latency + redLat;
       out.inputs = in.inputs;
       return out;
     };
+    Ps worst = 0; // latency part to the last chip: up, reductions, down
     std::function<void(std::uint32_t, Flow)> down = [&](std::uint32_t sw, Flow f) {
       for (std::uint32_t c : net.children(sw)) {
         if (net.isSwitch(c) ? active[c] == 0 : rankOf[c] < 0) continue;
         Delivery d = net.transfer(sw, c, v.down, f.head, v.downRequests);
         d.arrival = std::max(d.arrival, f.tail + lastPkt + net.links().front()->latency());
-        worstDown = std::max(worstDown, d.latencyPs);
         t.retries += d.retries;
-        if (net.isSwitch(c))
-          down(c, Flow{d.head, d.arrival, 0});
-        else
+        if (net.isSwitch(c)) {
+          down(c, Flow{d.head, d.arrival, f.latency + d.latencyPs, 0});
+        } else {
+          worst = std::max(worst, f.latency + d.latencyPs);
           T[static_cast<std::size_t>(rankOf[c])] = std::max(T[static_cast<std::size_t>(rankOf[c])], d.arrival);
+        }
       }
     };
-    const auto root = static_cast<std::uint32_t>(net.reductionRoot());
+    const std::uint32_t root = groupRoot(net, m);
     down(root, up(root));
-    stepLatency(endpoint(p, bytes), worstUp + redLat + worstDown);
+    stepLatency(endpoint(p, bytes), worst);
     t.steps = 2;
     break;
   }

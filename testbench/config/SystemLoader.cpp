@@ -60,9 +60,6 @@ PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
       p.fail(s.parallel.pipeline > 1 ? "pipeline" : "tensor",
              "tensor " + std::to_string(s.parallel.tensor) + " x pipeline " + std::to_string(s.parallel.pipeline) +
                  " must equal system.chips (" + std::to_string(s.chips) + "): every chip holds one shard");
-    if (s.parallel.tensor > 1 && s.parallel.pipeline > 1)
-      p.fail("pipeline", "tensor and pipeline parallel together are not supported yet: set tensor 1 (pipeline " +
-                             std::to_string(s.chips) + ") or pipeline 1 (tensor " + std::to_string(s.chips) + ")");
     p.finish();
   }
   {

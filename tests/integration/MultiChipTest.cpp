@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Multi-chip systems (issue 7): the functional tiny model decodes the golden
 // reference's tokens on 2, 4 and 8 tensor-parallel chips over switch, ring
-// and torus networks, and on 2 to 8 pipeline stages; the reliability policy substitutes late contributions
+// and torus networks, on 2 to 8 pipeline stages, and on pipeline stages of
+// tensor-parallel groups; the reliability policy substitutes late contributions
 // and changes tokens; bad system configs are clear errors.
 #include <gtest/gtest.h>
 
@@ -23,7 +24,8 @@ struct Case {
   std::vector<std::string> overrides;
   std::uint64_t seed = 11;
   std::uint32_t batch = 1, prompt = 5, gen = 6;
-  bool pipeline = false; ///< the chips are pipeline stages (else tensor-parallel shards)
+  bool pipeline = false;    ///< the chips are pipeline stages (else tensor-parallel shards) ...
+  std::uint32_t tensor = 1; ///< ... of this many tensor-parallel chips each
 };
 
 testbench::SimulationOutput runFunctional(const Case& c) {
@@ -31,8 +33,8 @@ testbench::SimulationOutput runFunctional(const Case& c) {
   in.platformFile = c.system;
   in.modelFile = c.model;
   const std::string n = std::to_string(c.chips);
-  in.overrides = {"system.chips=" + n, "system.parallel.tensor=" + (c.pipeline ? std::string("1") : n)};
-  if (c.pipeline) in.overrides.push_back("system.parallel.pipeline=" + n);
+  in.overrides = {"system.chips=" + n, "system.parallel.tensor=" + (c.pipeline ? std::to_string(c.tensor) : n)};
+  if (c.pipeline) in.overrides.push_back("system.parallel.pipeline=" + std::to_string(c.chips / c.tensor));
   in.overrides.insert(in.overrides.end(), c.overrides.begin(), c.overrides.end());
   in.options.functional = true;
   in.options.batch = c.batch;
@@ -49,7 +51,7 @@ std::vector<std::vector<std::uint32_t>> golden(const testbench::SimulationOutput
   golden::ReferenceTransformer ref(out.model, weights, c.batch, c.prompt + c.gen);
   // The reference sums the o and down projections per chip as the
   // tensor-parallel group does (pipeline stages do not change the numerics).
-  ref.setTensorParallel(c.pipeline ? 1 : c.chips);
+  ref.setTensorParallel(c.pipeline ? c.tensor : c.chips);
   return ref.generate(out.result.prompts, c.gen, lastLogits);
 }
 
@@ -187,6 +189,68 @@ TEST(MultiChip, TinyMoePipelineSplitsDenseAndMoeLayersMatchesGolden) {
   c.batch = 2;
   expectPipelineGoldenTokens(c);
 }
+// ---- tensor x pipeline: stage s is chips [sT, (s+1)T), a tensor-parallel group ----
+
+void expectTensorPipelineGoldenTokens(Case c) {
+  c.pipeline = true;
+  const auto out = runFunctional(c);
+  ASSERT_TRUE(out.result.ok) << out.result.error;
+  const auto& s = out.report.system;
+  const std::uint32_t stages = c.chips / c.tensor;
+  const double steps = c.prompt + c.gen - 1;
+  EXPECT_EQ(s.pipelineParallel, stages);
+  EXPECT_EQ(s.tensorParallel, c.tensor);
+  EXPECT_TRUE(s.chipsAgree);
+  // Each stage's group all-reduces twice per layer of its own: twice per
+  // model layer in all; every chip sends once per step (x on, or tokens back).
+  EXPECT_EQ(s.collectives, 2.0 * out.model.layers * steps);
+  EXPECT_EQ(s.transfers, 1.0 * c.chips * steps);
+  EXPECT_GT(s.transferWaitNsPerStage, 0.0);
+  EXPECT_EQ(out.result.generated, golden(out, c));
+}
+
+TEST(MultiChip, TinyLlamaTwoStagesOfTwoChipsBatch2MatchesGolden) {
+  Case c;
+  c.chips = 4;
+  c.tensor = 2;
+  c.batch = 2;
+  c.seed = 41;
+  expectTensorPipelineGoldenTokens(c);
+}
+TEST(MultiChip, TinyLlamaTwoStagesOfFourChipsMatchesGolden) {
+  Case c;
+  c.chips = 8;
+  c.tensor = 4;
+  c.seed = 42;
+  expectTensorPipelineGoldenTokens(c);
+}
+TEST(MultiChip, TinyLlamaFourStagesOfTwoChipsOnATorusMatchesGolden) {
+  Case c;
+  c.system = config("systems/tpu-torus8.yaml");
+  c.chips = 8;
+  c.tensor = 2;
+  c.seed = 43;
+  expectTensorPipelineGoldenTokens(c);
+}
+TEST(MultiChip, TinyLlamaStagesReduceInTheSwitchWithinTheirGroup) {
+  Case c;
+  c.chips = 4;
+  c.tensor = 2;
+  c.seed = 44;
+  c.overrides = {"system.collectives.algorithm=in_switch"};
+  expectTensorPipelineGoldenTokens(c);
+}
+TEST(MultiChip, TinyMoeStagesOfExpertParallelGroupsMatchGolden) {
+  // 3 layers on 2 stages of 2 chips: each stage's chips split its MoE layers' experts.
+  Case c;
+  c.model = config("models/tiny-moe.yaml");
+  c.chips = 4;
+  c.tensor = 2;
+  c.batch = 2;
+  c.seed = 45;
+  expectTensorPipelineGoldenTokens(c);
+}
+
 TEST(MultiChip, TinyMlaPipelineThreeStagesMatchesGolden) {
   // Latent attention is not split by heads, so it runs on pipeline stages.
   Case c;
@@ -297,8 +361,8 @@ TEST(MultiChipConfig, TensorParallelMustMatchChips) {
 TEST(MultiChipConfig, PipelineStagesMustMatchChipsAndLayers) {
   expectConfigError({"--set", "system.parallel.tensor=1", "--set", "system.parallel.pipeline=4"},
                     "system.parallel.pipeline: tensor 1 x pipeline 4 must equal system.chips (8)");
-  expectConfigError({"--set", "system.parallel.tensor=2", "--set", "system.parallel.pipeline=4"},
-                    "tensor and pipeline parallel together are not supported yet");
+  expectConfigError({"--set", "system.parallel.tensor=2", "--set", "system.parallel.pipeline=2"},
+                    "system.parallel.pipeline: tensor 2 x pipeline 2 must equal system.chips (8)");
   expectConfigError({"--set", "system.parallel.tensor=1", "--set", "system.parallel.pipeline=8"},
                     "system.parallel.pipeline: 8 stages exceed the model's 4 layers");
   expectConfigError({"--set", "system.parallel.tensor=1", "--set", "system.parallel.pipeline=8", "--set",

@@ -398,6 +398,41 @@ TEST(Collectives, AGroupOfSomeChipsTimesAsANetworkOfThemAndLeavesTheOthersIdle) 
   EXPECT_FALSE(algorithmApplies(Network("n", tp), CollectiveOp::AllReduce, Algorithm::RecursiveDoubling, 3));
 }
 
+TEST(Collectives, AGroupUnderOneLeafReducesInItsLeafSwitch) {
+  // Two leaves of 4 chips under a spine: chips 4-7 reduce in their leaf,
+  // exactly as 4 chips on one switch, and the spine's links stay idle.
+  TopologyParams tree = topo(TopologyKind::SwitchTree, 8);
+  tree.chipsPerLeaf = 4;
+  tree.switchParams.reduction = true;
+  tree.switchParams.reductionLatencyNs = 50;
+  TopologyParams one = topo(TopologyKind::Switch, 4);
+  one.switchParams = tree.switchParams;
+  Network whole("whole", tree), alone("alone", one);
+  const Members leaf{4, 5, 6, 7};
+  const CollectiveTiming g =
+      schedule(whole, leaf, coll(), CollectiveOp::AllReduce, Algorithm::InSwitch, std::vector<Ps>(4, 0), 4096);
+  const CollectiveTiming r =
+      schedule(alone, coll(), CollectiveOp::AllReduce, Algorithm::InSwitch, std::vector<Ps>(4, 0), 4096);
+  EXPECT_EQ(g.done, r.done);
+  EXPECT_EQ(estimate(whole, leaf, coll(), CollectiveOp::AllReduce, Algorithm::InSwitch, 4096),
+            estimate(alone, coll(), CollectiveOp::AllReduce, Algorithm::InSwitch, 4096));
+  // Latency part: endpoint + hops x (35 ns link + 5.12 ns flit) + the
+  // reduction latency of each switch on the way: 2 hops and the leaf here,
+  // 4 hops and leaf + spine for every chip.
+  const Ps hop = 35000 + 5120;
+  EXPECT_EQ(g.latencyPs, 1000000 + 2 * hop + 50000);
+  Network again("again", tree);
+  const CollectiveTiming all =
+      schedule(again, coll(), CollectiveOp::AllReduce, Algorithm::InSwitch, std::vector<Ps>(8, 0), 4096);
+  EXPECT_EQ(all.latencyPs, 1000000 + 4 * hop + 2 * 50000);
+  for (const auto& l : whole.links()) {
+    const std::string name = l->basename();
+    if (name.find("chip") == std::string::npos) {
+      EXPECT_EQ(l->stats().value("messages"), 0.0) << name; // switch to switch
+    }
+  }
+}
+
 /// Two groups of two chips (chips 0-1 and 2-3) all-reduce different data at
 /// the same time: each group sums its own.
 struct TwoGroups : sc_core::sc_module {
