@@ -252,8 +252,12 @@ typedef struct llmvp_manifest {
    * (u32 [batch]) to stage 0 (LLMVP_PP_TAG_TOKENS), whose RECV writes its
    * tokens_out, so the first and the last stage hold the generated tokens.
    * embed is only used on stage 0, final_norm and lm_head on the last. One
-   * micro-batch is in flight: a stage idles while the others run. Not with
-   * tensor parallel, near-memory offload, prefill, serving or HBF prefetch. */
+   * micro-batch is in flight: a stage idles while the others run. With
+   * tp_ranks > 1 each stage is a tensor-parallel group: this chip is the
+   * system's chip pp_stage * tp_ranks + tp_rank, its collectives run among
+   * its stage's chips, and it sends to and receives from the same rank of
+   * the neighbouring stages. Not with near-memory offload, prefill, serving
+   * or HBF prefetch. */
   uint32_t pp_stages; /* 0 or 1: no pipeline */
   uint32_t pp_stage;
 } llmvp_manifest;

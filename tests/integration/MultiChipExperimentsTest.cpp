@@ -180,5 +180,32 @@ TEST(MultiChipExperiments, PipelineParallelHoldsModelsOneChipCannotButDoesNotCut
   EXPECT_LT(active, 1.05);
 }
 
+TEST(MultiChipExperiments, StagesOfTensorParallelGroupsTakeOneGroupsTpotOn64Chips) {
+  // Llama-3.1-405B on lowlat64 (8 leaves of 8 chips): 8 stages of 8-chip
+  // groups (each group under its own leaf) run one after another, so TPOT is
+  // that of one 8-chip group running every layer (lowlat8), while tensor
+  // parallel over all 64 chips streams 1/64 of the weights per chip.
+  ScratchDir dir("mcx-tpxpp");
+  CliResult raw;
+  const auto grid = runJson(
+      args("lowlat64", "llama-3.1-405b", {"--set", "system.parallel.tensor=8", "--set", "system.parallel.pipeline=8"}),
+      dir, "tp8xpp8", &raw);
+  ASSERT_EQ(raw.exitCode, 0) << raw.err;
+  const auto group = runJson(args("lowlat8", "llama-3.1-405b"), dir, "tp8", &raw);
+  ASSERT_EQ(raw.exitCode, 0) << raw.err;
+  const auto wide = runJson(args("lowlat64", "llama-3.1-405b"), dir, "tp64", &raw);
+  ASSERT_EQ(raw.exitCode, 0) << raw.err;
+  const double tGrid = num(grid.at("results").at("tpot_mean_ns")), tGroup = num(group.at("results").at("tpot_mean_ns")),
+               tWide = num(wide.at("results").at("tpot_mean_ns"));
+  EXPECT_NEAR(tGrid / tGroup, 1.0, 0.05);
+  EXPECT_LT(tWide, 0.5 * tGrid);
+  const auto& s = grid.at("results").at("system").as_object();
+  EXPECT_TRUE(s.at("chips_agree").as_bool());
+  EXPECT_EQ(num(s.at("tensor_parallel")), 8.0);
+  EXPECT_EQ(num(s.at("pipeline_parallel")), 8.0);
+  // Every stage's group all-reduces twice per layer of its own: 2 x 126 per step.
+  EXPECT_EQ(num(s.at("collectives")), 2.0 * 126 * 2);
+}
+
 } // namespace
 } // namespace llmvp::test
