@@ -134,7 +134,8 @@ void loadController(const ConfigNode& c, DramParams& out) {
 } // namespace
 
 void loadMemspec(const std::string& path, Overrides& overrides, const std::string& prefix, DramParams& out) {
-  const ConfigNode root = ConfigNode::load(path, &overrides, prefix);
+  // Optional keys, which --set may add to a memspec that leaves them out.
+  const ConfigNode root = ConfigNode::load(path, &overrides, prefix, {}, {"timing.RREFD_ACT"});
   if (root.choice("kind", {"platform", "model", "memspec"}) != "memspec") root.fail("kind", "expected \"memspec\"");
   out.name = root.string("name");
   (void)root.choice("standard", {"hbm2", "hbm3", "hbm3e", "hbm4", "lpddr5x", "ddr5"});

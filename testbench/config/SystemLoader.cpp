@@ -37,8 +37,9 @@ models::interconnect::LinkParams linkParams(const ConfigNode& n) {
 } // namespace
 
 PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
-  const ConfigNode root = ConfigNode::load(path, &overrides, "", {"model.", "chip.", "sim.", "economics.", "memory."},
-                                           {"system.parallel.pipeline"});
+  const ConfigNode root = ConfigNode::load(
+      path, &overrides, "", {"model.", "chip.", "sim.", "economics.", "memory."},
+      {"system.parallel.pipeline", "system.topology.link.read_request_bytes", "system.topology.switch.reduction_mode"});
   if (root.choice("kind", {"platform", "model", "memspec", "system"}) != "system")
     root.fail("kind", "expected \"system\"");
   const std::string platformFile = root.path("platform");

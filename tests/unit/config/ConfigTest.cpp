@@ -361,6 +361,23 @@ TEST(ShippedConfigs, EveryConfigValidates) {
   EXPECT_GE(validated["memspec"], 1);
 }
 
+TEST(Config, OptionalKeysCanBeSetWhereAFileLeavesThemOut) {
+  // hbm3e-8000 has no RREFD_ACT (it defaults to RREFD), lowlat8 no
+  // reduction_mode or read_request_bytes: --set adds them, within range.
+  const PlatformConfig a = platformWith({"chip.hbm.memspec.timing.RREFD_ACT=8"});
+  EXPECT_EQ(a.chip.hbm.c.RREFD_ACT, 8u);
+  EXPECT_EQ(platformWith({}).chip.hbm.c.RREFD_ACT, platformWith({}).chip.hbm.c.RREFD);
+  expectConfigErrorStartingWith([] { (void)platformWith({"chip.hbm.memspec.timing.RREFD_ACT=99"}); },
+                                config("memory/hbm3e-8000.yaml") + ": timing.RREFD_ACT: 99 is out of range [1, 16]");
+  const PlatformConfig s =
+      platformWith({"system.topology.switch.reduction_mode=pull", "system.topology.link.read_request_bytes=32"},
+                   config("systems/lowlat8.yaml"));
+  EXPECT_EQ(s.system.topology.switchParams.mode, models::interconnect::ReductionMode::Pull);
+  EXPECT_EQ(s.system.topology.link.readRequestBytes, 32u);
+  EXPECT_EQ(platformWith({}, config("systems/lowlat8.yaml")).system.topology.link.readRequestBytes,
+            platformWith({}, config("systems/lowlat8.yaml")).system.topology.link.headerBytes);
+}
+
 // ---- round trips ----------------------------------------------------------------------------
 
 TEST(RoundTrip, PlatformWithItsMemspec) {
