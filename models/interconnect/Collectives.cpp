@@ -41,6 +41,13 @@ Ps endpoint(const CollectiveParams& p, std::uint64_t bytes) {
 Ps reducePs(const CollectiveParams& p, std::uint64_t bytes) {
   return p.reduceGBps > 0 ? bytesToPs(static_cast<double>(bytes), p.reduceGBps) : 0;
 }
+/// When a chip has added `bytes` that arrive as a message (first flit at
+/// `head`, last byte at `arrival`) into its own data: the reduction streams
+/// with the message at reduce_gbps, so it ends no earlier than the last
+/// byte, nor before the first one plus the reduction of all of it.
+Ps reducedAt(const CollectiveParams& p, Ps head, Ps arrival, std::uint64_t bytes) {
+  return std::max(arrival, head + reducePs(p, bytes));
+}
 
 /// What an in-switch all-reduce of `bytes` moves on each link, per
 /// direction (SwitchParams::mode): payload, and read-request packets.
@@ -118,19 +125,25 @@ Ps estimate(const Network& net, const Members& m, const CollectiveParams& p, Col
     for (std::uint32_t r = 0; r < n; ++r) w = std::max(w, net.idleTime(m[r], m[partner(r)], b));
     return w;
   };
+  // A message's first flit at its destination: its latency, without the body.
+  const Ps flitPs = bytesToPs(net.links().front()->params().flitBytes, net.links().front()->gbps());
+  auto worstHead = [&](auto partner) { return worst(partner, 0) - net.lastPacketPs(0) + flitPs; };
   auto next = [n](std::uint32_t r) { return (r + 1) % n; };
   switch (a) {
   case Algorithm::Ring: {
     const bool ar = op == CollectiveOp::AllReduce;
     const std::uint64_t c = op == CollectiveOp::AllGather ? bytes : (ar ? (bytes + n - 1) / n : bytes);
     const std::uint32_t steps = ar ? 2 * (n - 1) : n - 1;
-    const Ps red = op == CollectiveOp::AllGather ? 0 : reducePs(p, c) * (n - 1);
-    return steps * (endpoint(p, c) + worst(next, c)) + red;
+    const std::uint32_t reducing = op == CollectiveOp::AllGather ? 0 : n - 1;
+    const Ps move = worst(next, c), reduce = std::max(move, worstHead(next) + reducePs(p, c));
+    return steps * endpoint(p, c) + reducing * reduce + (steps - reducing) * move;
   }
   case Algorithm::RecursiveDoubling: {
     Ps t = 0;
-    for (std::uint32_t k = 0; k < log2u(n); ++k)
-      t += endpoint(p, bytes) + worst([k](std::uint32_t r) { return r ^ (1u << k); }, bytes) + reducePs(p, bytes);
+    for (std::uint32_t k = 0; k < log2u(n); ++k) {
+      const auto partner = [k](std::uint32_t r) { return r ^ (1u << k); };
+      t += endpoint(p, bytes) + std::max(worst(partner, bytes), worstHead(partner) + reducePs(p, bytes));
+    }
     return t;
   }
   case Algorithm::Direct: {
@@ -147,7 +160,10 @@ Ps estimate(const Network& net, const Members& m, const CollectiveParams& p, Col
     const std::uint64_t shared = std::max<std::uint64_t>((n - 1 + links - 1) / links, routes);
     const Ps queue = (shared - 1) * l.serializationPs(bytes);
     const Ps red = op == CollectiveOp::AllReduce ? reducePs(p, bytes * (n - 1)) : 0;
-    return endpoint(p, bytes) + far + queue + red;
+    Ps head = 0;
+    for (std::uint32_t r = 1; r < n; ++r) head = std::max(head, net.idleTime(m[0], m[r], 0));
+    head = head - net.lastPacketPs(0) + flitPs;
+    return endpoint(p, bytes) + std::max(far + queue, head + red);
   }
   case Algorithm::InSwitch: {
     // Streaming through the group's root: up to it, reduce, down again; the
@@ -233,7 +249,7 @@ CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams
         t.retries += d.retries;
         if (d.retries > 0) t.retriedFrom[r] = true;
         const bool reducing = reduce && (!ar || s < n - 1);
-        nt[to] = std::max(nt[to], d.arrival + (reducing ? reducePs(p, c) : 0));
+        nt[to] = std::max(nt[to], reducing ? reducedAt(p, d.head, d.arrival, c) : d.arrival);
       }
       T = nt;
       stepLatency(endpoint(p, c), worst);
@@ -251,7 +267,7 @@ CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams
         worst = std::max(worst, d.latencyPs);
         t.retries += d.retries;
         if (d.retries > 0) t.retriedFrom[partner] = true;
-        nt[r] = std::max(nt[r], d.arrival) + reducePs(p, bytes);
+        nt[r] = std::max(nt[r], reducedAt(p, d.head, d.arrival, bytes));
       }
       T = nt;
       stepLatency(endpoint(p, bytes), worst);
@@ -263,6 +279,7 @@ CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams
     // Each rank sends to every other (destinations in rotating order so the
     // receivers' links share the load); receivers reduce what arrived.
     std::vector<Ps> last = T;
+    std::vector<Ps> firstHead(n, std::numeric_limits<Ps>::max());
     Ps worst = 0;
     // Rounds in time order (timelines must be reserved in arrival order):
     // in round i every rank j sends to j + i.
@@ -274,9 +291,11 @@ CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams
         t.retries += d.retries;
         if (d.retries > 0) t.retriedFrom[j] = true;
         last[r] = std::max(last[r], d.arrival);
+        firstHead[r] = std::min(firstHead[r], d.head);
       }
+    // Receivers reduce the n - 1 messages as they stream in.
     for (std::uint32_t r = 0; r < n; ++r)
-      T[r] = last[r] + (op == CollectiveOp::AllReduce ? reducePs(p, bytes * (n - 1)) : 0);
+      T[r] = op == CollectiveOp::AllReduce ? reducedAt(p, firstHead[r], last[r], bytes * (n - 1)) : last[r];
     stepLatency(endpoint(p, bytes), worst);
     t.steps = 1;
     break;

@@ -36,7 +36,8 @@ struct CollectiveParams {
   double endpointNs = 0.0;          ///< per message: launch + completion at the endpoints, staged through memory
   std::uint64_t directMaxBytes = 0; ///< messages up to this size land straight in the destination scratchpad ...
   double directEndpointNs = 0.0;    ///< ... and cost this per message instead of endpointNs
-  double reduceGBps = 0.0;          ///< local reduction throughput of a chip (0: not modelled)
+  double reduceGBps = 0.0;          ///< local reduction throughput of a chip, streaming with the arriving data
+                                    ///< (0: not modelled)
   // Reliability (off by default)
   SubstitutePolicy policy = SubstitutePolicy::Off;
   double timeoutNs = 0.0; ///< a contribution later than the first one + this is substituted; so is one whose

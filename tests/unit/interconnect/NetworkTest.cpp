@@ -201,6 +201,26 @@ TEST(Collectives, RingAllReduceIsTwoNMinusTwoSteps) {
   EXPECT_EQ(estimate(net, coll(), CollectiveOp::AllReduce, Algorithm::Ring, 4096), 6 * step);
 }
 
+TEST(Collectives, LocalReductionsStreamWithTheArrivingData) {
+  // Ring all-reduce of 4096 B on 4 chips: each 1024 B chunk arrives 277.52 ns
+  // after its send starts (as above), its first flit after 2 x (5.12 + 35) +
+  // 100 = 180.24 ns. Reducing at 6.25 GB/s takes 163.84 ns from that flit:
+  // the 3 reduce-scatter steps end at 344.08 ns, the 3 all-gather steps do
+  // not reduce. At 100 GB/s the reduction hides behind the transfer.
+  Network slowNet("slow", topo(TopologyKind::Switch, 4)), fastNet("fast", topo(TopologyKind::Switch, 4));
+  CollectiveParams slow = coll(), fast = coll();
+  slow.reduceGBps = 6.25;
+  fast.reduceGBps = 100;
+  const Ps bound = 6 * 1000000 + 3 * 344080 + 3 * 277520;
+  const Ps hidden = 6 * (1000000 + 277520);
+  EXPECT_EQ(schedule(slowNet, slow, CollectiveOp::AllReduce, Algorithm::Ring, std::vector<Ps>(4, 0), 4096).done[0],
+            bound);
+  EXPECT_EQ(estimate(slowNet, slow, CollectiveOp::AllReduce, Algorithm::Ring, 4096), bound);
+  EXPECT_EQ(schedule(fastNet, fast, CollectiveOp::AllReduce, Algorithm::Ring, std::vector<Ps>(4, 0), 4096).done[0],
+            hidden);
+  EXPECT_EQ(estimate(fastNet, fast, CollectiveOp::AllReduce, Algorithm::Ring, 4096), hidden);
+}
+
 TEST(Collectives, OneShotDirectSerializesOnTheSendersLink) {
   Network net("net", topo(TopologyKind::Switch, 4));
   // 4096 B = 16 packets = 5120 B = 409.6 ns; three sends leave back to back.
