@@ -11,15 +11,10 @@
 #include "testbench/model/Weights.h"
 #include "tests/golden/Reference.h"
 #include "tests/support/Cli.h"
+#include "tests/support/Logits.h"
 
 namespace llmvp::test {
 namespace {
-
-// Tolerance on logits: both sides follow the numerics contract of
-// descriptors.h with the same accumulation order, so they should agree
-// exactly; we allow one bf16 ulp of the largest logit (2^-8 relative) for a
-// library function (exp, sin, cos) that differs between call sites.
-constexpr double kLogitTolerance = 1.0 / 256.0;
 
 struct Case {
   std::uint64_t seed = 1;
@@ -57,15 +52,7 @@ void checkAgainstGolden(const Case& c, const testbench::Weights* explicitWeights
   ASSERT_EQ(out.result.generated.size(), expected.size());
   for (std::size_t r = 0; r < expected.size(); ++r) EXPECT_EQ(out.result.generated[r], expected[r]) << "request " << r;
 
-  ASSERT_EQ(out.result.lastLogits.size(), refLogits.size());
-  for (std::size_t r = 0; r < refLogits.size(); ++r) {
-    double scale = 0, worst = 0;
-    for (std::size_t j = 0; j < refLogits[r].size(); ++j) {
-      scale = std::max(scale, std::fabs(static_cast<double>(refLogits[r][j])));
-      worst = std::max(worst, std::fabs(static_cast<double>(refLogits[r][j]) - out.result.lastLogits[r][j]));
-    }
-    EXPECT_LE(worst, kLogitTolerance * scale) << "request " << r << ": worst logit difference " << worst;
-  }
+  expectLogitsClose(out.result.lastLogits, refLogits);
   // The tokens are not degenerate: a model that always emits one id would hide bugs.
   std::vector<std::uint32_t> all;
   for (const auto& g : expected) all.insert(all.end(), g.begin(), g.end());

@@ -13,6 +13,7 @@
 #include "testbench/model/Weights.h"
 #include "tests/golden/Reference.h"
 #include "tests/support/Cli.h"
+#include "tests/support/Logits.h"
 
 namespace llmvp::test {
 namespace {
@@ -67,17 +68,8 @@ void expectGoldenTokens(const Case& c) {
   std::vector<std::vector<float>> refLogits;
   EXPECT_EQ(out.result.generated, golden(out, c, &refLogits));
   // The last step's logits (chip 0's): the reference follows the group's
-  // summation order, so they agree as on one chip (FunctionalTest.cpp: one
-  // bf16 ulp of the largest logit for a library exp/sin/cos).
-  ASSERT_EQ(out.result.lastLogits.size(), refLogits.size());
-  for (std::size_t r = 0; r < refLogits.size(); ++r) {
-    double scale = 0, worst = 0;
-    for (std::size_t j = 0; j < refLogits[r].size(); ++j) {
-      scale = std::max(scale, std::fabs(static_cast<double>(refLogits[r][j])));
-      worst = std::max(worst, std::fabs(static_cast<double>(refLogits[r][j]) - out.result.lastLogits[r][j]));
-    }
-    EXPECT_LE(worst, scale / 256.0) << "request " << r << ": worst logit difference " << worst;
-  }
+  // summation order, so they agree as on one chip.
+  expectLogitsClose(out.result.lastLogits, refLogits);
 }
 
 TEST(MultiChip, TinyLlamaTwoChipsOnASwitchMatchesGolden) { expectGoldenTokens({}); }
