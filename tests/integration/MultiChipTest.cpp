@@ -136,16 +136,21 @@ TEST(MultiChip, TinyLlamaInSwitchReduction) {
 
 // ---- pipeline parallel: stage s holds a contiguous range of layers ----
 
+/// Pipeline stages of c.tensor chips each (1: a chip per stage).
 void expectPipelineGoldenTokens(Case c) {
   c.pipeline = true;
   const auto out = runFunctional(c);
   ASSERT_TRUE(out.result.ok) << out.result.error;
   const auto& s = out.report.system;
-  EXPECT_EQ(s.pipelineParallel, c.chips);
+  const double steps = c.prompt + c.gen - 1;
+  EXPECT_EQ(s.pipelineParallel, c.chips / c.tensor);
+  EXPECT_EQ(s.tensorParallel, c.tensor);
   EXPECT_TRUE(s.chipsAgree);
-  EXPECT_EQ(s.collectives, 0.0);
-  // Per step: x from each stage to the next, the tokens from the last to the first.
-  EXPECT_EQ(s.transfers, 1.0 * c.chips * (c.prompt + c.gen - 1));
+  // Each stage's group all-reduces twice per layer of its own (twice per
+  // model layer in all); every chip sends once per step (x on to the next
+  // stage, or the last stage's tokens back to the first).
+  EXPECT_EQ(s.collectives, c.tensor > 1 ? 2.0 * out.model.layers * steps : 0.0);
+  EXPECT_EQ(s.transfers, 1.0 * c.chips * steps);
   EXPECT_GT(s.transferNsPerToken, s.transferLatencyNsPerToken);
   EXPECT_GT(s.transferWaitNsPerStage, 0.0);
   EXPECT_EQ(out.result.generated, golden(out, c));
@@ -183,38 +188,20 @@ TEST(MultiChip, TinyMoePipelineSplitsDenseAndMoeLayersMatchesGolden) {
 }
 // ---- tensor x pipeline: stage s is chips [sT, (s+1)T), a tensor-parallel group ----
 
-void expectTensorPipelineGoldenTokens(Case c) {
-  c.pipeline = true;
-  const auto out = runFunctional(c);
-  ASSERT_TRUE(out.result.ok) << out.result.error;
-  const auto& s = out.report.system;
-  const std::uint32_t stages = c.chips / c.tensor;
-  const double steps = c.prompt + c.gen - 1;
-  EXPECT_EQ(s.pipelineParallel, stages);
-  EXPECT_EQ(s.tensorParallel, c.tensor);
-  EXPECT_TRUE(s.chipsAgree);
-  // Each stage's group all-reduces twice per layer of its own: twice per
-  // model layer in all; every chip sends once per step (x on, or tokens back).
-  EXPECT_EQ(s.collectives, 2.0 * out.model.layers * steps);
-  EXPECT_EQ(s.transfers, 1.0 * c.chips * steps);
-  EXPECT_GT(s.transferWaitNsPerStage, 0.0);
-  EXPECT_EQ(out.result.generated, golden(out, c));
-}
-
 TEST(MultiChip, TinyLlamaTwoStagesOfTwoChipsBatch2MatchesGolden) {
   Case c;
   c.chips = 4;
   c.tensor = 2;
   c.batch = 2;
   c.seed = 41;
-  expectTensorPipelineGoldenTokens(c);
+  expectPipelineGoldenTokens(c);
 }
 TEST(MultiChip, TinyLlamaTwoStagesOfFourChipsMatchesGolden) {
   Case c;
   c.chips = 8;
   c.tensor = 4;
   c.seed = 42;
-  expectTensorPipelineGoldenTokens(c);
+  expectPipelineGoldenTokens(c);
 }
 TEST(MultiChip, TinyLlamaFourStagesOfTwoChipsOnATorusMatchesGolden) {
   Case c;
@@ -222,7 +209,7 @@ TEST(MultiChip, TinyLlamaFourStagesOfTwoChipsOnATorusMatchesGolden) {
   c.chips = 8;
   c.tensor = 2;
   c.seed = 43;
-  expectTensorPipelineGoldenTokens(c);
+  expectPipelineGoldenTokens(c);
 }
 TEST(MultiChip, TinyLlamaStagesReduceInTheSwitchWithinTheirGroup) {
   Case c;
@@ -230,7 +217,7 @@ TEST(MultiChip, TinyLlamaStagesReduceInTheSwitchWithinTheirGroup) {
   c.tensor = 2;
   c.seed = 44;
   c.overrides = {"system.collectives.algorithm=in_switch"};
-  expectTensorPipelineGoldenTokens(c);
+  expectPipelineGoldenTokens(c);
 }
 TEST(MultiChip, TinyMoeStagesOfExpertParallelGroupsMatchGolden) {
   // 3 layers on 2 stages of 2 chips: each stage's chips split its MoE layers' experts.
@@ -240,7 +227,7 @@ TEST(MultiChip, TinyMoeStagesOfExpertParallelGroupsMatchGolden) {
   c.tensor = 2;
   c.batch = 2;
   c.seed = 45;
-  expectTensorPipelineGoldenTokens(c);
+  expectPipelineGoldenTokens(c);
 }
 
 TEST(MultiChip, TinyMlaPipelineThreeStagesMatchesGolden) {
