@@ -68,7 +68,7 @@ struct SystemReport {
   double transferNsPerToken = 0;        ///< per decode step, send ready to arrival, summed over the step's
                                         ///< stage boundaries (a stage's T tensor-parallel messages in parallel)
   double transferLatencyNsPerToken = 0; ///< its latency part: launch + endpoint + hops x per-hop
-  double transferWaitNsPerStage = 0;    ///< per step and chip: a stage's wait for its input (the others' work)
+  double transferWaitNsPerStage = 0;    ///< per step: a stage's wait for its input (the others' work), mean over chips
   double substitutions = 0, stragglers = 0, retries = 0, retryTimeouts = 0;
   std::vector<std::pair<std::string, double>> algorithms; ///< collectives per algorithm
   double linkUtilizationMean = 0, linkUtilizationMax = 0, linkBytes = 0;

@@ -105,11 +105,11 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   s.collectiveNsPerToken = g.value("time") * kNsPerPs / steps_;
   s.collectiveLatencyNsPerToken = g.value("latency_part") * kNsPerPs / steps_;
   s.collectiveSkewNsPerToken = g.value("skew_wait") * kNsPerPs / steps_;
-  // Pipeline transfers: every message of a step is on its critical path
-  // (one micro-batch in flight), so their times add up per token.
+  // Pipeline transfers: with one micro-batch in flight every stage boundary
+  // of a step is on the critical path, so their times add up per token; the
+  // T ranks of a stage send at the same time and count once. Every chip
+  // RECVs once per step, and the chips of a stage wait alike.
   s.transfers = g.value("transfers");
-  // With tensor parallel too, the T ranks of a stage send at the same time:
-  // one of them is on the critical path. Every chip RECVs once per step.
   s.transferNsPerToken = g.value("transfer_time") * kNsPerPs / steps_ / tp;
   s.transferLatencyNsPerToken = g.value("transfer_latency_part") * kNsPerPs / steps_ / tp;
   s.transferWaitNsPerStage = g.value("transfer_wait") * kNsPerPs / steps_ / std::max(1u, sp.chips);

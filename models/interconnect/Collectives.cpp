@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace llmvp::models::interconnect {
 
@@ -125,9 +127,11 @@ Ps estimate(const Network& net, const Members& m, const CollectiveParams& p, Col
     for (std::uint32_t r = 0; r < n; ++r) w = std::max(w, net.idleTime(m[r], m[partner(r)], b));
     return w;
   };
-  // A message's first flit at its destination: its latency, without the body.
-  const Ps flitPs = bytesToPs(net.links().front()->params().flitBytes, net.links().front()->gbps());
-  auto worstHead = [&](auto partner) { return worst(partner, 0) - net.lastPacketPs(0) + flitPs; };
+  auto worstHead = [&](auto partner) {
+    Ps w = 0;
+    for (std::uint32_t r = 0; r < n; ++r) w = std::max(w, net.idleHeadTime(m[r], m[partner(r)]));
+    return w;
+  };
   auto next = [n](std::uint32_t r) { return (r + 1) % n; };
   switch (a) {
   case Algorithm::Ring: {
@@ -161,8 +165,7 @@ Ps estimate(const Network& net, const Members& m, const CollectiveParams& p, Col
     const Ps queue = (shared - 1) * l.serializationPs(bytes);
     const Ps red = op == CollectiveOp::AllReduce ? reducePs(p, bytes * (n - 1)) : 0;
     Ps head = 0;
-    for (std::uint32_t r = 1; r < n; ++r) head = std::max(head, net.idleTime(m[0], m[r], 0));
-    head = head - net.lastPacketPs(0) + flitPs;
+    for (std::uint32_t r = 1; r < n; ++r) head = std::max(head, net.idleHeadTime(m[0], m[r]));
     return endpoint(p, bytes) + std::max(far + queue, head + red);
   }
   case Algorithm::InSwitch: {
@@ -175,8 +178,7 @@ Ps estimate(const Network& net, const Members& m, const CollectiveParams& p, Col
     const Ps redSer = sp.reductionGBps > 0 ? bytesToPs(static_cast<double>(bytes), sp.reductionGBps) : 0;
     const Ps upTail = net.idleTime(m[0], root, v.up, v.upRequests);
     const Ps downTail = net.idleTime(root, m[0], v.down, v.downRequests);
-    const Ps upHead = net.idleTime(m[0], root, 0) - net.lastPacketPs(0) +
-                      bytesToPs(net.links().front()->params().flitBytes, net.links().front()->gbps());
+    const Ps upHead = net.idleHeadTime(m[0], root);
     const Ps lat = net.links().front()->latency();
     const Ps viaHead = upHead + redLat + std::max(downTail, redSer + lat);
     const Ps viaTail = upTail + redLat + net.lastPacketPs(v.down) + lat;
@@ -412,6 +414,10 @@ CollectiveGroup::CollectiveGroup(const char* name, Network& net, const Collectiv
                                "sum over RECVs of the time from the receiver ready to the message there (waiting "
                                "for the previous stage included)",
                                Unit::Ps)) {
+  // Groups are whole blocks of chips (the loader checks tensor x pipeline = chips).
+  if (net.chips() % groupSize_ != 0)
+    throw std::logic_error("CollectiveGroup: groups of " + std::to_string(groupSize_) + " do not divide " +
+                           std::to_string(net.chips()) + " chips");
   for (Algorithm a : {Algorithm::Ring, Algorithm::RecursiveDoubling, Algorithm::Direct, Algorithm::InSwitch})
     perAlgorithm_.push_back(
         &stats_.add(std::string("algorithm.") + algorithmName(a), "collectives run with it", Unit::Count));

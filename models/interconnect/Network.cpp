@@ -308,6 +308,11 @@ Ps Network::idleTime(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes, 
   return l.serializationPs(bytes, requests) + h * l.latency() + (h - 1) * perForward;
 }
 
+Ps Network::idleHeadTime(std::uint32_t src, std::uint32_t dst) const {
+  const Link& l = *links_.front();
+  return idleTime(src, dst, 0) - lastPacketPs(0) + bytesToPs(l.params().flitBytes, l.gbps());
+}
+
 int Network::reductionRoot() const { return root_; }
 
 Ps Network::lastPacketPs(std::uint64_t bytes) const {

@@ -80,6 +80,9 @@ public:
   /// a single switch's ports, more on the shared links of a torus or the
   /// global links of a dragonfly.
   [[nodiscard]] std::uint32_t allPairsLinkLoad() const { return allPairsLoad_; }
+  /// Idle-network time to the first flit of a message from src to dst at
+  /// dst (its latency, without the body).
+  [[nodiscard]] Ps idleHeadTime(std::uint32_t src, std::uint32_t dst) const;
   /// Idle-network latency of a message of `bytes` (and `requests` read
   /// requests) from src to dst (no queueing).
   [[nodiscard]] Ps idleTime(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes,

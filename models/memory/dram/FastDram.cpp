@@ -206,8 +206,9 @@ Ps FastDram::schedule(bool write, std::uint64_t addr, std::uint64_t bytes, Ps ar
       // The answer waits (other banks keep the channel busy meanwhile) for a
       // bank being refreshed, which closes its row, or for a bank activated
       // less than tRAS ago, which cannot precharge yet.
-      const std::uint32_t bank = mapper_ != nullptr ? mapper_->bankOf((first + j) * g) // below banks_
-                                                    : static_cast<std::uint32_t>(rowFirst % banks_);
+      // (bankOf is a bank of the pseudo-channel: below banks_.)
+      const std::uint32_t bank =
+          mapper_ != nullptr ? mapper_->bankOf((first + j) * g) : static_cast<std::uint32_t>(rowFirst % banks_);
       const Ps refreshed = refreshEnd(bank, begin);
       if (refreshed != 0 || !hit) {
         Ps& ready = bankPrechargeReady_[ch * banks_ + bank];

@@ -490,6 +490,11 @@ struct TwoGroups : sc_core::sc_module {
   }
 };
 
+TEST(Collectives, GroupsMustBeWholeBlocksOfChips) {
+  Network net("net", topo(TopologyKind::Switch, 4));
+  EXPECT_THROW(CollectiveGroup("bad", net, coll(), 3), std::logic_error);
+}
+
 TEST(Collectives, GroupsOfChipsReduceTheirOwnData) {
   TwoGroups top("top");
   sc_core::sc_start();
