@@ -10,7 +10,9 @@ System::System(const sc_core::sc_module_name& name, const ChipParams& chip, cons
   for (std::uint32_t i = 0; i < params.chips; ++i) {
     ChipParams cp = chip;
     // Same seed on every chip: the replicated parts (timing-only argmax ids)
-    // agree, as they would on real hardware.
+    // agree, as they would on real hardware. With data-parallel attention
+    // the chips decode different requests: each draws its own.
+    if (params.parallel.dataAttention) cp.tile.seed = chip.tile.seed + kDataParallelSeedStride * i;
     CollectivePort port{&group_, i, params.collEngine};
     chips_.push_back(std::make_unique<Chip>(("chip" + std::to_string(i)).c_str(), cp, firmware, port));
   }

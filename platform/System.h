@@ -19,6 +19,10 @@ namespace llmvp::platform {
 struct ParallelParams {
   std::uint32_t tensor = 1;   ///< chips sharing every layer (heads, kv heads, FFN columns / rows)
   std::uint32_t pipeline = 1; ///< stages, each a contiguous range of layers on its own chip
+  /// Data-parallel attention (system.parallel.attention: data): the tensor
+  /// group's chips each own batch / tensor requests and hold the whole
+  /// model but the routed experts, which they split and reach by all-to-all.
+  bool dataAttention = false;
 };
 
 struct SystemParams {
@@ -32,6 +36,8 @@ struct SystemParams {
 
 class System : public sc_core::sc_module {
 public:
+  /// Data-parallel attention: chip i's tiles draw from tile seed + i x this.
+  static constexpr std::uint64_t kDataParallelSeedStride = 0x10000;
   System(const sc_core::sc_module_name& name, const ChipParams& chip, const SystemParams& params,
          models::cpu::FirmwareEntry firmware);
   System(const System&) = delete;

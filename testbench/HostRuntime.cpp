@@ -99,6 +99,35 @@ models::compute::RoutingParams routingParams(const ModelSpec& spec) {
   return p;
 }
 
+std::vector<std::vector<std::uint32_t>> seededPrompts(std::uint64_t seed, std::uint32_t batch, std::uint32_t length,
+                                                      std::uint32_t vocab) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<std::uint32_t>> prompts(batch, std::vector<std::uint32_t>(length));
+  for (auto& p : prompts)
+    for (auto& t : p) t = static_cast<std::uint32_t>(rng() % vocab);
+  return prompts;
+}
+
+void HostRuntime::checkDataParallel() const {
+  const std::string what = "system.parallel.attention: data: ";
+  if (!spec_.moe.enabled())
+    throw ConfigError(what + spec_.name +
+                      " is a dense model; data-parallel attention needs routed experts to dispatch to (use tensor)");
+  if (spec_.moe.experts % shard_.ranks != 0)
+    throw ConfigError(what + std::to_string(shard_.ranks) + " chips do not divide the model's " +
+                      std::to_string(spec_.moe.experts) + " routed experts (model.moe.experts)");
+  if (shard_.ranks > LLMVP_MAX_EP)
+    throw ConfigError(what + std::to_string(shard_.ranks) + " chips are more than the " + std::to_string(LLMVP_MAX_EP) +
+                      " expert-parallel ranks the firmware supports");
+  if (shard_.stages > 1) throw ConfigError(what + "with pipeline stages is not supported yet");
+  if (opt_.prefillChunk != 0) throw ConfigError("--prefill-chunk: prefill on several chips is not supported yet");
+  if (chip_.pnmCount() != 0)
+    throw ConfigError("chip.pnm: near-memory offload with data-parallel attention is not supported yet");
+  if (chip_.params().hasHbf && opt_.hbf.prefetchDepth != 0)
+    throw ConfigError("chip.hbf.prefetch.depth: HBF weight prefetch with data-parallel attention is not supported "
+                      "yet (set chip.hbf.prefetch.mode=sram or none)");
+}
+
 StageLayers stageLayers(std::uint32_t layers, std::uint32_t stages, std::uint32_t stage) {
   const std::uint32_t per = layers / stages, extra = layers % stages;
   return {stage * per + std::min(stage, extra), per + (stage < extra ? 1u : 0u)};
@@ -143,12 +172,12 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
   // chips whose query heads share it). With A < T, chips r >= A compute a
   // shard again and contribute zeros to the output projection's all-reduce.
   // The FFN is split T ways.
-  const std::uint32_t tp = shard_.ranks;
+  const std::uint32_t tp = tpRanks();
   std::uint32_t shards = tp;
   while (spec_.heads % shards != 0) --shards;
   while (tp % shards != 0) --shards;
   const std::uint32_t heads = spec_.heads / shards, group = spec_.heads / spec_.kvHeads;
-  const std::uint32_t qShard = shard_.rank % shards;
+  const std::uint32_t qShard = tpRank() % shards;
   if (tp > 1) {
     if (spec_.ffn % tp != 0)
       throw ConfigError("system.parallel.tensor: " + std::to_string(tp) + " does not divide the model's ffn (" +
@@ -184,7 +213,8 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
   kvDim_ = kvHeads * spec_.headDim;
   qFirst_ = qShard * qDim_;
   kvFirst_ = (qShard * heads / group) * spec_.headDim;
-  attnReplica_ = shard_.rank >= shards;
+  attnReplica_ = tpRank() >= shards;
+  if (shard_.dataParallel) checkDataParallel();
   ffn_ = spec_.ffn / tp;
   if (opt_.batch == 0 || opt_.batch > LLMVP_MAX_BATCH)
     throw ConfigError("--batch: " + std::to_string(opt_.batch) + " is out of range [1, " +
@@ -210,13 +240,7 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
   if (opt_.functional) {
     // The prompt (length `context`) is consumed token by token, then
     // genTokens - 1 further steps; the last prompt step yields the first token.
-    prompts_ = opt_.prompts;
-    if (prompts_.empty()) {
-      std::mt19937_64 rng(opt_.seed);
-      prompts_.assign(b, std::vector<std::uint32_t>(opt_.context));
-      for (auto& p : prompts_)
-        for (auto& t : p) t = static_cast<std::uint32_t>(rng() % spec_.vocab);
-    }
+    prompts_ = opt_.prompts.empty() ? seededPrompts(opt_.seed, b, opt_.context, spec_.vocab) : opt_.prompts;
     if (prompts_.size() != b) throw ConfigError("prompts: expected one per request (" + std::to_string(b) + ")");
     for (const auto& p : prompts_) {
       if (p.size() != prompts_[0].size()) throw ConfigError("prompts: all requests must have the same length");
@@ -353,7 +377,7 @@ void HostRuntime::place() {
     }
     l.ffnNorm = allocW(h * wb);
     // Dense FFN, or an MoE layer's shared experts (none: address 0).
-    const std::uint64_t ffn = spec_.isMoeLayer(i) ? spec_.moe.sharedFfn() / shard_.ranks : ffn_;
+    const std::uint64_t ffn = spec_.isMoeLayer(i) ? spec_.moe.sharedFfn() / tpRanks() : ffn_;
     l.wGate = ffn ? allocW(linearBytes(spec_, ffn, h)) : 0;
     l.wUp = ffn ? allocW(linearBytes(spec_, ffn, h)) : 0;
     l.wDown = ffn ? allocW(linearBytes(spec_, h, ffn)) : 0;
@@ -592,10 +616,10 @@ void HostRuntime::load(const Weights* w) {
       }
       writeTensor(a.ffnNorm, lw.ffnNorm, t);
       if (a.wGate != 0) {
-        const std::uint64_t ffn = lw.wGate.size() / h / shard_.ranks, first = shard_.rank * ffn;
+        const std::uint64_t ffn = lw.wGate.size() / h / tpRanks(), first = tpRank() * ffn;
         writeLinear(a.wGate, rows(lw.wGate, first, h), ffn, h);
         writeLinear(a.wUp, rows(lw.wUp, first, h), ffn, h);
-        writeLinear(a.wDown, cols(lw.wDown, h, ffn * shard_.ranks, first, ffn, false).data(), h, ffn);
+        writeLinear(a.wDown, cols(lw.wDown, h, ffn * tpRanks(), first, ffn, false).data(), h, ffn);
       }
       if (spec_.qkvBias) {
         auto part = [&](const std::vector<float>& v, std::uint64_t first, std::uint64_t n) {
@@ -689,8 +713,8 @@ void HostRuntime::load(const Weights* w) {
   m.kv_heads = kvDim_ / spec_.headDim;
   m.head_dim = spec_.headDim;
   m.ffn = ffn_;
-  m.tp_ranks = shard_.ranks;
-  m.tp_rank = shard_.rank;
+  m.tp_ranks = tpRanks();
+  m.tp_rank = tpRank();
   m.pp_stages = shard_.stages;
   m.pp_stage = shard_.stage;
   m.vocab = spec_.vocab;
@@ -733,10 +757,11 @@ void HostRuntime::load(const Weights* w) {
     m.experts = spec_.moe.experts;
     m.top_k = spec_.moe.topK;
     m.expert_ffn = spec_.moe.expertFfn;
-    m.shared_ffn = spec_.moe.sharedFfn() / shard_.ranks;
+    m.shared_ffn = spec_.moe.sharedFfn() / tpRanks();
     if (shard_.ranks > 1) {
       m.ep_ranks = shard_.ranks;
       m.ep_rank = shard_.rank;
+      m.ep_dispatch = shard_.dataParallel ? 1u : 0u;
     }
     m.first_moe_layer = spec_.moe.denseLayers;
     m.router_scoring = spec_.moe.scoring == RouterScoring::Sigmoid ? LLMVP_ROUTER_SIGMOID : LLMVP_ROUTER_SOFTMAX;

@@ -114,6 +114,10 @@ struct Shard {
   std::uint32_t rank = 0;
   std::uint32_t stages = 1; ///< pipeline stages, each a contiguous range of layers
   std::uint32_t stage = 0;
+  /// Data-parallel attention (system.parallel.attention: data): the chip
+  /// owns its requests and holds everything but the routed experts, which
+  /// the `ranks` chips split (expert parallel, all-to-all dispatch).
+  bool dataParallel = false;
 };
 
 /// Layers [first, first + count) of a model of `layers` split into `stages`
@@ -122,6 +126,12 @@ struct StageLayers {
   std::uint32_t first = 0, count = 0;
 };
 [[nodiscard]] StageLayers stageLayers(std::uint32_t layers, std::uint32_t stages, std::uint32_t stage);
+
+/// Functional runs without explicit prompts: `batch` prompts of `length`
+/// tokens drawn from `seed` (a data-parallel system draws them once and
+/// gives each chip its requests).
+[[nodiscard]] std::vector<std::vector<std::uint32_t>> seededPrompts(std::uint64_t seed, std::uint32_t batch,
+                                                                    std::uint32_t length, std::uint32_t vocab);
 
 class HostRuntime {
 public:
@@ -161,6 +171,8 @@ private:
     std::uint64_t prefixK = 0, prefixV = 0; ///< shared KV prefix (HBF)
   };
   void checkHbfOptions() const;
+  /// Data-parallel attention: throws ConfigError for what it does not support.
+  void checkDataParallel() const;
   /// Places one layer's MLA tensors (absorbed layout) with `alloc`.
   template <typename Alloc>
   void placeMla(LayerAddr& l, Alloc&& alloc);
@@ -210,6 +222,10 @@ private:
   /// Expert parallel (MoE on several chips): routed experts on this chip
   /// (experts [rank * localExperts(), +localExperts()) of the model).
   [[nodiscard]] std::uint32_t localExperts() const { return spec_.moe.experts / shard_.ranks; }
+  /// Chips splitting the attention, dense FFNs and shared experts (1 with
+  /// data-parallel attention), and this chip's rank among them.
+  [[nodiscard]] std::uint32_t tpRanks() const { return shard_.dataParallel ? 1 : shard_.ranks; }
+  [[nodiscard]] std::uint32_t tpRank() const { return shard_.dataParallel ? 0 : shard_.rank; }
   bool attnReplica_ = false; ///< attention computed by another chip too: contributes zeros to the o all-reduce
   RunResult result_;
   bool done_ = false, failed_ = false;

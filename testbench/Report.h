@@ -58,6 +58,7 @@ struct SystemReport {
   std::string name, topology;
   std::uint32_t tensorParallel = 1;
   std::uint32_t pipelineParallel = 1;
+  bool dataAttention = false;             ///< data-parallel attention, all-to-all expert dispatch
   double collectives = 0;                 ///< collectives run (each counted once for the system)
   double collectiveNsPerToken = 0;        ///< per decode step: first input ready to last chip done, summed
   double collectiveLatencyNsPerToken = 0; ///< its latency part: steps x (endpoint + hops x per-hop)

@@ -24,6 +24,61 @@ std::string num(double v, int digits) {
   return buf;
 }
 
+/// Data-parallel attention: chip i's run options, its B / T requests (and
+/// their prompts or contexts) of the system's B.
+std::vector<RunOptions> splitRequests(const RunOptions& options, const ModelSpec& model, std::uint32_t chips) {
+  if (options.batch % chips != 0)
+    throw ConfigError("--batch: " + std::to_string(options.batch) + " requests do not split evenly over the " +
+                      std::to_string(chips) + " chips of data-parallel attention (system.parallel.attention: data)");
+  if (!options.serve.empty())
+    throw ConfigError("--scenario: serving on several chips is not supported yet; use one chip");
+  const std::uint32_t per = options.batch / chips;
+  std::vector<std::vector<std::uint32_t>> prompts = options.prompts;
+  if (options.functional && prompts.empty())
+    prompts = seededPrompts(options.seed, options.batch, options.context, model.vocab);
+  if (!prompts.empty() && prompts.size() != options.batch)
+    throw ConfigError("prompts: expected one per request (" + std::to_string(options.batch) + ")");
+  if (!options.contexts.empty() && options.contexts.size() != options.batch)
+    throw ConfigError("--context: " + std::to_string(options.contexts.size()) + " lengths given for batch " +
+                      std::to_string(options.batch) + " (give one, or one per request)");
+  std::vector<RunOptions> out(chips, options);
+  for (std::uint32_t i = 0; i < chips; ++i) {
+    RunOptions& o = out[i];
+    o.batch = per;
+    auto slice = [&](const auto& v) {
+      return std::decay_t<decltype(v)>(v.begin() + i * per, v.begin() + (i + 1) * per);
+    };
+    if (!prompts.empty()) o.prompts = slice(prompts);
+    if (!options.contexts.empty()) {
+      o.contexts = slice(options.contexts);
+      o.context = *std::max_element(o.contexts.begin(), o.contexts.end());
+    }
+  }
+  return out;
+}
+
+/// Data-parallel attention: the system's result, the chips' requests in
+/// chip order; a step ends when its last chip finished it.
+RunResult mergeRequests(const std::vector<RunResult>& results) {
+  RunResult m = results.front();
+  m.prompts.clear();
+  m.generated.clear();
+  m.lastLogits.clear();
+  for (const RunResult& r : results) {
+    if (!r.ok && m.ok) {
+      m.ok = false;
+      m.error = r.error;
+    }
+    m.prompts.insert(m.prompts.end(), r.prompts.begin(), r.prompts.end());
+    m.generated.insert(m.generated.end(), r.generated.begin(), r.generated.end());
+    m.lastLogits.insert(m.lastLogits.end(), r.lastLogits.begin(), r.lastLogits.end());
+    m.end = std::max(m.end, r.end);
+    for (std::size_t s = 0; s < std::min(m.stepEnd.size(), r.stepEnd.size()); ++s)
+      m.stepEnd[s] = std::max(m.stepEnd[s], r.stepEnd[s]);
+  }
+  return m;
+}
+
 /// Static and background power, price and embodied carbon are per chip:
 /// the single-chip report counted chip 0's, the system has `chips`.
 void scaleToSystem(Report& r, const PlatformConfig& pc, std::uint32_t chips) {
@@ -56,11 +111,16 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   ops.attachAll();
   std::vector<std::unique_ptr<HostRuntime>> hosts;
   std::vector<HostRuntime*> ptrs;
-  // Chip i is tensor-parallel rank i % T of pipeline stage i / T.
+  // Chip i is tensor-parallel rank i % T of pipeline stage i / T. With
+  // data-parallel attention it owns requests [i * B / T, (i + 1) * B / T).
   const std::uint32_t stages = sp.parallel.pipeline, tp = sp.parallel.tensor;
+  const bool dataParallel = sp.parallel.dataAttention;
+  const std::vector<RunOptions> chipOptions =
+      dataParallel ? splitRequests(options, out.model, tp) : std::vector<RunOptions>{};
   for (std::uint32_t i = 0; i < sp.chips; ++i) {
-    const Shard shard{tp, i % tp, stages, i / tp};
-    hosts.push_back(std::make_unique<HostRuntime>(system.chip(i), out.model, options, shard));
+    const Shard shard{tp, i % tp, stages, i / tp, dataParallel};
+    hosts.push_back(
+        std::make_unique<HostRuntime>(system.chip(i), out.model, dataParallel ? chipOptions[i] : options, shard));
     ptrs.push_back(hosts.back().get());
   }
   out.placement = hosts.front()->placement();
@@ -72,15 +132,16 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   };
   std::vector<RunResult> results = HostRuntime::runAll(ptrs);
   progress.finish();
-  out.result = results.front();
+  out.result = dataParallel ? mergeRequests(results) : results.front();
   bool agree = true;
   for (std::size_t i = 0; i < results.size(); ++i) {
     const RunResult& r = results[i];
-    if (!r.ok && out.result.ok) out.result = r; // report the first failure
+    if (!r.ok && out.result.ok) out.result = r; // report the first failure (merged: already there)
     // Pipeline: the first stage received the tokens the last one computed;
     // the stages between never see them.
+    // Data-parallel attention: every chip has its own requests.
     const std::uint32_t stage = static_cast<std::uint32_t>(i) / tp;
-    if (stage == 0 || stage + 1 == stages) agree = agree && r.generated == results.front().generated;
+    if (!dataParallel && (stage == 0 || stage + 1 == stages)) agree = agree && r.generated == results.front().generated;
   }
   if (out.result.ok && !agree) {
     out.result.ok = false;
@@ -89,8 +150,9 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   }
   out.report = buildReport(out.platform, out.model, in.modelFile, system.chip(0), options, out.result);
   scaleToSystem(out.report, out.platform, sp.chips);
-  // The roofline estimate models one chip or a tensor-parallel group, not a pipeline.
-  if (stages <= 1) addEstimate(out.report, out.platform, out.model, options, ops, out.result);
+  // The roofline estimate models one chip or a tensor-parallel group, not a
+  // pipeline nor data-parallel attention.
+  if (stages <= 1 && !dataParallel) addEstimate(out.report, out.platform, out.model, options, ops, out.result);
 
   SystemReport& s = out.report.system;
   s.chips = sp.chips;
@@ -98,6 +160,7 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   s.topology = models::interconnect::topologyName(sp.topology.kind);
   s.tensorParallel = sp.parallel.tensor;
   s.pipelineParallel = stages;
+  s.dataAttention = dataParallel;
   s.chipsAgree = agree;
   const auto& g = system.group().stats();
   const double steps_ = std::max<double>(1.0, static_cast<double>(out.result.stepEnd.size()));
@@ -157,9 +220,10 @@ void printSystemReport(std::ostream& os, const Report& r) {
   const SystemReport& s = r.system;
   if (s.chips <= 1) return;
   os << "\nSystem " << s.name << ": " << s.chips << " chips, " << s.topology << ", "
-     << (s.pipelineParallel <= 1 ? "tensor parallel " + std::to_string(s.tensorParallel)
-         : s.tensorParallel <= 1 ? "pipeline parallel " + std::to_string(s.pipelineParallel)
-                                 : "tensor parallel " + std::to_string(s.tensorParallel) + " x pipeline parallel " +
+     << (s.dataAttention           ? "data-parallel attention, expert parallel " + std::to_string(s.tensorParallel)
+         : s.pipelineParallel <= 1 ? "tensor parallel " + std::to_string(s.tensorParallel)
+         : s.tensorParallel <= 1   ? "pipeline parallel " + std::to_string(s.pipelineParallel)
+                                   : "tensor parallel " + std::to_string(s.tensorParallel) + " x pipeline parallel " +
                                        std::to_string(s.pipelineParallel))
      << " (engines, energy and cost above: every chip; memories, compute and the roofline: chip 0)\n";
   if (s.transfers > 0)
@@ -204,6 +268,7 @@ boost::json::object systemReportJson(const Report& r) {
   o["topology"] = s.topology;
   o["tensor_parallel"] = s.tensorParallel;
   o["pipeline_parallel"] = s.pipelineParallel;
+  o["attention"] = s.dataAttention ? "data" : "tensor";
   o["transfers"] = s.transfers;
   o["transfer_ns_per_token"] = s.transferNsPerToken;
   o["transfer_latency_ns_per_token"] = s.transferLatencyNsPerToken;

@@ -145,21 +145,61 @@ enum llmvp_opcode {
   LLMVP_OP_ALL_REDUCE = 0x40,     /* dst[n] = sum over chips of src0[n] */
   LLMVP_OP_ALL_GATHER = 0x41,     /* dst[chips][n]: block c = chip c's src0[n] */
   LLMVP_OP_REDUCE_SCATTER = 0x42, /* src0[chips][n]; dst[n] = sum over chips of their block (this chip's index) */
-  LLMVP_OP_ALL_TO_ALL = 0x43,     /* src0[chips][n]: block c goes to chip c; dst[chips][n]: block c from chip c */
+  LLMVP_OP_ALL_TO_ALL = 0x43,     /* src0[chips][n]: block c goes to chip c; dst[chips][n]: block c from chip c.
+                                     dt_in may also be U32 (opaque words, copied bit for bit; they travel in
+                                     timing-only runs too: MoE dispatch records). Variable (src2 != 0, the MoE
+                                     dispatch and combine): src2 holds u32 [chips] counts, the elements of
+                                     block c this chip sends (<= n); only those travel (with the count: a
+                                     message of 0 elements still carries it), are read from the start of
+                                     block c and written at the start of the receiver's block for this
+                                     chip, whose rest is left unchanged; src1 != 0 receives u32 [chips], the
+                                     counts each chip sent here. Counts are control data (read and written
+                                     in both modes). Always the direct algorithm; the reliability policy
+                                     does not substitute a variable all-to-all's contributions */
   /* Point to point (pipeline parallel): arg0 = the peer chip, arg1 = tag;
    * dt_in FP32, BF16 or U32 (U32 data travels in timing-only runs too: token
    * ids). A SEND completes when its data arrived at the peer; a RECV when the
    * peer's SEND with the same tag (in order per sender, receiver and tag)
    * arrived. n and dt_in must match. */
-  LLMVP_OP_SEND = 0x44,       /* src0[n] to chip arg0 */
-  LLMVP_OP_RECV = 0x45,       /* dst[n] = src0[n] of chip arg0's SEND */
-  LLMVP_OP_MOE_COMBINE = 0x27 /* dst[r][n] = src2[r][n] + sum_j w[r][j] * src0[r][j][n]
-                                 (sum from 0 in slot order, then the residual
-                                 src2, which is added, and read, only with
-                                 DESC_F_ACCUM; without it dst is the sum):
-                                 src0 expert outputs [m][k][n] (dt_in), src1 the
-                                 routing record TOPK wrote (weights read), src2
-                                 and dst [m][n] (dt_out); k = top_k */
+  LLMVP_OP_SEND = 0x44, /* src0[n] to chip arg0 */
+  LLMVP_OP_RECV = 0x45, /* dst[n] = src0[n] of chip arg0's SEND */
+  /* ---- expert parallel with data-parallel attention (manifest ep_dispatch) ----
+   * Each of the R = arg1 chips of a group owns m rows and routes them
+   * itself; chip d holds experts [d * E / R, (d + 1) * E / R), E = arg0. A
+   * row's dispatch record is W = llmvp_moe_record_words(n, k, dt) u32 words:
+   * its n activations (dt, zero-padded to a word), then k expert ids (u32),
+   * then k weights (fp32). */
+  LLMVP_OP_MOE_DISPATCH = 0x28, /* pack for the dispatch ALL_TO_ALL: src0 rows [m][n] (dt_in),
+                                   src1 the routing record TOPK wrote for them (ids, weights;
+                                   k = top_k); dst [R][m][W] u32: block d holds, from its
+                                   start and in row order, the record of every row with a
+                                   slot on chip d, whose ids of slots on other chips are
+                                   LLMVP_MOE_NO_EXPERT with weight 0; src2 the dispatch
+                                   map: u32 [R] words in use per block (the ALL_TO_ALL's
+                                   counts), then u32 [m][R], row r's record index in block
+                                   d or LLMVP_MOE_NO_EXPERT. Ids, weights, counts and map
+                                   are control data: written in both modes */
+  LLMVP_OP_MOE_GATHER = 0x29,   /* unpack what the dispatch ALL_TO_ALL delivered: src0 [R][m][W]
+                                   u32 blocks, src1 u32 [R] words received from each chip;
+                                   dst rows [R * m][n] (dt_out, dt_in the records' type):
+                                   row s * m + i is record i of block s, zeros past the
+                                   count; src2 a routing record of those R * m rows (ids
+                                   [R*m][k], LLMVP_MOE_NO_EXPERT past the count, weights
+                                   [R*m][k], 0 there) followed by u32 [R]: n x the records
+                                   from chip s, the combine ALL_TO_ALL's counts */
+  LLMVP_OP_MOE_RETURN = 0x2a,   /* combine at the rows' owner: dst[r][n] = sum over chips d in
+                                   order, where row r went (map of src1, the dispatch map
+                                   MOE_DISPATCH wrote), of src0[d][map[r][d]][n], from 0,
+                                   then + src2[r][n] with DESC_F_ACCUM; src0 the blocks the
+                                   combine ALL_TO_ALL delivered [R][m][n] (dt_in), src2 and
+                                   dst [m][n] (dt_out) */
+  LLMVP_OP_MOE_COMBINE = 0x27   /* dst[r][n] = src2[r][n] + sum_j w[r][j] * src0[r][j][n]
+                                   (sum from 0 in slot order, then the residual
+                                   src2, which is added, and read, only with
+                                   DESC_F_ACCUM; without it dst is the sum):
+                                   src0 expert outputs [m][k][n] (dt_in), src1 the
+                                   routing record TOPK wrote (weights read), src2
+                                   and dst [m][n] (dt_out); k = top_k */
 };
 
 #define LLMVP_COLL_ALG_CONFIG 0u /* collectives arg0: the system's choice (collectives.algorithm) */
@@ -193,6 +233,13 @@ enum llmvp_pnm_opcode {
    * position m - 1 as dt_w: the engine appends its own KV shard, no DMA. */
   LLMVP_OP_PNM_ATTN_APPEND = 0x53
 };
+
+#define LLMVP_MOE_NO_EXPERT 0xffffffffu /* a dispatch slot or map entry that is not there */
+/** u32 words of one MOE_DISPATCH record: n activations of `dt_bytes` bytes
+ *  each, padded to a word, then k ids and k weights. */
+static inline uint32_t llmvp_moe_record_words(uint32_t n, uint32_t k, uint32_t dt_bytes) {
+  return (n * dt_bytes + 3u) / 4u + 2u * k;
+}
 
 #define LLMVP_ROUTER_SOFTMAX 0u /* TOPK arg0: softmax over the selected logits (Mixtral) */
 #define LLMVP_ROUTER_SIGMOID 1u /* TOPK arg0: sigmoid, normalised over the selected (DeepSeek-V3) */

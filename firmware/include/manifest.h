@@ -17,9 +17,10 @@
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
 #define LLMVP_MANIFEST_VERSION                                                                                         \
-  11u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory   \
+  12u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory   \
          offload; 7: serving (continuous batching); 8: near-memory per-operator placement; 9: expert parallel; 10:     \
-         prefill with near-memory offload; 11: pipeline parallel */
+         prefill with near-memory offload; 11: pipeline parallel; 12: data-parallel attention with all-to-all          \
+         expert dispatch */
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -260,6 +261,22 @@ typedef struct llmvp_manifest {
    * or HBF prefetch. */
   uint32_t pp_stages; /* 0 or 1: no pipeline */
   uint32_t pp_stage;
+  /* ---- version 12: data-parallel attention, all-to-all expert dispatch (issue 7) ----
+   * ep_dispatch != 0 (MoE model, ep_ranks > 1, tp_ranks <= 1): the chip owns
+   * its `batch` rows and their KV cache and holds the whole attention, the
+   * dense layers, the shared experts, the router, the embedding and the LM
+   * head; its routed experts are [ep_rank * E, +E) as above. In each MoE
+   * layer it routes its own rows, MOE_DISPATCH packs every row for the chips
+   * that hold one of its experts, a variable ALL_TO_ALL (U32 records, tag
+   * 2 * moe_layer) delivers them, MOE_GATHER unpacks the ep_ranks x batch
+   * rows that arrived, the expert GEMVs and MOE_COMBINE run on them (fp32
+   * partials), a second variable ALL_TO_ALL (tag 2 * moe_layer + 1) sends
+   * the partials back, and MOE_RETURN adds them to x in chip order. The
+   * shared experts run between dispatch and gather, overlapping the first
+   * all-to-all. Not with pipeline stages, near-memory offload, prefill,
+   * serving or HBF prefetch. */
+  uint32_t ep_dispatch;
+  uint32_t ep_reserved;
 } llmvp_manifest;
 
 #define LLMVP_PP_TAG_X 0u      /* pipeline parallel: the residual stream to the next stage */

@@ -229,6 +229,66 @@ static void put_dense_ffn(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uin
   ring_writer_put(w, linear(m, tile_gemv_accum(s->x, s->gate, down, s->x, b, m->hidden, ffn, act, wt)));
 }
 
+/** A dispatch-family descriptor (MOE_DISPATCH, MOE_GATHER) over this
+ *  chip's rows for the group's ep_ranks chips. */
+static llmvp_desc dispatch_desc(const llmvp_manifest* m, uint8_t opcode, uint8_t out) {
+  llmvp_desc d = fw_desc(opcode, m->dt_act, LLMVP_DT_FP32, out);
+  d.m = m->batch;
+  d.n = m->hidden;
+  d.k = m->top_k;
+  d.arg0 = m->experts;
+  d.arg1 = m->ep_ranks;
+  return d;
+}
+
+/** Expert parallel with data-parallel attention (plan.h fw_ep_dispatch):
+ *  from MOE_DISPATCH to MOE_RETURN, the shared experts in between. */
+static void put_moe_dispatch(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
+  const uint32_t rows = (uint32_t)fw_expert_rows(m, m->batch), k = m->top_k, eff = m->expert_ffn;
+  const uint8_t act = m->dt_act, wt = m->dt_w;
+  llmvp_desc pack = dispatch_desc(m, LLMVP_OP_MOE_DISPATCH, LLMVP_DT_U32);
+  pack.src0 = s->h;
+  pack.src1 = s->route;
+  pack.dst = s->dsend;
+  pack.src2 = s->dmap;
+  pack.signal_sem = fw_sem_field(FW_SEM_COLL_IN);
+  ring_writer_put(w, pack);
+  /* The shared experts overlap the dispatch all-to-all. */
+  if (m->shared_ffn != 0u) put_dense_ffn(c, w, e->w_gate, e->w_up, e->w_down, m->shared_ffn);
+  llmvp_desc unpack = dispatch_desc(m, LLMVP_OP_MOE_GATHER, act);
+  unpack.src0 = s->drecv;
+  unpack.src1 = s->dcounts;
+  unpack.dst = s->erows;
+  unpack.src2 = s->eroute;
+  unpack.wait_sem = fw_sem_field(FW_SEM_COLL_OUT);
+  ring_writer_put(w, unpack);
+  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->egate, s->erows, e->exp_gate, e->expert_stride, s->eroute, rows, eff,
+                                               m->hidden, k, m->experts, 0, act, wt)));
+  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->eup, s->erows, e->exp_up, e->expert_stride, s->eroute, rows, eff,
+                                               m->hidden, k, m->experts, 0, act, wt)));
+  ring_writer_put(w, tile_swiglu(s->egate, s->egate, s->eup, rows * k, eff, act));
+  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->eout, s->egate, e->exp_down, e->expert_stride, s->eroute, rows,
+                                               m->hidden, eff, k, m->experts, 1, act, wt)));
+  llmvp_desc combine = tile_moe_combine(s->eret, s->eout, s->eroute, 0u, rows, m->hidden, k, act);
+  combine.flags &= (uint8_t)~DESC_F_ACCUM;
+  combine.dt_out = LLMVP_DT_FP32;
+  combine.signal_sem = fw_sem_field(FW_SEM_COLL_IN);
+  ring_writer_put(w, combine);
+  llmvp_desc ret = fw_desc(LLMVP_OP_MOE_RETURN, LLMVP_DT_FP32, LLMVP_DT_U32, act);
+  ret.src0 = s->eback;
+  ret.src1 = s->dmap;
+  ret.src2 = s->x;
+  ret.dst = s->x;
+  ret.m = m->batch;
+  ret.n = m->hidden;
+  ret.arg1 = m->ep_ranks;
+  ret.flags |= DESC_F_ACCUM;
+  ret.wait_sem = fw_sem_field(FW_SEM_COLL_OUT);
+  ring_writer_put(w, ret);
+}
+
 /** Routed experts (router, top-k, grouped expert GEMVs, weighted combine
  *  into x) then the shared experts: 9 (+4) descriptors, see plan.h. */
 void fw_put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e) {
@@ -240,6 +300,10 @@ void fw_put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry*
   router.dt_out = LLMVP_DT_FP32; /* routers score in fp32 */
   ring_writer_put(w, router);
   ring_writer_put(w, tile_topk(s->route, s->router, b, m->experts, k, m->router_scoring, m->routed_scale_bits));
+  if (fw_ep_dispatch(m)) {
+    put_moe_dispatch(c, w, e);
+    return;
+  }
   ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->egate, s->h, e->exp_gate, e->expert_stride, s->route, b, eff,
                                                m->hidden, k, m->experts, 0, act, wt)));
   ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->eup, s->h, e->exp_up, e->expert_stride, s->route, b, eff, m->hidden,
@@ -429,6 +493,24 @@ static void put_coll_chain(const fw_ctx* c) {
     d.n = m->batch * m->hidden;
     d.arg0 = LLMVP_COLL_ALG_CONFIG;
     d.arg1 = i; /* call site: layer i / 2, attention (even) or FFN (odd) */
+    d.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
+    d.signal_sem = fw_sem_field(FW_SEM_COLL_OUT);
+    tail = ring_writer_put(&w, d);
+  }
+  /* Data-parallel attention: each MoE layer's dispatch and combine. */
+  for (uint64_t i = 0; fw_ep_dispatch(m) && i < 2u * fw_moe_layers(m); ++i) {
+    const uint64_t rows = fw_expert_rows(m, m->batch);
+    const int records = i % 2u == 0u;
+    const uint8_t t = records ? LLMVP_DT_U32 : LLMVP_DT_FP32;
+    llmvp_desc d = fw_desc(LLMVP_OP_ALL_TO_ALL, t, t, t);
+    d.src0 = records ? s->dsend : s->eret;
+    d.dst = records ? s->drecv : s->eback;
+    d.src2 = records ? s->dmap : s->eroute + rows * m->top_k * 8u; /* the counts MOE_DISPATCH / MOE_GATHER wrote */
+    d.src1 = records ? s->dcounts : 0u;
+    d.n = m->batch *
+          (records ? llmvp_moe_record_words(m->hidden, m->top_k, (uint32_t)fw_dtype_bytes(m->dt_act)) : m->hidden);
+    d.arg0 = LLMVP_COLL_ALG_CONFIG;
+    d.arg1 = (uint32_t)i; /* call site: MoE layer i / 2, dispatch (even) or combine (odd) */
     d.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
     d.signal_sem = fw_sem_field(FW_SEM_COLL_OUT);
     tail = ring_writer_put(&w, d);

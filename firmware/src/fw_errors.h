@@ -53,8 +53,9 @@
 #define FW_MFIELD_PNM 32u     /* pnm_units > LLMVP_MAX_PNM, pnm_stride 0, or with serving / a KV prefix */
 #define FW_MFIELD_PNM_OPS 39u /* pnm_ops: unknown mode, or columns where not allowed */
 #define FW_MFIELD_EP                                                                                                   \
-  40u /* ep_ranks/ep_rank: not the tensor-parallel group on an MoE model, > LLMVP_MAX_EP, experts not divisible, with  \
-         PNM */
+  40u /* ep_ranks/ep_rank/ep_dispatch: not the tensor-parallel group on an MoE model (or, with ep_dispatch, tensor     \
+         parallel too), > LLMVP_MAX_EP, experts not divisible, with PNM, or dispatch with pipeline stages / prefill /  \
+         serving / HBF prefetch */
 #define FW_MFIELD_SERVE                                                                                                \
   33u /* serving: serve_table outside memory, or with tensor parallel / PNM / HBF prefetch / KV prefix; INDEX: a       \
          request whose prompt_len or gen_len is 0 or prompt_len + gen_len > max_context + 1 */

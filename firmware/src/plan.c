@@ -38,9 +38,9 @@ int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f) {
   p->up = take(&cur, b * ffn * act);
   p->router = p->route = p->egate = p->eup = p->eout = 0;
   if (m->experts != 0u) {
-    const uint64_t slots = b * m->top_k;
+    const uint64_t slots = fw_expert_rows(m, b) * m->top_k; /* dispatch: the group's rows */
     p->router = take(&cur, b * m->experts * 4u);
-    p->route = take(&cur, slots * 8u);
+    p->route = take(&cur, b * m->top_k * 8u);
     p->egate = take(&cur, slots * m->expert_ffn * act);
     p->eup = take(&cur, slots * m->expert_ffn * act);
     p->eout = take(&cur, slots * m->hidden * act);
@@ -63,6 +63,19 @@ int fw_plan_spad(const llmvp_manifest* m, fw_spad_plan* p, fw_fault* f) {
   p->partial = fw_tp(m)             ? take(&cur, b * m->hidden * 4u)
                : fw_pnm_partials(m) ? take(&cur, (uint64_t)m->pnm_units * b * m->hidden * 4u) /* pnm.c */
                                     : 0u;
+  p->dsend = p->drecv = p->dmap = p->dcounts = p->erows = p->eroute = p->eret = p->eback = 0;
+  if (fw_ep_dispatch(m)) {
+    const uint64_t r = m->ep_ranks, rows = r * b;
+    const uint64_t block = b * llmvp_moe_record_words(m->hidden, m->top_k, (uint32_t)act) * 4u;
+    p->dsend = take(&cur, r * block);
+    p->drecv = take(&cur, r * block);
+    p->dmap = take(&cur, (r + b * r) * 4u);
+    p->dcounts = take(&cur, r * 4u);
+    p->erows = take(&cur, rows * m->hidden * act);
+    p->eroute = take(&cur, rows * m->top_k * 8u + r * 4u);
+    p->eret = take(&cur, rows * m->hidden * 4u);
+    p->eback = take(&cur, rows * m->hidden * 4u);
+  }
   p->end = cur;
   const uint64_t needed = cur - m->spad_base;
   return needed > m->spad_bytes ? no_space(f, FW_SPACE_SPAD, needed) : 0;

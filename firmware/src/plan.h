@@ -79,6 +79,23 @@ static inline int fw_tp(const llmvp_manifest* m) { return m->tp_ranks > 1u; }
  * into it, and the block's all-reduce is the combine: the same two
  * all-reduces and two ADDs per layer as a dense layer. */
 static inline int fw_ep(const llmvp_manifest* m) { return m->ep_ranks > 1u; }
+/* Expert parallel with data-parallel attention (manifest ep_dispatch): the
+ * chip owns its rows; an MoE layer's FFN is router, TOPK, MOE_DISPATCH
+ * (signals COLL_IN), [the shared experts], MOE_GATHER (waits COLL_OUT),
+ * GEMV_MOE gate, up, SWIGLU, GEMV_MOE down over the ep_ranks x batch rows
+ * that arrived, MOE_COMBINE into fp32 partials (signals COLL_IN),
+ * MOE_RETURN (+x, waits COLL_OUT): three descriptors more than one chip's.
+ * The collectives chain holds the two variable ALL_TO_ALLs of every MoE
+ * layer. */
+#define FW_TILE_DISPATCH_EXTRA 3u
+static inline int fw_ep_dispatch(const llmvp_manifest* m) { return m->ep_dispatch != 0u && m->ep_ranks > 1u; }
+static inline uint64_t fw_moe_layers(const llmvp_manifest* m) {
+  return m->experts == 0u || m->first_moe_layer >= m->layers ? 0u : m->layers - m->first_moe_layer;
+}
+/** Expert rows the chip's expert GEMVs run on: the group's with dispatch. */
+static inline uint64_t fw_expert_rows(const llmvp_manifest* m, uint64_t rows) {
+  return fw_ep_dispatch(m) ? rows * m->ep_ranks : rows;
+}
 /* Pipeline parallel (manifest pp_stages > 1): the collectives chain holds
  * the stage's two transfers (chains.c put_coll_chain); a stage after the first
  * starts its tile chain with a NOP that waits for x (COLL_OUT), a stage
@@ -89,11 +106,12 @@ static inline int fw_pp(const llmvp_manifest* m) { return m->pp_stages > 1u; }
 static inline int fw_pp_first(const llmvp_manifest* m) { return !fw_pp(m) || m->pp_stage == 0u; }
 static inline int fw_pp_last(const llmvp_manifest* m) { return !fw_pp(m) || m->pp_stage + 1u == m->pp_stages; }
 /** The collectives engine runs: tensor or pipeline parallel. */
-static inline int fw_uses_coll(const llmvp_manifest* m) { return fw_tp(m) || fw_pp(m); }
+static inline int fw_uses_coll(const llmvp_manifest* m) { return fw_tp(m) || fw_pp(m) || fw_ep_dispatch(m); }
 /** The collectives chain (chains.c put_coll_chain): two all-reduces per
- *  layer with tensor parallel, and a pipeline stage's two transfers. */
+ *  layer with tensor parallel, a pipeline stage's two transfers, and two
+ *  all-to-alls per MoE layer with dispatch. */
 static inline uint64_t fw_coll_chain_len(const llmvp_manifest* m) {
-  return (fw_tp(m) ? 2u * m->layers : 0u) + (fw_pp(m) ? 2u : 0u);
+  return (fw_tp(m) ? 2u * m->layers : 0u) + (fw_pp(m) ? 2u : 0u) + (fw_ep_dispatch(m) ? 2u * fw_moe_layers(m) : 0u);
 }
 
 static inline int fw_is_moe_layer(const llmvp_manifest* m, uint64_t layer) {
@@ -134,7 +152,8 @@ static inline uint64_t fw_tile_layer_len(const llmvp_manifest* m, int moe) {
   /* FFN part: SWIGLU FFN (4), or router, TOPK, 3 GEMV_MOE, SWIGLU, COMBINE (7) + shared (4) */
   const uint64_t ffn =
       moe ? FW_TILE_MOE_LAYER_FIXED - FW_TILE_LAYER_FIXED + 4u + (m->shared_ffn != 0u ? FW_TILE_SHARED_DESCS : 0u) : 4u;
-  return fw_tile_attn_offset(m) + fw_tile_attn_len(m) + ffn + (fw_tp(m) ? FW_TILE_TP_EXTRA : 0u);
+  return fw_tile_attn_offset(m) + fw_tile_attn_len(m) + ffn + (fw_tp(m) ? FW_TILE_TP_EXTRA : 0u) +
+         (moe && fw_ep_dispatch(m) ? FW_TILE_DISPATCH_EXTRA : 0u);
 }
 /** Ring slot of the first descriptor (RMSNORM attn) of layer l (l <= layers). */
 static inline uint64_t fw_tile_layer_slot(const llmvp_manifest* m, uint64_t layer) {
@@ -186,7 +205,16 @@ typedef struct fw_spad_plan {
   uint64_t positions;  /* u32 [B] */
   uint64_t tokens_out; /* u32 [B] */
   uint64_t partial;    /* tensor parallel: fp32 [B][hidden] partial / all-reduced sums (else 0) */
-  uint64_t end;        /* first byte after the plan */
+  /* all-to-all dispatch only (fw_ep_dispatch, else 0); R = ep_ranks, W = record words */
+  uint64_t dsend;   /* u32 [R][B][W] dispatch records to send */
+  uint64_t drecv;   /* u32 [R][B][W] dispatch records received */
+  uint64_t dmap;    /* u32 [R] send counts, then u32 [B][R] dispatch map (MOE_DISPATCH) */
+  uint64_t dcounts; /* u32 [R] words received from each chip */
+  uint64_t erows;   /* [R*B][hidden] the rows the experts run on */
+  uint64_t eroute;  /* their routing record: ids, weights [R*B][top_k], then u32 [R] return counts */
+  uint64_t eret;    /* fp32 [R][B][hidden] partials to send back */
+  uint64_t eback;   /* fp32 [R][B][hidden] partials returned */
+  uint64_t end;     /* first byte after the plan */
 } fw_spad_plan;
 
 /** Where the rings go in the work region. */

@@ -114,7 +114,13 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
       (m->pp_stage >= m->pp_stages || m->pnm_units != 0u || m->prefill_chunk != 0u || m->serve_requests != 0u ||
        m->prefetch_depth != 0u || (m->dt_act != LLMVP_DT_FP32 && m->dt_act != LLMVP_DT_BF16)))
     return bad(f, FW_MFIELD_PP, 0);
-  if (m->ep_ranks > 1u || (m->experts != 0u && m->tp_ranks > 1u)) {
+  if (m->ep_dispatch != 0u) {
+    /* data-parallel attention, all-to-all dispatch (plan.h fw_ep_dispatch) */
+    if (m->experts == 0u || m->ep_ranks <= 1u || m->ep_rank >= m->ep_ranks || m->tp_ranks > 1u ||
+        m->ep_ranks > LLMVP_MAX_EP || m->experts % m->ep_ranks != 0u || m->pnm_units != 0u || m->pp_stages > 1u ||
+        m->prefill_chunk != 0u || m->serve_requests != 0u || m->prefetch_depth != 0u)
+      return bad(f, FW_MFIELD_EP, 0);
+  } else if (m->ep_ranks > 1u || (m->experts != 0u && m->tp_ranks > 1u)) {
     /* expert parallel over the tensor-parallel group (plan.h fw_ep) */
     if (m->experts == 0u || m->ep_ranks != m->tp_ranks || m->ep_rank != m->tp_rank || m->ep_ranks > LLMVP_MAX_EP ||
         m->experts % m->ep_ranks != 0u || m->pnm_units != 0u)

@@ -7,6 +7,7 @@
 #include <deque>
 #include <utility>
 
+#include "firmware/include/manifest.h"
 #include "models/common/Operands.h"
 #include "models/compute/Kernels.h"
 
@@ -215,6 +216,9 @@ Ps ComputeTile::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   case LLMVP_OP_TOPK: return opTopk(d, start, err);
   case LLMVP_OP_GEMV_MOE: return opGemvMoe(d, start, err);
   case LLMVP_OP_MOE_COMBINE: return opMoeCombine(d, start, err);
+  case LLMVP_OP_MOE_DISPATCH: return opMoeDispatch(d, start, err);
+  case LLMVP_OP_MOE_GATHER: return opMoeGather(d, start, err);
+  case LLMVP_OP_MOE_RETURN: return opMoeReturn(d, start, err);
   case LLMVP_OP_GEMV_HEADS: return opGemvHeads(d, start, err);
   case LLMVP_OP_ATTN_MLA: return opAttnMla(d, start, err);
   case LLMVP_OP_ATTN_PREFILL: return opAttnPrefill(d, start, err);
@@ -806,6 +810,223 @@ Ps ComputeTile::opMoeCombine(const llmvp_desc& d, Ps start, EngineError& err) {
   if (params().functional)
     moeCombine(e, static_cast<DType>(d.dt_in), weights.data(), acc, y, static_cast<DType>(d.dt_out), d.m, d.n, d.k);
   const Ps end = write(d.dst, yBytes, ready + compute, y, ENG_FIELD_DST, err);
+  return finishVectorOp(ops, true, compute, start, end);
+}
+
+// ---- expert parallel with data-parallel attention (descriptors.h) ---------
+
+namespace {
+/// Shape of a dispatch: rows, hidden, top_k, experts, chips; false if bad.
+struct DispatchShape {
+  std::uint32_t m = 0, n = 0, k = 0, experts = 0, ranks = 0;
+  std::uint64_t words = 0; ///< u32 words of one record
+  std::uint64_t actWords = 0;
+  [[nodiscard]] std::uint64_t blockWords() const { return std::uint64_t{m} * words; }
+};
+bool dispatchShape(const llmvp_desc& d, std::uint8_t act, DispatchShape& s) {
+  s.m = d.m;
+  s.n = d.n;
+  s.k = d.k;
+  s.experts = d.arg0;
+  s.ranks = d.arg1;
+  if (s.m == 0 || s.n == 0 || s.k == 0 || s.k > LLMVP_MAX_TOP_K || s.ranks == 0 || s.ranks > LLMVP_MAX_EP ||
+      s.experts == 0 || s.experts % s.ranks != 0 || !isFloatType(act))
+    return false;
+  const auto eb = static_cast<std::uint32_t>(dtypeBytes(static_cast<DType>(act)));
+  s.words = llmvp_moe_record_words(s.n, s.k, eb);
+  s.actWords = s.words - 2u * s.k;
+  return true;
+}
+} // namespace
+
+Ps ComputeTile::opMoeDispatch(const llmvp_desc& d, Ps start, EngineError& err) {
+  DispatchShape sh;
+  if (!isFloatType(d.dt_in)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  if (!dispatchShape(d, d.dt_in, sh)) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  const std::uint64_t xBytes = operandBytes(sh.m, sh.n, 1, d.dt_in), slots = std::uint64_t{sh.m} * sh.k;
+  std::uint8_t* x = buffer(0, xBytes);
+  // The routing record is control data: read in both modes.
+  std::vector<std::uint32_t> route(slots * 2);
+  Ps ready = read(d.src0, xBytes, start, x, ENG_FIELD_SRC0, err);
+  if (err.ok())
+    ready = std::max(
+        ready, read(d.src1, slots * 8, start, reinterpret_cast<std::uint8_t*>(route.data()), ENG_FIELD_SRC1, err));
+  if (!err.ok()) return ready;
+  const std::uint32_t perChip = sh.experts / sh.ranks;
+  std::vector<std::uint32_t> send(std::size_t{sh.ranks} * sh.blockWords(), 0);
+  std::vector<std::uint32_t> map(sh.ranks + std::size_t{sh.m} * sh.ranks, LLMVP_MOE_NO_EXPERT); // counts, then map
+  std::uint64_t records = 0;
+  for (std::uint32_t c = 0; c < sh.ranks; ++c) {
+    std::uint32_t used = 0;
+    for (std::uint32_t r = 0; r < sh.m; ++r) {
+      const std::uint32_t* ids = route.data() + std::size_t{r} * sh.k;
+      bool here = false;
+      for (std::uint32_t j = 0; j < sh.k; ++j) {
+        if (ids[j] >= sh.experts) {
+          err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC1};
+          return ready;
+        }
+        here = here || ids[j] / perChip == c;
+      }
+      if (!here) continue;
+      std::uint32_t* rec = send.data() + c * sh.blockWords() + std::uint64_t{used} * sh.words;
+      if (x != nullptr) std::memcpy(rec, x + std::uint64_t{r} * (xBytes / sh.m), xBytes / sh.m);
+      for (std::uint32_t j = 0; j < sh.k; ++j) {
+        const bool mine = ids[j] / perChip == c;
+        rec[sh.actWords + j] = mine ? ids[j] : LLMVP_MOE_NO_EXPERT;
+        const float w = mine ? bitsFloat(route[slots + std::size_t{r} * sh.k + j]) : 0.0f;
+        std::memcpy(rec + sh.actWords + sh.k + j, &w, 4);
+      }
+      map[sh.ranks + std::size_t{r} * sh.ranks + c] = used++;
+    }
+    map[c] = static_cast<std::uint32_t>(used * sh.words);
+    records += used;
+  }
+  // Copying the records' activations: one element operation each.
+  const double ops = static_cast<double>(records) * (sh.n + 2.0 * sh.k) * kConvertOps;
+  const Ps compute = vectorPs(ops);
+  Ps end = ready + compute;
+  for (std::uint32_t c = 0; c < sh.ranks && err.ok(); ++c)
+    if (map[c] != 0)
+      end = std::max(end, write(d.dst + c * sh.blockWords() * 4, std::uint64_t{map[c]} * 4, ready + compute,
+                                reinterpret_cast<const std::uint8_t*>(send.data() + c * sh.blockWords()), ENG_FIELD_DST,
+                                err));
+  if (err.ok())
+    end = std::max(end, write(d.src2, map.size() * 4, ready + compute,
+                              reinterpret_cast<const std::uint8_t*>(map.data()), ENG_FIELD_SRC2, err));
+  return finishVectorOp(ops, false, compute, start, end);
+}
+
+Ps ComputeTile::opMoeGather(const llmvp_desc& d, Ps start, EngineError& err) {
+  DispatchShape sh;
+  if (!isFloatType(d.dt_in) || !isFloatType(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  if (!dispatchShape(d, d.dt_in, sh)) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  // Counts and records are control data: read in both modes.
+  std::vector<std::uint32_t> counts(sh.ranks);
+  Ps ready = read(d.src1, std::uint64_t{sh.ranks} * 4, start, reinterpret_cast<std::uint8_t*>(counts.data()),
+                  ENG_FIELD_SRC1, err);
+  if (!err.ok()) return ready;
+  for (const std::uint32_t c : counts)
+    if (c % sh.words != 0 || c / sh.words > sh.m) {
+      err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC1};
+      return ready;
+    }
+  std::vector<std::uint32_t> recv(std::size_t{sh.ranks} * sh.blockWords());
+  Ps got = ready;
+  for (std::uint32_t c = 0; c < sh.ranks && err.ok(); ++c)
+    if (counts[c] != 0)
+      got =
+          std::max(got, read(d.src0 + c * sh.blockWords() * 4, std::uint64_t{counts[c]} * 4, ready,
+                             reinterpret_cast<std::uint8_t*>(recv.data() + c * sh.blockWords()), ENG_FIELD_SRC0, err));
+  if (!err.ok()) return got;
+  const std::uint64_t rows = std::uint64_t{sh.ranks} * sh.m, slots = rows * sh.k;
+  const std::uint64_t yBytes = operandBytes(rows, sh.n, 1, d.dt_out);
+  std::uint8_t* y = buffer(3, yBytes);
+  if (y != nullptr) std::fill_n(y, yBytes, std::uint8_t{0});
+  std::vector<std::uint32_t> route(slots * 2 + sh.ranks, 0); // ids, weights, return counts
+  std::fill_n(route.begin(), slots, LLMVP_MOE_NO_EXPERT);
+  std::uint64_t records = 0;
+  for (std::uint32_t c = 0; c < sh.ranks; ++c) {
+    const std::uint32_t used = counts[c] / static_cast<std::uint32_t>(sh.words);
+    for (std::uint32_t i = 0; i < used; ++i) {
+      const std::uint32_t* rec = recv.data() + c * sh.blockWords() + std::uint64_t{i} * sh.words;
+      const std::uint64_t row = std::uint64_t{c} * sh.m + i;
+      for (std::uint32_t j = 0; j < sh.k; ++j) {
+        const std::uint32_t id = rec[sh.actWords + j];
+        if (id != LLMVP_MOE_NO_EXPERT && id >= sh.experts) {
+          err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC0};
+          return got;
+        }
+        route[row * sh.k + j] = id;
+        route[slots + row * sh.k + j] = rec[sh.actWords + sh.k + j];
+      }
+      if (y != nullptr)
+        for (std::uint32_t o = 0; o < sh.n; ++o)
+          storeElement(y, static_cast<DType>(d.dt_out), row * sh.n + o,
+                       loadElement(reinterpret_cast<const std::uint8_t*>(rec), static_cast<DType>(d.dt_in), o));
+    }
+    route[slots * 2 + c] = used * sh.n;
+    records += used;
+  }
+  const double ops = static_cast<double>(records) * (sh.n + 2.0 * sh.k) * kConvertOps;
+  const Ps compute = vectorPs(ops);
+  Ps end = write(d.dst, yBytes, got + compute, y, ENG_FIELD_DST, err);
+  if (err.ok())
+    end = std::max(end, write(d.src2, route.size() * 4, got + compute,
+                              reinterpret_cast<const std::uint8_t*>(route.data()), ENG_FIELD_SRC2, err));
+  return finishVectorOp(ops, false, compute, start, end);
+}
+
+Ps ComputeTile::opMoeReturn(const llmvp_desc& d, Ps start, EngineError& err) {
+  if (!isFloatType(d.dt_in) || !isFloatType(d.dt_out)) {
+    err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
+    return start;
+  }
+  const std::uint32_t ranks = d.arg1;
+  const std::uint64_t yBytes = operandBytes(d.m, d.n, 1, d.dt_out), rowBytes = operandBytes(d.n, 1, 1, d.dt_in);
+  if (yBytes == 0 || rowBytes == 0 || ranks == 0 || ranks > LLMVP_MAX_EP) {
+    err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
+    return start;
+  }
+  // The dispatch map is control data: read in both modes.
+  std::vector<std::uint32_t> map(ranks + std::size_t{d.m} * ranks);
+  Ps ready = read(d.src1, map.size() * 4, start, reinterpret_cast<std::uint8_t*>(map.data()), ENG_FIELD_SRC1, err);
+  if (!err.ok()) return ready;
+  // Each block's returned rows are its first `used` ones.
+  std::vector<std::uint32_t> used(ranks, 0);
+  std::uint64_t terms = 0;
+  for (std::uint32_t r = 0; r < d.m; ++r)
+    for (std::uint32_t c = 0; c < ranks; ++c) {
+      const std::uint32_t i = map[ranks + std::size_t{r} * ranks + c];
+      if (i == LLMVP_MOE_NO_EXPERT) continue;
+      if (i >= d.m) {
+        err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC1};
+        return ready;
+      }
+      used[c] = std::max(used[c], i + 1);
+      ++terms;
+    }
+  const std::uint64_t block = std::uint64_t{d.m} * rowBytes;
+  std::uint8_t* back = buffer(0, ranks * block);
+  std::uint8_t* acc = buffer(2, yBytes);
+  std::uint8_t* y = buffer(3, yBytes);
+  Ps got = ready;
+  for (std::uint32_t c = 0; c < ranks && err.ok(); ++c)
+    if (used[c] != 0)
+      got = std::max(got, read(d.src0 + c * block, used[c] * rowBytes, ready, back ? back + c * block : nullptr,
+                               ENG_FIELD_SRC0, err));
+  const bool accum = (d.flags & DESC_F_ACCUM) != 0;
+  if (err.ok() && accum) got = std::max(got, read(d.src2, yBytes, ready, acc, ENG_FIELD_SRC2, err));
+  if (!err.ok()) return got;
+  const double ops = static_cast<double>(terms) * d.n + static_cast<double>(d.m) * d.n * kCombineFixedOps;
+  const Ps compute = vectorPs(ops);
+  if (params().functional)
+    for (std::uint32_t r = 0; r < d.m; ++r)
+      for (std::uint32_t o = 0; o < d.n; ++o) {
+        // The chips' partials from 0 in chip order, then the residual.
+        float sum = 0.0f;
+        for (std::uint32_t c = 0; c < ranks; ++c) {
+          const std::uint32_t i = map[ranks + std::size_t{r} * ranks + c];
+          if (i != LLMVP_MOE_NO_EXPERT)
+            sum += loadElement(back, static_cast<DType>(d.dt_in), (std::uint64_t{c} * d.m + i) * d.n + o);
+        }
+        const std::uint64_t at = std::uint64_t{r} * d.n + o;
+        if (accum) sum += loadElement(acc, static_cast<DType>(d.dt_out), at);
+        storeElement(y, static_cast<DType>(d.dt_out), at, sum);
+      }
+  const Ps end = write(d.dst, yBytes, got + compute, y, ENG_FIELD_DST, err);
   return finishVectorOp(ops, true, compute, start, end);
 }
 

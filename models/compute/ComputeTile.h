@@ -136,6 +136,11 @@ private:
   Ps opTopk(const llmvp_desc& d, Ps start, EngineError& err);
   Ps opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err);
   Ps opMoeCombine(const llmvp_desc& d, Ps start, EngineError& err);
+  /// Expert parallel with data-parallel attention: pack rows for the
+  /// dispatch all-to-all, unpack what arrived, sum the returned partials.
+  Ps opMoeDispatch(const llmvp_desc& d, Ps start, EngineError& err);
+  Ps opMoeGather(const llmvp_desc& d, Ps start, EngineError& err);
+  Ps opMoeReturn(const llmvp_desc& d, Ps start, EngineError& err);
   Ps opGemvHeads(const llmvp_desc& d, Ps start, EngineError& err);
   Ps opAttnMla(const llmvp_desc& d, Ps start, EngineError& err);
   Ps opAttnPrefill(const llmvp_desc& d, Ps start, EngineError& err);

@@ -20,11 +20,14 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   case LLMVP_OP_RECV: return transfer(d, start, err);
   default: err = {ENG_ERR_BAD_OPCODE, ENG_FIELD_OPCODE}; return start;
   }
-  if (d.dt_in != LLMVP_DT_FP32 && d.dt_in != LLMVP_DT_BF16) {
+  // U32: opaque words (MoE dispatch records), moved by an all-to-all only.
+  const bool words = d.dt_in == LLMVP_DT_U32 && req.op == CollectiveOp::AllToAll;
+  if (d.dt_in != LLMVP_DT_FP32 && d.dt_in != LLMVP_DT_BF16 && !words) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
-  if (d.n == 0 || d.arg0 > LLMVP_COLL_ALG_IN_SWITCH) {
+  const bool variable = d.src2 != 0;
+  if (d.n == 0 || d.arg0 > LLMVP_COLL_ALG_IN_SWITCH || (variable && req.op != CollectiveOp::AllToAll)) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
   }
@@ -34,21 +37,52 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   const std::uint64_t eb = dtypeBytes(static_cast<DType>(d.dt_in));
   const std::uint64_t inBytes = d.n * eb * (gathered_in ? ranks : 1);
   const std::uint64_t outBytes = d.n * eb * (gathered_out ? ranks : 1);
-  const bool functional = params().functional;
-  if (functional) {
+  // Dispatch records travel in timing-only runs too: their expert ids steer
+  // the receivers' expert GEMVs.
+  const bool carry = params().functional || words;
+  if (carry) {
     in_.assign(inBytes, 0);
     out_.assign(outBytes, 0);
   }
-  const Ps ready = access(tlm::TLM_READ_COMMAND, d.src0, functional ? in_.data() : nullptr, inBytes, start, !functional,
-                          ENG_FIELD_SRC0, err);
+  Ps ready = start;
+  std::vector<std::uint32_t> counts32(variable ? ranks : 0), received32(variable ? ranks : 0);
+  if (variable) { // the counts are control data: read in both modes
+    ready = access(tlm::TLM_READ_COMMAND, d.src2, reinterpret_cast<std::uint8_t*>(counts32.data()), ranks * 4, start,
+                   false, ENG_FIELD_SRC2, err);
+    if (!err.ok()) return ready;
+    for (const std::uint32_t k : counts32)
+      if (k > d.n) {
+        err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC2};
+        return ready;
+      }
+  }
+  // A variable all-to-all reads and writes only the blocks' counted parts
+  // (the rest of each output block is left as it was).
+  auto blocks = [&](tlm::tlm_command cmd, std::uint64_t addr, const std::vector<std::uint64_t>& lens, Ps at,
+                    std::uint8_t* data, std::uint32_t field) {
+    Ps end = at;
+    for (std::uint64_t c = 0; c < ranks && err.ok(); ++c)
+      if (lens[c] != 0)
+        end = std::max(end, access(cmd, addr + c * d.n * eb, carry ? data + c * d.n * eb : nullptr, lens[c] * eb, at,
+                                   !carry, field, err));
+    return end;
+  };
+  std::vector<std::uint64_t> sendCounts(counts32.begin(), counts32.end()), recvCounts(variable ? ranks : 0);
+  if (variable)
+    ready = blocks(tlm::TLM_READ_COMMAND, d.src0, sendCounts, ready, in_.data(), ENG_FIELD_SRC0);
+  else
+    ready = access(tlm::TLM_READ_COMMAND, d.src0, carry ? in_.data() : nullptr, inBytes, start, !carry, ENG_FIELD_SRC0,
+                   err);
   if (!err.ok()) return ready;
   req.algorithm = static_cast<Algorithm>(d.arg0);
   req.tag = d.arg1;
   req.dtype = static_cast<DType>(d.dt_in);
   req.elements = d.n;
-  req.input = functional ? in_.data() : nullptr;
-  req.output = functional ? out_.data() : nullptr;
+  req.input = carry ? in_.data() : nullptr;
+  req.output = carry ? out_.data() : nullptr;
   req.ready = ready;
+  req.sendCounts = sendCounts;
+  req.recvCounts = variable ? recvCounts.data() : nullptr;
   syncAt(ready);
   bool ok = true;
   const Ps done = group_.run(chip_, req, ok);
@@ -57,8 +91,17 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
     return done;
   }
   networkPs_ += static_cast<double>(done - ready);
-  const Ps end = access(tlm::TLM_WRITE_COMMAND, d.dst, functional ? out_.data() : nullptr, outBytes, done, !functional,
-                        ENG_FIELD_DST, err);
+  Ps end = done;
+  if (variable) {
+    end = blocks(tlm::TLM_WRITE_COMMAND, d.dst, recvCounts, done, out_.data(), ENG_FIELD_DST);
+    for (std::uint64_t c = 0; c < ranks; ++c) received32[c] = static_cast<std::uint32_t>(recvCounts[c]);
+    if (err.ok() && d.src1 != 0)
+      end = std::max(end, access(tlm::TLM_WRITE_COMMAND, d.src1, reinterpret_cast<std::uint8_t*>(received32.data()),
+                                 ranks * 4, done, false, ENG_FIELD_SRC1, err));
+  } else {
+    end = access(tlm::TLM_WRITE_COMMAND, d.dst, carry ? out_.data() : nullptr, outBytes, done, !carry, ENG_FIELD_DST,
+                 err);
+  }
   accountOp(end - start, 0);
   return end;
 }

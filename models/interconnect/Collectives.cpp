@@ -223,7 +223,8 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
 }
 
 CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams& p, CollectiveOp op, Algorithm a,
-                          const std::vector<Ps>& ready, std::uint64_t bytes) {
+                          const std::vector<Ps>& ready, std::uint64_t bytes,
+                          const std::vector<std::uint64_t>* pairBytes) {
   const auto n = static_cast<std::uint32_t>(m.size());
   CollectiveTiming t;
   t.algorithm = a;
@@ -285,11 +286,15 @@ CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams
     Ps worst = 0;
     // Rounds in time order (timelines must be reserved in arrival order):
     // in round i every rank j sends to j + i.
+    // A variable all-to-all's messages have their own sizes (pairBytes).
+    Ps worstEndpoint = 0;
     for (std::uint32_t i = 1; i < n; ++i)
       for (std::uint32_t j = 0; j < n; ++j) {
         const std::uint32_t r = (j + i) % n;
-        const Delivery d = net.transfer(m[j], m[r], bytes, T[j] + endpoint(p, bytes));
+        const std::uint64_t b = pairBytes != nullptr ? (*pairBytes)[std::size_t{j} * n + r] : bytes;
+        const Delivery d = net.transfer(m[j], m[r], b, T[j] + endpoint(p, b));
         worst = std::max(worst, d.latencyPs);
+        worstEndpoint = std::max(worstEndpoint, endpoint(p, b));
         t.retries += d.retries;
         if (d.retries > 0) t.retriedFrom[j] = true;
         last[r] = std::max(last[r], d.arrival);
@@ -298,7 +303,7 @@ CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams
     // Receivers reduce the n - 1 messages as they stream in.
     for (std::uint32_t r = 0; r < n; ++r)
       T[r] = op == CollectiveOp::AllReduce ? reducedAt(p, firstHead[r], last[r], bytes * (n - 1)) : last[r];
-    stepLatency(endpoint(p, bytes), worst);
+    stepLatency(worstEndpoint, worst);
     t.steps = 1;
     break;
   }
@@ -507,15 +512,43 @@ void CollectiveGroup::complete(Call& c) {
   const auto n = static_cast<std::uint32_t>(c.members.size());
   c.complete = true;
   const Request& r0 = c.req[0];
-  for (const Request& r : c.req)
+  // A variable all-to-all (MoE dispatch and combine): every rank gives a
+  // count per destination, at most the block.
+  const bool variable = !r0.sendCounts.empty();
+  for (const Request& r : c.req) {
     if (r.op != r0.op || r.elements != r0.elements || r.dtype != r0.dtype || r.tag != r0.tag ||
-        r.algorithm != r0.algorithm || (r.input == nullptr) != (r0.input == nullptr))
+        r.algorithm != r0.algorithm || (r.input == nullptr) != (r0.input == nullptr) ||
+        r.sendCounts.size() != (variable ? n : 0))
       c.ok = false;
-  const std::uint64_t bytes = r0.elements * dtypeBytes(r0.dtype);
+    for (const std::uint64_t k : r.sendCounts)
+      if (k > r0.elements) c.ok = false;
+  }
+  if (variable && r0.op != CollectiveOp::AllToAll) c.ok = false;
+  const std::uint64_t eb = dtypeBytes(r0.dtype);
+  std::uint64_t bytes = r0.elements * eb;
+  std::vector<std::uint64_t> pairBytes;
+  if (c.ok && variable) {
+    // Each message carries its count; the mean over the pairs is the
+    // collective's per-rank message in the stats.
+    pairBytes.assign(std::size_t{n} * n, 0);
+    std::uint64_t sum = 0;
+    for (std::uint32_t s = 0; s < n; ++s)
+      for (std::uint32_t d = 0; d < n; ++d) {
+        pairBytes[std::size_t{s} * n + d] = c.req[s].sendCounts[d] * eb + kCountBytes;
+        if (s != d) sum += pairBytes[std::size_t{s} * n + d];
+      }
+    bytes = n > 1 ? sum / (std::uint64_t{n} * (n - 1)) : 0;
+  }
   Algorithm a = r0.algorithm == Algorithm::Auto ? params_.algorithm : r0.algorithm;
-  if (a == Algorithm::Auto) a = chooseAlgorithm(net_, c.members, params_, r0.op, bytes);
+  if (variable)
+    a = Algorithm::Direct; // per-pair sizes: only the direct schedule has them
+  else if (a == Algorithm::Auto)
+    a = chooseAlgorithm(net_, c.members, params_, r0.op, bytes);
   if (!algorithmApplies(net_, r0.op, a, n)) c.ok = false;
   if (!c.ok) return;
+  // The reliability policy stands in for late reductions and gathers; a
+  // dispatch's records (variable, or opaque U32 words) cannot be replaced.
+  const SubstitutePolicy policy = variable || r0.dtype == DType::U32 ? SubstitutePolicy::Off : params_.policy;
 
   // Ready times, with injected stragglers; the reliability policy replaces
   // contributions later than the first one + timeout.
@@ -531,7 +564,7 @@ void CollectiveGroup::complete(Call& c) {
   const Ps first = *std::min_element(ready.begin(), ready.end());
   std::vector<bool> late(n, false);
   std::vector<Ps> scheduled = ready;
-  if (params_.policy != SubstitutePolicy::Off) {
+  if (policy != SubstitutePolicy::Off) {
     const Ps deadline = first + nsToPs(params_.timeoutNs);
     for (std::uint32_t r = 0; r < n; ++r)
       if (ready[r] > deadline) {
@@ -540,12 +573,12 @@ void CollectiveGroup::complete(Call& c) {
         substitutions_ += 1;
       }
   }
-  CollectiveTiming t = schedule(net_, c.members, params_, r0.op, a, scheduled, bytes);
+  CollectiveTiming t = schedule(net_, c.members, params_, r0.op, a, scheduled, bytes, variable ? &pairBytes : nullptr);
   // A retrying link: when the collective runs past its idle-network time +
   // timeout, the ranks stop waiting at that deadline and use stand-ins for
   // the contributions whose messages were being retried (the link itself
   // stays busy with the replay, so later traffic still sees it).
-  if (params_.policy != SubstitutePolicy::Off && t.retries > 0) {
+  if (policy != SubstitutePolicy::Off && t.retries > 0) {
     const Ps deadline = *std::max_element(scheduled.begin(), scheduled.end()) +
                         estimate(net_, c.members, params_, r0.op, a, bytes) + nsToPs(params_.timeoutNs);
     if (*std::max_element(t.done.begin(), t.done.end()) > deadline) {
@@ -580,7 +613,23 @@ void CollectiveGroup::complete(Call& c) {
   retries_ += t.retries;
   *perAlgorithm_[static_cast<std::size_t>(a) - 1] += 1;
 
+  if (variable)
+    for (std::uint32_t r = 0; r < n; ++r)
+      if (c.req[r].recvCounts != nullptr)
+        for (std::uint32_t s = 0; s < n; ++s) c.req[r].recvCounts[s] = c.req[s].sendCounts[r];
   if (r0.input == nullptr) return;
+  if (r0.op == CollectiveOp::AllToAll && policy == SubstitutePolicy::Off) {
+    // Moved, not summed: block r of rank s's input goes to block s of rank
+    // r's output bit for bit (a variable one's first count elements; the
+    // rest of that block is left as it was).
+    const std::uint64_t block = r0.elements * eb;
+    for (std::uint32_t r = 0; r < n; ++r)
+      for (std::uint32_t s = 0; s < n; ++s) {
+        const std::uint8_t* from = c.req[s].input + r * block;
+        std::copy(from, from + (variable ? c.req[s].sendCounts[r] * eb : block), c.req[r].output + s * block);
+      }
+    return;
+  }
   // Functional data: inputs widened to fp32, late ones substituted, sums in
   // rank order (the same on every rank whatever the algorithm).
   const std::uint64_t inN = inputElements(r0), outN = outputElements(r0);
@@ -590,12 +639,12 @@ void CollectiveGroup::complete(Call& c) {
     const std::uint64_t key = (std::uint64_t{r0.tag} << 32) | c.members[r];
     if (late[r]) {
       const auto prev = previous_.find(key);
-      if (params_.policy == SubstitutePolicy::Previous && prev != previous_.end())
+      if (policy == SubstitutePolicy::Previous && prev != previous_.end())
         in[r] = prev->second;
       else
         std::fill(in[r].begin(), in[r].end(), 0.0f);
     }
-    if (params_.policy != SubstitutePolicy::Off && !late[r]) previous_[key] = in[r];
+    if (policy != SubstitutePolicy::Off && !late[r]) previous_[key] = in[r];
   }
   const std::uint64_t e = r0.elements;
   for (std::uint32_t r = 0; r < n; ++r) {

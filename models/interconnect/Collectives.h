@@ -84,9 +84,12 @@ using Members = std::vector<std::uint32_t>;
 /// Schedules one collective on the network's timelines. `bytes` is the
 /// per-rank message: all-reduce input, all-gather contribution,
 /// reduce-scatter output, all-to-all block per destination. `ready` and the
-/// timing's vectors are per rank of `group`.
+/// timing's vectors are per rank of `group`. A variable all-to-all (MoE
+/// dispatch and combine; direct only) gives `pairBytes`, rank s's message
+/// to rank d at [s * ranks + d], instead of one size for all.
 CollectiveTiming schedule(Network& net, const Members& group, const CollectiveParams& p, CollectiveOp op, Algorithm a,
-                          const std::vector<Ps>& ready, std::uint64_t bytes);
+                          const std::vector<Ps>& ready, std::uint64_t bytes,
+                          const std::vector<std::uint64_t>* pairBytes = nullptr);
 CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp op, Algorithm a,
                           const std::vector<Ps>& ready, std::uint64_t bytes);
 
@@ -109,11 +112,18 @@ public:
     const std::uint8_t* input = nullptr; ///< functional: this rank's input (null: timing only)
     std::uint8_t* output = nullptr;      ///< functional: where this rank's result goes
     Ps ready = 0;                        ///< input available at the engine
+    /// Variable all-to-all: elements of each destination's block this rank
+    /// sends (size: the group's ranks; empty: every block whole).
+    std::vector<std::uint64_t> sendCounts;
+    /// Variable all-to-all: where the counts the ranks sent here go (ranks entries).
+    std::uint64_t* recvCounts = nullptr;
   };
   /// Blocks (SystemC thread) until every chip of `chip`'s group arrived;
   /// returns this chip's completion time, or false in `ok` if the requests
   /// disagree or the algorithm cannot run here.
   Ps run(std::uint32_t chip, const Request& req, bool& ok);
+  /// Bytes that carry a variable all-to-all message's element count.
+  static constexpr std::uint64_t kCountBytes = 4;
 
   /// Point to point (pipeline parallel): one message of `elements` x
   /// `dtype` from `from` to `to`, injected at `ready` after the launch and

@@ -37,9 +37,10 @@ models::interconnect::LinkParams linkParams(const ConfigNode& n) {
 } // namespace
 
 PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
-  const ConfigNode root = ConfigNode::load(
-      path, &overrides, "", {"model.", "chip.", "sim.", "economics.", "memory."},
-      {"system.parallel.pipeline", "system.topology.link.read_request_bytes", "system.topology.switch.reduction_mode"});
+  const ConfigNode root =
+      ConfigNode::load(path, &overrides, "", {"model.", "chip.", "sim.", "economics.", "memory."},
+                       {"system.parallel.pipeline", "system.parallel.attention",
+                        "system.topology.link.read_request_bytes", "system.topology.switch.reduction_mode"});
   if (root.choice("kind", {"platform", "model", "memspec", "system"}) != "system")
     root.fail("kind", "expected \"system\"");
   const std::string platformFile = root.path("platform");
@@ -57,6 +58,11 @@ PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
     const ConfigNode p = sys.child("parallel");
     s.parallel.tensor = static_cast<std::uint32_t>(p.integer("tensor", 1, 4096));
     s.parallel.pipeline = p.has("pipeline") ? static_cast<std::uint32_t>(p.integer("pipeline", 1, 4096)) : 1;
+    // Optional: how the tensor group runs the attention (default tensor parallel).
+    s.parallel.dataAttention = p.has("attention") && p.choice("attention", {"tensor", "data"}) == "data";
+    if (s.parallel.dataAttention && s.parallel.pipeline > 1)
+      p.fail("attention", "data-parallel attention with pipeline stages is not supported yet (pipeline " +
+                              std::to_string(s.parallel.pipeline) + ")");
     if (s.parallel.tensor * s.parallel.pipeline != s.chips)
       p.fail(s.parallel.pipeline > 1 ? "pipeline" : "tensor",
              "tensor " + std::to_string(s.parallel.tensor) + " x pipeline " + std::to_string(s.parallel.pipeline) +

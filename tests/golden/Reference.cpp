@@ -207,6 +207,11 @@ void ReferenceTransformer::setTensorParallel(std::uint32_t ranks) {
   tp_ = ranks;
 }
 
+void ReferenceTransformer::setExpertDispatch(std::uint32_t ranks) {
+  if (ranks == 0) throw std::invalid_argument("reference: expert-parallel ranks must be positive");
+  dispatch_ = ranks;
+}
+
 void ReferenceTransformer::ffnActivations(const float* wGate, const float* wUp, std::uint32_t ffn) {
   const models::DType actT = spec_.actDtype;
   gemv(wGate, h_, ffn, actT, gate_);
@@ -299,6 +304,26 @@ void ReferenceTransformer::routedExperts(const testbench::LayerWeights& lw) {
     for (std::uint32_t i = 0; i < f; ++i) ffnAct_[i] = act(models::silu(gate_[i]) * up_[i]);
     gemv(lw.expDown.data() + e * per, ffnAct_, hidden, actT, out[j]);
   }
+  if (dispatch_ > 1) {
+    // All-to-all dispatch: chip c's partial over its slots, the owner's sum
+    // over the chips the row went to, in chip order, then x.
+    const std::uint32_t local = n / dispatch_;
+    for (std::uint32_t o = 0; o < hidden; ++o) {
+      float acc = 0.0f;
+      for (std::uint32_t c = 0; c < dispatch_; ++c) {
+        bool went = false;
+        float part = 0.0f;
+        for (std::uint32_t j = 0; j < k; ++j) {
+          const bool mine = chosen[j] / local == c;
+          went = went || mine;
+          part += (mine ? weight[j] : 0.0f) * (mine ? out[j][o] : 0.0f);
+        }
+        if (went) acc += part;
+      }
+      x_[o] = act(acc + x_[o]);
+    }
+    return;
+  }
   if (tp_ == 1) {
     // x = round(sum_j w_j * out_j + x), the sum from 0 in slot order; the
     // shared experts follow as a dense FFN (stepRow).
@@ -332,6 +357,19 @@ void ReferenceTransformer::routedExperts(const testbench::LayerWeights& lw) {
   addReduced(partials);
 }
 
+void ReferenceTransformer::ffnBlock(std::uint32_t layer, const testbench::LayerWeights& lw) {
+  if (!spec_.isMoeLayer(layer)) {
+    denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.ffn);
+    return;
+  }
+  // Tensor parallel: the shared experts join the routed combine's partials.
+  const bool shared = spec_.moe.sharedExperts > 0 && tp_ == 1;
+  // With all-to-all dispatch the shared experts run first, during the dispatch.
+  if (shared && dispatch_ > 1) denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.moe.sharedFfn());
+  routedExperts(lw);
+  if (shared && dispatch_ == 1) denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.moe.sharedFfn());
+}
+
 void ReferenceTransformer::stepRow(std::uint32_t row, std::uint32_t token, std::uint32_t pos, float* logits) {
   const testbench::Weights& w = *weights_;
   const std::uint32_t hidden = spec_.hidden;
@@ -348,13 +386,7 @@ void ReferenceTransformer::stepRow(std::uint32_t row, std::uint32_t token, std::
       mlaAttention(l, row, pos, lw);
       outputProjection(lw.wo);
       rmsNorm(x_, lw.ffnNorm, h_);
-      if (spec_.isMoeLayer(l)) {
-        routedExperts(lw);
-        if (spec_.moe.sharedExperts > 0 && tp_ == 1)
-          denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.moe.sharedFfn());
-      } else {
-        denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.ffn);
-      }
+      ffnBlock(l, lw);
       continue;
     }
     const bool bias = spec_.qkvBias;
@@ -372,13 +404,7 @@ void ReferenceTransformer::stepRow(std::uint32_t row, std::uint32_t token, std::
     attention(l, row, pos + 1);
     outputProjection(lw.wo);
     rmsNorm(x_, lw.ffnNorm, h_);
-    if (spec_.isMoeLayer(l)) {
-      routedExperts(lw);
-      if (spec_.moe.sharedExperts > 0 && tp_ == 1)
-        denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.moe.sharedFfn());
-    } else {
-      denseFfn(lw.wGate.data(), lw.wUp.data(), lw.wDown.data(), spec_.ffn);
-    }
+    ffnBlock(l, lw);
   }
   rmsNorm(x_, w.finalNorm, h_);
   std::vector<float> out;

@@ -104,6 +104,15 @@ public:
   /// experts split evenly. Pipeline stages do not change the numerics.
   void setTensorParallel(std::uint32_t ranks);
 
+  /// Data-parallel attention with all-to-all expert dispatch over `ranks`
+  /// chips (docs/multichip.md; 1, the default: one chip). Everything runs as
+  /// on one chip but an MoE layer's FFN: the shared experts go first (they
+  /// overlap the dispatch), then each chip holding one of a row's experts
+  /// sums its slots' weighted outputs from 0.0f in slot order (fp32), and
+  /// the row's owner adds those partials from 0.0f in chip order, then the
+  /// residual, rounded once.
+  void setExpertDispatch(std::uint32_t ranks);
+
   /// Lowest index of the maximum of `logits` (NaN never wins).
   [[nodiscard]] static std::uint32_t argmax(const float* logits, std::uint32_t n);
 
@@ -124,6 +133,9 @@ private:
   void attention(std::uint32_t layer, std::uint32_t row, std::uint32_t ctx);
   /// SwiGLU FFN of width ffn on h_, added into x_ (dense layers, shared experts).
   void denseFfn(const float* wGate, const float* wUp, const float* wDown, std::uint32_t ffn);
+  /// The FFN block of `layer` on h_, into x_: dense, or routed and shared experts
+  /// (in the order the chips run them).
+  void ffnBlock(std::uint32_t layer, const testbench::LayerWeights& lw);
   /// MoE: router (fp32 logits), top-k, the chosen experts, weighted sum into
   /// x_; tensor parallel: the shared experts too (they join the combine).
   void routedExperts(const testbench::LayerWeights& lw);
@@ -149,6 +161,7 @@ private:
   std::vector<float> vCache_;          ///< same layout as kCache_
   std::vector<std::uint32_t> written_; ///< per row: positions 0..written-1 hold valid K/V
   std::uint32_t tp_ = 1;               ///< tensor-parallel chips (setTensorParallel)
+  std::uint32_t dispatch_ = 1;         ///< expert-parallel chips with all-to-all dispatch (setExpertDispatch)
 
   // Scratch vectors of the row being computed.
   std::vector<float> x_, h_, q_, k_, v_, attn_, gate_, up_, ffnAct_;

@@ -25,8 +25,9 @@ struct Case {
   std::vector<std::string> overrides;
   std::uint64_t seed = 11;
   std::uint32_t batch = 1, prompt = 5, gen = 6;
-  bool pipeline = false;    ///< the chips are pipeline stages (else tensor-parallel shards) ...
-  std::uint32_t tensor = 1; ///< ... of this many tensor-parallel chips each
+  bool pipeline = false;      ///< the chips are pipeline stages (else tensor-parallel shards) ...
+  std::uint32_t tensor = 1;   ///< ... of this many tensor-parallel chips each
+  bool dataAttention = false; ///< data-parallel attention, all-to-all expert dispatch
 };
 
 testbench::SimulationOutput runFunctional(const Case& c) {
@@ -36,6 +37,7 @@ testbench::SimulationOutput runFunctional(const Case& c) {
   const std::string n = std::to_string(c.chips);
   in.overrides = {"system.chips=" + n, "system.parallel.tensor=" + (c.pipeline ? std::to_string(c.tensor) : n)};
   if (c.pipeline) in.overrides.push_back("system.parallel.pipeline=" + std::to_string(c.chips / c.tensor));
+  if (c.dataAttention) in.overrides.push_back("system.parallel.attention=data");
   in.overrides.insert(in.overrides.end(), c.overrides.begin(), c.overrides.end());
   in.options.functional = true;
   in.options.batch = c.batch;
@@ -51,8 +53,12 @@ std::vector<std::vector<std::uint32_t>> golden(const testbench::SimulationOutput
   const testbench::Weights weights = testbench::makeRandomWeights(out.model, c.seed);
   golden::ReferenceTransformer ref(out.model, weights, c.batch, c.prompt + c.gen);
   // The reference sums the o and down projections per chip as the
-  // tensor-parallel group does (pipeline stages do not change the numerics).
-  ref.setTensorParallel(c.pipeline ? c.tensor : c.chips);
+  // tensor-parallel group does (pipeline stages do not change the numerics);
+  // with data-parallel attention only the experts' combine order changes.
+  if (c.dataAttention)
+    ref.setExpertDispatch(c.chips);
+  else
+    ref.setTensorParallel(c.pipeline ? c.tensor : c.chips);
   return ref.generate(out.result.prompts, c.gen, lastLogits);
 }
 
@@ -112,6 +118,58 @@ TEST(MultiChip, TinyMoeExpertParallelEightChipsOneExpertEachMatchesGolden) {
   c.seed = 23;
   expectGoldenTokens(c);
 }
+// ---- data-parallel attention: chip i owns requests [iB/T, (i+1)B/T) and
+// reaches the experts of the others by all-to-all dispatch and combine ----
+
+void expectDispatchGoldenTokens(Case c) {
+  c.dataAttention = true;
+  c.model = c.model == config("models/tiny-llama.yaml") ? config("models/tiny-moe.yaml") : c.model;
+  const auto out = runFunctional(c);
+  ASSERT_TRUE(out.result.ok) << out.result.error;
+  const auto& s = out.report.system;
+  EXPECT_TRUE(s.dataAttention);
+  // Two all-to-alls (dispatch, combine) per MoE layer and step, nothing else.
+  const double moeLayers = out.model.layers - out.model.moe.denseLayers;
+  EXPECT_EQ(s.collectives, 2.0 * moeLayers * (c.prompt + c.gen - 1));
+  ASSERT_EQ(s.algorithms.size(), 1u);
+  EXPECT_EQ(s.algorithms.front().first, "direct");
+  EXPECT_GT(s.linkBytes, 0.0);
+  ASSERT_EQ(out.result.generated.size(), c.batch);
+  std::vector<std::vector<float>> refLogits;
+  EXPECT_EQ(out.result.generated, golden(out, c, &refLogits));
+  expectLogitsClose(out.result.lastLogits, refLogits);
+}
+
+TEST(MultiChip, TinyMoeDataParallelAttentionTwoChipsBatch2MatchesGolden) {
+  Case c;
+  c.batch = 2;
+  c.seed = 51;
+  expectDispatchGoldenTokens(c);
+}
+TEST(MultiChip, TinyMoeDataParallelAttentionFourChipsBatch8MatchesGolden) {
+  Case c;
+  c.chips = 4;
+  c.batch = 8;
+  c.seed = 52;
+  expectDispatchGoldenTokens(c);
+}
+TEST(MultiChip, TinyMoeDataParallelAttentionEightChipsOneExpertEachMatchesGolden) {
+  Case c;
+  c.chips = 8;
+  c.batch = 8;
+  c.seed = 53;
+  expectDispatchGoldenTokens(c);
+}
+TEST(MultiChip, TinyMlaDataParallelAttentionTwoChipsMatchesGolden) {
+  // MLA cannot be split by heads here; with data-parallel attention every
+  // chip runs it whole for its own requests (DeepSeek's deployment).
+  Case c;
+  c.model = config("models/tiny-mla.yaml");
+  c.batch = 4;
+  c.seed = 54;
+  expectDispatchGoldenTokens(c);
+}
+
 TEST(MultiChip, TinyLlamaFourChipsOnARingWithRecursiveDoubling) {
   Case c;
   c.chips = 4;

@@ -89,6 +89,14 @@ llmvp_desc valid(std::uint8_t op) {
     return d;
   }
   case LLMVP_OP_EMBED: return tileDesc(op, kA, kB, 0, kD, 1, 4, 4); // vocab 4, token id 0
+  case LLMVP_OP_MOE_DISPATCH:
+  case LLMVP_OP_MOE_GATHER:
+  case LLMVP_OP_MOE_RETURN: { // 1 row of 4, top-1 of 2 experts on 2 chips; zeros: expert 0, nothing received
+    llmvp_desc d = tileDesc(op, kA, kB, kC, kD, 1, 4, 1);
+    d.arg0 = 2;
+    d.arg1 = 2;
+    return d;
+  }
   default: return tileDesc(op, kA, kB, 0, kD, 1, 4, 0);
   }
 }
@@ -195,7 +203,21 @@ INSTANTIATE_TEST_SUITE_P(
         TileErrorCase{"ArgmaxZeroN", LLMVP_OP_ARGMAX, MUT(d.n = 0), ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS},
         TileErrorCase{"ArgmaxU32Input", LLMVP_OP_ARGMAX, MUT(d.dt_in = LLMVP_DT_U32), ENG_ERR_BAD_DTYPE,
                       ENG_FIELD_DTYPE},
-        TileErrorCase{"ArgmaxUnmappedDst", LLMVP_OP_ARGMAX, MUT(d.dst = kUnmapped), ENG_ERR_BUS, ENG_FIELD_DST}),
+        TileErrorCase{"ArgmaxUnmappedDst", LLMVP_OP_ARGMAX, MUT(d.dst = kUnmapped), ENG_ERR_BUS, ENG_FIELD_DST},
+        TileErrorCase{"DispatchRanksDoNotDivideExperts", LLMVP_OP_MOE_DISPATCH, MUT(d.arg0 = 3), ENG_ERR_BAD_SHAPE,
+                      ENG_FIELD_DIMS},
+        TileErrorCase{"DispatchU32Rows", LLMVP_OP_MOE_DISPATCH, MUT(d.dt_in = LLMVP_DT_U32), ENG_ERR_BAD_DTYPE,
+                      ENG_FIELD_DTYPE},
+        TileErrorCase{"DispatchExpertIdNotBelowExperts", LLMVP_OP_MOE_DISPATCH, MUT(d.src1 = kIdFour),
+                      ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC1},
+        TileErrorCase{"DispatchUnmappedSend", LLMVP_OP_MOE_DISPATCH, MUT(d.dst = kUnmapped), ENG_ERR_BUS,
+                      ENG_FIELD_DST},
+        TileErrorCase{"GatherCountNotWholeRecords", LLMVP_OP_MOE_GATHER, MUT(d.src1 = kIdFour), ENG_ERR_BAD_SHAPE,
+                      ENG_FIELD_SRC1},
+        TileErrorCase{"GatherZeroRanks", LLMVP_OP_MOE_GATHER, MUT(d.arg1 = 0), ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS},
+        TileErrorCase{"ReturnMapIndexNotBelowRows", LLMVP_OP_MOE_RETURN, MUT(d.src1 = kIdFour - 8), ENG_ERR_BAD_SHAPE,
+                      ENG_FIELD_SRC1},
+        TileErrorCase{"ReturnZeroRanks", LLMVP_OP_MOE_RETURN, MUT(d.arg1 = 0), ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS}),
     [](const testing::TestParamInfo<TileErrorCase>& i) { return std::string(i.param.name); });
 #undef MUT
 
@@ -464,6 +486,119 @@ TEST(TileFunctional, MoeCombineWithoutAccumStartsFromZero) {
   kern::moeCombine(e.data(), DType::Bf16, weights, zeros.data(), y.data(), DType::Fp32, m, n, topK);
   EXPECT_EQ(b.mem.bytes(kD, y.size()), y);
   EXPECT_TRUE(b.mem.accessesTo(kC, m * n * 4, tlm::TLM_READ_COMMAND).empty());
+}
+
+// ---- data-parallel attention: dispatch records, gather, return ----
+
+/// 3 bf16 rows of 5 (3 words each, the last padded), top-2 of 4 experts on
+/// 2 chips (chip 0: experts 0, 1; chip 1: 2, 3): row 0 stays on chip 0, row
+/// 1 goes to both, row 2 to chip 1.
+struct DispatchCase {
+  static constexpr std::uint32_t m = 3, n = 5, k = 2, experts = 4, ranks = 2;
+  static constexpr std::uint32_t words = 3 + 2 * k; ///< llmvp_moe_record_words(5, 2, 2)
+  static constexpr std::uint32_t none = LLMVP_MOE_NO_EXPERT;
+  std::vector<std::uint8_t> x = randomTensor(DType::Bf16, m* n, 41);
+  std::uint32_t ids[m * k] = {0, 1, 3, 0, 2, 3};
+  float weights[m * k] = {0.5f, 0.25f, 0.75f, 0.125f, 1.5f, 2.0f};
+  llmvp_desc desc(std::uint8_t op) const {
+    llmvp_desc d = tileDesc(op, kA, kB, kC, kD, m, n, k, DType::Bf16, DType::Fp32,
+                            op == LLMVP_OP_MOE_DISPATCH ? DType::U32 : DType::Bf16);
+    d.arg0 = experts;
+    d.arg1 = ranks;
+    return d;
+  }
+  /// The send buffer [2 blocks][3 records][words] the dispatch must write
+  /// (unused records zero): block 0 rows 0, 1; block 1 rows 1, 2.
+  std::vector<std::uint32_t> blocks() const {
+    std::vector<std::uint32_t> b(ranks * m * words, 0);
+    auto record = [&](std::uint32_t block, std::uint32_t i, std::uint32_t row, std::array<std::uint32_t, 2> id,
+                      std::array<float, 2> w) {
+      std::uint32_t* r = b.data() + (block * m + i) * words;
+      std::memcpy(r, x.data() + row * n * 2, n * 2); // bf16 row, zero-padded to 3 words
+      r[3] = id[0];
+      r[4] = id[1];
+      r[5] = models::floatBits(w[0]);
+      r[6] = models::floatBits(w[1]);
+    };
+    record(0, 0, 0, {0, 1}, {0.5f, 0.25f});
+    record(0, 1, 1, {none, 0}, {0.0f, 0.125f}); // slot 0's expert 3 is chip 1's
+    record(1, 0, 1, {3, none}, {0.75f, 0.0f});
+    record(1, 1, 2, {2, 3}, {1.5f, 2.0f});
+    return b;
+  }
+};
+
+TEST(TileFunctional, MoeDispatchPacksRowsForTheChipsOfTheirExperts) {
+  static_assert(DispatchCase::words == 7);
+  EXPECT_EQ(llmvp_moe_record_words(5, 2, 2), DispatchCase::words);
+  EngineBench b(functionalParams());
+  DispatchCase c;
+  put(b.mem, kA, c.x);
+  b.mem.poke(kB, c.ids, sizeof c.ids);
+  b.mem.poke(kB + sizeof c.ids, c.weights, sizeof c.weights);
+  b.runDescs({c.desc(LLMVP_OP_MOE_DISPATCH)});
+  expectIdleWithoutError(b, 1);
+  const std::uint32_t W = DispatchCase::words, none = DispatchCase::none;
+  // Counts (words per block), then the map [row][chip].
+  std::vector<std::uint32_t> map(2 + 3 * 2);
+  b.mem.peek(kC, map.data(), map.size() * 4);
+  EXPECT_EQ(map, (std::vector<std::uint32_t>{2 * W, 2 * W, 0, none, 1, 0, none, 1}));
+  std::vector<std::uint32_t> sent(2 * 3 * W);
+  b.mem.peek(kD, sent.data(), sent.size() * 4);
+  EXPECT_EQ(sent, c.blocks());
+}
+
+TEST(TileFunctional, MoeGatherLaysTheArrivedRowsOutInChipOrder) {
+  // The blocks as if both chips sent this chip the dispatch's blocks 0 and 1,
+  // chip 1 only its first record.
+  EngineBench g(functionalParams());
+  DispatchCase c;
+  const std::uint32_t W = DispatchCase::words, none = DispatchCase::none;
+  const std::vector<std::uint32_t> sent = c.blocks();
+  g.mem.poke(kA, sent.data(), sent.size() * 4);
+  const std::uint32_t counts[2] = {2 * W, W};
+  g.mem.poke(kB, counts, sizeof counts);
+  g.runDescs({c.desc(LLMVP_OP_MOE_GATHER)});
+  expectIdleWithoutError(g, 1);
+  const std::vector<std::uint8_t> zero(10, 0);
+  auto xrow = [&](std::uint32_t r) {
+    return std::vector<std::uint8_t>(c.x.begin() + r * 10, c.x.begin() + r * 10 + 10);
+  };
+  const std::vector<std::vector<std::uint8_t>> rows{xrow(0), xrow(1), zero, xrow(1), zero, zero};
+  for (std::uint32_t r = 0; r < 6; ++r) EXPECT_EQ(g.mem.bytes(kD + r * 10, 10), rows[r]) << "row " << r;
+  std::vector<std::uint32_t> route(6 * 2 * 2 + 2);
+  g.mem.peek(kC, route.data(), route.size() * 4);
+  EXPECT_EQ(std::vector<std::uint32_t>(route.begin(), route.begin() + 12),
+            (std::vector<std::uint32_t>{0, 1, none, 0, none, none, 3, none, none, none, none, none}));
+  auto bits = [](float f) { return models::floatBits(f); };
+  EXPECT_EQ(std::vector<std::uint32_t>(route.begin() + 12, route.begin() + 24),
+            (std::vector<std::uint32_t>{bits(0.5f), bits(0.25f), 0, bits(0.125f), 0, 0, bits(0.75f), 0, 0, 0, 0, 0}));
+  EXPECT_EQ(route[24], 2u * 5u); // the combine's counts: n elements per record
+  EXPECT_EQ(route[25], 1u * 5u);
+}
+
+TEST(TileFunctional, MoeReturnAddsTheChipsPartialsInChipOrderThenTheResidual) {
+  EngineBench b(functionalParams());
+  constexpr std::uint32_t m = 2, n = 3, ranks = 2, none = LLMVP_MOE_NO_EXPERT;
+  // Block 0 (from chip 0): rows a0, a1; block 1: b0, unused.
+  const std::vector<float> back{1.0f, 2.0f, 3.0f, 0.5f, 0.25f, 0.125f, 1e8f, -1e8f, 4.0f, 9.0f, 9.0f, 9.0f};
+  const std::uint32_t map[ranks + m * ranks] = {0,    0, 0,
+                                                none, 1, 0}; // row 0: chip 0's 0; row 1: chip 0's 1, chip 1's 0
+  const std::vector<float> x{10.0f, 20.0f, 30.0f, 1.0f, 1.0f, 1.0f};
+  b.mem.poke(kA, back.data(), back.size() * 4);
+  b.mem.poke(kB, map, sizeof map);
+  b.mem.poke(kC, x.data(), x.size() * 4);
+  llmvp_desc d = tileDesc(LLMVP_OP_MOE_RETURN, kA, kB, kC, kD, m, n, 0);
+  d.arg1 = ranks;
+  d.flags = DESC_F_ACCUM;
+  b.runDescs({d});
+  expectIdleWithoutError(b, 1);
+  std::vector<float> y(m * n);
+  b.mem.peek(kD, y.data(), y.size() * 4);
+  // Row 1, element 0: (0.5 + 1e8) + 1 in fp32, not 0.5 + (1e8 + 1).
+  const float s0 = (0.0f + 0.5f) + 1e8f;
+  EXPECT_EQ(y, (std::vector<float>{11.0f, 22.0f, 33.0f, s0 + 1.0f, ((0.0f + 0.25f) - 1e8f) + 1.0f,
+                                   ((0.0f + 0.125f) + 4.0f) + 1.0f}));
 }
 
 TEST(TileFunctional, ArgmaxTiesGoToTheLowestIndex) {

@@ -302,6 +302,25 @@ TEST(Collectives, RingAllGatherAndDirectAllToAll) {
   for (Ps d : a2a.done) EXPECT_EQ(d, 1000000 + 102400 + 70000 + 5120 + 100000 + 2 * 102400);
 }
 
+TEST(Collectives, VariableAllToAllTimesEachPairsOwnMessage) {
+  // MoE dispatch: rank 0 sends 1024 B to rank 1, rank 1 sends nothing; both
+  // messages carry their count.
+  Network net("net", topo(TopologyKind::Switch, 2));
+  const std::uint64_t count = CollectiveGroup::kCountBytes;
+  const std::vector<std::uint64_t> pairs{0, 1024 + count, count, 0};
+  const CollectiveTiming t = schedule(net, allChips(net), coll(), CollectiveOp::AllToAll, Algorithm::Direct,
+                                      std::vector<Ps>(2, 0), 1024, &pairs);
+  const Network idle("idle", topo(TopologyKind::Switch, 2));
+  EXPECT_EQ(t.done[1], 1000000 + idle.idleTime(0, 1, 1024 + count));
+  EXPECT_EQ(t.done[0], 1000000 + idle.idleTime(1, 0, count));
+  EXPECT_LT(t.done[0], t.done[1]);
+  // Uniform sizes: as without pairBytes.
+  Network a("a", topo(TopologyKind::Switch, 2)), b("b", topo(TopologyKind::Switch, 2));
+  const std::vector<std::uint64_t> same{0, 512, 512, 0};
+  EXPECT_EQ(schedule(a, allChips(a), coll(), CollectiveOp::AllToAll, Algorithm::Direct, {0, 0}, 512, &same).done,
+            schedule(b, coll(), CollectiveOp::AllToAll, Algorithm::Direct, {0, 0}, 512).done);
+}
+
 TEST(Collectives, LateRankDelaysEveryone) {
   Network net("net", topo(TopologyKind::Switch, 4));
   std::vector<Ps> ready(4, 0);
@@ -489,6 +508,53 @@ struct TwoGroups : sc_core::sc_module {
     result[c] = out;
   }
 };
+
+/// Two chips exchange dispatch records (U32 words) by a variable all-to-all:
+/// chip 0 sends 3 words to chip 1 and 1 to itself, chip 1 sends 0 and 2.
+struct VariableExchange : sc_core::sc_module {
+  Network net{"net", topo(TopologyKind::Switch, 2)};
+  CollectiveGroup group{"group", net, coll(), 0};
+  std::array<std::array<std::uint32_t, 8>, 2> out{}; ///< [chip][2 blocks of 4 words]
+  std::array<std::array<std::uint64_t, 2>, 2> received{};
+  bool ok = true;
+  SC_HAS_PROCESS(VariableExchange);
+  explicit VariableExchange(const sc_core::sc_module_name& n) : sc_module(n) {
+    SC_THREAD(chip0);
+    SC_THREAD(chip1);
+    for (auto& o : out) o.fill(0xdeadu); // what a block's uncounted part must keep
+  }
+  void chip0() { chip(0); }
+  void chip1() { chip(1); }
+  void chip(std::uint32_t c) {
+    std::array<std::uint32_t, 8> in{};
+    for (std::uint32_t i = 0; i < 8; ++i) in[i] = 100 * (c + 1) + i; // block d = words [4d, 4d + 4)
+    CollectiveGroup::Request r;
+    r.op = CollectiveOp::AllToAll;
+    r.dtype = models::DType::U32;
+    r.elements = 4;
+    r.input = reinterpret_cast<const std::uint8_t*>(in.data());
+    r.output = reinterpret_cast<std::uint8_t*>(out[c].data());
+    r.sendCounts = c == 0 ? std::vector<std::uint64_t>{1, 3} : std::vector<std::uint64_t>{0, 2};
+    r.recvCounts = received[c].data();
+    bool good = true;
+    (void)group.run(c, r, good);
+    ok = ok && good;
+  }
+};
+
+TEST(Collectives, VariableAllToAllMovesTheCountedWordsAndReportsCounts) {
+  VariableExchange top("top");
+  sc_core::sc_start();
+  ASSERT_TRUE(top.ok);
+  constexpr std::uint32_t keep = 0xdeadu;
+  // Chip 0: block 0 from itself (1 word), block 1 from chip 1 (none).
+  EXPECT_EQ(top.out[0], (std::array<std::uint32_t, 8>{100, keep, keep, keep, keep, keep, keep, keep}));
+  // Chip 1: block 0 from chip 0 (its block 1: 3 words), block 1 from itself (2).
+  EXPECT_EQ(top.out[1], (std::array<std::uint32_t, 8>{104, 105, 106, keep, 204, 205, keep, keep}));
+  EXPECT_EQ(top.received[0], (std::array<std::uint64_t, 2>{1, 0}));
+  EXPECT_EQ(top.received[1], (std::array<std::uint64_t, 2>{3, 2}));
+  EXPECT_EQ(top.group.stats().value("algorithm.direct"), 1.0);
+}
 
 TEST(Collectives, GroupsMustBeWholeBlocksOfChips) {
   Network net("net", topo(TopologyKind::Switch, 4));
