@@ -109,17 +109,8 @@ std::vector<std::vector<std::uint32_t>> seededPrompts(std::uint64_t seed, std::u
 }
 
 void HostRuntime::checkDataParallel() const {
-  const std::string what = "system.parallel.attention: data: ";
-  if (!spec_.moe.enabled())
-    throw ConfigError(what + spec_.name +
-                      " is a dense model; data-parallel attention needs routed experts to dispatch to (use tensor)");
-  if (spec_.moe.experts % shard_.ranks != 0)
-    throw ConfigError(what + std::to_string(shard_.ranks) + " chips do not divide the model's " +
-                      std::to_string(spec_.moe.experts) + " routed experts (model.moe.experts)");
-  if (shard_.ranks > LLMVP_MAX_EP)
-    throw ConfigError(what + std::to_string(shard_.ranks) + " chips are more than the " + std::to_string(LLMVP_MAX_EP) +
-                      " expert-parallel ranks the firmware supports");
-  if (shard_.stages > 1) throw ConfigError(what + "with pipeline stages is not supported yet");
+  // The model and the request split were checked for the system (SystemSimulation.cpp splitRequests).
+  if (shard_.stages > 1) throw ConfigError("system.parallel.attention: data with pipeline stages is not supported yet");
   if (opt_.prefillChunk != 0) throw ConfigError("--prefill-chunk: prefill on several chips is not supported yet");
   if (chip_.pnmCount() != 0)
     throw ConfigError("chip.pnm: near-memory offload with data-parallel attention is not supported yet");

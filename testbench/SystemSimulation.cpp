@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "firmware/include/manifest.h"
 #include "firmware/src/fw_main.h"
 #include "platform/System.h"
 #include "testbench/Progress.h"
@@ -27,6 +28,16 @@ std::string num(double v, int digits) {
 /// Data-parallel attention: chip i's run options, its B / T requests (and
 /// their prompts or contexts) of the system's B.
 std::vector<RunOptions> splitRequests(const RunOptions& options, const ModelSpec& model, std::uint32_t chips) {
+  const std::string what = "system.parallel.attention: data: ";
+  if (!model.moe.enabled())
+    throw ConfigError(what + model.name +
+                      " is a dense model; data-parallel attention needs routed experts to dispatch to (use tensor)");
+  if (model.moe.experts % chips != 0)
+    throw ConfigError(what + std::to_string(chips) + " chips do not divide the model's " +
+                      std::to_string(model.moe.experts) + " routed experts (model.moe.experts)");
+  if (chips > LLMVP_MAX_EP)
+    throw ConfigError(what + std::to_string(chips) + " chips are more than the " + std::to_string(LLMVP_MAX_EP) +
+                      " expert-parallel ranks the firmware supports");
   if (options.batch % chips != 0)
     throw ConfigError("--batch: " + std::to_string(options.batch) + " requests do not split evenly over the " +
                       std::to_string(chips) + " chips of data-parallel attention (system.parallel.attention: data)");

@@ -12,7 +12,7 @@ namespace llmvp::test {
 namespace {
 
 struct Figures {
-  double tpotNs = 0, collNs = 0, latencyNs = 0, share = 0, retries = 0;
+  double tpotNs = 0, collNs = 0, latencyNs = 0, share = 0, retries = 0, linkBytes = 0;
 };
 
 /// A timing-only decode of `model` on `system`: two tokens after 512 positions.
@@ -34,8 +34,12 @@ Figures run(const std::string& system, const ScratchDir& dir, const std::string&
   if (report.empty()) return {};
   const auto& r = report.at("results").as_object();
   const auto& s = r.at("system").as_object();
-  return {num(r.at("tpot_mean_ns")), num(s.at("collective_ns_per_token")), num(s.at("collective_latency_ns_per_token")),
-          num(s.at("collective_share_of_tpot")), num(s.at("link_retries"))};
+  return {num(r.at("tpot_mean_ns")),
+          num(s.at("collective_ns_per_token")),
+          num(s.at("collective_latency_ns_per_token")),
+          num(s.at("collective_share_of_tpot")),
+          num(s.at("link_retries")),
+          num(s.at("link_bytes"))};
 }
 
 TEST(MultiChipExperiments, LowLatencyInterconnectCutsCollectiveTimeAndTpot) {
@@ -65,6 +69,35 @@ TEST(MultiChipExperiments, BandwidthTermGrowsWithBatchLatencyTermDoesNot) {
   const Figures one = run("nvlink8", dir, "b1"), many = run("nvlink8", dir, "b64", {"--batch", "64"});
   EXPECT_GT(many.collNs - many.latencyNs, 2.0 * (one.collNs - one.latencyNs));
   EXPECT_NEAR(many.latencyNs, one.latencyNs, 0.05 * one.latencyNs);
+}
+
+// Data-parallel attention with all-to-all expert dispatch (docs/multichip.md):
+// at batch 64 on lowlat8, Mixtral's dispatch carries each row to at most its
+// two experts' chips and back, where the tensor-parallel layout all-reduces
+// every row's hidden state twice per layer.
+TEST(MultiChipExperiments, AllToAllDispatchMovesLessThanTensorParallelAllReducesAtBatch) {
+  ScratchDir dir("mcx-dispatch");
+  const std::vector<std::string> b64{"--batch", "64"};
+  std::vector<std::string> data = b64;
+  data.insert(data.end(), {"--set", "system.parallel.attention=data"});
+  const Figures tp = run("lowlat8", dir, "tp", b64, "mixtral-8x7b"),
+                dp = run("lowlat8", dir, "dp", data, "mixtral-8x7b");
+  EXPECT_LT(dp.linkBytes, tp.linkBytes / 3);
+  EXPECT_LT(dp.collNs, tp.collNs);
+  EXPECT_GT(dp.collNs, 0.0);
+}
+
+// DeepSeek-V3's latent attention does not split by heads; with data-parallel
+// attention it decodes on 8 chips, and the dispatch traffic grows with batch.
+TEST(MultiChipExperiments, DeepSeekV3DecodesDataParallelOnEightChips) {
+  ScratchDir dir("mcx-dsv3");
+  const Figures small = run("lowlat8", dir, "b8", {"--batch", "8", "--set", "system.parallel.attention=data"},
+                            "deepseek-v3"),
+                large = run("lowlat8", dir, "b64", {"--batch", "64", "--set", "system.parallel.attention=data"},
+                            "deepseek-v3");
+  EXPECT_GT(small.collNs, 0.0);
+  EXPECT_GT(large.linkBytes, 4.0 * small.linkBytes);
+  EXPECT_LT(large.tpotNs / 64, small.tpotNs / 8); // time per token of the batch falls
 }
 
 TEST(MultiChipExperiments, InSwitchReductionBeatsTheRingForDecodeMessages) {

@@ -420,6 +420,25 @@ TEST(MultiChipConfig, ExpertParallelMustDivideTheExperts) {
                     "system.parallel.tensor: 16 chips do not divide the model's 8 routed experts (model.moe.experts)",
                     config("models/tiny-moe.yaml"));
 }
+TEST(MultiChipConfig, DataParallelAttentionNeedsExpertsWholeRequestsAndNoStages) {
+  const std::string moe = config("models/tiny-moe.yaml");
+  expectConfigError({"--set", "system.parallel.attention=data"},
+                    "system.parallel.attention: data: tiny-llama is a dense model; data-parallel attention needs "
+                    "routed experts to dispatch to (use tensor)");
+  expectConfigError({"--set", "system.parallel.attention=data", "--batch", "12"},
+                    "--batch: 12 requests do not split evenly over the 8 chips of data-parallel attention "
+                    "(system.parallel.attention: data)",
+                    moe);
+  expectConfigError({"--set", "system.parallel.attention=data", "--set", "system.chips=16", "--set",
+                     "system.parallel.tensor=16", "--batch", "16"},
+                    "system.parallel.attention: data: 16 chips do not divide the model's 8 routed experts", moe);
+  expectConfigError({"--set", "system.parallel.attention=data", "--set", "system.parallel.tensor=4", "--set",
+                     "system.parallel.pipeline=2", "--batch", "8"},
+                    "system.parallel.attention: data-parallel attention with pipeline stages is not supported yet "
+                    "(pipeline 2)",
+                    moe);
+  expectConfigError({"--set", "system.parallel.attention=sequence"}, "system.parallel.attention", moe);
+}
 TEST(MultiChipConfig, DragonflyShapeMustMatchChips) {
   const CliResult r = runLlmvp({"validate", config("systems/dragonfly64.yaml")});
   EXPECT_EQ(r.exitCode, 0) << r.err;

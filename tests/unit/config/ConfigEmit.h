@@ -423,6 +423,7 @@ inline std::string emitSystem(const PlatformConfig& pc, const std::string& platf
     << "  parallel:\n"
     << "    tensor: " << num(s.parallel.tensor) << "\n"
     << "    pipeline: " << num(s.parallel.pipeline) << "\n"
+    << "    attention: " << (s.parallel.dataAttention ? "data" : "tensor") << "\n"
     << "  topology:\n"
     << "    kind: " << topologyName(t.kind) << "\n";
   if (t.kind == TopologyKind::Torus) {
@@ -487,6 +488,7 @@ inline void expectSameSystem(const platform::SystemParams& a, const platform::Sy
   EXPECT_EQ(a.chips, b.chips);
   EXPECT_EQ(a.parallel.tensor, b.parallel.tensor);
   EXPECT_EQ(a.parallel.pipeline, b.parallel.pipeline);
+  EXPECT_EQ(a.parallel.dataAttention, b.parallel.dataAttention);
   const auto& ta = a.topology;
   const auto& tb = b.topology;
   EXPECT_EQ(ta.kind, tb.kind);

@@ -459,6 +459,16 @@ TEST(RoundTrip, SystemWithNonDefaultValues) {
   EXPECT_EQ(b.system.parallel.pipeline, 8u);
 }
 
+TEST(RoundTrip, SystemWithDataParallelAttention) {
+  const PlatformConfig a = platformWith({"system.parallel.attention=data"}, config("systems/lowlat8.yaml"));
+  EXPECT_TRUE(a.system.parallel.dataAttention);
+  TempDir dir;
+  std::ofstream(dir.file("system.yaml")) << emitSystem(a, fs::absolute(a.file).string());
+  const PlatformConfig b = platformWith({}, dir.file("system.yaml"));
+  expectSameSystem(a.system, b.system);
+  EXPECT_TRUE(b.system.parallel.dataAttention);
+}
+
 TEST(RoundTrip, ModelWithNonDefaultValues) {
   const ModelSpec a = modelWith({"model.rms_eps=3.3e-7", "model.rope_theta=12345.678", "model.tie_embeddings=true",
                                  "model.dtypes.kv=fp8", "model.weights.init_std=0.0123"});

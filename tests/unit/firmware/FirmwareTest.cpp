@@ -515,6 +515,12 @@ INSTANTIATE_TEST_SUITE_P(
                 FW_ERR_BAD_MANIFEST, FW_MFIELD_REQ_CACHED_LEN, 1},
         BadCase{"ContextOverflow", [](Model& md) { md.m.steps = md.m.max_context; }, FW_ERR_BAD_MANIFEST,
                 FW_MFIELD_REQ_STEPS, 1},
+        BadCase{"DispatchOnADenseModel",
+                [](Model& md) {
+                  md.m.ep_dispatch = 1;
+                  md.m.ep_ranks = 2;
+                },
+                FW_ERR_BAD_MANIFEST, FW_MFIELD_EP, 0},
         // Rings need (4 + 2 * (12 + 1) + 2 * 2 * 2) * 64 bytes (one batched ATTN
         // per layer), then the 2-row attention table 2 * 16 bytes.
         BadCase{"WorkTooSmall", [](Model& md) { md.m.work_bytes = 2463; }, FW_ERR_NO_SPACE, FW_SPACE_RINGS, 2464},
