@@ -129,6 +129,9 @@ std::string opcodeName(std::uint8_t opcode) {
   case LLMVP_OP_ARGMAX: return "argmax";
   case LLMVP_OP_TOPK: return "topk";
   case LLMVP_OP_MOE_COMBINE: return "moe_combine";
+  case LLMVP_OP_MOE_DISPATCH: return "moe_dispatch";
+  case LLMVP_OP_MOE_GATHER: return "moe_gather";
+  case LLMVP_OP_MOE_RETURN: return "moe_return";
   case LLMVP_OP_GEMV_HEADS: return "gemv_heads";
   case LLMVP_OP_ATTN_MLA: return "attn_mla";
   case LLMVP_OP_ATTN_PREFILL: return "attn_prefill";
