@@ -231,8 +231,13 @@ static void put_dense_ffn(const fw_ctx* c, fw_ring_writer* w, uint64_t gate, uin
 
 /** A dispatch-family descriptor (MOE_DISPATCH, MOE_GATHER) over this
  *  chip's rows for the group's ep_ranks chips. */
-static llmvp_desc dispatch_desc(const llmvp_manifest* m, uint8_t opcode, uint8_t out) {
+static llmvp_desc dispatch_desc(const llmvp_manifest* m, uint8_t opcode, uint8_t out, uint64_t src0, uint64_t src1,
+                                uint64_t dst, uint64_t src2) {
   llmvp_desc d = fw_desc(opcode, m->dt_act, LLMVP_DT_FP32, out);
+  d.src0 = src0;
+  d.src1 = src1;
+  d.dst = dst;
+  d.src2 = src2;
   d.m = m->batch;
   d.n = m->hidden;
   d.k = m->top_k;
@@ -241,36 +246,39 @@ static llmvp_desc dispatch_desc(const llmvp_manifest* m, uint8_t opcode, uint8_t
   return d;
 }
 
+/** The routed experts' GEMV_MOE gate and up on `rows` rows of `in` routed
+ *  by `route`, SWIGLU, GEMV_MOE down into eout (4 descriptors). */
+static void put_expert_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e, uint64_t in, uint64_t route,
+                           uint32_t rows) {
+  const llmvp_manifest* m = &c->m;
+  const fw_spad_plan* s = &c->spad;
+  const uint32_t k = m->top_k, eff = m->expert_ffn;
+  const uint8_t act = m->dt_act, wt = m->dt_w;
+  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->egate, in, e->exp_gate, e->expert_stride, route, rows, eff, m->hidden,
+                                               k, m->experts, 0, act, wt)));
+  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->eup, in, e->exp_up, e->expert_stride, route, rows, eff, m->hidden, k,
+                                               m->experts, 0, act, wt)));
+  ring_writer_put(w, tile_swiglu(s->egate, s->egate, s->eup, rows * k, eff, act));
+  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->eout, s->egate, e->exp_down, e->expert_stride, route, rows, m->hidden,
+                                               eff, k, m->experts, 1, act, wt)));
+}
+
 /** Expert parallel with data-parallel attention (plan.h fw_ep_dispatch):
  *  from MOE_DISPATCH to MOE_RETURN, the shared experts in between. */
 static void put_moe_dispatch(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
-  const uint32_t rows = (uint32_t)fw_expert_rows(m, m->batch), k = m->top_k, eff = m->expert_ffn;
-  const uint8_t act = m->dt_act, wt = m->dt_w;
-  llmvp_desc pack = dispatch_desc(m, LLMVP_OP_MOE_DISPATCH, LLMVP_DT_U32);
-  pack.src0 = s->h;
-  pack.src1 = s->route;
-  pack.dst = s->dsend;
-  pack.src2 = s->dmap;
+  const uint32_t rows = (uint32_t)fw_expert_rows(m, m->batch), k = m->top_k;
+  const uint8_t act = m->dt_act;
+  llmvp_desc pack = dispatch_desc(m, LLMVP_OP_MOE_DISPATCH, LLMVP_DT_U32, s->h, s->route, s->dsend, s->dmap);
   pack.signal_sem = fw_sem_field(FW_SEM_COLL_IN);
   ring_writer_put(w, pack);
   /* The shared experts overlap the dispatch all-to-all. */
   if (m->shared_ffn != 0u) put_dense_ffn(c, w, e->w_gate, e->w_up, e->w_down, m->shared_ffn);
-  llmvp_desc unpack = dispatch_desc(m, LLMVP_OP_MOE_GATHER, act);
-  unpack.src0 = s->drecv;
-  unpack.src1 = s->dcounts;
-  unpack.dst = s->erows;
-  unpack.src2 = s->eroute;
+  llmvp_desc unpack = dispatch_desc(m, LLMVP_OP_MOE_GATHER, act, s->drecv, s->dcounts, s->erows, s->eroute);
   unpack.wait_sem = fw_sem_field(FW_SEM_COLL_OUT);
   ring_writer_put(w, unpack);
-  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->egate, s->erows, e->exp_gate, e->expert_stride, s->eroute, rows, eff,
-                                               m->hidden, k, m->experts, 0, act, wt)));
-  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->eup, s->erows, e->exp_up, e->expert_stride, s->eroute, rows, eff,
-                                               m->hidden, k, m->experts, 0, act, wt)));
-  ring_writer_put(w, tile_swiglu(s->egate, s->egate, s->eup, rows * k, eff, act));
-  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->eout, s->egate, e->exp_down, e->expert_stride, s->eroute, rows,
-                                               m->hidden, eff, k, m->experts, 1, act, wt)));
+  put_expert_ffn(c, w, e, s->erows, s->eroute, rows);
   llmvp_desc combine = tile_moe_combine(s->eret, s->eout, s->eroute, 0u, rows, m->hidden, k, act);
   combine.flags &= (uint8_t)~DESC_F_ACCUM;
   combine.dt_out = LLMVP_DT_FP32;
@@ -294,7 +302,7 @@ static void put_moe_dispatch(const fw_ctx* c, fw_ring_writer* w, const llmvp_lay
 void fw_put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry* e) {
   const llmvp_manifest* m = &c->m;
   const fw_spad_plan* s = &c->spad;
-  const uint32_t b = m->batch, k = m->top_k, eff = m->expert_ffn;
+  const uint32_t b = m->batch, k = m->top_k;
   const uint8_t act = m->dt_act, wt = m->dt_w;
   llmvp_desc router = tile_gemv(s->router, s->h, e->router, b, m->experts, m->hidden, act, wt);
   router.dt_out = LLMVP_DT_FP32; /* routers score in fp32 */
@@ -304,13 +312,7 @@ void fw_put_moe_ffn(const fw_ctx* c, fw_ring_writer* w, const llmvp_layer_entry*
     put_moe_dispatch(c, w, e);
     return;
   }
-  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->egate, s->h, e->exp_gate, e->expert_stride, s->route, b, eff,
-                                               m->hidden, k, m->experts, 0, act, wt)));
-  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->eup, s->h, e->exp_up, e->expert_stride, s->route, b, eff, m->hidden,
-                                               k, m->experts, 0, act, wt)));
-  ring_writer_put(w, tile_swiglu(s->egate, s->egate, s->eup, b * k, eff, act));
-  ring_writer_put(w, moe_gemv(m, tile_gemv_moe(s->eout, s->egate, e->exp_down, e->expert_stride, s->route, b, m->hidden,
-                                               eff, k, m->experts, 1, act, wt)));
+  put_expert_ffn(c, w, e, s->h, s->route, b);
   if (!fw_ep(m)) {
     ring_writer_put(w, tile_moe_combine(s->x, s->eout, s->route, s->x, b, m->hidden, k, act));
     if (m->shared_ffn != 0u) put_dense_ffn(c, w, e->w_gate, e->w_up, e->w_down, m->shared_ffn);
