@@ -83,6 +83,15 @@ int estimateOnly(const SimulationInputs& in, const std::string& jsonFile) {
   const PlatformConfig platform = loadPlatform(in.platformFile, overrides);
   const ModelSpec model = loadModel(in.modelFile, overrides);
   overrides.checkAllUsed();
+  // The roofline models one chip or one chip's shard of a tensor-parallel
+  // group (docs/estimate.md); a run reports the others without it.
+  if (platform.system.chips > 1 && platform.system.parallel.pipeline > 1)
+    throw ConfigError("llmvp estimate: pipeline stages (system.parallel.pipeline " +
+                      std::to_string(platform.system.parallel.pipeline) +
+                      ") are not modelled by the roofline; use llmvp run");
+  if (platform.system.chips > 1 && platform.system.parallel.dataAttention)
+    throw ConfigError("llmvp estimate: data-parallel attention (system.parallel.attention: data) is not modelled "
+                      "by the roofline; use llmvp run");
   RunOptions options = in.options;
   options.hbf = platform.hbf;
   const Estimate e = estimate(platform, model, options);

@@ -130,6 +130,28 @@ TEST(Estimate, EstimateCommandPrintsTheRunsBoundsWithoutSimulating) {
             2);
 }
 
+TEST(Estimate, LayoutsTheRooflineDoesNotModelAreUsageErrors) {
+  // Pipeline stages and data-parallel attention: the roofline would price a
+  // tensor-parallel shard instead.
+  const std::vector<std::string> base{"estimate", "--platform", config("systems/lowlat8.yaml"), "--model",
+                                      config("models/tiny-moe.yaml")};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return runLlmvp(a);
+  };
+  EXPECT_EQ(with({}).exitCode, 0);
+  const CliResult pp = with({"--set", "system.parallel.tensor=4", "--set", "system.parallel.pipeline=2"});
+  EXPECT_EQ(pp.exitCode, 2);
+  EXPECT_NE(pp.err.find("pipeline stages (system.parallel.pipeline 2) are not modelled by the roofline"),
+            std::string::npos)
+      << pp.err;
+  const CliResult dp = with({"--set", "system.parallel.attention=data", "--batch", "8"});
+  EXPECT_EQ(dp.exitCode, 2);
+  EXPECT_NE(dp.err.find("data-parallel attention (system.parallel.attention: data) is not modelled"), std::string::npos)
+      << dp.err;
+}
+
 } // namespace
 } // namespace llmvp::test
 
