@@ -69,17 +69,14 @@ std::vector<RunOptions> splitRequests(const RunOptions& options, const ModelSpec
 }
 
 /// Data-parallel attention: the system's result, the chips' requests in
-/// chip order; a step ends when its last chip finished it.
+/// chip order; a step ends when its last chip finished it (failures are
+/// reported by the caller, as for the other layouts).
 RunResult mergeRequests(const std::vector<RunResult>& results) {
   RunResult m = results.front();
   m.prompts.clear();
   m.generated.clear();
   m.lastLogits.clear();
   for (const RunResult& r : results) {
-    if (!r.ok && m.ok) {
-      m.ok = false;
-      m.error = r.error;
-    }
     m.prompts.insert(m.prompts.end(), r.prompts.begin(), r.prompts.end());
     m.generated.insert(m.generated.end(), r.generated.begin(), r.generated.end());
     m.lastLogits.insert(m.lastLogits.end(), r.lastLogits.begin(), r.lastLogits.end());
@@ -147,7 +144,7 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   bool agree = true;
   for (std::size_t i = 0; i < results.size(); ++i) {
     const RunResult& r = results[i];
-    if (!r.ok && out.result.ok) out.result = r; // report the first failure (merged: already there)
+    if (!r.ok && out.result.ok) out.result = r; // report the first failure
     // Pipeline: the first stage received the tokens the last one computed;
     // the stages between never see them.
     // Data-parallel attention: every chip has its own requests.

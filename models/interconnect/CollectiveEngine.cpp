@@ -45,12 +45,12 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
     out_.assign(outBytes, 0);
   }
   Ps ready = start;
-  std::vector<std::uint32_t> counts32(variable ? ranks : 0), received32(variable ? ranks : 0);
+  std::vector<std::uint32_t> sendCounts(variable ? ranks : 0), recvCounts(variable ? ranks : 0);
   if (variable) { // the counts are control data: read in both modes
-    ready = access(tlm::TLM_READ_COMMAND, d.src2, reinterpret_cast<std::uint8_t*>(counts32.data()), ranks * 4, start,
+    ready = access(tlm::TLM_READ_COMMAND, d.src2, reinterpret_cast<std::uint8_t*>(sendCounts.data()), ranks * 4, start,
                    false, ENG_FIELD_SRC2, err);
     if (!err.ok()) return ready;
-    for (const std::uint32_t k : counts32)
+    for (const std::uint32_t k : sendCounts)
       if (k > d.n) {
         err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_SRC2};
         return ready;
@@ -58,7 +58,7 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   }
   // A variable all-to-all reads and writes only the blocks' counted parts
   // (the rest of each output block is left as it was).
-  auto blocks = [&](tlm::tlm_command cmd, std::uint64_t addr, const std::vector<std::uint64_t>& lens, Ps at,
+  auto blocks = [&](tlm::tlm_command cmd, std::uint64_t addr, const std::vector<std::uint32_t>& lens, Ps at,
                     std::uint8_t* data, std::uint32_t field) {
     Ps end = at;
     for (std::uint64_t c = 0; c < ranks && err.ok(); ++c)
@@ -67,7 +67,6 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
                                    !carry, field, err));
     return end;
   };
-  std::vector<std::uint64_t> sendCounts(counts32.begin(), counts32.end()), recvCounts(variable ? ranks : 0);
   if (variable)
     ready = blocks(tlm::TLM_READ_COMMAND, d.src0, sendCounts, ready, in_.data(), ENG_FIELD_SRC0);
   else
@@ -94,9 +93,8 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   Ps end = done;
   if (variable) {
     end = blocks(tlm::TLM_WRITE_COMMAND, d.dst, recvCounts, done, out_.data(), ENG_FIELD_DST);
-    for (std::uint64_t c = 0; c < ranks; ++c) received32[c] = static_cast<std::uint32_t>(recvCounts[c]);
     if (err.ok() && d.src1 != 0)
-      end = std::max(end, access(tlm::TLM_WRITE_COMMAND, d.src1, reinterpret_cast<std::uint8_t*>(received32.data()),
+      end = std::max(end, access(tlm::TLM_WRITE_COMMAND, d.src1, reinterpret_cast<std::uint8_t*>(recvCounts.data()),
                                  ranks * 4, done, false, ENG_FIELD_SRC1, err));
   } else {
     end = access(tlm::TLM_WRITE_COMMAND, d.dst, carry ? out_.data() : nullptr, outBytes, done, !carry, ENG_FIELD_DST,

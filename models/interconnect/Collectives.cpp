@@ -520,7 +520,7 @@ void CollectiveGroup::complete(Call& c) {
         r.algorithm != r0.algorithm || (r.input == nullptr) != (r0.input == nullptr) ||
         r.sendCounts.size() != (variable ? n : 0))
       c.ok = false;
-    for (const std::uint64_t k : r.sendCounts)
+    for (const std::uint32_t k : r.sendCounts)
       if (k > r0.elements) c.ok = false;
   }
   if (variable && r0.op != CollectiveOp::AllToAll) c.ok = false;

@@ -114,9 +114,10 @@ public:
     Ps ready = 0;                        ///< input available at the engine
     /// Variable all-to-all: elements of each destination's block this rank
     /// sends (size: the group's ranks; empty: every block whole).
-    std::vector<std::uint64_t> sendCounts;
+    /// (u32 as in the descriptor's count array: elements is a u32 field.)
+    std::vector<std::uint32_t> sendCounts;
     /// Variable all-to-all: where the counts the ranks sent here go (ranks entries).
-    std::uint64_t* recvCounts = nullptr;
+    std::uint32_t* recvCounts = nullptr;
   };
   /// Blocks (SystemC thread) until every chip of `chip`'s group arrived;
   /// returns this chip's completion time, or false in `ok` if the requests

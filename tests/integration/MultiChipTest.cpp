@@ -123,7 +123,6 @@ TEST(MultiChip, TinyMoeExpertParallelEightChipsOneExpertEachMatchesGolden) {
 
 void expectDispatchGoldenTokens(Case c) {
   c.dataAttention = true;
-  c.model = c.model == config("models/tiny-llama.yaml") ? config("models/tiny-moe.yaml") : c.model;
   const auto out = runFunctional(c);
   ASSERT_TRUE(out.result.ok) << out.result.error;
   const auto& s = out.report.system;
@@ -142,12 +141,14 @@ void expectDispatchGoldenTokens(Case c) {
 
 TEST(MultiChip, TinyMoeDataParallelAttentionTwoChipsBatch2MatchesGolden) {
   Case c;
+  c.model = config("models/tiny-moe.yaml");
   c.batch = 2;
   c.seed = 51;
   expectDispatchGoldenTokens(c);
 }
 TEST(MultiChip, TinyMoeDataParallelAttentionFourChipsBatch8MatchesGolden) {
   Case c;
+  c.model = config("models/tiny-moe.yaml");
   c.chips = 4;
   c.batch = 8;
   c.seed = 52;
@@ -155,6 +156,7 @@ TEST(MultiChip, TinyMoeDataParallelAttentionFourChipsBatch8MatchesGolden) {
 }
 TEST(MultiChip, TinyMoeDataParallelAttentionEightChipsOneExpertEachMatchesGolden) {
   Case c;
+  c.model = config("models/tiny-moe.yaml");
   c.chips = 8;
   c.batch = 8;
   c.seed = 53;

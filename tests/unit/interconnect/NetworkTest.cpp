@@ -515,7 +515,7 @@ struct VariableExchange : sc_core::sc_module {
   Network net{"net", topo(TopologyKind::Switch, 2)};
   CollectiveGroup group{"group", net, coll(), 0};
   std::array<std::array<std::uint32_t, 8>, 2> out{}; ///< [chip][2 blocks of 4 words]
-  std::array<std::array<std::uint64_t, 2>, 2> received{};
+  std::array<std::array<std::uint32_t, 2>, 2> received{};
   bool ok = true;
   SC_HAS_PROCESS(VariableExchange);
   explicit VariableExchange(const sc_core::sc_module_name& n) : sc_module(n) {
@@ -534,7 +534,7 @@ struct VariableExchange : sc_core::sc_module {
     r.elements = 4;
     r.input = reinterpret_cast<const std::uint8_t*>(in.data());
     r.output = reinterpret_cast<std::uint8_t*>(out[c].data());
-    r.sendCounts = c == 0 ? std::vector<std::uint64_t>{1, 3} : std::vector<std::uint64_t>{0, 2};
+    r.sendCounts = c == 0 ? std::vector<std::uint32_t>{1, 3} : std::vector<std::uint32_t>{0, 2};
     r.recvCounts = received[c].data();
     bool good = true;
     (void)group.run(c, r, good);
@@ -551,8 +551,8 @@ TEST(Collectives, VariableAllToAllMovesTheCountedWordsAndReportsCounts) {
   EXPECT_EQ(top.out[0], (std::array<std::uint32_t, 8>{100, keep, keep, keep, keep, keep, keep, keep}));
   // Chip 1: block 0 from chip 0 (its block 1: 3 words), block 1 from itself (2).
   EXPECT_EQ(top.out[1], (std::array<std::uint32_t, 8>{104, 105, 106, keep, 204, 205, keep, keep}));
-  EXPECT_EQ(top.received[0], (std::array<std::uint64_t, 2>{1, 0}));
-  EXPECT_EQ(top.received[1], (std::array<std::uint64_t, 2>{3, 2}));
+  EXPECT_EQ(top.received[0], (std::array<std::uint32_t, 2>{1, 0}));
+  EXPECT_EQ(top.received[1], (std::array<std::uint32_t, 2>{3, 2}));
   EXPECT_EQ(top.group.stats().value("algorithm.direct"), 1.0);
 }
 
