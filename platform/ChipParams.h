@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// Everything needed to build one chip, validated and typed (built from
-/// configs/platforms/*.yaml by testbench/Config).
+/// configs/platforms/*.yaml by config/Loaders.h).
 
 #include <cstdint>
 #include <string>
@@ -61,7 +61,7 @@ struct ChipParams {
   std::uint32_t pnmCount = 0;
   models::stacked::PnmParams pnm;
   /// Which operators the host puts on the near-memory engines
-  /// (chip.pnm.offload; testbench/PnmPolicy.h): auto (the faster of
+  /// (chip.pnm.offload; host/PnmPolicy.h): auto (the faster of
   /// engines and tile by roofline), pnm (every operator the engines
   /// support), tile (none).
   enum class PnmOffload : std::uint8_t { Auto, Pnm, Tile };

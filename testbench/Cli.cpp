@@ -8,16 +8,16 @@
 #include <iostream>
 #include <sstream>
 
+#include "analysis/Estimate.h"
+#include "analysis/HwValidation.h"
 #include "firmware/include/manifest.h"
-#include "testbench/Csv.h"
-#include "testbench/Estimate.h"
-#include "testbench/HwValidation.h"
-#include "testbench/MemTrace.h"
+#include "report/Csv.h"
+#include "report/Version.h"
+#include "testbench/MemTraceCommand.h"
 #include "testbench/OutputCommands.h"
-#include "testbench/Scenario.h"
 #include "testbench/Simulation.h"
-#include "testbench/Version.h"
-#include "testbench/model/Weights.h"
+#include "workload/Scenario.h"
+#include "workload/Weights.h"
 
 namespace llmvp::testbench {
 

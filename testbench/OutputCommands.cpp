@@ -6,10 +6,10 @@
 #include <fstream>
 #include <iostream>
 
-#include "testbench/Html.h"
+#include "config/ConfigNode.h"
+#include "report/Html.h"
 #include "testbench/Progress.h"
 #include "testbench/Sweep.h"
-#include "testbench/config/ConfigNode.h"
 
 namespace llmvp::testbench {
 

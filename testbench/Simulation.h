@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "config/Loaders.h"
+#include "host/HostRuntime.h"
 #include "platform/Chip.h"
-#include "testbench/HostRuntime.h"
-#include "testbench/Report.h"
-#include "testbench/config/Loaders.h"
+#include "report/Report.h"
 
 namespace llmvp::testbench {
 

@@ -19,10 +19,10 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include "testbench/Csv.h"
-#include "testbench/Html.h"
+#include "config/Loaders.h"
+#include "report/Csv.h"
+#include "report/Html.h"
 #include "testbench/Progress.h"
-#include "testbench/config/Loaders.h"
 
 namespace llmvp::testbench {
 

@@ -2,6 +2,8 @@
 # Fails if clang-format would change any C/C++ source of the project.
 file(GLOB_RECURSE files RELATIVE ${SRC}
   ${SRC}/models/*.h ${SRC}/models/*.cpp ${SRC}/platform/*.h ${SRC}/platform/*.cpp
+  ${SRC}/workload/*.h ${SRC}/workload/*.cpp ${SRC}/config/*.h ${SRC}/config/*.cpp ${SRC}/host/*.h ${SRC}/host/*.cpp
+  ${SRC}/analysis/*.h ${SRC}/analysis/*.cpp ${SRC}/report/*.h ${SRC}/report/*.cpp
   ${SRC}/testbench/*.h ${SRC}/testbench/*.cpp ${SRC}/firmware/*.h ${SRC}/firmware/*.c
   ${SRC}/tests/*.h ${SRC}/tests/*.cpp)
 set(bad "")

@@ -56,7 +56,7 @@ struct OpRecord {
 };
 class Engine;
 /// Receives every completed descriptor of the engines it is attached to
-/// (testbench/Estimate: simulated time per operator). Optional.
+/// (analysis/Estimate: simulated time per operator). Optional.
 class IOpObserver {
 public:
   virtual ~IOpObserver() = default;

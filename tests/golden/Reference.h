@@ -52,8 +52,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "testbench/model/ModelSpec.h"
-#include "testbench/model/Weights.h"
+#include "workload/ModelSpec.h"
+#include "workload/Weights.h"
 
 namespace llmvp::golden {
 

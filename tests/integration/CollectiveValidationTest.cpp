@@ -6,8 +6,8 @@
 
 #include <cstdio>
 
+#include "config/Loaders.h"
 #include "models/interconnect/Collectives.h"
-#include "testbench/config/Loaders.h"
 #include "tests/support/Cli.h"
 
 namespace llmvp::test {

@@ -8,10 +8,10 @@
 #include <cmath>
 
 #include "testbench/Simulation.h"
-#include "testbench/model/Weights.h"
 #include "tests/golden/Reference.h"
 #include "tests/support/Cli.h"
 #include "tests/support/Logits.h"
+#include "workload/Weights.h"
 
 namespace llmvp::test {
 namespace {

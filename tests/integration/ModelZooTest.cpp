@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every model description in configs/models/ loads, and its parameter count
-// (computed from the architecture, testbench/model/ModelSpec.h) matches the
+// (computed from the architecture, workload/ModelSpec.h) matches the
 // figure its publisher gives, within 1%. The published figures and their
 // sources are in each config's header comment.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "testbench/config/Loaders.h"
+#include "config/Loaders.h"
 #include "tests/support/Cli.h"
 
 namespace llmvp::test {

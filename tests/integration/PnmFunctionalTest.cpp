@@ -12,9 +12,9 @@
 #include <map>
 
 #include "testbench/Simulation.h"
-#include "testbench/model/Weights.h"
 #include "tests/golden/Reference.h"
 #include "tests/support/Cli.h"
+#include "workload/Weights.h"
 
 namespace llmvp::test {
 namespace {

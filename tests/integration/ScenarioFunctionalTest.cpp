@@ -5,11 +5,11 @@
 // tokens the C++ reference produces for that request run alone.
 #include <gtest/gtest.h>
 
-#include "testbench/Scenario.h"
 #include "testbench/Simulation.h"
-#include "testbench/model/Weights.h"
 #include "tests/golden/Reference.h"
 #include "tests/support/Cli.h"
+#include "workload/Scenario.h"
+#include "workload/Weights.h"
 
 namespace llmvp::test {
 namespace {

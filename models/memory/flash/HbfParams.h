@@ -2,7 +2,7 @@
 #pragma once
 /// Organisation, timing, reliability and energy of High Bandwidth Flash
 /// (stacked NAND on a logic base die), as loaded from a flash spec in
-/// configs/memory/ (testbench/config/FlashLoader). Peak bandwidth and
+/// configs/memory/ (config/FlashLoader). Peak bandwidth and
 /// capacity are derived from the geometry, never given.
 
 #include <algorithm>

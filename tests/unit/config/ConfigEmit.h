@@ -16,10 +16,10 @@
 
 #include <gtest/gtest.h>
 
+#include "config/Loaders.h"
 #include "models/interconnect/Collectives.h"
 #include "models/memory/dram/DramParams.h"
-#include "testbench/config/Loaders.h"
-#include "testbench/model/ModelSpec.h"
+#include "workload/ModelSpec.h"
 
 namespace llmvp::testbench {
 

@@ -14,8 +14,8 @@
 #include <vector>
 #include <yaml-cpp/yaml.h>
 
-#include "testbench/config/ConfigNode.h"
-#include "testbench/config/Loaders.h"
+#include "config/ConfigNode.h"
+#include "config/Loaders.h"
 #include "tests/unit/config/ConfigEmit.h"
 #include "tests/unit/model/TempDir.h"
 

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "testbench/config/Loaders.h"
+#include "config/Loaders.h"
 #include "tests/unit/model/TempDir.h"
 
 namespace llmvp::testbench {

@@ -8,7 +8,7 @@
 
 #include <cstdio>
 
-#include "testbench/MemTrace.h"
+#include "analysis/MemTrace.h"
 #include "tests/unit/dram/DramTestSupport.h"
 
 namespace llmvp::test {

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "analysis/MemTrace.h"
 #include "models/memory/dram/DetailedDram.h"
-#include "testbench/MemTrace.h"
 #include "tests/unit/dram/CommandChecker.h"
 #include "tests/unit/dram/DramTestSupport.h"
 #include "tests/unit/support/ProtocolChecker.h"

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "config/Loaders.h"
 #include "models/memory/dram/AddressMapping.h"
 #include "models/memory/dram/ChannelController.h"
 #include "models/memory/dram/Command.h"
-#include "testbench/config/Loaders.h"
 #include "tests/support/Cli.h"
 
 namespace llmvp::test {

@@ -9,7 +9,7 @@
 // docs/validation.md explains it.
 #include <gtest/gtest.h>
 
-#include "testbench/MemTrace.h"
+#include "analysis/MemTrace.h"
 #include "tests/unit/dram/DramTestSupport.h"
 
 namespace llmvp::test {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The analytical roofline estimate (testbench/Estimate): its operators add
+// The analytical roofline estimate (analysis/Estimate): its operators add
 // up to the model's own parameter count, its bounds follow the peaks, and
 // the check that the simulated time is never below the bound reports an
 // impossible simulated figure.
@@ -9,8 +9,8 @@
 #include <numeric>
 #include <string>
 
-#include "testbench/Estimate.h"
-#include "testbench/config/Loaders.h"
+#include "analysis/Estimate.h"
+#include "config/Loaders.h"
 
 namespace llmvp::testbench {
 namespace {

@@ -13,8 +13,8 @@
 
 #include <gtest/gtest.h>
 
-#include "testbench/model/Weights.h"
 #include "tests/golden/Reference.h"
+#include "workload/Weights.h"
 
 namespace llmvp::golden {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// testbench/model/Weights: random weights, config.json and safetensors
+// workload/Weights: random weights, config.json and safetensors
 // checkpoints (written on the fly into a scratch directory), ModelSpec sizes.
 
 #include <cmath>
@@ -13,9 +13,9 @@
 
 #include <gtest/gtest.h>
 
-#include "testbench/model/ModelSpec.h"
-#include "testbench/model/Weights.h"
 #include "tests/unit/model/TempDir.h"
+#include "workload/ModelSpec.h"
+#include "workload/Weights.h"
 
 namespace llmvp::testbench {
 namespace {
