@@ -13,7 +13,7 @@
 #   - firmware includes only its own headers and <stdint.h>, <stddef.h>,
 #     <string.h> (DESIGN.md "Firmware boundary");
 #   - tests may include any floor, but of firmware/src only the entry header,
-#     except the firmware's own unit tests (tests/unit/firmware);
+#     except the firmware's own unit tests (tests/firmware);
 #   - no #include with "..".
 include(${SRC}/cmake/Floors.cmake)
 
@@ -83,7 +83,7 @@ set(test_sees ${floors} tests firmware/include firmware/src/fw_main.h)
 list(REMOVE_ITEM test_sees firmware)
 file(GLOB_RECURSE files RELATIVE ${SRC} ${SRC}/tests/*.h ${SRC}/tests/*.cpp)
 foreach(f ${files})
-  if(f MATCHES "^tests/unit/firmware/")
+  if(f MATCHES "^tests/firmware/")
     llmvp_check_file(${f} "${test_sees};firmware" OFF)
   else()
     llmvp_check_file(${f} "${test_sees}" OFF)

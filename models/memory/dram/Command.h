@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// DRAM commands and the command log of the detailed model. The log is the
-/// interface to the independent timing checker (tests/unit/dram): one line
+/// interface to the independent timing checker (tests/models/memory/dram): one line
 /// per command,
 ///   <cycle> <CMD> <channel> <pseudo-channel> <bank group> <bank> <row> <column>
 /// where cycle is the command's first command-bus cycle and bank is the
