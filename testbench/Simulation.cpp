@@ -189,9 +189,9 @@ SimulationOutput simulate(const SimulationInputs& in) {
   }
   out.placement = hosts.front()->placement();
 
-  // The progress line and, for one chip, per-step samples of every memory's
-  // traffic, both driven by chip 0's step marks. A system's report gives
-  // each chip's memory traffic per token in its system section instead.
+  // The progress line and, for a lone chip, per-step samples of every
+  // memory's traffic, both driven by chip 0's step marks. A system's report
+  // gives each chip's memory traffic per token in its system section.
   std::unique_ptr<BandwidthSampler> bandwidth;
   if (chips == 1) bandwidth = std::make_unique<BandwidthSampler>(chip0);
   const std::uint64_t steps =
@@ -205,8 +205,10 @@ SimulationOutput simulate(const SimulationInputs& in) {
     progress.update(step, static_cast<double>(when) * kNsPerPs);
   };
   const std::vector<RunResult> results = HostRuntime::runAll(ptrs);
-  for (std::size_t i = 0; i < chips; ++i)
-    if (system.chip(i).hasHbm()) system.chip(i).hbm().finishAt(results[i].end);
+  // A lone chip's HBM model closes its accounting at the end of the run (the
+  // command-level model then counts refreshes and row state up to there); a
+  // system's chips report theirs as of their last command.
+  if (chips == 1 && chip0.hasHbm()) chip0.hbm().finishAt(results.front().end);
   progress.finish();
 
   out.result = dataParallel ? mergeRequests(results) : results.front();
@@ -226,17 +228,21 @@ SimulationOutput simulate(const SimulationInputs& in) {
                                   : "chips disagree on the generated tokens (tensor-parallel replicas diverged)";
   }
 
-  // The report describes chip 0 (memories, compute, HBF, near-memory
-  // offload) and every chip's engines and energy.
+  // The report: every chip's engines and energy, chip 0's memories and
+  // compute; then the sections of a lone chip (bandwidth over time, HBF,
+  // near-memory offload) or of a system.
   out.report = buildReport(out.platform, out.model, in.modelFile, chip0, options, out.result);
-  if (bandwidth) out.report.bandwidth = bandwidth->take();
   if (chips > 1) scaleToSystem(out.report, out.platform, chips);
   // The roofline estimate models one chip or a tensor-parallel group, not a
   // pipeline nor data-parallel attention.
   if (stages <= 1 && !dataParallel) addEstimate(out.report, out.platform, out.model, options, ops, out.result);
-  if (chip0.hbf() != nullptr) addHbfUse(out.report, chip0, out.placement);
-  out.report.pnmPlan = out.placement.pnmPlan;
-  if (system.networked()) addSystemReport(out.report, system, agree);
+  if (chips == 1) {
+    out.report.bandwidth = bandwidth->take();
+    if (chip0.hbf() != nullptr) addHbfUse(out.report, chip0, out.placement);
+    out.report.pnmPlan = out.placement.pnmPlan;
+  } else {
+    addSystemReport(out.report, system, agree);
+  }
   if (recorder) {
     recorder->write(traceOut);
     traceOut.close();
