@@ -67,7 +67,7 @@ std::vector<std::vector<std::uint32_t>> seededPrompts(std::uint64_t seed, std::u
 }
 
 void HostRuntime::checkDataParallel() const {
-  // The model and the request split were checked for the system (SystemSimulation.cpp splitRequests).
+  // The model and the request split were checked for the system (testbench/RequestSplit.cpp splitRequests).
   if (shard_.stages > 1) throw ConfigError("system.parallel.attention: data with pipeline stages is not supported yet");
   if (opt_.prefillChunk != 0) throw ConfigError("--prefill-chunk: prefill on several chips is not supported yet");
   if (chip_.pnmCount() != 0)

@@ -1,26 +1,58 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "platform/System.h"
 
+#include <stdexcept>
+
 namespace llmvp::platform {
 
-System::System(const sc_core::sc_module_name& name, const ChipParams& chip, const SystemParams& params,
-               models::cpu::FirmwareEntry firmware)
-    : sc_module(name), params_(params), network_("network", params.topology),
-      group_("collectives", network_, params.collectives, params.parallel.tensor) {
-  for (std::uint32_t i = 0; i < params.chips; ++i) {
-    ChipParams cp = chip;
-    // Same seed on every chip: the replicated parts (timing-only argmax ids)
-    // agree, as they would on real hardware. With data-parallel attention
-    // the chips decode different requests: each draws its own.
-    if (params.parallel.dataAttention) cp.tile.seed = chip.tile.seed + kDataParallelSeedStride * i;
-    CollectivePort port{&group_, i, params.collEngine};
-    chips_.push_back(std::make_unique<Chip>(("chip" + std::to_string(i)).c_str(), cp, firmware, port));
+class System::Networked : public sc_core::sc_module {
+public:
+  Networked(const sc_core::sc_module_name& name, const ChipParams& chip, const SystemParams& params,
+            models::cpu::FirmwareEntry firmware)
+      : sc_module(name), network("network", params.topology),
+        group("collectives", network, params.collectives, params.parallel.tensor) {
+    for (std::uint32_t i = 0; i < params.chips; ++i) {
+      ChipParams cp = chip;
+      // Same seed on every chip: the replicated parts (timing-only argmax ids)
+      // agree, as they would on real hardware. With data-parallel attention
+      // the chips decode different requests: each draws its own.
+      if (params.parallel.dataAttention) cp.tile.seed = chip.tile.seed + kDataParallelSeedStride * i;
+      CollectivePort port{&group, i, params.collEngine};
+      chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(i)).c_str(), cp, firmware, port));
+    }
+  }
+
+  models::interconnect::Network network;
+  models::interconnect::CollectiveGroup group;
+  std::vector<std::unique_ptr<Chip>> chips;
+};
+
+System::System(const ChipParams& chip, const SystemParams& params, models::cpu::FirmwareEntry firmware)
+    : params_(params) {
+  if (params.chips > 1) {
+    networked_ = std::make_unique<Networked>("system", chip, params, firmware);
+    for (auto& c : networked_->chips) chips_.push_back(c.get());
+  } else {
+    single_ = std::make_unique<Chip>("chip0", chip, firmware);
+    chips_.push_back(single_.get());
   }
 }
 
+System::~System() = default;
+
+models::interconnect::Network& System::network() {
+  if (!networked_) throw std::logic_error("System::network(): a single chip has no network");
+  return networked_->network;
+}
+
+models::interconnect::CollectiveGroup& System::group() {
+  if (!networked_) throw std::logic_error("System::group(): a single chip has no collectives");
+  return networked_->group;
+}
+
 void System::attachTrace(models::TraceRecorder& recorder) {
-  for (auto& c : chips_) c->attachTrace(recorder);
-  network_.attachTrace(recorder, "network");
+  for (Chip* c : chips_) c->attachTrace(recorder);
+  if (networked_) networked_->network.attachTrace(recorder, "network");
 }
 
 } // namespace llmvp::platform

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// A multi-chip system: N chips (each a platform::Chip with a collectives
-/// engine) joined by a chip-to-chip network (models/interconnect/Network)
-/// whose collectives run in one CollectiveGroup.
+/// A system of 1 to N chips. N > 1: each chip is a platform::Chip with a
+/// collectives engine, joined by a chip-to-chip network
+/// (models/interconnect/Network) whose collectives run in one
+/// CollectiveGroup, all in the module "system". One chip (a platform file,
+/// or a system file with chips: 1) is that chip alone: no network, no
+/// collectives engine, and the chip is the top-level module "chip0".
 
 #include <memory>
 #include <string>
@@ -29,33 +32,42 @@ struct SystemParams {
   std::string name;
   std::uint32_t chips = 1; ///< 1: a single chip, no network (the default run)
   ParallelParams parallel;
-  models::interconnect::TopologyParams topology;
+  models::interconnect::TopologyParams topology; ///< unused with one chip
   models::interconnect::CollectiveParams collectives;
   models::EngineParams collEngine; ///< the chips' collectives engines
 };
 
-class System : public sc_core::sc_module {
+class System {
 public:
   /// Data-parallel attention: chip i's tiles draw from tile seed + i x this.
   static constexpr std::uint64_t kDataParallelSeedStride = 0x10000;
-  System(const sc_core::sc_module_name& name, const ChipParams& chip, const SystemParams& params,
-         models::cpu::FirmwareEntry firmware);
+  /// Builds params.chips chips; with more than one, inside the module "system".
+  System(const ChipParams& chip, const SystemParams& params, models::cpu::FirmwareEntry firmware);
   System(const System&) = delete;
   System& operator=(const System&) = delete;
+  ~System();
 
   [[nodiscard]] std::size_t chipCount() const { return chips_.size(); }
   [[nodiscard]] Chip& chip(std::size_t i) { return *chips_.at(i); }
-  [[nodiscard]] models::interconnect::Network& network() { return network_; }
-  [[nodiscard]] models::interconnect::CollectiveGroup& group() { return group_; }
+  /// True for more than one chip: network() and group() exist.
+  [[nodiscard]] bool networked() const { return networked_ != nullptr; }
+  /// The chip-to-chip network; only when networked().
+  [[nodiscard]] models::interconnect::Network& network();
+  /// The collectives of every chip; only when networked().
+  [[nodiscard]] models::interconnect::CollectiveGroup& group();
   [[nodiscard]] const SystemParams& params() const { return params_; }
-  /// Every chip's tracks plus one track per link (process "network").
+  /// Every chip's tracks plus, when networked, one track per link (process
+  /// "network").
   void attachTrace(models::TraceRecorder& recorder);
 
 private:
+  /// The module "system" of a networked system: network, collectives, chips.
+  class Networked;
+
   const SystemParams params_;
-  models::interconnect::Network network_;
-  models::interconnect::CollectiveGroup group_;
-  std::vector<std::unique_ptr<Chip>> chips_;
+  std::unique_ptr<Networked> networked_; ///< more than one chip
+  std::unique_ptr<Chip> single_;         ///< one chip
+  std::vector<Chip*> chips_;
 };
 
 } // namespace llmvp::platform

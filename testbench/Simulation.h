@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// One complete simulated run: load configs, build the chip, run the host
-/// runtime, build the report. Used by the CLI and by integration tests (one
-/// per process: SystemC elaborates once).
+/// One complete simulated run: load configs, build the system of 1 to N
+/// chips (platform::System), run one host runtime per chip, build the
+/// report. Used by the CLI and by integration tests (one per process:
+/// SystemC elaborates once).
 
 #include <memory>
 #include <string>
@@ -20,10 +21,11 @@ struct SimulationInputs {
   std::string modelFile;
   std::vector<std::string> overrides; ///< --set key=value
   RunOptions options;
-  std::string traceFile;                                ///< --trace: Chrome/Perfetto trace-event JSON ("" = no trace)
-  models::TraceOptions trace;                           ///< --trace-window, --trace-max-spans
-  bool progress = false;                                ///< progress line on stderr
-  models::dram::IAccessRecorder* hbmRecorder = nullptr; ///< receives every HBM request (llmvp memtrace --record)
+  std::string traceFile;      ///< --trace: Chrome/Perfetto trace-event JSON ("" = no trace)
+  models::TraceOptions trace; ///< --trace-window, --trace-max-spans
+  bool progress = false;      ///< progress line on stderr
+  models::dram::IAccessRecorder* hbmRecorder =
+      nullptr; ///< receives every HBM request of chip 0 (llmvp memtrace --record)
 };
 
 struct SimulationOutput {
@@ -34,10 +36,8 @@ struct SimulationOutput {
   Report report;
 };
 
-/// Runs one simulation. Throws ConfigError (or ModelError) for bad input.
+/// Runs one simulation of a platform file (one chip) or a system file (its
+/// chips). Throws ConfigError (or ModelError) for bad input.
 [[nodiscard]] SimulationOutput simulate(const SimulationInputs& in);
-/// The multi-chip part of simulate() (a system file with chips > 1).
-[[nodiscard]] SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out,
-                                              const RunOptions& options, const platform::ChipParams& chipParams);
 
 } // namespace llmvp::testbench
