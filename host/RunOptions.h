@@ -60,7 +60,7 @@ struct Placement {
   std::uint32_t maxContext = 0; ///< KV positions per request
   std::uint64_t tokens = 0, logits = 0;
   std::uint32_t tokenStride = 0;
-  // High Bandwidth Flash (issue 5)
+  // High Bandwidth Flash
   bool weightsInHbf = false, kvInHbf = false;
   std::uint64_t hbfWeightBytes = 0; ///< weights placed in HBF (included in weightBytes)
   std::uint64_t hbfKvBytes = 0;     ///< KV cache placed in HBF (included in kvBytes)
