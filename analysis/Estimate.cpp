@@ -46,13 +46,13 @@ std::string fmt(const char* f, double v) {
 }
 
 /// What the estimate needs of a run: per-request cached positions before
-/// decode and the decode steps, as HostRuntime sets them up.
+/// decode and the decode steps, as the host's layout sets them up (host/ChipLayout.h).
 struct Workload {
   std::vector<double> cached;  ///< positions cached per request when decode starts (own, without a shared prefix)
   std::vector<double> prompts; ///< prefill: prompt tokens per request
   double steps = 0;
   double prefix = 0;            ///< shared KV prefix positions (HBF)
-  std::uint32_t maxContext = 0; ///< positions a request's KV cache holds (HostRuntime placement)
+  std::uint32_t maxContext = 0; ///< positions a request's KV cache holds (host/ChipLayout.h placement)
 };
 
 Workload workload(const PlatformConfig& p, const RunOptions& o) {
@@ -122,7 +122,7 @@ public:
     act_ = bytesOf(m.actDtype);
     wb_ = bytesOf(m.weightDtype);
     kvb_ = bytesOf(m.kvDtype);
-    // This chip's shard of a tensor-parallel system (HostRuntime: query
+    // This chip's shard of a tensor-parallel system (host/ChipLayout.cpp: query
     // heads split into the largest divisor of tp that divides them, the FFN tp ways).
     std::uint32_t shards = tp;
     while (m.heads % shards != 0) --shards;
@@ -486,7 +486,7 @@ Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOpt
   e.peaks = peaksOf(pc, model);
   const Workload w = workload(pc, options);
   const double b = options.batch;
-  // Near-memory platforms: the host's placement of the operators (HostRuntimePnm.cpp).
+  // Near-memory platforms: the host's placement of the operators (host/ChipLayoutPnm.cpp).
   const bool pnm = pc.chip.pnmCount > 0;
   PnmPlan pnmPlan;
   if (pnm) {

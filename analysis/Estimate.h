@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "config/Loaders.h"
-#include "host/HostRuntime.h"
+#include "host/RunOptions.h"
 #include "models/common/Engine.h"
 
 namespace llmvp::testbench {

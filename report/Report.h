@@ -10,7 +10,7 @@
 
 #include "analysis/Estimate.h"
 #include "config/Loaders.h"
-#include "host/HostRuntime.h"
+#include "host/RunOptions.h"
 #include "platform/Chip.h"
 
 namespace llmvp::testbench {

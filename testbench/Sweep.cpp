@@ -23,6 +23,7 @@
 #include "report/Csv.h"
 #include "report/Html.h"
 #include "testbench/Progress.h"
+#include "workload/Weights.h"
 
 namespace llmvp::testbench {
 

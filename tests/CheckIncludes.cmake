@@ -14,7 +14,9 @@
 #     <string.h> (DESIGN.md "Firmware boundary");
 #   - tests may include any floor, but of firmware/src only the entry header,
 #     except the firmware's own unit tests (tests/firmware);
-#   - no #include with "..".
+#   - no #include with "..";
+#   - the host's placement (host/ChipLayout.h, host/RunOptions.h, host/Placer.h)
+#     includes neither <systemc> nor platform/Chip.h: it runs without a chip.
 include(${SRC}/cmake/Floors.cmake)
 
 set(floors firmware models platform workload config host analysis report testbench)
@@ -88,6 +90,13 @@ foreach(f ${files})
   else()
     llmvp_check_file(${f} "${test_sees}" OFF)
   endif()
+endforeach()
+
+foreach(f host/ChipLayout.h host/RunOptions.h host/Placer.h)
+  file(STRINGS ${SRC}/${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*(<systemc>|<tlm>|\"platform/Chip.h\")")
+  foreach(line ${lines})
+    list(APPEND violations "${f}: ${line}: the placement must not need a built chip")
+  endforeach()
 endforeach()
 
 list(LENGTH violations n)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Host runtime, near-memory offload: decides per operator between the
+// The layout with near-memory offload: decides per operator between the
 // near-memory engines and the compute tile, for decode and for prefill
 // passes (PnmPolicy.h), shards what the
 // engines run over their memory partitions (manifest.h versions 6 and 7)
@@ -12,49 +12,32 @@
 #include "config/ConfigNode.h"
 #include "firmware/include/manifest.h"
 #include "firmware/include/memmap.h"
-#include "host/HostRuntime.h"
+#include "host/Placer.h"
 #include "host/PnmPolicy.h"
 #include "workload/Quant.h"
 
 namespace llmvp::testbench {
 
 namespace {
-constexpr std::uint64_t kPage = 4096; // minimum tensor alignment
-
-std::uint64_t alignUp(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
-
 std::string mb(std::uint64_t bytes) {
   std::ostringstream s;
   s.precision(1);
   s << std::fixed << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
   return s.str();
 }
-
-/// Shard p of n over u: count and first (firmware/src/pnm.h fw_pnm_count/first).
-std::uint64_t shardCount(std::uint64_t n, std::uint64_t u, std::uint64_t p) { return n / u + (p < n % u ? 1 : 0); }
-std::uint64_t shardFirst(std::uint64_t n, std::uint64_t u, std::uint64_t p) { return p * (n / u) + std::min(p, n % u); }
 } // namespace
 
-std::uint64_t HostRuntime::mainAlign() const {
-  const platform::ChipParams& c = chip_.params();
-  if (c.stackedMemory) {
-    const auto& s = c.stacked;
-    return std::lcm(kPage, std::uint64_t{s.vaults() / s.partitions()} * s.interleaveBytes);
-  }
-  return std::lcm(kPage, std::uint64_t{c.hbm.channels()} * c.hbm.interleaveBytes);
-}
-
-void HostRuntime::placePnm() {
-  const platform::ChipParams& chip = chip_.params();
+void Placer::placePnm() {
+  const platform::ChipParams& chip = chip_;
   const std::string engines = chip.pnm.inDram ? "PIM" : "PNM";
-  pnmUnits_ = static_cast<std::uint32_t>(chip_.pnmCount());
-  pnmStride_ = chip.stacked.partitionBytes();
-  const std::uint64_t u = pnmUnits_;
-  PnmPlan plan = planPnm(chip, spec_, opt_.batch, placement_.maxContext, opt_.kvBlockTokens != 0);
+  lay_.pnmUnits = static_cast<std::uint32_t>(chip_.pnmCount);
+  lay_.pnmStride = chip.stacked.partitionBytes();
+  const std::uint64_t u = lay_.pnmUnits;
+  PnmPlan plan = planPnm(chip, spec_, opt_.batch, lay_.placement.maxContext, opt_.kvBlockTokens != 0);
   // Prefill runs row-wise (firmware plan.h fw_prefill_rows) over the same placement.
   if (opt_.prefillChunk != 0) planPnmPrefill(plan, chip, spec_, std::min(opt_.prefillChunk, LLMVP_MAX_BATCH));
-  pnmOps_ = plan.ops();
-  placement_.pnmPlan = plan.describe();
+  lay_.pnmOps = plan.ops();
+  lay_.placement.pnmPlan = plan.describe();
   const std::uint64_t wb = models::dtypeBytes(spec_.weightDtype);
   const std::uint64_t h = spec_.hidden;
   const std::uint64_t cap = chip.stacked.capacityBytes;
@@ -97,13 +80,13 @@ void HostRuntime::placePnm() {
     const std::uint64_t rows = cols ? n : shardCount(n, u, 0), width = cols ? shardCount(k, u, 0) : k;
     checkUnit(what, rows, bytesOf(rows, width));
     const std::uint64_t a = allocShard(bytesOf(rows, width));
-    pnmSharded_[a] = cols;
+    lay_.pnmSharded[a] = cols;
     return a;
   };
-  embed_ = allocTile(std::uint64_t{spec_.vocab} * h * wb);
-  layers_.resize(spec_.layers);
+  lay_.embed = allocTile(std::uint64_t{spec_.vocab} * h * wb);
+  lay_.layers.resize(spec_.layers);
   for (std::uint32_t i = 0; i < spec_.layers; ++i) {
-    LayerAddr& l = layers_[i];
+    LayerAddr& l = lay_.layers[i];
     l.attnNorm = allocTile(h * wb);
     if (spec_.mla.enabled) {
       placeMlaWith(l, allocTile);
@@ -135,12 +118,12 @@ void HostRuntime::placePnm() {
       l.wDown = projection("w_down", plan.down.mode, h, spec_.ffn, true);
     }
   }
-  finalNorm_ = allocTile(h * wb);
-  lmHead_ = plan.lmHead.mode == LLMVP_PNM_TILE && spec_.tieEmbeddings
-                ? embed_
-                : projection("lm_head", plan.lmHead.mode, spec_.vocab, h, false);
+  lay_.finalNorm = allocTile(h * wb);
+  lay_.lmHead = plan.lmHead.mode == LLMVP_PNM_TILE && spec_.tieEmbeddings
+                    ? lay_.embed
+                    : projection("lm_head", plan.lmHead.mode, spec_.vocab, h, false);
   const std::uint64_t weightShards = cursor - LLMVP_HBM_BASE, weightTile = cap - top;
-  placement_.weightBytes = weightShards * u + weightTile;
+  lay_.placement.weightBytes = weightShards * u + weightTile;
 
   const std::uint64_t kvShardStart = cursor, kvTileStart = top;
   const std::uint64_t kvb = models::dtypeBytes(spec_.kvDtype);
@@ -149,17 +132,17 @@ void HostRuntime::placePnm() {
     const std::uint64_t headRow = std::uint64_t{spec_.headDim} * kvb;
     const std::uint64_t headsPerShard = shardCount(spec_.kvHeads, u, 0);
     // Positions spread over the units: each holds its slice of K and V.
-    const std::uint64_t kvPerUnit = 2 * std::uint64_t{placement_.maxContext} * headsPerShard * headRow /
-                                    std::min<std::uint64_t>(units, placement_.maxContext);
+    const std::uint64_t kvPerUnit = 2 * std::uint64_t{lay_.placement.maxContext} * headsPerShard * headRow /
+                                    std::min<std::uint64_t>(units, lay_.placement.maxContext);
     if (unitShard != 0 && kvPerUnit > unitShard)
       throw ConfigError("KV cache: " + mb(kvPerUnit) + " of K and V per " + engines + " unit (" +
-                        std::to_string(headsPerShard) + " kv heads x " + std::to_string(placement_.maxContext) +
+                        std::to_string(headsPerShard) + " kv heads x " + std::to_string(lay_.placement.maxContext) +
                         " positions over " + std::to_string(units) + " units) exceed a unit's shard of " +
                         mb(unitShard) + " (chip.pnm.unit_shard_mib)");
-    kvRequestStride_ = alignUp(std::uint64_t{placement_.maxContext} * headsPerShard * headRow, 64);
-    for (auto& l : layers_) {
-      l.kCache = allocShard(kvRequestStride_ * opt_.batch);
-      l.vCache = allocShard(kvRequestStride_ * opt_.batch);
+    lay_.kvRequestStride = alignUp(std::uint64_t{lay_.placement.maxContext} * headsPerShard * headRow, 64);
+    for (auto& l : lay_.layers) {
+      l.kCache = allocShard(lay_.kvRequestStride * opt_.batch);
+      l.vCache = allocShard(lay_.kvRequestStride * opt_.batch);
     }
   } else {
     // On the tile: the single-chip layout (MLA: one latent row per position
@@ -167,58 +150,34 @@ void HostRuntime::placePnm() {
     const bool mla = spec_.mla.enabled;
     const std::uint64_t kvRow =
         (mla ? std::uint64_t{spec_.mla.kvLoraRank} + spec_.mla.qkRopeDim : std::uint64_t{spec_.kvDim()}) * kvb;
-    kvRequestStride_ = alignUp(std::uint64_t{placement_.maxContext} * kvRow, 64);
-    std::uint64_t perLayer = kvRequestStride_ * opt_.batch, largest = 0;
+    lay_.kvRequestStride = alignUp(std::uint64_t{lay_.placement.maxContext} * kvRow, 64);
+    std::uint64_t perLayer = lay_.kvRequestStride * opt_.batch, largest = 0;
     if (opt_.kvBlockTokens != 0) perLayer = placePagedKv(kvRow, largest);
-    for (auto& l : layers_) {
+    for (auto& l : lay_.layers) {
       l.kCache = allocTile(perLayer);
       l.vCache = mla ? 0 : allocTile(perLayer);
     }
   }
-  placement_.kvBytes = (cursor - kvShardStart) * u + (kvTileStart - top);
+  lay_.placement.kvBytes = (cursor - kvShardStart) * u + (kvTileStart - top);
 
   const std::uint64_t otherStart = top;
-  placement_.tokenStride = placement_.maxContext + 1;
-  placement_.tokens = allocTile(std::uint64_t{opt_.batch} * placement_.tokenStride * 4);
+  lay_.placement.tokenStride = lay_.placement.maxContext + 1;
+  lay_.placement.tokens = allocTile(std::uint64_t{opt_.batch} * lay_.placement.tokenStride * 4);
   if (opt_.captureLogits)
-    placement_.logits = allocTile(std::uint64_t{opt_.batch} * spec_.vocab * models::dtypeBytes(spec_.actDtype));
-  placement_.otherBytes = otherStart - top;
-  placement_.hbmCapacity = cap;
+    lay_.placement.logits = allocTile(std::uint64_t{opt_.batch} * spec_.vocab * models::dtypeBytes(spec_.actDtype));
+  lay_.placement.otherBytes = otherStart - top;
+  lay_.placement.hbmCapacity = cap;
   // The shards fill each partition from the bottom, the interleaved view
   // its top (cap - top) / U bytes: they must not meet.
   const std::uint64_t shards = cursor - LLMVP_HBM_BASE, tilePart = (cap - top) / u;
-  if (shards + tilePart > pnmStride_) {
+  if (shards + tilePart > lay_.pnmStride) {
     std::ostringstream m;
     m << "model does not fit in the " << engines << " memory: each of the " << u << " partitions needs " << mb(shards)
-      << " of shards (weights and KV cache at batch " << opt_.batch << " x " << placement_.maxContext
+      << " of shards (weights and KV cache at batch " << opt_.batch << " x " << lay_.placement.maxContext
       << " positions) + " << mb(tilePart) << " (its share of the " << mb(cap - top)
-      << " the tile reads: embedding, norms, tokens, tile-side weights and KV) > " << mb(pnmStride_)
+      << " the tile reads: embedding, norms, tokens, tile-side weights and KV) > " << mb(lay_.pnmStride)
       << " (chip.stacked capacity / partitions)";
     throw ConfigError(m.str());
-  }
-}
-
-void HostRuntime::writeSharded(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k, bool linear,
-                               bool cols) {
-  for (std::uint64_t p = 0; p < pnmUnits_; ++p) {
-    const std::uint64_t rows = cols ? n : shardCount(n, pnmUnits_, p);
-    const std::uint64_t width = cols ? shardCount(k, pnmUnits_, p) : k;
-    if (rows == 0 || width == 0) continue;
-    std::vector<float> shard(rows * width);
-    const std::uint64_t r0 = cols ? 0 : shardFirst(n, pnmUnits_, p), c0 = cols ? shardFirst(k, pnmUnits_, p) : 0;
-    for (std::uint64_t r = 0; r < rows; ++r)
-      std::copy_n(values + (r0 + r) * k + c0, width, shard.begin() + static_cast<std::ptrdiff_t>(r * width));
-    const std::uint64_t at = addr + p * pnmStride_;
-    std::vector<std::uint8_t> bytes;
-    if (linear && spec_.quant != WeightQuant::None) {
-      bytes = encodeQuantized(shard.data(), rows, width, spec_.quantGroup, spec_.quant);
-    } else {
-      bytes.resize(rows * width * models::dtypeBytes(spec_.weightDtype));
-      for (std::uint64_t i = 0; i < rows * width; ++i)
-        models::storeElement(bytes.data(), spec_.weightDtype, i, shard[i]);
-    }
-    if (!chip_.debugWrite(at, bytes.data(), bytes.size()))
-      throw std::logic_error("host: shard write outside device memory");
   }
 }
 
