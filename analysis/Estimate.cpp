@@ -228,11 +228,14 @@ public:
     add(name, "tile", w, m_.actDtype, {{opcode, 0, 0, -1}});
   }
 
-  /// One pass of the chain over `rows` activation rows (a decode step: rows
-  /// = batch, `positions` per row; a prefill chunk: rows consecutive
-  /// positions from `first`). `outRows`: rows that reach the LM head.
-  void chain(double rows, double outRows, const std::vector<double>& attnPositions, double prefillFirst, bool prefill,
-             bool withAttention = true) {
+  /// One pass of the chain over `rows` activation rows: attention per row
+  /// over `attnPositions` (a decode step, a row-wise prefill pass), or
+  /// (`causalBlock`) one causal block over rows consecutive positions from
+  /// `prefillFirst`, or none (`withAttention` false: a block prefill pass,
+  /// its pieces' blocks added by the caller). `outRows`: rows that reach the
+  /// LM head.
+  void chain(double rows, double outRows, const std::vector<double>& attnPositions, double prefillFirst,
+             bool causalBlock, bool withAttention = true) {
     const ModelSpec& m = m_;
     const double H = m.hidden, L = m.layers;
     const double moeL = m.moeLayers(), denseL = L - moeL;
@@ -240,7 +243,7 @@ public:
     vector("embed", LLMVP_OP_EMBED, 1, rows * (kTokenIdBytes + H * act_), rows * H * wb_, rows * H * kConvertOps);
     // attention and FFN norm per layer; the final norm, one per output row
     // of a block prefill pass (chains.c fw_build_chains), else one over all
-    const double layerNorms = 2 * L, norms = layerNorms + (prefill && !withAttention ? outRows : 1);
+    const double layerNorms = 2 * L, norms = layerNorms + (withAttention ? 1 : outRows);
     vector("norms", LLMVP_OP_RMSNORM, norms, layerNorms * 2 * rows * H * act_ + 2 * outRows * H * act_, norms * H * wb_,
            (layerNorms * rows + outRows) * H * kNormOps);
     if (m.mla.enabled) {
@@ -251,7 +254,7 @@ public:
       gemv("qkv_proj", qkv, rows, kvDim_, m.hidden, 0, true, 2 * L, m.qkvBias);
       vector("rope", LLMVP_OP_ROPE, 2 * L, L * (rows * kTokenIdBytes * 2 + 2 * rows * (qDim_ + kvDim_) * act_), 0,
              L * rows * (qDim_ + kvDim_) * kRopeOps);
-      if (withAttention) attention(rows, attnPositions, prefillFirst, prefill);
+      if (withAttention) attention(rows, attnPositions, prefillFirst, causalBlock);
       // output projection: accumulates into x, or (tensor parallel) writes partial sums
       gemv("o_proj", projEngine(LLMVP_PNM_SHIFT_O), rows, m.hidden, qDim_, residualAccum(LLMVP_PNM_SHIFT_O), true, L);
     }
@@ -282,7 +285,6 @@ public:
       w.spadBytes = L * 2 * rows * qDim_ * act_;
       w.flops = L * 4.0 * heads_ * m.headDim * scores;
       w.vectorOps = L * heads_ * scores * kSoftmaxOps;
-      // (row-wise prefill runs decode-style ATTN rows, reading at least as much)
       add("attention", attnEngine(), w, std::min(m.actDtype, m.kvDtype),
           {{LLMVP_OP_ATTN_PREFILL, 0, 0, -1}, {LLMVP_OP_ATTN, 0, 0, -1}, {LLMVP_OP_ATTN_MLA, 0, 0, -1}});
       return;
@@ -530,8 +532,8 @@ Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOpt
           const double rows = std::min(rowsPerPass, prompt - first);
           std::vector<double> positions;
           for (double i = 0; i < rows; ++i) positions.push_back(first + i + 1);
-          bd.chain(rows, 1, positions, first, true);
           // near memory: the tile's causal block, two copies per layer (pnm.c)
+          bd.chain(rows, 1, positions, first, pnm);
           bd.kvWrites(rows, pnm ? 1 : rows);
         }
     } else {
