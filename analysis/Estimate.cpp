@@ -170,6 +170,12 @@ public:
     ops_.emplace_back(e, w);
   }
 
+  /// Marks an operator's bytes as the bound's least, not its traffic (OpEstimate::minimumBytes).
+  void minimumBytes(const std::string& name) {
+    for (auto& o : ops_)
+      if (o.first.name == name) o.first.minimumBytes = true;
+  }
+
   /// Bytes of a linear [n][k] projection (maybe group-quantised).
   [[nodiscard]] double linear(double n, double k) const {
     if (linearDt_ == 0) return n * k * wb_;
@@ -261,6 +267,7 @@ public:
     if (tp_ > 1) {
       vector("tp_add", LLMVP_OP_ADD, 2 * L, 2 * L * rows * H * (2 * act_ + 4), 0, 2 * L * rows * H * kAddOps);
       add("all_reduce", "coll", {2 * L, 0, 0, 0, 0, 0}, m.actDtype, {{LLMVP_OP_ALL_REDUCE, 0, 0, -1}});
+      minimumBytes("all_reduce"); // the collectives are not estimated (0)
     }
     if (denseL > 0)
       denseFfn("ffn", projEngine(LLMVP_PNM_SHIFT_GATE_UP), projEngine(LLMVP_PNM_SHIFT_DOWN), rows, ffn_, denseL,
@@ -378,15 +385,15 @@ public:
     x.flops = layers * 2 * slots * 3 * eff * H;
     x.vectorOps = layers * minDistinct * dequantOps(3 * eff * H);
     add("experts", "tile", x, gemvRate(), {{LLMVP_OP_GEMV_MOE, 0, 0, -1}});
-    for (auto& o : ops_)
-      if (o.first.name == "experts") o.first.minimumBytes = true;
+    minimumBytes("experts");
     vector("swiglu", LLMVP_OP_SWIGLU, layers, layers * 3 * rows * k * eff * act_, 0,
            layers * rows * k * eff * kSwigluOps);
     // expert outputs in; + x in and out, or (expert parallel) an fp32 partial out
     vector("moe_combine", LLMVP_OP_MOE_COMBINE, layers, layers * rows * H * (k * act_ + (tp_ > 1 ? 4 : 2 * act_)), 0,
            layers * rows * H * (k * kCombineOps + kCombineFixedOps));
-    if (e.sharedExperts > 0)
-      denseFfn("shared_experts", "tile", "tile", rows, e.sharedFfn() / tp_, layers, tp_ > 1 ? 0 : 1);
+    // shared experts: down adds into x, or (expert parallel) into the chip's
+    // fp32 partial of the combine (chains.c fw_put_moe_ffn)
+    if (e.sharedExperts > 0) denseFfn("shared_experts", "tile", "tile", rows, e.sharedFfn() / tp_, layers, 1);
   }
 
   void kvWrites(double rows, double pieces) {

@@ -4,12 +4,15 @@
 // timing-only chip built from configs/, every descriptor it issues is
 // collected by shape, and the estimate of the same inputs must account for
 // each of them in count, shape and main-memory bytes, for dense, MoE, MLA
-// and quantised models, batch > 1, a paged KV cache, prefill, HBF and
-// near-memory offload. Perturbing either side is reported.
+// and quantised models, batch > 1, a paged KV cache, prefill, HBF, a
+// tensor- and expert-parallel system and near-memory offload. Perturbing
+// either side is reported.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <string>
 #include <tlm>
 
@@ -19,6 +22,7 @@
 #include "firmware/src/fw_main.h"
 #include "host/HostRuntime.h"
 #include "platform/Chip.h"
+#include "platform/System.h"
 
 namespace llmvp::testbench {
 namespace {
@@ -37,12 +41,15 @@ struct Observed {
   double steps = 0;
 };
 
-/// Simulates `model` on `platform` (timing only, as `llmvp run` builds the
-/// chip) with its descriptors collected; `edit` changes the loaded model.
-Observed observe(const std::string& platform, const std::string& model, RunOptions options,
+/// Simulates `model` on the platform or system file `file` under configs/
+/// (timing only, chips and hosts built as `llmvp run` builds them) with
+/// every descriptor collected; `edit` changes the loaded model. A system
+/// is tensor parallel over its chips: chip 0's descriptors are compared
+/// (the estimate is one chip's shard).
+Observed observe(const std::string& file, const std::string& model, RunOptions options,
                  const std::function<void(ModelSpec&)>& edit = {}) {
   Overrides none;
-  const PlatformConfig pc = loadPlatform(config("platforms/" + platform), none);
+  const PlatformConfig pc = loadPlatform(config(file), none);
   ModelSpec spec = loadModel(config("models/" + model), none);
   if (edit) edit(spec);
   options.maxSimulatedMs = pc.sim.maxSimulatedMs;
@@ -50,15 +57,36 @@ Observed observe(const std::string& platform, const std::string& model, RunOptio
   platform::ChipParams chipParams = pc.chip;
   chipParams.tile.routing = routingParams(spec);
   tlm::tlm_global_quantum::instance().set(sc_core::sc_time(pc.sim.quantumNs, sc_core::SC_NS));
-  platform::Chip chip("chip0", chipParams, &fw_main);
+  std::unique_ptr<platform::Chip> chip;
+  std::unique_ptr<platform::System> system;
+  std::vector<std::unique_ptr<HostRuntime>> hosts;
+  if (pc.system.chips > 1) {
+    platform::SystemParams sp = pc.system;
+    sp.topology.link.seed = options.seed;
+    sp.collectives.seed = options.seed;
+    system = std::make_unique<platform::System>("system", chipParams, sp, &fw_main);
+  } else {
+    chip = std::make_unique<platform::Chip>("chip0", chipParams, &fw_main);
+  }
   OpCollector ops;
   ops.attachAll();
-  HostRuntime host(chip, spec, options);
-  const RunResult r = host.run();
+  std::vector<HostRuntime*> ptrs;
+  for (std::uint32_t i = 0; i < pc.system.chips; ++i) {
+    const std::uint32_t tp = pc.system.parallel.tensor;
+    const Shard shard{system ? tp : 1, system ? i % tp : 0, 1, 0, false};
+    hosts.push_back(std::make_unique<HostRuntime>(system ? system->chip(i) : *chip, spec, options, shard));
+    ptrs.push_back(hosts.back().get());
+  }
+  const RunResult r = HostRuntime::runAll(ptrs).front();
   EXPECT_TRUE(r.ok) << r.error;
   Observed o;
   o.estimate = estimate(pc, spec, options);
   o.buckets = splitPhases(o.estimate, ops, r.prefillEnd.empty() ? 0 : r.prefillEnd.back());
+  if (system) {
+    const auto others = [](const auto& kv) { return kv.first.engine.rfind("system.chip0.", 0) != 0; };
+    for (Buckets* b : {&o.buckets.decode, &o.buckets.prefill})
+      b->erase(std::remove_if(b->begin(), b->end(), others), b->end());
+  }
   o.steps = static_cast<double>(r.stepEnd.size());
   return o;
 }
@@ -95,11 +123,11 @@ void expectAgreement(const Observed& o, double minByteShare = kMinByteShare,
 }
 
 TEST(EstimateAgreesWithFirmware, DenseTinyLlama) {
-  expectAgreement(observe("baseline.yaml", "tiny-llama.yaml", opts(1)));
+  expectAgreement(observe("platforms/baseline.yaml", "tiny-llama.yaml", opts(1)));
 }
 
 TEST(EstimateAgreesWithFirmware, DenseLlama8B) {
-  expectAgreement(observe("h100-like.yaml", "llama-3.1-8b.yaml", [] {
+  expectAgreement(observe("platforms/h100-like.yaml", "llama-3.1-8b.yaml", [] {
     RunOptions o = opts(1);
     o.genTokens = 2;
     return o;
@@ -107,49 +135,57 @@ TEST(EstimateAgreesWithFirmware, DenseLlama8B) {
 }
 
 TEST(EstimateAgreesWithFirmware, BatchedAttention) {
-  expectAgreement(observe("baseline.yaml", "tiny-llama.yaml", opts(8)));
+  expectAgreement(observe("platforms/baseline.yaml", "tiny-llama.yaml", opts(8)));
 }
 
 TEST(EstimateAgreesWithFirmware, PagedKvCache) {
   RunOptions o = opts(4);
   o.kvBlockTokens = 16;
-  expectAgreement(observe("baseline.yaml", "tiny-llama.yaml", o));
+  expectAgreement(observe("platforms/baseline.yaml", "tiny-llama.yaml", o));
 }
 
-TEST(EstimateAgreesWithFirmware, Moe) { expectAgreement(observe("baseline.yaml", "tiny-moe.yaml", opts(3))); }
+TEST(EstimateAgreesWithFirmware, Moe) { expectAgreement(observe("platforms/baseline.yaml", "tiny-moe.yaml", opts(3))); }
 
-TEST(EstimateAgreesWithFirmware, Mla) { expectAgreement(observe("baseline.yaml", "tiny-mla.yaml", opts(2))); }
+TEST(EstimateAgreesWithFirmware, Mla) { expectAgreement(observe("platforms/baseline.yaml", "tiny-mla.yaml", opts(2))); }
 
 TEST(EstimateAgreesWithFirmware, QuantisedInt4) {
-  expectAgreement(observe("baseline.yaml", "tiny-llama.yaml", opts(2), [](ModelSpec& m) {
+  expectAgreement(observe("platforms/baseline.yaml", "tiny-llama.yaml", opts(2), [](ModelSpec& m) {
     m.quant = WeightQuant::Int4;
     m.quantGroup = 32;
   }));
 }
 
 TEST(EstimateAgreesWithFirmware, BlockPrefill) {
-  expectAgreement(observe("baseline.yaml", "tiny-llama.yaml", opts(2, 16)));
+  expectAgreement(observe("platforms/baseline.yaml", "tiny-llama.yaml", opts(2, 16)));
 }
 
 TEST(EstimateAgreesWithFirmware, BlockPrefillPassEndingTwoPrompts) {
   RunOptions o = opts(2, 16);
   o.context = 6; // one pass of both prompts: two final norms, the head on two rows
-  expectAgreement(observe("baseline.yaml", "tiny-llama.yaml", o));
+  expectAgreement(observe("platforms/baseline.yaml", "tiny-llama.yaml", o));
 }
 
 TEST(EstimateAgreesWithFirmware, RowWisePrefillPaged) {
   RunOptions o = opts(2, 16);
   o.kvBlockTokens = 16;
-  expectAgreement(observe("baseline.yaml", "tiny-llama.yaml", o));
+  expectAgreement(observe("platforms/baseline.yaml", "tiny-llama.yaml", o));
 }
 
 TEST(EstimateAgreesWithFirmware, RowWisePrefillMla) {
-  expectAgreement(observe("baseline.yaml", "tiny-mla.yaml", opts(2, 16)));
+  expectAgreement(observe("platforms/baseline.yaml", "tiny-mla.yaml", opts(2, 16)));
 }
 
 TEST(EstimateAgreesWithFirmware, HbfWithPrefix) {
   // weights prefetched into staging buffers: the tile's traffic is not main memory's (no byte check)
-  expectAgreement(observe("hbf-hybrid.yaml", "tiny-llama.yaml", opts(2)), 0);
+  expectAgreement(observe("platforms/hbf-hybrid.yaml", "tiny-llama.yaml", opts(2)), 0);
+}
+
+TEST(EstimateAgreesWithFirmware, TensorParallelSystem) {
+  expectAgreement(observe("systems/h100-nvswitch2.yaml", "tiny-llama.yaml", opts(2)));
+}
+
+TEST(EstimateAgreesWithFirmware, ExpertParallelSystem) {
+  expectAgreement(observe("systems/h100-nvswitch2.yaml", "tiny-moe.yaml", opts(3)));
 }
 
 /// Near-memory offload (firmware pnm.c): the estimate's operator list does
@@ -170,20 +206,20 @@ const std::vector<std::string> kNearMemoryDecodeDrift{
     "decode kv_write: 128 descriptors estimated, 16 issued per unit"};
 
 TEST(EstimateAgreesWithFirmware, NearMemoryOffload) {
-  expectAgreement(observe("pnm.yaml", "tiny-llama.yaml", opts(2)), kMinByteShare, kNearMemoryDecodeDrift);
+  expectAgreement(observe("platforms/pnm.yaml", "tiny-llama.yaml", opts(2)), kMinByteShare, kNearMemoryDecodeDrift);
 }
 
 TEST(EstimateAgreesWithFirmware, NearMemoryPrefill) {
   std::vector<std::string> known = kNearMemoryDecodeDrift;
   known.push_back("prefill sync: 0 descriptors estimated, 48 issued per unit");
-  expectAgreement(observe("pnm.yaml", "tiny-llama.yaml", opts(2, 16)), kMinByteShare, known);
+  expectAgreement(observe("platforms/pnm.yaml", "tiny-llama.yaml", opts(2, 16)), kMinByteShare, known);
 }
 
 /// A drift on either side is reported: an operator with a descriptor more,
 /// a projection of another width, a descriptor no operator estimates, and
 /// fewer bytes moved than estimated.
 TEST(EstimateAgreesWithFirmware, EitherSidePerturbedIsReported) {
-  const Observed o = observe("baseline.yaml", "tiny-llama.yaml", opts(2));
+  const Observed o = observe("platforms/baseline.yaml", "tiny-llama.yaml", opts(2));
   const double steps = o.steps;
   ASSERT_TRUE(operatorDrift(o.estimate.decode, o.buckets.decode, steps, kMinByteShare).empty());
   auto find = [](PhaseEstimate& p, const std::string& name) -> OpEstimate& {
