@@ -534,14 +534,17 @@ Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOpt
       // LLMVP_MAX_BATCH), row i at position first + i attending first + i + 1
       // positions; every pass ends with the head on its last row
       const double rowsPerPass = std::min<double>(chunk, LLMVP_MAX_BATCH);
+      // near memory with attention on the tile over a contiguous cache: the
+      // pass's attention is one causal block, two copies per layer (pnm.c
+      // fw_pnm_block_attention)
+      const bool pnmBlock = pnm && !pnmPlan.attn && options.kvBlockTokens == 0 && !model.mla.enabled;
       for (double prompt : w.prompts)
         for (double first = 0; first < prompt; first += rowsPerPass) {
           const double rows = std::min(rowsPerPass, prompt - first);
           std::vector<double> positions;
           for (double i = 0; i < rows; ++i) positions.push_back(first + i + 1);
-          // near memory: the tile's causal block, two copies per layer (pnm.c)
-          bd.chain(rows, 1, positions, first, pnm);
-          bd.kvWrites(rows, pnm ? 1 : rows);
+          bd.chain(rows, 1, positions, first, pnmBlock);
+          bd.kvWrites(rows, pnmBlock ? 1 : rows);
         }
     } else {
       // packed block prefill (decode.c run_prefill_packed): each pass fills up
@@ -905,7 +908,6 @@ std::vector<std::string> operatorDrift(const PhaseEstimate& pe, const Buckets& b
   };
   struct Side {
     std::string names;
-    std::string engine;
     double descriptors = 0, bytes = 0;
     bool minimumBytes = false;
   };
@@ -914,7 +916,6 @@ std::vector<std::string> operatorDrift(const PhaseEstimate& pe, const Buckets& b
     const OpEstimate& o = pe.ops[i];
     Side& s = estimated[groups.root(i)];
     s.names += (s.names.empty() ? "" : "+") + o.name;
-    s.engine = o.engine;
     s.descriptors += o.descriptors;
     // what the engine moves over its memory socket: weights and KV; a copy also reads its source
     s.bytes += o.weightBytes + o.kvBytes + (o.engine == "dma" ? o.spadBytes : 0);

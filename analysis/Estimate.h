@@ -157,6 +157,10 @@ struct EstimateComparison {
 [[nodiscard]] EstimateComparison compareEstimate(const Estimate& e, const OpCollector& collector, models::Ps prefillEnd,
                                                  double steps, double tpotMeanNs, double ttftFirstNs);
 void printEstimateComparison(std::ostream& os, const EstimateComparison& c);
+[[nodiscard]] boost::json::object estimateComparisonJson(const EstimateComparison& c);
+/// Every operator and total whose simulated time is below its lower bound
+/// (relative slack `tolerance` for rounding); empty when none.
+[[nodiscard]] std::vector<std::string> boundViolations(const EstimateComparison& c, double tolerance = 1e-9);
 
 /// The collected descriptors of each phase, split as compareEstimate splits
 /// them: a ring (as programmed once) whose descriptors all ended by
@@ -185,9 +189,5 @@ struct PhaseBuckets {
 [[nodiscard]] std::vector<std::string>
 operatorDrift(const PhaseEstimate& pe, const std::vector<std::pair<OpCollector::Key, OpCollector::Sum>>& buckets,
               double units, double minByteShare);
-[[nodiscard]] boost::json::object estimateComparisonJson(const EstimateComparison& c);
-/// Every operator and total whose simulated time is below its lower bound
-/// (relative slack `tolerance` for rounding); empty when none.
-[[nodiscard]] std::vector<std::string> boundViolations(const EstimateComparison& c, double tolerance = 1e-9);
 
 } // namespace llmvp::testbench
