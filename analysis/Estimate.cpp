@@ -170,6 +170,12 @@ public:
     ops_.emplace_back(e, w);
   }
 
+  /// Marks an operator's bytes as the bound's least, not its traffic (OpEstimate::minimumBytes).
+  void minimumBytes(const std::string& name) {
+    for (auto& o : ops_)
+      if (o.first.name == name) o.first.minimumBytes = true;
+  }
+
   /// Bytes of a linear [n][k] projection (maybe group-quantised).
   [[nodiscard]] double linear(double n, double k) const {
     if (linearDt_ == 0) return n * k * wb_;
@@ -228,19 +234,24 @@ public:
     add(name, "tile", w, m_.actDtype, {{opcode, 0, 0, -1}});
   }
 
-  /// One pass of the chain over `rows` activation rows (a decode step: rows
-  /// = batch, `positions` per row; a prefill chunk: rows consecutive
-  /// positions from `first`). `outRows`: rows that reach the LM head.
-  void chain(double rows, double outRows, const std::vector<double>& attnPositions, double prefillFirst, bool prefill,
-             bool withAttention = true) {
+  /// One pass of the chain over `rows` activation rows: attention per row
+  /// over `attnPositions` (a decode step, a row-wise prefill pass), or
+  /// (`causalBlock`) one causal block over rows consecutive positions from
+  /// `prefillFirst`, or none (`withAttention` false: a block prefill pass,
+  /// its pieces' blocks added by the caller). `outRows`: rows that reach the
+  /// LM head.
+  void chain(double rows, double outRows, const std::vector<double>& attnPositions, double prefillFirst,
+             bool causalBlock, bool withAttention = true) {
     const ModelSpec& m = m_;
     const double H = m.hidden, L = m.layers;
     const double moeL = m.moeLayers(), denseL = L - moeL;
     // embedding rows (weights), ids in, activations out
     vector("embed", LLMVP_OP_EMBED, 1, rows * (kTokenIdBytes + H * act_), rows * H * wb_, rows * H * kConvertOps);
-    const double norms = 2 * L + 1; // attention and FFN norm per layer, the final norm
-    vector("norms", LLMVP_OP_RMSNORM, norms, (norms - 1) * 2 * rows * H * act_ + 2 * outRows * H * act_,
-           norms * H * wb_, ((norms - 1) * rows + outRows) * H * kNormOps);
+    // attention and FFN norm per layer; the final norm, one per output row
+    // of a block prefill pass (chains.c fw_build_chains), else one over all
+    const double layerNorms = 2 * L, norms = layerNorms + (withAttention ? 1 : outRows);
+    vector("norms", LLMVP_OP_RMSNORM, norms, layerNorms * 2 * rows * H * act_ + 2 * outRows * H * act_, norms * H * wb_,
+           (layerNorms * rows + outRows) * H * kNormOps);
     if (m.mla.enabled) {
       mlaAttention(rows, attnPositions);
     } else {
@@ -249,23 +260,21 @@ public:
       gemv("qkv_proj", qkv, rows, kvDim_, m.hidden, 0, true, 2 * L, m.qkvBias);
       vector("rope", LLMVP_OP_ROPE, 2 * L, L * (rows * kTokenIdBytes * 2 + 2 * rows * (qDim_ + kvDim_) * act_), 0,
              L * rows * (qDim_ + kvDim_) * kRopeOps);
-      if (withAttention) attention(rows, attnPositions, prefillFirst, prefill);
+      if (withAttention) attention(rows, attnPositions, prefillFirst, causalBlock);
       // output projection: accumulates into x, or (tensor parallel) writes partial sums
       gemv("o_proj", projEngine(LLMVP_PNM_SHIFT_O), rows, m.hidden, qDim_, residualAccum(LLMVP_PNM_SHIFT_O), true, L);
     }
     if (tp_ > 1) {
       vector("tp_add", LLMVP_OP_ADD, 2 * L, 2 * L * rows * H * (2 * act_ + 4), 0, 2 * L * rows * H * kAddOps);
       add("all_reduce", "coll", {2 * L, 0, 0, 0, 0, 0}, m.actDtype, {{LLMVP_OP_ALL_REDUCE, 0, 0, -1}});
+      minimumBytes("all_reduce"); // the collectives are not estimated (0)
     }
     if (denseL > 0)
       denseFfn("ffn", projEngine(LLMVP_PNM_SHIFT_GATE_UP), projEngine(LLMVP_PNM_SHIFT_DOWN), rows, ffn_, denseL,
                residualAccum(LLMVP_PNM_SHIFT_DOWN));
     if (moeL > 0) moe(rows, moeL);
-    if (outRows > 0) { // a prefill pass that ends no prompt needs no next token (the bound leaves it out)
-      gemv("lm_head", projEngine(LLMVP_PNM_SHIFT_LM_HEAD), outRows, m.vocab, m.hidden, 0, false, 1);
-      vector("argmax", LLMVP_OP_ARGMAX, 1, outRows * (m.vocab * act_ + kTokenIdBytes), 0,
-             outRows * m.vocab * kArgmaxOps);
-    }
+    gemv("lm_head", projEngine(LLMVP_PNM_SHIFT_LM_HEAD), outRows, m.vocab, m.hidden, 0, false, 1);
+    vector("argmax", LLMVP_OP_ARGMAX, 1, outRows * (m.vocab * act_ + kTokenIdBytes), 0, outRows * m.vocab * kArgmaxOps);
     if (pnm_) add("sync", "tile", {0, 0, 0, 0, 0, 0}, m.actDtype, {{LLMVP_OP_NOP, 0, 0, -1}});
   }
 
@@ -283,7 +292,6 @@ public:
       w.spadBytes = L * 2 * rows * qDim_ * act_;
       w.flops = L * 4.0 * heads_ * m.headDim * scores;
       w.vectorOps = L * heads_ * scores * kSoftmaxOps;
-      // (row-wise prefill runs decode-style ATTN rows, reading at least as much)
       add("attention", attnEngine(), w, std::min(m.actDtype, m.kvDtype),
           {{LLMVP_OP_ATTN_PREFILL, 0, 0, -1}, {LLMVP_OP_ATTN, 0, 0, -1}, {LLMVP_OP_ATTN_MLA, 0, 0, -1}});
       return;
@@ -377,22 +385,25 @@ public:
     x.flops = layers * 2 * slots * 3 * eff * H;
     x.vectorOps = layers * minDistinct * dequantOps(3 * eff * H);
     add("experts", "tile", x, gemvRate(), {{LLMVP_OP_GEMV_MOE, 0, 0, -1}});
+    minimumBytes("experts");
     vector("swiglu", LLMVP_OP_SWIGLU, layers, layers * 3 * rows * k * eff * act_, 0,
            layers * rows * k * eff * kSwigluOps);
     // expert outputs in; + x in and out, or (expert parallel) an fp32 partial out
     vector("moe_combine", LLMVP_OP_MOE_COMBINE, layers, layers * rows * H * (k * act_ + (tp_ > 1 ? 4 : 2 * act_)), 0,
            layers * rows * H * (k * kCombineOps + kCombineFixedOps));
-    if (e.sharedExperts > 0)
-      denseFfn("shared_experts", "tile", "tile", rows, e.sharedFfn() / tp_, layers, tp_ > 1 ? 0 : 1);
+    // shared experts: down adds into x, or (expert parallel) into the chip's
+    // fp32 partial of the combine (chains.c fw_put_moe_ffn)
+    if (e.sharedExperts > 0) denseFfn("shared_experts", "tile", "tile", rows, e.sharedFfn() / tp_, layers, 1);
   }
 
-  void kvWrites(double rows, double chunks) {
+  void kvWrites(double rows, double pieces) {
     const ModelSpec& m = m_;
     const double elems = m.mla.enabled ? double(m.mla.kvLoraRank) + m.mla.qkRopeDim : 2.0 * kvDim_;
     const double L = m.layers;
     Work w;
-    // decode: a k and a v COPY per row and layer (PNM: per engine shard); prefill: two per layer and chunk
-    w.descriptors = chunks > 0 ? 2 * L * chunks : 2 * L * rows * (pnm_ ? pc_.chip.pnmCount : 1);
+    // decode: a k and a v COPY per row and layer (PNM: per engine shard); prefill: two per layer and
+    // request piece of a block pass, or per row of a row-wise pass (chains.c put_kv_copies)
+    w.descriptors = pieces > 0 ? 2 * L * pieces : 2 * L * rows * (pnm_ ? pc_.chip.pnmCount : 1);
     w.kvBytes = L * rows * elems * kvb_;
     w.spadBytes = L * rows * elems * act_;
     add("kv_write", "dma", w, m.actDtype, {{LLMVP_OP_COPY, 0, 0, -1}});
@@ -518,32 +529,45 @@ Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOpt
     if (pnm) bd.setPnmPlan(pnmPlan, true);
     const double chunk = options.prefillChunk;
     if (model.mla.enabled || options.kvBlockTokens != 0 || pnm) {
-      // row-wise prefill (firmware decode.c run_prefill): each request in chunks
+      // row-wise prefill (firmware decode.c run_prefill): each request in
+      // passes of decode-style rows (plan.h fw_prefill_rows: at most
+      // LLMVP_MAX_BATCH), row i at position first + i attending first + i + 1
+      // positions; every pass ends with the head on its last row
+      const double rowsPerPass = std::min<double>(chunk, LLMVP_MAX_BATCH);
+      // near memory with attention on the tile over a contiguous cache: the
+      // pass's attention is one causal block, two copies per layer (pnm.c
+      // fw_pnm_block_attention)
+      const bool pnmBlock = pnm && !pnmPlan.attn && options.kvBlockTokens == 0 && !model.mla.enabled;
       for (double prompt : w.prompts)
-        for (double first = 0; first < prompt; first += chunk) {
-          const double rows = std::min(chunk, prompt - first);
-          bd.chain(rows, first + rows >= prompt ? 1 : 0, {}, first, true);
-          bd.kvWrites(rows, 1);
+        for (double first = 0; first < prompt; first += rowsPerPass) {
+          const double rows = std::min(rowsPerPass, prompt - first);
+          std::vector<double> positions;
+          for (double i = 0; i < rows; ++i) positions.push_back(first + i + 1);
+          bd.chain(rows, 1, positions, first, pnmBlock);
+          bd.kvWrites(rows, pnmBlock ? 1 : rows);
         }
     } else {
       // packed block prefill (decode.c run_prefill_packed): each pass fills up
       // to a chunk of rows with the next prompt positions of the requests in order
+      // (one ATTN_PREFILL and two KV copies per piece); the head runs on the
+      // pieces that end a prompt, or on the pass's last row if none does (chains.c)
       std::vector<double> done(w.prompts.size(), 0);
       std::size_t next = 0;
       while (next < w.prompts.size()) {
-        double rows = 0, outs = 0;
+        double rows = 0, outs = 0, pieces = 0;
         for (std::size_t r = next; r < w.prompts.size() && rows < chunk; ++r) {
           const double take = std::min(w.prompts[r] - done[r], chunk - rows);
           bd.attention(take, {}, done[r], true);
           done[r] += take;
           rows += take;
+          pieces += 1;
           if (done[r] >= w.prompts[r]) {
             outs += 1;
             next = r + 1;
           }
         }
-        bd.chain(rows, outs, {}, 0, true, /*withAttention=*/false);
-        bd.kvWrites(rows, 1);
+        bd.chain(rows, std::max(outs, 1.0), {}, 0, true, /*withAttention=*/false);
+        bd.kvWrites(rows, pieces);
       }
     }
     e.prefill = bd.finish("prefill", 1.0);
@@ -708,31 +732,46 @@ bool matches(const OpSignature& s, const OpCollector::Key& k) {
   return s.accum < 0 || s.accum == k.accum;
 }
 
-PhaseComparison comparePhase(const PhaseEstimate& pe, const Peaks& peaks,
-                             const std::vector<std::pair<OpCollector::Key, OpCollector::Sum>>& buckets, double units,
-                             double simulatedNs) {
-  PhaseComparison pc;
-  pc.phase = pe.phase;
-  // Group estimated operators that share a simulated descriptor signature
-  // (e.g. equal FFN and shared-expert widths): they are compared together.
-  const std::size_t n = pe.ops.size();
-  std::vector<std::size_t> group(n);
-  std::iota(group.begin(), group.end(), 0);
-  auto root = [&](std::size_t i) {
+using Buckets = std::vector<std::pair<OpCollector::Key, OpCollector::Sum>>;
+
+/// Estimated operators that share a simulated descriptor signature (e.g.
+/// equal FFN and shared-expert widths) form one group: they are compared
+/// together.
+struct OpGroups {
+  std::vector<std::size_t> group; ///< union-find parent of each operator
+  std::vector<long> owner;        ///< per bucket: the first operator matching it, -1 if none
+  [[nodiscard]] std::size_t root(std::size_t i) const {
     while (group[i] != i) i = group[i];
     return i;
-  };
-  std::vector<long> owner(buckets.size(), -1);
+  }
+};
+OpGroups groupOps(const PhaseEstimate& pe, const Buckets& buckets) {
+  OpGroups g;
+  const std::size_t n = pe.ops.size();
+  g.group.resize(n);
+  std::iota(g.group.begin(), g.group.end(), 0);
+  g.owner.assign(buckets.size(), -1);
   for (std::size_t b = 0; b < buckets.size(); ++b)
     for (std::size_t i = 0; i < n; ++i) {
       bool hit = false;
       for (const auto& s : pe.ops[i].match) hit = hit || matches(s, buckets[b].first);
       if (!hit) continue;
-      if (owner[b] < 0)
-        owner[b] = static_cast<long>(i);
+      if (g.owner[b] < 0)
+        g.owner[b] = static_cast<long>(i);
       else
-        group[root(i)] = root(static_cast<std::size_t>(owner[b]));
+        g.group[g.root(i)] = g.root(static_cast<std::size_t>(g.owner[b]));
     }
+  return g;
+}
+
+PhaseComparison comparePhase(const PhaseEstimate& pe, const Peaks& peaks, const Buckets& buckets, double units,
+                             double simulatedNs) {
+  PhaseComparison pc;
+  pc.phase = pe.phase;
+  const std::size_t n = pe.ops.size();
+  const OpGroups groups = groupOps(pe, buckets);
+  const std::vector<long>& owner = groups.owner;
+  auto root = [&](std::size_t i) { return groups.root(i); };
   std::map<std::size_t, OpComparison> rows; // by group root, in estimate order
   std::map<std::size_t, std::map<std::string, OpCollector::Sum>> perEngine;
   for (std::size_t i = 0; i < n; ++i) {
@@ -836,21 +875,81 @@ EstimateComparison compareEstimate(const Estimate& e, const OpCollector& collect
   EstimateComparison c;
   c.present = true;
   c.estimate = e;
-  std::vector<std::pair<OpCollector::Key, OpCollector::Sum>> decode, prefill;
-  for (const auto& kv : collector.sums()) {
-    // A ring (as programmed once) whose descriptors all ended by the last
-    // prefill is a prefill chain.
-    if (e.hasPrefill && prefillEnd > 0 && kv.second.lastEnd <= prefillEnd)
-      prefill.push_back(kv);
-    else
-      decode.push_back(kv);
-  }
-  c.decode = comparePhase(e.decode, e.peaks, decode, steps, tpotMeanNs);
+  const PhaseBuckets b = splitPhases(e, collector, prefillEnd);
+  c.decode = comparePhase(e.decode, e.peaks, b.decode, steps, tpotMeanNs);
   if (e.hasPrefill) {
     c.hasPrefill = true;
-    c.prefill = comparePhase(e.prefill, e.peaks, prefill, 1.0, ttftFirstNs);
+    c.prefill = comparePhase(e.prefill, e.peaks, b.prefill, 1.0, ttftFirstNs);
   }
   return c;
+}
+
+PhaseBuckets splitPhases(const Estimate& e, const OpCollector& collector, models::Ps prefillEnd) {
+  PhaseBuckets b;
+  for (const auto& kv : collector.sums()) {
+    if (e.hasPrefill && prefillEnd > 0 && kv.second.lastEnd <= prefillEnd)
+      b.prefill.push_back(kv);
+    else
+      b.decode.push_back(kv);
+  }
+  return b;
+}
+
+std::vector<std::string> operatorDrift(const PhaseEstimate& pe, const Buckets& buckets, double units,
+                                       double minByteShare) {
+  std::vector<std::string> out;
+  if (units <= 0) return out;
+  const OpGroups groups = groupOps(pe, buckets);
+  auto signature = [](const OpCollector::Key& k) {
+    std::string s = models::opcodeName(k.opcode) + " on " + k.engine;
+    if (k.n != 0 || k.k != 0)
+      s += " [" + std::to_string(k.n) + "][" + std::to_string(k.k) + "]" + (k.accum ? " +y" : "");
+    return s;
+  };
+  struct Side {
+    std::string names;
+    double descriptors = 0, bytes = 0;
+    bool minimumBytes = false;
+  };
+  std::map<std::size_t, Side> estimated, issued; // by group root
+  for (std::size_t i = 0; i < pe.ops.size(); ++i) {
+    const OpEstimate& o = pe.ops[i];
+    Side& s = estimated[groups.root(i)];
+    s.names += (s.names.empty() ? "" : "+") + o.name;
+    s.descriptors += o.descriptors;
+    // what the engine moves over its memory socket: weights and KV; a copy also reads its source
+    s.bytes += o.weightBytes + o.kvBytes + (o.engine == "dma" ? o.spadBytes : 0);
+    s.minimumBytes = s.minimumBytes || o.minimumBytes;
+  }
+  for (std::size_t b = 0; b < buckets.size(); ++b) {
+    const auto& [key, sum] = buckets[b];
+    if (groups.owner[b] < 0) {
+      out.push_back(pe.phase + ": " + fmt("%g", sum.count / units) + " x " + signature(key) +
+                    " per unit issued, no operator estimates it");
+      continue;
+    }
+    Side& s = issued[groups.root(static_cast<std::size_t>(groups.owner[b]))];
+    s.descriptors += sum.count / units;
+    s.bytes += sum.bytes / units;
+  }
+  auto near = [](double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(std::fabs(a), std::fabs(b)); };
+  for (const auto& [g, est] : estimated) {
+    const auto it = issued.find(g);
+    const Side sim = it == issued.end() ? Side{} : it->second;
+    const std::string what = pe.phase + " " + est.names + ": ";
+    if (it == issued.end()) {
+      if (est.descriptors > 0) out.push_back(what + fmt("%g", est.descriptors) + " descriptors estimated, none issued");
+      continue;
+    }
+    if (!near(est.descriptors, sim.descriptors))
+      out.push_back(what + fmt("%g", est.descriptors) + " descriptors estimated, " + fmt("%g", sim.descriptors) +
+                    " issued per unit");
+    if (minByteShare > 0 &&
+        (est.bytes > sim.bytes * (1 + 1e-9) || (!est.minimumBytes && est.bytes < sim.bytes * minByteShare)))
+      out.push_back(what + fmt("%.0f", est.bytes) + " main-memory bytes estimated, " + fmt("%.0f", sim.bytes) +
+                    " moved per unit");
+  }
+  return out;
 }
 
 std::vector<std::string> boundViolations(const EstimateComparison& c, double tolerance) {

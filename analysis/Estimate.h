@@ -65,6 +65,7 @@ struct OpEstimate {
   std::string bound;       ///< which term: memory | scratchpad | matrix | vector | none
   double calibratedNs = 0; ///< bound + descriptors x the engine's dispatch overhead
   std::vector<OpSignature> match;
+  bool minimumBytes = false; ///< the bytes are the bound's least (MoE experts: top_k distinct), not the traffic
 };
 
 struct PhaseEstimate {
@@ -160,5 +161,33 @@ void printEstimateComparison(std::ostream& os, const EstimateComparison& c);
 /// Every operator and total whose simulated time is below its lower bound
 /// (relative slack `tolerance` for rounding); empty when none.
 [[nodiscard]] std::vector<std::string> boundViolations(const EstimateComparison& c, double tolerance = 1e-9);
+
+/// The collected descriptors of each phase, split as compareEstimate splits
+/// them: a ring (as programmed once) whose descriptors all ended by
+/// `prefillEnd` is a prefill chain.
+struct PhaseBuckets {
+  std::vector<std::pair<OpCollector::Key, OpCollector::Sum>> decode, prefill;
+};
+[[nodiscard]] PhaseBuckets splitPhases(const Estimate& e, const OpCollector& collector, models::Ps prefillEnd);
+
+/// Where a phase's estimated operators and the descriptors the firmware
+/// issued (`buckets`, over `units` decode steps or 1 prefill) disagree, one
+/// line each; empty when they agree:
+///  - count: the descriptors of every group of operators that match the
+///    same descriptor signatures (as compareEstimate groups them) equal the
+///    issued descriptors of those signatures per unit;
+///  - shape: every issued descriptor matches an operator's signature
+///    (opcode, and for projections n, k and DESC_F_ACCUM), and every
+///    operator with descriptors matches an issued one;
+///  - bytes (`minByteShare` > 0): each group's main-memory bytes (weights
+///    and KV cache; a DMA copy also reads its source) are at most the bytes
+///    its engines moved over their memory sockets, and at least
+///    `minByteShare` of them (row and block tables are not estimated)
+///    unless the estimate holds only the bound's least (OpEstimate
+///    minimumBytes). With HBF weight prefetch the tile reads the weights
+///    from the staging buffers the prefetch DMA filled: no byte check.
+[[nodiscard]] std::vector<std::string>
+operatorDrift(const PhaseEstimate& pe, const std::vector<std::pair<OpCollector::Key, OpCollector::Sum>>& buckets,
+              double units, double minByteShare);
 
 } // namespace llmvp::testbench
