@@ -15,25 +15,24 @@
 #include "host/PnmPolicy.h"
 #include "models/common/Stats.h"
 #include "models/compute/Kernels.h"
+#include "models/compute/VectorCost.h"
 
 namespace llmvp::testbench {
 
 namespace {
-// Vector-engine element-operations per element: the arithmetic of each
-// kernel (multiply, add, exp, divide and the final rounding each count one),
-// the same counts as the compute tile's (models/compute/ComputeTile.cpp).
-constexpr double kNormOps = 4;         // square-accumulate, scale, weight, round
-constexpr double kRopeOps = 4;         // two multiplies, one add, round
-constexpr double kSwigluOps = 5;       // exp, add, divide, multiply, round
-constexpr double kAddOps = 2;          // add, round
-constexpr double kSoftmaxOps = 5;      // per score: scale, max, subtract, exp, sum
-constexpr double kArgmaxOps = 1;       // compare
-constexpr double kConvertOps = 1;      // embedding gather: round to the activation type
-constexpr double kTopkSelectOps = 2;   // per logit
-constexpr double kTopkWeightOps = 4;   // per selected expert
-constexpr double kCombineOps = 2;      // per output element and slot
-constexpr double kCombineFixedOps = 2; // per output element
-constexpr double kTokenIdBytes = 4;    // u32 token ids and positions
+// Vector work per element, as the engines charge it.
+using models::compute::kAddOps;
+using models::compute::kArgmaxOps;
+using models::compute::kCombineFixedOps;
+using models::compute::kCombineOps;
+using models::compute::kConvertOps;
+using models::compute::kRmsnormOps;
+using models::compute::kRopeOps;
+using models::compute::kSoftmaxOps;
+using models::compute::kSwigluOps;
+using models::compute::kTopkSelectOps;
+using models::compute::kTopkWeightOps;
+constexpr double kTokenIdBytes = 4; // u32 token ids and positions
 // A gap below this share of the bound is reported as "at the bound".
 constexpr double kAtBoundShare = 0.05;
 
@@ -95,8 +94,7 @@ Peaks peaksOf(const PlatformConfig& pc, const ModelSpec& m) {
     p.weightName = "HBF";
   }
   p.spadGBps = c.tile.scratchpad.bandwidthGBps;
-  const auto computeType =
-      static_cast<models::DType>(std::min(static_cast<int>(m.weightDtype), static_cast<int>(m.actDtype)));
+  const auto computeType = models::computeType(m.weightDtype, m.actDtype);
   p.computeDtype = std::string(models::dtypeName(computeType));
   p.matrixFlops =
       2.0 * c.tile.macsPerCycle.at(static_cast<std::size_t>(computeType)) * c.tile.engine.clockMhz * 1e6 * c.tileCount;
@@ -181,7 +179,7 @@ public:
     return elements * pc_.chip.tile.dequantOps[linearDt_ == LLMVP_DT_INT8 ? 0 : 1];
   }
   [[nodiscard]] models::DType gemvRate() const {
-    return linearDt_ != 0 ? m_.actDtype : std::min(m_.actDtype, m_.weightDtype);
+    return linearDt_ != 0 ? m_.actDtype : models::computeType(m_.weightDtype, m_.actDtype);
   }
   /// Near-memory platforms: the host's placement (PnmPolicy.h) for the
   /// phase's operators; `prefillPass`: a prefill pass's choices.
@@ -215,7 +213,7 @@ public:
     w.spadBytes = count * rows * (double(k) + n + (accum == 1 ? n : 0)) * act_;
     w.flops = count * 2.0 * rows * n * k;
     w.vectorOps = quantisable ? count * dequantOps(double(n) * k) : 0;
-    add(name, engine, w, quantisable ? gemvRate() : std::min(m_.actDtype, m_.weightDtype),
+    add(name, engine, w, quantisable ? gemvRate() : models::computeType(m_.weightDtype, m_.actDtype),
         {{LLMVP_OP_GEMV, n, k, accum}});
   }
   void vector(const std::string& name, std::uint8_t opcode, double count, double spadBytes, double weightBytes,
@@ -240,7 +238,7 @@ public:
     vector("embed", LLMVP_OP_EMBED, 1, rows * (kTokenIdBytes + H * act_), rows * H * wb_, rows * H * kConvertOps);
     const double norms = 2 * L + 1; // attention and FFN norm per layer, the final norm
     vector("norms", LLMVP_OP_RMSNORM, norms, (norms - 1) * 2 * rows * H * act_ + 2 * outRows * H * act_,
-           norms * H * wb_, ((norms - 1) * rows + outRows) * H * kNormOps);
+           norms * H * wb_, ((norms - 1) * rows + outRows) * H * kRmsnormOps);
     if (m.mla.enabled) {
       mlaAttention(rows, attnPositions);
     } else {
@@ -284,7 +282,7 @@ public:
       w.flops = L * 4.0 * heads_ * m.headDim * scores;
       w.vectorOps = L * heads_ * scores * kSoftmaxOps;
       // (row-wise prefill runs decode-style ATTN rows, reading at least as much)
-      add("attention", attnEngine(), w, std::min(m.actDtype, m.kvDtype),
+      add("attention", attnEngine(), w, models::computeType(m.kvDtype, m.actDtype),
           {{LLMVP_OP_ATTN_PREFILL, 0, 0, -1}, {LLMVP_OP_ATTN, 0, 0, -1}, {LLMVP_OP_ATTN_MLA, 0, 0, -1}});
       return;
     }
@@ -298,7 +296,7 @@ public:
       w.flops += L * 4.0 * heads_ * m.headDim * (pos + prefix_);
       w.vectorOps += L * heads_ * (pos + prefix_) * kSoftmaxOps;
     }
-    add("attention", attnEngine(), w, std::min(m.actDtype, m.kvDtype), {{LLMVP_OP_ATTN, 0, 0, -1}});
+    add("attention", attnEngine(), w, models::computeType(m.kvDtype, m.actDtype), {{LLMVP_OP_ATTN, 0, 0, -1}});
   }
   [[nodiscard]] std::string attnEngine() const { return pnm_ && plan_.attn ? "pnm" : "tile"; }
 
@@ -310,14 +308,14 @@ public:
     if (a.qLoraRank != 0) {
       gemv("mla_proj", "tile", rows, a.qLoraRank, m.hidden, 0, false, L);
       vector("norms", LLMVP_OP_RMSNORM, L, L * 2 * rows * a.qLoraRank * act_, L * a.qLoraRank * wb_,
-             L * rows * a.qLoraRank * kNormOps);
+             L * rows * a.qLoraRank * kRmsnormOps);
     }
     gemv("mla_proj", "tile", rows, heads_ * a.qkNopeDim, qIn, 0, false, L);
     gemv("mla_proj", "tile", rows, heads_ * a.qkRopeDim, qIn, 0, false, L);
     gemv("mla_proj", "tile", rows, a.kvLoraRank, m.hidden, 0, false, L);
     gemv("mla_proj", "tile", rows, a.qkRopeDim, m.hidden, 0, false, L);
     vector("norms", LLMVP_OP_RMSNORM, L, L * 2 * rows * a.kvLoraRank * act_, L * a.kvLoraRank * wb_,
-           L * rows * a.kvLoraRank * kNormOps);
+           L * rows * a.kvLoraRank * kRmsnormOps);
     const double ropeElems = double(heads_) * a.qkRopeDim + a.qkRopeDim;
     vector("rope", LLMVP_OP_ROPE, 2 * L, L * (rows * kTokenIdBytes * 2 + 2 * rows * ropeElems * act_), 0,
            L * rows * ropeElems * kRopeOps);
@@ -329,7 +327,7 @@ public:
     h.weightBytes = L * (ukElems + uvElems) * wb_;
     h.spadBytes = L * rows * heads_ * (a.qkNopeDim + 2.0 * a.kvLoraRank + a.vHeadDim) * act_;
     h.flops = L * 2 * rows * (ukElems + uvElems);
-    add("mla_absorb", "tile", h, std::min(m.actDtype, m.weightDtype), {{LLMVP_OP_GEMV_HEADS, 0, 0, -1}});
+    add("mla_absorb", "tile", h, models::computeType(m.weightDtype, m.actDtype), {{LLMVP_OP_GEMV_HEADS, 0, 0, -1}});
     Work w;
     const double row = double(a.kvLoraRank) + a.qkRopeDim;
     for (double pos : positions) {
@@ -339,7 +337,7 @@ public:
       w.flops += L * 2.0 * heads_ * pos * (row + a.kvLoraRank);
       w.vectorOps += L * heads_ * pos * kSoftmaxOps;
     }
-    add("attention", "tile", w, std::min(m.actDtype, m.kvDtype), {{LLMVP_OP_ATTN_MLA, 0, 0, -1}});
+    add("attention", "tile", w, models::computeType(m.kvDtype, m.actDtype), {{LLMVP_OP_ATTN_MLA, 0, 0, -1}});
     gemv("o_proj", "tile", rows, m.hidden, heads_ * a.vHeadDim, 1, false, L);
   }
 
@@ -359,7 +357,7 @@ public:
     r.weightBytes = layers * e.experts * H * wb_;
     r.spadBytes = layers * rows * (H * act_ + e.experts * 4.0);
     r.flops = layers * 2 * rows * e.experts * H;
-    add("router", "tile", r, std::min(m.actDtype, m.weightDtype), {{LLMVP_OP_GEMV, e.experts, m.hidden, 0}});
+    add("router", "tile", r, models::computeType(m.weightDtype, m.actDtype), {{LLMVP_OP_GEMV, e.experts, m.hidden, 0}});
     vector("topk", LLMVP_OP_TOPK, layers, layers * rows * (e.experts * 4.0 + k * 8.0), 0,
            layers * rows * (e.experts * kTopkSelectOps + k * kTopkWeightOps));
     // Experts: every distinct expert the rows chose is streamed once. At

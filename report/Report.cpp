@@ -137,8 +137,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
     memory(std::string(chip.tile(i).basename()) + ".scratchpad", chip.tile(i).scratchpad().stats(),
            chip.tile(i).scratchpad().peakGBps());
 
-  const models::DType computeType =
-      static_cast<models::DType>(std::min(static_cast<int>(model.weightDtype), static_cast<int>(model.actDtype)));
+  const models::DType computeType = models::computeType(model.weightDtype, model.actDtype);
   r.computeDtype = std::string(models::dtypeName(computeType));
   for (std::size_t i = 0; i < chip.tileCount(); ++i) r.peakFlops += chip.tile(i).peakFlops(computeType);
   for (std::size_t i = 0; i < chip.pnmCount(); ++i) r.peakFlops += chip.pnm(i).peakFlops();
