@@ -200,7 +200,7 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
     const auto len = static_cast<std::uint32_t>(prompts_[0].size());
     if (len == 0) throw ConfigError("prompts: must not be empty");
     promptLen_.assign(b, len);
-    steps_ = opt_.prefillChunk != 0 ? opt_.genTokens - 1 : len + opt_.genTokens - 1;
+    steps_ = decodeSteps(opt_, len);
     placement_.maxContext = len + opt_.genTokens;
   } else {
     // Timing-only: request r has contexts[r] (else `context`) positions
@@ -230,7 +230,7 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
       }
       longest = std::max(longest, ctx[r]);
     }
-    steps_ = opt_.prefillChunk != 0 ? opt_.genTokens - 1 : opt_.genTokens;
+    steps_ = decodeSteps(opt_, 0);
     placement_.maxContext = longest + opt_.genTokens;
   }
   checkHbfOptions();

@@ -57,6 +57,19 @@ struct RunOptions {
   std::string scenarioName;
 };
 
+/// Decode steps the firmware runs for one batch (manifest `steps`) whose
+/// prompts are `promptTokens` long (functional runs; the options' `context`
+/// when the prompts are seeded). With prefill (prefillChunk > 0) the prefill
+/// yields the first token and genTokens - 1 steps follow; otherwise a
+/// functional run feeds its prompt token by token, the last prompt step
+/// yielding the first token (promptTokens + genTokens - 1 steps), and a
+/// timing-only run starts from a cached context with the prefill's token as
+/// its first input (genTokens steps). Requires genTokens >= 1.
+[[nodiscard]] inline std::uint32_t decodeSteps(const RunOptions& o, std::uint32_t promptTokens) {
+  if (o.prefillChunk != 0) return o.genTokens - 1;
+  return o.functional ? promptTokens + o.genTokens - 1 : o.genTokens;
+}
+
 /// Where everything was placed (bytes, addresses).
 struct Placement {
   std::string pnmPlan; ///< near-memory offload plan (PnmPolicy.h describe()), empty without chip.pnm
