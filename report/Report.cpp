@@ -104,7 +104,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
   double dynamicPj = 0;
   for (const models::IHasStats* m : models::collectStats()) {
     const models::StatsGroup& g = m->stats();
-    const double e = g.value("energy");
+    const double e = g.valueOr("energy", 0); // components without a dynamic-energy model have none
     dynamicPj += e;
     if (e > 0) r.energy.push_back({g.path(), e * kJPerPj});
     if (m->componentKind() == models::ComponentKind::Engine) {
@@ -112,7 +112,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
                    0};
       t.idleNs = std::max(0.0, window - t.busyNs - t.memWaitNs - t.semWaitNs);
       r.engines.push_back(t);
-      r.flops += g.value("flops");
+      r.flops += g.valueOr("flops", 0); // engines that only move data count no flops
       // Per-opcode statistics "op.<name>.count|time|bytes|flops" (models/common/Engine.cpp).
       for (const auto& st : g.stats()) {
         const std::string& n = st.name;
