@@ -390,6 +390,7 @@ void HostRuntime::place() {
     // Prefetch staging: depth slots, each as large as the largest layer.
     for (const auto& l : layers_) stagingSlot_ = std::max(stagingSlot_, alignUp(l.wBytes, align));
     placement_.prefetchDepth = opt_.hbf.prefetchDepth;
+    placement_.prefetchDma = 1; // DMA 0 runs the decode chains (firmware decode.c)
     placement_.stagingBytes = stagingSlot_ * opt_.hbf.prefetchDepth;
     stagingBase_ = alloc(placement_.stagingBytes);
   }
@@ -729,7 +730,7 @@ void HostRuntime::load(const Weights* w) {
   m.pnm_ops = pnmOps_;
   // High Bandwidth Flash: weight prefetch by DMA 1, shared KV prefix.
   m.prefetch_depth = placement_.prefetchDepth;
-  m.prefetch_dma = placement_.prefetchDepth != 0 ? 1u : 0u;
+  m.prefetch_dma = placement_.prefetchDma;
   m.staging_base = stagingBase_;
   m.staging_slot_bytes = stagingSlot_;
   m.kv_prefix_tokens = placement_.kvPrefixTokens;

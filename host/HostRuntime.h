@@ -90,6 +90,9 @@ struct Placement {
   std::uint64_t hbfCapacity = 0;
   std::uint64_t stagingBytes = 0; ///< prefetch staging slots in HBM (included in otherBytes)
   std::uint32_t prefetchDepth = 0, kvPrefixTokens = 0;
+  /// DMA engine running the weight prefetch (manifest prefetch_dma) when
+  /// prefetchDepth != 0.
+  std::uint32_t prefetchDma = 0;
 };
 
 struct RunResult {

@@ -6,7 +6,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "firmware/src/prefetch.h"
+#include "report/Format.h"
 #include "report/Report.h"
 
 namespace llmvp::testbench {
@@ -42,16 +42,14 @@ void addHbfUse(Report& r, platform::Chip& chip, const Placement& p) {
   h.prefixTokens = p.kvPrefixTokens;
   const double steps = static_cast<double>(r.steps);
   const double tokens = static_cast<double>(r.generatedTokens);
-  // Flash stall: with prefetch, the tile's waits for staged layers (the
-  // weights-ready semaphore); without, the tile's memory waits (its weight
-  // streams come from HBF; the KV-cache reads it also waits on are small).
-  // Flash stall: with HBM staging, the tile's waits for staged layers (the
-  // weights-ready semaphore); else the tile's waits for data from the HBF
-  // window (its weight streams through the buffer).
+  // Flash stall: with HBM staging, the tile's waits for the prefetch DMA
+  // (layers staged); else the tile's waits for data from the HBF window
+  // (its weight streams through the buffer).
   double stallPs = 0, hit = 0, wasted = 0;
   for (std::size_t i = 0; i < chip.tileCount(); ++i) {
     const models::StatsGroup& t = chip.tile(i).stats();
-    stallPs += p.prefetchDepth != 0 ? t.value("sem." + std::to_string(FW_SEM_W_READY) + ".wait") : t.value("hbf_stall");
+    stallPs += p.prefetchDepth != 0 ? static_cast<double>(chip.tile(i).semWaitFor(chip.dma(p.prefetchDma).name()))
+                                    : t.value("hbf_stall");
     hit += t.value("hbf_readahead_hit_bytes");
     wasted += t.value("hbf_readahead_wasted_bytes");
   }
