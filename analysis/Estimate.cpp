@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/NumberText.h"
 #include "firmware/include/descriptors.h"
 #include "firmware/include/manifest.h"
 #include "host/PnmPolicy.h"
@@ -37,12 +38,6 @@ constexpr double kTokenIdBytes = 4; // u32 token ids and positions
 constexpr double kAtBoundShare = 0.05;
 
 double bytesOf(models::DType t) { return static_cast<double>(models::dtypeBytes(t)); }
-
-std::string fmt(const char* f, double v) {
-  char b[64];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
 
 /// What the estimate needs of a run: per-request cached positions before
 /// decode and the decode steps, as HostRuntime sets them up.
@@ -467,12 +462,6 @@ private:
   std::map<std::string, models::DType> rate_;
 };
 
-std::string nsText(double ns) {
-  if (ns >= 1e6) return fmt("%.3f ms", ns / 1e6);
-  if (ns >= 1e3) return fmt("%.3f us", ns / 1e3);
-  return fmt("%.1f ns", ns);
-}
-std::string msText(double ns) { return fmt("%.4f", ns / 1e6); }
 } // namespace
 
 Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOptions& options) {
@@ -554,19 +543,19 @@ Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOpt
 namespace {
 void printPhase(std::ostream& os, const PhaseEstimate& p, const std::string& per) {
   os << "\n"
-     << (p.phase == "decode" ? "Decode" : "Prefill") << ", per " << per << " (" << nsText(p.boundNs) << " lower bound, "
-     << nsText(p.calibratedNs) << " with per-descriptor overheads)\n";
+     << (p.phase == "decode" ? "Decode" : "Prefill") << ", per " << per << " (" << durationText(p.boundNs)
+     << " lower bound, " << durationText(p.calibratedNs) << " with per-descriptor overheads)\n";
   os << "  operator          engine  descs   weights MB     KV MB     GFLOP   bound ms  (memory  scratch  matrix  "
         "vector)  bound by    +overhead ms\n";
   for (const auto& o : p.ops)
     os << "  " << std::left << std::setw(18) << o.name << std::setw(6) << o.engine << std::right << std::setw(7)
-       << fmt("%.0f", o.descriptors) << std::setw(13) << fmt("%.3f", o.weightBytes / 1e6) << std::setw(10)
-       << fmt("%.3f", o.kvBytes / 1e6) << std::setw(10) << fmt("%.3f", o.flops / 1e9) << std::setw(11)
-       << msText(o.boundNs) << "  (" << msText(o.memoryNs) << "  " << msText(o.spadNs) << "  " << msText(o.matrixNs)
-       << "  " << msText(o.vectorNs) << ")  " << std::left << std::setw(11) << o.bound << std::right
-       << msText(o.calibratedNs) << "\n";
-  os << "  total: " << fmt("%.3f", p.memoryBytes / 1e9) << " GB from memory, " << fmt("%.2f", p.flops / 1e9)
-     << " GFLOP; bound " << msText(p.boundNs) << " ms (" << p.boundEngine << " engine's operators in sequence)\n";
+       << fixedText(o.descriptors, 0) << std::setw(13) << fixedText(o.weightBytes / 1e6, 3) << std::setw(10)
+       << fixedText(o.kvBytes / 1e6, 3) << std::setw(10) << fixedText(o.flops / 1e9, 3) << std::setw(11)
+       << msNumber(o.boundNs, 4) << "  (" << msNumber(o.memoryNs, 4) << "  " << msNumber(o.spadNs, 4) << "  "
+       << msNumber(o.matrixNs, 4) << "  " << msNumber(o.vectorNs, 4) << ")  " << std::left << std::setw(11) << o.bound
+       << std::right << msNumber(o.calibratedNs, 4) << "\n";
+  os << "  total: " << fixedText(p.memoryBytes / 1e9, 3) << " GB from memory, " << fixedText(p.flops / 1e9, 2)
+     << " GFLOP; bound " << msNumber(p.boundNs, 4) << " ms (" << p.boundEngine << " engine's operators in sequence)\n";
 }
 } // namespace
 
@@ -579,26 +568,27 @@ void printEstimate(std::ostream& os, const Estimate& e) {
   if (o.prefillChunk != 0) os << ", prefill chunks of " << o.prefillChunk;
   if (e.tensorParallel > 1) os << ", tensor parallel " << e.tensorParallel << " (one chip's shard)";
   os << "\n\nPeaks (physical, from the platform config)\n";
-  os << "  memory " << fmt("%.1f", p.memoryGBps) << " GB/s (" << p.memoryName << ")";
-  if (p.weightName != p.memoryName) os << ", weights " << fmt("%.1f", p.weightGBps) << " GB/s (" << p.weightName << ")";
-  os << ", scratchpad " << fmt("%.1f", p.spadGBps) << " GB/s\n";
-  os << "  matrix " << fmt("%.2f", p.matrixFlops / 1e12) << " TFLOP/s " << p.computeDtype << ", vector "
-     << fmt("%.2f", p.vectorOpsPerS / 1e12) << " Tops/s";
+  os << "  memory " << fixedText(p.memoryGBps, 1) << " GB/s (" << p.memoryName << ")";
+  if (p.weightName != p.memoryName)
+    os << ", weights " << fixedText(p.weightGBps, 1) << " GB/s (" << p.weightName << ")";
+  os << ", scratchpad " << fixedText(p.spadGBps, 1) << " GB/s\n";
+  os << "  matrix " << fixedText(p.matrixFlops / 1e12, 2) << " TFLOP/s " << p.computeDtype << ", vector "
+     << fixedText(p.vectorOpsPerS / 1e12, 2) << " Tops/s";
   if (p.pnmEngines > 0)
-    os << "; near memory: " << p.pnmEngines << " engines, " << fmt("%.1f", p.pnmGBps) << " GB/s, "
-       << fmt("%.2f", p.pnmFlops / 1e12) << " TFLOP/s";
-  os << "\n  per-descriptor overhead: tile " << nsText(p.tileDispatchNs) << ", dma " << nsText(p.dmaDispatchNs)
-     << " (chip.*.dispatch_cycles; added in the \"+overhead\" column only)\n";
+    os << "; near memory: " << p.pnmEngines << " engines, " << fixedText(p.pnmGBps, 1) << " GB/s, "
+       << fixedText(p.pnmFlops / 1e12, 2) << " TFLOP/s";
+  os << "\n  per-descriptor overhead: tile " << durationText(p.tileDispatchNs) << ", dma "
+     << durationText(p.dmaDispatchNs) << " (chip.*.dispatch_cycles; added in the \"+overhead\" column only)\n";
   if (e.decode.units > 0) {
-    printPhase(os, e.decode, "decode step, mean " + fmt("%.1f", e.decode.positions) + " positions attended");
-    os << "  TPOT >= " << nsText(e.decode.boundNs) << " (" << fmt("%.1f", o.batch / (e.decode.boundNs * 1e-9))
+    printPhase(os, e.decode, "decode step, mean " + fixedText(e.decode.positions, 1) + " positions attended");
+    os << "  TPOT >= " << durationText(e.decode.boundNs) << " (" << fixedText(o.batch / (e.decode.boundNs * 1e-9), 1)
        << " tokens/s at most)\n";
   }
   if (e.hasPrefill) {
     printPhase(os, e.prefill,
-               "prefill of all " + fmt("%.0f", e.prefill.units) + " requests (mean prompt " +
-                   fmt("%.0f", e.prefill.positions) + " tokens)");
-    os << "  prefill (to the last request's first token) >= " << nsText(e.prefill.boundNs) << "\n";
+               "prefill of all " + fixedText(e.prefill.units, 0) + " requests (mean prompt " +
+                   fixedText(e.prefill.positions, 0) + " tokens)");
+    os << "  prefill (to the last request's first token) >= " << durationText(e.prefill.boundNs) << "\n";
   }
 }
 
@@ -856,10 +846,11 @@ std::vector<std::string> boundViolations(const EstimateComparison& c, double tol
   auto check = [&](const PhaseComparison& p) {
     for (const auto& o : p.ops)
       if (o.matched && o.simulatedNs < o.boundNs * (1 - tolerance))
-        out.push_back(p.phase + " " + o.name + ": simulated " + nsText(o.simulatedNs) + " < bound " +
-                      nsText(o.boundNs));
+        out.push_back(p.phase + " " + o.name + ": simulated " + durationText(o.simulatedNs) + " < bound " +
+                      durationText(o.boundNs));
     if (p.simulatedNs < p.boundNs * (1 - tolerance))
-      out.push_back(p.phase + " total: simulated " + nsText(p.simulatedNs) + " < bound " + nsText(p.boundNs));
+      out.push_back(p.phase + " total: simulated " + durationText(p.simulatedNs) + " < bound " +
+                    durationText(p.boundNs));
   };
   if (!c.present) return out;
   if (c.estimate.decode.units > 0) check(c.decode);
@@ -872,15 +863,16 @@ void printComparison(std::ostream& os, const PhaseComparison& p, const std::stri
   os << "  " << p.phase << ", per " << per
      << "           bound ms   sim ms  sim/bound  gap: overhead  compute   memory  (ms)  mainly\n";
   for (const auto& o : p.ops)
-    os << "    " << std::left << std::setw(26) << o.name << std::right << std::setw(10) << msText(o.boundNs)
-       << std::setw(9) << msText(o.simulatedNs) << std::setw(10)
-       << (o.boundNs > 0 ? fmt("%.2fx", o.simulatedNs / o.boundNs) : std::string("-")) << std::setw(15)
-       << msText(o.overheadGapNs) << std::setw(9) << msText(o.computeGapNs) << std::setw(9) << msText(o.memoryGapNs)
-       << "        " << o.cause << "\n";
-  os << "    " << std::left << std::setw(26) << total << std::right << std::setw(10) << msText(p.boundNs)
-     << std::setw(9) << msText(p.simulatedNs) << std::setw(10)
-     << (p.boundNs > 0 ? fmt("%.2fx", p.simulatedNs / p.boundNs) : std::string("-")) << "   (bound + overheads "
-     << msText(p.calibratedNs) << "; descriptors " << msText(p.simulatedOpsNs) << ", the rest between them: fetch, "
+    os << "    " << std::left << std::setw(26) << o.name << std::right << std::setw(10) << msNumber(o.boundNs, 4)
+       << std::setw(9) << msNumber(o.simulatedNs, 4) << std::setw(10)
+       << (o.boundNs > 0 ? fixedText(o.simulatedNs / o.boundNs, 2) + "x" : std::string("-")) << std::setw(15)
+       << msNumber(o.overheadGapNs, 4) << std::setw(9) << msNumber(o.computeGapNs, 4) << std::setw(9)
+       << msNumber(o.memoryGapNs, 4) << "        " << o.cause << "\n";
+  os << "    " << std::left << std::setw(26) << total << std::right << std::setw(10) << msNumber(p.boundNs, 4)
+     << std::setw(9) << msNumber(p.simulatedNs, 4) << std::setw(10)
+     << (p.boundNs > 0 ? fixedText(p.simulatedNs / p.boundNs, 2) + "x" : std::string("-")) << "   (bound + overheads "
+     << msNumber(p.calibratedNs, 4) << "; descriptors " << msNumber(p.simulatedOpsNs, 4)
+     << ", the rest between them: fetch, "
      << "semaphore waits, firmware)\n";
 }
 } // namespace
@@ -888,8 +880,8 @@ void printComparison(std::ostream& os, const PhaseComparison& p, const std::stri
 void printEstimateComparison(std::ostream& os, const EstimateComparison& c) {
   if (!c.present) return;
   const Peaks& p = c.estimate.peaks;
-  os << "\nRoofline estimate vs simulation (`llmvp estimate`, docs/estimate.md; peaks " << fmt("%.0f", p.memoryGBps)
-     << " GB/s, " << fmt("%.1f", p.matrixFlops / 1e12) << " TFLOP/s " << p.computeDtype << ")\n";
+  os << "\nRoofline estimate vs simulation (`llmvp estimate`, docs/estimate.md; peaks " << fixedText(p.memoryGBps, 0)
+     << " GB/s, " << fixedText(p.matrixFlops / 1e12, 1) << " TFLOP/s " << p.computeDtype << ")\n";
   if (c.estimate.decode.units > 0) printComparison(os, c.decode, "step", "TPOT (mean)");
   if (c.hasPrefill) printComparison(os, c.prefill, "run (all requests)", "prefill (last first token)");
 }

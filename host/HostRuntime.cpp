@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "config/ConfigNode.h"
+#include "config/NumberText.h"
 #include "firmware/include/manifest.h"
 #include "firmware/include/memmap.h"
 #include "firmware/include/regs.h"
@@ -21,13 +22,6 @@ namespace {
 constexpr std::uint64_t kPage = 4096; // minimum tensor alignment
 
 std::uint64_t alignUp(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
-
-std::string gb(std::uint64_t bytes) {
-  std::ostringstream s;
-  s.precision(3);
-  s << std::fixed << static_cast<double>(bytes) / 1e9 << " GB";
-  return s.str();
-}
 
 const char* engineErrorName(std::uint32_t code) {
   switch (code) {
@@ -401,9 +395,9 @@ void HostRuntime::place() {
 
   if (hbfCursor - LLMVP_HBF_BASE > placement_.hbfCapacity) {
     std::ostringstream m;
-    m << "model does not fit in HBF: weights " << gb(placement_.hbfWeightBytes) << " + KV prefix "
-      << gb(placement_.hbfPrefixBytes) << " + KV cache " << gb(placement_.hbfKvBytes) << " = "
-      << gb(hbfCursor - LLMVP_HBF_BASE) << " > capacity " << gb(placement_.hbfCapacity)
+    m << "model does not fit in HBF: weights " << gbText(placement_.hbfWeightBytes) << " + KV prefix "
+      << gbText(placement_.hbfPrefixBytes) << " + KV cache " << gbText(placement_.hbfKvBytes) << " = "
+      << gbText(hbfCursor - LLMVP_HBF_BASE) << " > capacity " << gbText(placement_.hbfCapacity)
       << " (chip.hbf: " << chip_.params().hbf.stacks << " stacks)";
     throw ConfigError(m.str());
   }
@@ -416,11 +410,11 @@ void HostRuntime::place() {
     const std::uint64_t fixed = hbmWeights + hbmPrefix + placement_.otherBytes;
     const std::uint64_t spare = placement_.hbmCapacity > fixed ? placement_.hbmCapacity - fixed : 0;
     std::ostringstream m;
-    m << "model does not fit in HBM: weights " << gb(hbmWeights);
-    if (hbmPrefix != 0) m << " + shared KV prefix " << gb(hbmPrefix) << " (chip.hbf.placement.kv_prefix hbm)";
-    m << " + KV cache " << gb(hbmKv) << " (batch " << opt_.batch << " x " << placement_.maxContext << " positions x "
-      << spec_.layers << " layers" << (opt_.kvBlockTokens ? ", paged" : "") << ") + buffers "
-      << gb(placement_.otherBytes) << " = " << gb(used) << " > capacity " << gb(placement_.hbmCapacity)
+    m << "model does not fit in HBM: weights " << gbText(hbmWeights);
+    if (hbmPrefix != 0) m << " + shared KV prefix " << gbText(hbmPrefix) << " (chip.hbf.placement.kv_prefix hbm)";
+    m << " + KV cache " << gbText(hbmKv) << " (batch " << opt_.batch << " x " << placement_.maxContext
+      << " positions x " << spec_.layers << " layers" << (opt_.kvBlockTokens ? ", paged" : "") << ") + buffers "
+      << gbText(placement_.otherBytes) << " = " << gbText(used) << " > capacity " << gbText(placement_.hbmCapacity)
       << (chip_.params().stackedMemory ? " (chip.stacked: " : " (chip.hbm: ")
       << (chip_.params().stackedMemory ? chip_.params().stacked.stacks : chip_.params().hbm.stacks)
       << " stacks); the largest batch at this context is " << (kvHbf ? 0 : spare / perRequest)
@@ -430,7 +424,7 @@ void HostRuntime::place() {
            "chip.hbf.placement.kv_cache=hbf to place it there (the report then shows wear per token and "
            "projected device lifetime)";
     if (placement_.stagingBytes != 0)
-      m << "; the weight prefetch staging takes " << gb(placement_.stagingBytes) << " (chip.hbf.prefetch.depth "
+      m << "; the weight prefetch staging takes " << gbText(placement_.stagingBytes) << " (chip.hbf.prefetch.depth "
         << placement_.prefetchDepth << ")";
     throw ConfigError(m.str());
   }

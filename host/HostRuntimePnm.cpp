@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "config/ConfigNode.h"
+#include "config/NumberText.h"
 #include "firmware/include/manifest.h"
 #include "firmware/include/memmap.h"
 #include "host/HostRuntime.h"
@@ -22,13 +23,6 @@ namespace {
 constexpr std::uint64_t kPage = 4096; // minimum tensor alignment
 
 std::uint64_t alignUp(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
-
-std::string mb(std::uint64_t bytes) {
-  std::ostringstream s;
-  s.precision(1);
-  s << std::fixed << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
-  return s.str();
-}
 
 /// Shard p of n over u: count and first (firmware/src/pnm.h fw_pnm_count/first).
 std::uint64_t shardCount(std::uint64_t n, std::uint64_t u, std::uint64_t p) { return n / u + (p < n % u ? 1 : 0); }
@@ -84,8 +78,8 @@ void HostRuntime::placePnm() {
     if (unitShard == 0 || rows == 0) return;
     const std::uint64_t perUnit = bytes / rows * ((rows + units - 1) / units);
     if (perUnit > unitShard)
-      throw ConfigError(std::string(what) + ": " + mb(perUnit) + " of rows per " + engines +
-                        " unit exceed a unit's shard of " + mb(unitShard) + " (chip.pnm.unit_shard_mib)");
+      throw ConfigError(std::string(what) + ": " + mibText(perUnit) + " of rows per " + engines +
+                        " unit exceed a unit's shard of " + mibText(unitShard) + " (chip.pnm.unit_shard_mib)");
   };
   // A projection [n][k] by the plan's mode: rows, columns or the tile.
   auto projection = [&](const char* what, std::uint32_t mode, std::uint64_t n, std::uint64_t k, bool linear) {
@@ -152,10 +146,10 @@ void HostRuntime::placePnm() {
     const std::uint64_t kvPerUnit = 2 * std::uint64_t{placement_.maxContext} * headsPerShard * headRow /
                                     std::min<std::uint64_t>(units, placement_.maxContext);
     if (unitShard != 0 && kvPerUnit > unitShard)
-      throw ConfigError("KV cache: " + mb(kvPerUnit) + " of K and V per " + engines + " unit (" +
+      throw ConfigError("KV cache: " + mibText(kvPerUnit) + " of K and V per " + engines + " unit (" +
                         std::to_string(headsPerShard) + " kv heads x " + std::to_string(placement_.maxContext) +
                         " positions over " + std::to_string(units) + " units) exceed a unit's shard of " +
-                        mb(unitShard) + " (chip.pnm.unit_shard_mib)");
+                        mibText(unitShard) + " (chip.pnm.unit_shard_mib)");
     kvRequestStride_ = alignUp(std::uint64_t{placement_.maxContext} * headsPerShard * headRow, 64);
     for (auto& l : layers_) {
       l.kCache = allocShard(kvRequestStride_ * opt_.batch);
@@ -189,10 +183,10 @@ void HostRuntime::placePnm() {
   const std::uint64_t shards = cursor - LLMVP_HBM_BASE, tilePart = (cap - top) / u;
   if (shards + tilePart > pnmStride_) {
     std::ostringstream m;
-    m << "model does not fit in the " << engines << " memory: each of the " << u << " partitions needs " << mb(shards)
-      << " of shards (weights and KV cache at batch " << opt_.batch << " x " << placement_.maxContext
-      << " positions) + " << mb(tilePart) << " (its share of the " << mb(cap - top)
-      << " the tile reads: embedding, norms, tokens, tile-side weights and KV) > " << mb(pnmStride_)
+    m << "model does not fit in the " << engines << " memory: each of the " << u << " partitions needs "
+      << mibText(shards) << " of shards (weights and KV cache at batch " << opt_.batch << " x " << placement_.maxContext
+      << " positions) + " << mibText(tilePart) << " (its share of the " << mibText(cap - top)
+      << " the tile reads: embedding, norms, tokens, tile-side weights and KV) > " << mibText(pnmStride_)
       << " (chip.stacked capacity / partitions)";
     throw ConfigError(m.str());
   }
