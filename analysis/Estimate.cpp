@@ -57,13 +57,13 @@ Workload workload(const PlatformConfig& p, const RunOptions& o) {
   w.maxContext = *std::max_element(ctx.begin(), ctx.end()) + o.genTokens;
   const bool prefill = o.prefillChunk != 0;
   if (o.functional) {
-    w.steps = decodeSteps(o, o.context);
+    w.steps = static_cast<double>(decodeSteps(o, o.context));
     for (std::uint32_t r = 0; r < b; ++r) w.cached.push_back(prefill ? o.context : 0);
     if (prefill) w.prompts.assign(b, o.context);
     return w;
   }
   w.prefix = p.chip.hasHbf && !prefill ? o.hbf.kvPrefixTokens : 0;
-  w.steps = decodeSteps(o, o.context);
+  w.steps = static_cast<double>(decodeSteps(o, o.context));
   for (std::uint32_t r = 0; r < b; ++r) {
     w.cached.push_back(ctx[r]);
     if (prefill) w.prompts.push_back(ctx[r]);

@@ -194,7 +194,7 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
     const auto len = static_cast<std::uint32_t>(prompts_[0].size());
     if (len == 0) throw ConfigError("prompts: must not be empty");
     promptLen_.assign(b, len);
-    steps_ = decodeSteps(opt_, len);
+    steps_ = static_cast<std::uint32_t>(decodeSteps(opt_, len));
     placement_.maxContext = len + opt_.genTokens;
   } else {
     // Timing-only: request r has contexts[r] (else `context`) positions
@@ -224,7 +224,7 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
       }
       longest = std::max(longest, ctx[r]);
     }
-    steps_ = decodeSteps(opt_, 0);
+    steps_ = static_cast<std::uint32_t>(decodeSteps(opt_, 0));
     placement_.maxContext = longest + opt_.genTokens;
   }
   checkHbfOptions();

@@ -64,10 +64,12 @@ struct RunOptions {
 /// functional run feeds its prompt token by token, the last prompt step
 /// yielding the first token (promptTokens + genTokens - 1 steps), and a
 /// timing-only run starts from a cached context with the prefill's token as
-/// its first input (genTokens steps). Requires genTokens >= 1.
-[[nodiscard]] inline std::uint32_t decodeSteps(const RunOptions& o, std::uint32_t promptTokens) {
-  if (o.prefillChunk != 0) return o.genTokens - 1;
-  return o.functional ? promptTokens + o.genTokens - 1 : o.genTokens;
+/// its first input (genTokens steps). Signed: -1 for genTokens 0 with
+/// prefill, which HostRuntime refuses and the estimate prices as no decode.
+[[nodiscard]] inline std::int64_t decodeSteps(const RunOptions& o, std::uint32_t promptTokens) {
+  const std::int64_t gen = o.genTokens;
+  if (o.prefillChunk != 0) return gen - 1;
+  return o.functional ? promptTokens + gen - 1 : gen;
 }
 
 /// Where everything was placed (bytes, addresses).

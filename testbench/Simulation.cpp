@@ -63,7 +63,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
   std::vector<double> lastBytes(memories.size(), 0.0);
   models::Ps lastMark = 0;
   bool sampling = false;
-  const std::uint64_t steps = decodeSteps(options, options.context);
+  const auto steps = static_cast<std::uint64_t>(decodeSteps(options, options.context));
   ProgressLine progress(std::cerr, in.progress, steps, "steps");
   chip.tracePort().onMark = [&](std::uint32_t step, std::uint32_t phase, models::Ps when) {
     if (phase != TRACE_PH_PATCH && !(phase == TRACE_PH_IDLE && sampling)) return;

@@ -126,7 +126,7 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
     ptrs.push_back(hosts.back().get());
   }
   out.placement = hosts.front()->placement();
-  const std::uint64_t steps = decodeSteps(options, options.context);
+  const auto steps = static_cast<std::uint64_t>(decodeSteps(options, options.context));
   ProgressLine progress(std::cerr, in.progress, steps, "steps");
   system.chip(0).tracePort().onMark = [&](std::uint32_t step, std::uint32_t, models::Ps when) {
     progress.update(step, static_cast<double>(when) * 1e-3);
