@@ -10,40 +10,34 @@
 #include <set>
 #include <sstream>
 
+#include "config/NumberText.h"
 #include "firmware/include/descriptors.h"
 #include "firmware/include/manifest.h"
 #include "host/PnmPolicy.h"
 #include "models/common/Stats.h"
 #include "models/compute/Kernels.h"
+#include "models/compute/VectorCost.h"
 
 namespace llmvp::testbench {
 
 namespace {
-// Vector-engine element-operations per element: the arithmetic of each
-// kernel (multiply, add, exp, divide and the final rounding each count one),
-// the same counts as the compute tile's (models/compute/ComputeTile.cpp).
-constexpr double kNormOps = 4;         // square-accumulate, scale, weight, round
-constexpr double kRopeOps = 4;         // two multiplies, one add, round
-constexpr double kSwigluOps = 5;       // exp, add, divide, multiply, round
-constexpr double kAddOps = 2;          // add, round
-constexpr double kSoftmaxOps = 5;      // per score: scale, max, subtract, exp, sum
-constexpr double kArgmaxOps = 1;       // compare
-constexpr double kConvertOps = 1;      // embedding gather: round to the activation type
-constexpr double kTopkSelectOps = 2;   // per logit
-constexpr double kTopkWeightOps = 4;   // per selected expert
-constexpr double kCombineOps = 2;      // per output element and slot
-constexpr double kCombineFixedOps = 2; // per output element
-constexpr double kTokenIdBytes = 4;    // u32 token ids and positions
+// Vector work per element, as the engines charge it.
+using models::compute::kAddOps;
+using models::compute::kArgmaxOps;
+using models::compute::kCombineFixedOps;
+using models::compute::kCombineOps;
+using models::compute::kConvertOps;
+using models::compute::kRmsnormOps;
+using models::compute::kRopeOps;
+using models::compute::kSoftmaxOps;
+using models::compute::kSwigluOps;
+using models::compute::kTopkSelectOps;
+using models::compute::kTopkWeightOps;
+constexpr double kTokenIdBytes = 4; // u32 token ids and positions
 // A gap below this share of the bound is reported as "at the bound".
 constexpr double kAtBoundShare = 0.05;
 
 double bytesOf(models::DType t) { return static_cast<double>(models::dtypeBytes(t)); }
-
-std::string fmt(const char* f, double v) {
-  char b[64];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
 
 /// What the estimate needs of a run: per-request cached positions before
 /// decode and the decode steps, as the host's layout sets them up (host/ChipLayout.h).
@@ -63,13 +57,13 @@ Workload workload(const PlatformConfig& p, const RunOptions& o) {
   w.maxContext = *std::max_element(ctx.begin(), ctx.end()) + o.genTokens;
   const bool prefill = o.prefillChunk != 0;
   if (o.functional) {
-    w.steps = prefill ? o.genTokens - 1.0 : double(o.context) + o.genTokens - 1.0;
+    w.steps = static_cast<double>(decodeSteps(o, o.context));
     for (std::uint32_t r = 0; r < b; ++r) w.cached.push_back(prefill ? o.context : 0);
     if (prefill) w.prompts.assign(b, o.context);
     return w;
   }
   w.prefix = p.chip.hasHbf && !prefill ? o.hbf.kvPrefixTokens : 0;
-  w.steps = prefill ? o.genTokens - 1.0 : double(o.genTokens);
+  w.steps = static_cast<double>(decodeSteps(o, o.context));
   for (std::uint32_t r = 0; r < b; ++r) {
     w.cached.push_back(ctx[r]);
     if (prefill) w.prompts.push_back(ctx[r]);
@@ -95,8 +89,7 @@ Peaks peaksOf(const PlatformConfig& pc, const ModelSpec& m) {
     p.weightName = "HBF";
   }
   p.spadGBps = c.tile.scratchpad.bandwidthGBps;
-  const auto computeType =
-      static_cast<models::DType>(std::min(static_cast<int>(m.weightDtype), static_cast<int>(m.actDtype)));
+  const auto computeType = models::computeType(m.weightDtype, m.actDtype);
   p.computeDtype = std::string(models::dtypeName(computeType));
   p.matrixFlops =
       2.0 * c.tile.macsPerCycle.at(static_cast<std::size_t>(computeType)) * c.tile.engine.clockMhz * 1e6 * c.tileCount;
@@ -187,7 +180,7 @@ public:
     return elements * pc_.chip.tile.dequantOps[linearDt_ == LLMVP_DT_INT8 ? 0 : 1];
   }
   [[nodiscard]] models::DType gemvRate() const {
-    return linearDt_ != 0 ? m_.actDtype : std::min(m_.actDtype, m_.weightDtype);
+    return linearDt_ != 0 ? m_.actDtype : models::computeType(m_.weightDtype, m_.actDtype);
   }
   /// Near-memory platforms: the host's placement (PnmPolicy.h) for the
   /// phase's operators; `prefillPass`: a prefill pass's choices.
@@ -221,7 +214,7 @@ public:
     w.spadBytes = count * rows * (double(k) + n + (accum == 1 ? n : 0)) * act_;
     w.flops = count * 2.0 * rows * n * k;
     w.vectorOps = quantisable ? count * dequantOps(double(n) * k) : 0;
-    add(name, engine, w, quantisable ? gemvRate() : std::min(m_.actDtype, m_.weightDtype),
+    add(name, engine, w, quantisable ? gemvRate() : models::computeType(m_.weightDtype, m_.actDtype),
         {{LLMVP_OP_GEMV, n, k, accum}});
   }
   void vector(const std::string& name, std::uint8_t opcode, double count, double spadBytes, double weightBytes,
@@ -251,7 +244,7 @@ public:
     // of a block prefill pass (chains.c fw_build_chains), else one over all
     const double layerNorms = 2 * L, norms = layerNorms + (withAttention ? 1 : outRows);
     vector("norms", LLMVP_OP_RMSNORM, norms, layerNorms * 2 * rows * H * act_ + 2 * outRows * H * act_, norms * H * wb_,
-           (layerNorms * rows + outRows) * H * kNormOps);
+           (layerNorms * rows + outRows) * H * kRmsnormOps);
     if (m.mla.enabled) {
       mlaAttention(rows, attnPositions);
     } else {
@@ -292,7 +285,8 @@ public:
       w.spadBytes = L * 2 * rows * qDim_ * act_;
       w.flops = L * 4.0 * heads_ * m.headDim * scores;
       w.vectorOps = L * heads_ * scores * kSoftmaxOps;
-      add("attention", attnEngine(), w, std::min(m.actDtype, m.kvDtype),
+      // (row-wise prefill runs decode-style ATTN rows, reading at least as much)
+      add("attention", attnEngine(), w, models::computeType(m.kvDtype, m.actDtype),
           {{LLMVP_OP_ATTN_PREFILL, 0, 0, -1}, {LLMVP_OP_ATTN, 0, 0, -1}, {LLMVP_OP_ATTN_MLA, 0, 0, -1}});
       return;
     }
@@ -306,7 +300,7 @@ public:
       w.flops += L * 4.0 * heads_ * m.headDim * (pos + prefix_);
       w.vectorOps += L * heads_ * (pos + prefix_) * kSoftmaxOps;
     }
-    add("attention", attnEngine(), w, std::min(m.actDtype, m.kvDtype), {{LLMVP_OP_ATTN, 0, 0, -1}});
+    add("attention", attnEngine(), w, models::computeType(m.kvDtype, m.actDtype), {{LLMVP_OP_ATTN, 0, 0, -1}});
   }
   [[nodiscard]] std::string attnEngine() const { return pnm_ && plan_.attn ? "pnm" : "tile"; }
 
@@ -318,14 +312,14 @@ public:
     if (a.qLoraRank != 0) {
       gemv("mla_proj", "tile", rows, a.qLoraRank, m.hidden, 0, false, L);
       vector("norms", LLMVP_OP_RMSNORM, L, L * 2 * rows * a.qLoraRank * act_, L * a.qLoraRank * wb_,
-             L * rows * a.qLoraRank * kNormOps);
+             L * rows * a.qLoraRank * kRmsnormOps);
     }
     gemv("mla_proj", "tile", rows, heads_ * a.qkNopeDim, qIn, 0, false, L);
     gemv("mla_proj", "tile", rows, heads_ * a.qkRopeDim, qIn, 0, false, L);
     gemv("mla_proj", "tile", rows, a.kvLoraRank, m.hidden, 0, false, L);
     gemv("mla_proj", "tile", rows, a.qkRopeDim, m.hidden, 0, false, L);
     vector("norms", LLMVP_OP_RMSNORM, L, L * 2 * rows * a.kvLoraRank * act_, L * a.kvLoraRank * wb_,
-           L * rows * a.kvLoraRank * kNormOps);
+           L * rows * a.kvLoraRank * kRmsnormOps);
     const double ropeElems = double(heads_) * a.qkRopeDim + a.qkRopeDim;
     vector("rope", LLMVP_OP_ROPE, 2 * L, L * (rows * kTokenIdBytes * 2 + 2 * rows * ropeElems * act_), 0,
            L * rows * ropeElems * kRopeOps);
@@ -337,7 +331,7 @@ public:
     h.weightBytes = L * (ukElems + uvElems) * wb_;
     h.spadBytes = L * rows * heads_ * (a.qkNopeDim + 2.0 * a.kvLoraRank + a.vHeadDim) * act_;
     h.flops = L * 2 * rows * (ukElems + uvElems);
-    add("mla_absorb", "tile", h, std::min(m.actDtype, m.weightDtype), {{LLMVP_OP_GEMV_HEADS, 0, 0, -1}});
+    add("mla_absorb", "tile", h, models::computeType(m.weightDtype, m.actDtype), {{LLMVP_OP_GEMV_HEADS, 0, 0, -1}});
     Work w;
     const double row = double(a.kvLoraRank) + a.qkRopeDim;
     for (double pos : positions) {
@@ -347,7 +341,7 @@ public:
       w.flops += L * 2.0 * heads_ * pos * (row + a.kvLoraRank);
       w.vectorOps += L * heads_ * pos * kSoftmaxOps;
     }
-    add("attention", "tile", w, std::min(m.actDtype, m.kvDtype), {{LLMVP_OP_ATTN_MLA, 0, 0, -1}});
+    add("attention", "tile", w, models::computeType(m.kvDtype, m.actDtype), {{LLMVP_OP_ATTN_MLA, 0, 0, -1}});
     gemv("o_proj", "tile", rows, m.hidden, heads_ * a.vHeadDim, 1, false, L);
   }
 
@@ -367,7 +361,7 @@ public:
     r.weightBytes = layers * e.experts * H * wb_;
     r.spadBytes = layers * rows * (H * act_ + e.experts * 4.0);
     r.flops = layers * 2 * rows * e.experts * H;
-    add("router", "tile", r, std::min(m.actDtype, m.weightDtype), {{LLMVP_OP_GEMV, e.experts, m.hidden, 0}});
+    add("router", "tile", r, models::computeType(m.weightDtype, m.actDtype), {{LLMVP_OP_GEMV, e.experts, m.hidden, 0}});
     vector("topk", LLMVP_OP_TOPK, layers, layers * rows * (e.experts * 4.0 + k * 8.0), 0,
            layers * rows * (e.experts * kTopkSelectOps + k * kTopkWeightOps));
     // Experts: every distinct expert the rows chose is streamed once. At
@@ -480,12 +474,6 @@ private:
   std::map<std::string, models::DType> rate_;
 };
 
-std::string nsText(double ns) {
-  if (ns >= 1e6) return fmt("%.3f ms", ns / 1e6);
-  if (ns >= 1e3) return fmt("%.3f us", ns / 1e3);
-  return fmt("%.1f ns", ns);
-}
-std::string msText(double ns) { return fmt("%.4f", ns / 1e6); }
 } // namespace
 
 Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOptions& options) {
@@ -580,19 +568,19 @@ Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOpt
 namespace {
 void printPhase(std::ostream& os, const PhaseEstimate& p, const std::string& per) {
   os << "\n"
-     << (p.phase == "decode" ? "Decode" : "Prefill") << ", per " << per << " (" << nsText(p.boundNs) << " lower bound, "
-     << nsText(p.calibratedNs) << " with per-descriptor overheads)\n";
+     << (p.phase == "decode" ? "Decode" : "Prefill") << ", per " << per << " (" << durationText(p.boundNs)
+     << " lower bound, " << durationText(p.calibratedNs) << " with per-descriptor overheads)\n";
   os << "  operator          engine  descs   weights MB     KV MB     GFLOP   bound ms  (memory  scratch  matrix  "
         "vector)  bound by    +overhead ms\n";
   for (const auto& o : p.ops)
     os << "  " << std::left << std::setw(18) << o.name << std::setw(6) << o.engine << std::right << std::setw(7)
-       << fmt("%.0f", o.descriptors) << std::setw(13) << fmt("%.3f", o.weightBytes / 1e6) << std::setw(10)
-       << fmt("%.3f", o.kvBytes / 1e6) << std::setw(10) << fmt("%.3f", o.flops / 1e9) << std::setw(11)
-       << msText(o.boundNs) << "  (" << msText(o.memoryNs) << "  " << msText(o.spadNs) << "  " << msText(o.matrixNs)
-       << "  " << msText(o.vectorNs) << ")  " << std::left << std::setw(11) << o.bound << std::right
-       << msText(o.calibratedNs) << "\n";
-  os << "  total: " << fmt("%.3f", p.memoryBytes / 1e9) << " GB from memory, " << fmt("%.2f", p.flops / 1e9)
-     << " GFLOP; bound " << msText(p.boundNs) << " ms (" << p.boundEngine << " engine's operators in sequence)\n";
+       << fixedText(o.descriptors, 0) << std::setw(13) << fixedText(o.weightBytes / 1e6, 3) << std::setw(10)
+       << fixedText(o.kvBytes / 1e6, 3) << std::setw(10) << fixedText(o.flops / 1e9, 3) << std::setw(11)
+       << msNumber(o.boundNs, 4) << "  (" << msNumber(o.memoryNs, 4) << "  " << msNumber(o.spadNs, 4) << "  "
+       << msNumber(o.matrixNs, 4) << "  " << msNumber(o.vectorNs, 4) << ")  " << std::left << std::setw(11) << o.bound
+       << std::right << msNumber(o.calibratedNs, 4) << "\n";
+  os << "  total: " << fixedText(p.memoryBytes / 1e9, 3) << " GB from memory, " << fixedText(p.flops / 1e9, 2)
+     << " GFLOP; bound " << msNumber(p.boundNs, 4) << " ms (" << p.boundEngine << " engine's operators in sequence)\n";
 }
 } // namespace
 
@@ -605,26 +593,27 @@ void printEstimate(std::ostream& os, const Estimate& e) {
   if (o.prefillChunk != 0) os << ", prefill chunks of " << o.prefillChunk;
   if (e.tensorParallel > 1) os << ", tensor parallel " << e.tensorParallel << " (one chip's shard)";
   os << "\n\nPeaks (physical, from the platform config)\n";
-  os << "  memory " << fmt("%.1f", p.memoryGBps) << " GB/s (" << p.memoryName << ")";
-  if (p.weightName != p.memoryName) os << ", weights " << fmt("%.1f", p.weightGBps) << " GB/s (" << p.weightName << ")";
-  os << ", scratchpad " << fmt("%.1f", p.spadGBps) << " GB/s\n";
-  os << "  matrix " << fmt("%.2f", p.matrixFlops / 1e12) << " TFLOP/s " << p.computeDtype << ", vector "
-     << fmt("%.2f", p.vectorOpsPerS / 1e12) << " Tops/s";
+  os << "  memory " << fixedText(p.memoryGBps, 1) << " GB/s (" << p.memoryName << ")";
+  if (p.weightName != p.memoryName)
+    os << ", weights " << fixedText(p.weightGBps, 1) << " GB/s (" << p.weightName << ")";
+  os << ", scratchpad " << fixedText(p.spadGBps, 1) << " GB/s\n";
+  os << "  matrix " << fixedText(p.matrixFlops / 1e12, 2) << " TFLOP/s " << p.computeDtype << ", vector "
+     << fixedText(p.vectorOpsPerS / 1e12, 2) << " Tops/s";
   if (p.pnmEngines > 0)
-    os << "; near memory: " << p.pnmEngines << " engines, " << fmt("%.1f", p.pnmGBps) << " GB/s, "
-       << fmt("%.2f", p.pnmFlops / 1e12) << " TFLOP/s";
-  os << "\n  per-descriptor overhead: tile " << nsText(p.tileDispatchNs) << ", dma " << nsText(p.dmaDispatchNs)
-     << " (chip.*.dispatch_cycles; added in the \"+overhead\" column only)\n";
+    os << "; near memory: " << p.pnmEngines << " engines, " << fixedText(p.pnmGBps, 1) << " GB/s, "
+       << fixedText(p.pnmFlops / 1e12, 2) << " TFLOP/s";
+  os << "\n  per-descriptor overhead: tile " << durationText(p.tileDispatchNs) << ", dma "
+     << durationText(p.dmaDispatchNs) << " (chip.*.dispatch_cycles; added in the \"+overhead\" column only)\n";
   if (e.decode.units > 0) {
-    printPhase(os, e.decode, "decode step, mean " + fmt("%.1f", e.decode.positions) + " positions attended");
-    os << "  TPOT >= " << nsText(e.decode.boundNs) << " (" << fmt("%.1f", o.batch / (e.decode.boundNs * 1e-9))
+    printPhase(os, e.decode, "decode step, mean " + fixedText(e.decode.positions, 1) + " positions attended");
+    os << "  TPOT >= " << durationText(e.decode.boundNs) << " (" << fixedText(o.batch / (e.decode.boundNs * 1e-9), 1)
        << " tokens/s at most)\n";
   }
   if (e.hasPrefill) {
     printPhase(os, e.prefill,
-               "prefill of all " + fmt("%.0f", e.prefill.units) + " requests (mean prompt " +
-                   fmt("%.0f", e.prefill.positions) + " tokens)");
-    os << "  prefill (to the last request's first token) >= " << nsText(e.prefill.boundNs) << "\n";
+               "prefill of all " + fixedText(e.prefill.units, 0) + " requests (mean prompt " +
+                   fixedText(e.prefill.positions, 0) + " tokens)");
+    os << "  prefill (to the last request's first token) >= " << durationText(e.prefill.boundNs) << "\n";
   }
 }
 
@@ -924,7 +913,7 @@ std::vector<std::string> operatorDrift(const PhaseEstimate& pe, const Buckets& b
   for (std::size_t b = 0; b < buckets.size(); ++b) {
     const auto& [key, sum] = buckets[b];
     if (groups.owner[b] < 0) {
-      out.push_back(pe.phase + ": " + fmt("%g", sum.count / units) + " x " + signature(key) +
+      out.push_back(pe.phase + ": " + significantText(sum.count / units, 6) + " x " + signature(key) +
                     " per unit issued, no operator estimates it");
       continue;
     }
@@ -938,15 +927,16 @@ std::vector<std::string> operatorDrift(const PhaseEstimate& pe, const Buckets& b
     const Side sim = it == issued.end() ? Side{} : it->second;
     const std::string what = pe.phase + " " + est.names + ": ";
     if (it == issued.end()) {
-      if (est.descriptors > 0) out.push_back(what + fmt("%g", est.descriptors) + " descriptors estimated, none issued");
+      if (est.descriptors > 0)
+        out.push_back(what + significantText(est.descriptors, 6) + " descriptors estimated, none issued");
       continue;
     }
     if (!near(est.descriptors, sim.descriptors))
-      out.push_back(what + fmt("%g", est.descriptors) + " descriptors estimated, " + fmt("%g", sim.descriptors) +
-                    " issued per unit");
+      out.push_back(what + significantText(est.descriptors, 6) + " descriptors estimated, " +
+                    significantText(sim.descriptors, 6) + " issued per unit");
     if (minByteShare > 0 &&
         (est.bytes > sim.bytes * (1 + 1e-9) || (!est.minimumBytes && est.bytes < sim.bytes * minByteShare)))
-      out.push_back(what + fmt("%.0f", est.bytes) + " main-memory bytes estimated, " + fmt("%.0f", sim.bytes) +
+      out.push_back(what + fixedText(est.bytes, 0) + " main-memory bytes estimated, " + fixedText(sim.bytes, 0) +
                     " moved per unit");
   }
   return out;
@@ -957,10 +947,11 @@ std::vector<std::string> boundViolations(const EstimateComparison& c, double tol
   auto check = [&](const PhaseComparison& p) {
     for (const auto& o : p.ops)
       if (o.matched && o.simulatedNs < o.boundNs * (1 - tolerance))
-        out.push_back(p.phase + " " + o.name + ": simulated " + nsText(o.simulatedNs) + " < bound " +
-                      nsText(o.boundNs));
+        out.push_back(p.phase + " " + o.name + ": simulated " + durationText(o.simulatedNs) + " < bound " +
+                      durationText(o.boundNs));
     if (p.simulatedNs < p.boundNs * (1 - tolerance))
-      out.push_back(p.phase + " total: simulated " + nsText(p.simulatedNs) + " < bound " + nsText(p.boundNs));
+      out.push_back(p.phase + " total: simulated " + durationText(p.simulatedNs) + " < bound " +
+                    durationText(p.boundNs));
   };
   if (!c.present) return out;
   if (c.estimate.decode.units > 0) check(c.decode);
@@ -973,15 +964,16 @@ void printComparison(std::ostream& os, const PhaseComparison& p, const std::stri
   os << "  " << p.phase << ", per " << per
      << "           bound ms   sim ms  sim/bound  gap: overhead  compute   memory  (ms)  mainly\n";
   for (const auto& o : p.ops)
-    os << "    " << std::left << std::setw(26) << o.name << std::right << std::setw(10) << msText(o.boundNs)
-       << std::setw(9) << msText(o.simulatedNs) << std::setw(10)
-       << (o.boundNs > 0 ? fmt("%.2fx", o.simulatedNs / o.boundNs) : std::string("-")) << std::setw(15)
-       << msText(o.overheadGapNs) << std::setw(9) << msText(o.computeGapNs) << std::setw(9) << msText(o.memoryGapNs)
-       << "        " << o.cause << "\n";
-  os << "    " << std::left << std::setw(26) << total << std::right << std::setw(10) << msText(p.boundNs)
-     << std::setw(9) << msText(p.simulatedNs) << std::setw(10)
-     << (p.boundNs > 0 ? fmt("%.2fx", p.simulatedNs / p.boundNs) : std::string("-")) << "   (bound + overheads "
-     << msText(p.calibratedNs) << "; descriptors " << msText(p.simulatedOpsNs) << ", the rest between them: fetch, "
+    os << "    " << std::left << std::setw(26) << o.name << std::right << std::setw(10) << msNumber(o.boundNs, 4)
+       << std::setw(9) << msNumber(o.simulatedNs, 4) << std::setw(10)
+       << (o.boundNs > 0 ? fixedText(o.simulatedNs / o.boundNs, 2) + "x" : std::string("-")) << std::setw(15)
+       << msNumber(o.overheadGapNs, 4) << std::setw(9) << msNumber(o.computeGapNs, 4) << std::setw(9)
+       << msNumber(o.memoryGapNs, 4) << "        " << o.cause << "\n";
+  os << "    " << std::left << std::setw(26) << total << std::right << std::setw(10) << msNumber(p.boundNs, 4)
+     << std::setw(9) << msNumber(p.simulatedNs, 4) << std::setw(10)
+     << (p.boundNs > 0 ? fixedText(p.simulatedNs / p.boundNs, 2) + "x" : std::string("-")) << "   (bound + overheads "
+     << msNumber(p.calibratedNs, 4) << "; descriptors " << msNumber(p.simulatedOpsNs, 4)
+     << ", the rest between them: fetch, "
      << "semaphore waits, firmware)\n";
 }
 } // namespace
@@ -989,8 +981,8 @@ void printComparison(std::ostream& os, const PhaseComparison& p, const std::stri
 void printEstimateComparison(std::ostream& os, const EstimateComparison& c) {
   if (!c.present) return;
   const Peaks& p = c.estimate.peaks;
-  os << "\nRoofline estimate vs simulation (`llmvp estimate`, docs/estimate.md; peaks " << fmt("%.0f", p.memoryGBps)
-     << " GB/s, " << fmt("%.1f", p.matrixFlops / 1e12) << " TFLOP/s " << p.computeDtype << ")\n";
+  os << "\nRoofline estimate vs simulation (`llmvp estimate`, docs/estimate.md; peaks " << fixedText(p.memoryGBps, 0)
+     << " GB/s, " << fixedText(p.matrixFlops / 1e12, 1) << " TFLOP/s " << p.computeDtype << ")\n";
   if (c.estimate.decode.units > 0) printComparison(os, c.decode, "step", "TPOT (mean)");
   if (c.hasPrefill) printComparison(os, c.prefill, "run (all requests)", "prefill (last first token)");
 }

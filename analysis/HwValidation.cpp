@@ -21,6 +21,7 @@
 #include "analysis/MemTrace.h"
 #include "config/ConfigNode.h"
 #include "config/Loaders.h"
+#include "config/NumberText.h"
 
 namespace llmvp::testbench {
 
@@ -171,12 +172,6 @@ RowsFile loadRows(const std::string& path) {
                         "\" is not a decode row with role calibration and " + type + " weights");
   }
   return f;
-}
-
-std::string fmt(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
 }
 
 // ---------------------------------------------------------------- DRAM stream
@@ -333,7 +328,8 @@ Job makeJob(const HwRow& r, const WorkDir& dir, const std::string& tag, const st
   sets.insert(sets.end(), extraSets.begin(), extraSets.end());
   // The setup's achievable bandwidth (a power cap) limits the on-chip path to
   // HBM: the SMs' clock, not the DRAM, is what a power cap lowers.
-  if (r.achievableGBps > 0) sets.push_back("chip.fabric.ports.hbm.bandwidth_gbps=" + fmt("%.6g", r.achievableGBps));
+  if (r.achievableGBps > 0)
+    sets.push_back("chip.fabric.ports.hbm.bandwidth_gbps=" + significantText(r.achievableGBps, 6));
   for (const auto& s : sets) {
     j.argv.push_back("--set");
     j.argv.push_back(s);
@@ -514,10 +510,10 @@ int calibrateImpl(const std::vector<std::string>& args) {
   for (const HwRow& r : f.rows) {
     if (r.role == "blocked" || r.achievableGBps <= 0) continue;
     const StreamResult& s = streams.at(r.platform);
-    std::cout << "  " << r.id << ": " << fmt("%.0f", r.achievableGBps) << " GB/s (" << r.source << ")"
+    std::cout << "  " << r.id << ": " << fixedText(r.achievableGBps, 0) << " GB/s (" << r.source << ")"
               << (r.achievableGBps < s.fastGBps
-                      ? " < the DRAM model's " + fmt("%.0f", s.fastGBps) + " GB/s: binds"
-                      : " >= the DRAM model's " + fmt("%.0f", s.fastGBps) + " GB/s: does not bind")
+                      ? " < the DRAM model's " + fixedText(s.fastGBps, 0) + " GB/s: binds"
+                      : " >= the DRAM model's " + fixedText(s.fastGBps, 0) + " GB/s: does not bind")
               << "\n";
   }
 
@@ -530,21 +526,21 @@ int calibrateImpl(const std::vector<std::string>& args) {
   const double measuredMs = row.measured();
   WorkDir dir;
   std::cout << "\nPer-kernel overhead (chip.tile.dispatch_cycles) from row " << row.id << " (" << row.setup
-            << "): measured " << fmt("%.4f", measuredMs) << " ms per token\n";
+            << "): measured " << fixedText(measuredMs, 4) << " ms per token\n";
   const RunOutcome zero = runOne(row, dir, "zero", {"chip.tile.dispatch_cycles=0"});
   if (!zero.ok) throw std::runtime_error(zero.error);
-  std::cout << "  dispatch_cycles = 0: " << fmt("%.4f", zero.tpotMs) << " ms per token, "
-            << fmt("%.1f", zero.tileDescriptorsPerStep) << " tile descriptors (kernels) per token, HBM "
-            << fmt("%.0f", zero.hbmGBps) << " GB/s\n";
+  std::cout << "  dispatch_cycles = 0: " << fixedText(zero.tpotMs, 4) << " ms per token, "
+            << fixedText(zero.tileDescriptorsPerStep, 1) << " tile descriptors (kernels) per token, HBM "
+            << fixedText(zero.hbmGBps, 0) << " GB/s\n";
   double cycles = std::max(0.0, (measuredMs - zero.tpotMs) * 1e6 / zero.tileDescriptorsPerStep * clockMhz * 1e-3);
   double prevCycles = 0, prevMs = zero.tpotMs, ms = 0;
   for (int it = 0; it < 3; ++it) {
     const RunOutcome r =
-        runOne(row, dir, "iter" + std::to_string(it), {"chip.tile.dispatch_cycles=" + fmt("%.6g", cycles)});
+        runOne(row, dir, "iter" + std::to_string(it), {"chip.tile.dispatch_cycles=" + significantText(cycles, 6)});
     if (!r.ok) throw std::runtime_error(r.error);
     ms = r.tpotMs;
-    std::cout << "  dispatch_cycles = " << fmt("%.1f", cycles) << ": " << fmt("%.4f", ms) << " ms per token ("
-              << fmt("%+.2f", 100 * (ms / measuredMs - 1)) << "%)\n";
+    std::cout << "  dispatch_cycles = " << fixedText(cycles, 1) << ": " << fixedText(ms, 4) << " ms per token ("
+              << signedFixedText(100 * (ms / measuredMs - 1), 2) << "%)\n";
     if (std::abs(ms / measuredMs - 1) < 0.002 || ms == prevMs) break;
     const double slope = (ms - prevMs) / (cycles - prevCycles); // secant step
     prevCycles = cycles;
@@ -552,8 +548,8 @@ int calibrateImpl(const std::vector<std::string>& args) {
     cycles = std::max(0.0, cycles + (measuredMs - ms) / slope);
   }
   const double overheadNs = cycles / clockMhz * 1e3;
-  std::cout << "  => per-kernel overhead " << fmt("%.3f", overheadNs * 1e-3) << " us = " << fmt("%.1f", cycles)
-            << " cycles at " << fmt("%.0f", clockMhz) << " MHz\n";
+  std::cout << "  => per-kernel overhead " << fixedText(overheadNs * 1e-3, 3) << " us = " << fixedText(cycles, 1)
+            << " cycles at " << fixedText(clockMhz, 0) << " MHz\n";
   out["kernel_overhead"] = {{"row", row.id},
                             {"measured_ms", measuredMs},
                             {"zero_overhead_ms", zero.tpotMs},
@@ -563,7 +559,7 @@ int calibrateImpl(const std::vector<std::string>& args) {
 
   // 4. Dequantisation work per weight (chip.tile.vector.dequant_ops.<type>)
   // from one row per weight type, with the derived per-kernel overhead.
-  const std::string dispatchSet = "chip.tile.dispatch_cycles=" + fmt("%.6g", cycles);
+  const std::string dispatchSet = "chip.tile.dispatch_cycles=" + significantText(cycles, 6);
   json::array deqJson;
   bool dequantMatch = true;
   for (const auto& [type, id] : f.dequantRows) {
@@ -571,15 +567,15 @@ int calibrateImpl(const std::vector<std::string>& args) {
     const std::string key = "chip.tile.vector.dequant_ops." + type;
     const double target = dr.measured();
     std::cout << "\nDequantisation (" << key << ", vector operations per weight) from row " << dr.id << " (" << dr.setup
-              << "): measured " << fmt("%.4f", target) << " ms per token\n";
+              << "): measured " << fixedText(target, 4) << " ms per token\n";
     auto eval = [&](double ops, const std::string& tag) {
-      const RunOutcome r = runOne(dr, dir, tag, {dispatchSet, key + "=" + fmt("%.6g", ops)});
+      const RunOutcome r = runOne(dr, dir, tag, {dispatchSet, key + "=" + significantText(ops, 6)});
       if (!r.ok) throw std::runtime_error(r.error);
       return r.tpotMs;
     };
     double lo = 0, hi = 16;
     const double atZero = eval(lo, type + "-lo");
-    std::cout << "  " << type << " dequant_ops = 0: " << fmt("%.4f", atZero) << " ms per token\n";
+    std::cout << "  " << type << " dequant_ops = 0: " << fixedText(atZero, 4) << " ms per token\n";
     double atHi = eval(hi, type + "-hi");
     while (atHi < target && hi < 1024) {
       hi *= 2;
@@ -594,15 +590,15 @@ int calibrateImpl(const std::vector<std::string>& args) {
         (got < target ? lo : hi) = ops;
       }
     }
-    std::cout << "  => " << fmt("%.2f", ops) << " operations per weight: " << fmt("%.4f", got) << " ms per token ("
-              << fmt("%+.2f", 100 * (got / target - 1)) << "%)\n";
+    std::cout << "  => " << fixedText(ops, 2) << " operations per weight: " << fixedText(got, 4) << " ms per token ("
+              << signedFixedText(100 * (got / target - 1), 2) << "%)\n";
     Overrides n3;
     const PlatformConfig dc = loadPlatform(dr.platform, n3);
     const double have = dc.chip.tile.dequantOps[type == "int8" ? 0 : 1];
     const bool match = std::abs(have - ops) <= 0.01 * ops + 0.005;
     dequantMatch = dequantMatch && match;
-    std::cout << "  " << fs::path(dr.platform).filename().string() << ": derived " << fmt("%.2f", ops)
-              << ", config has " << fmt("%.2f", have) << (match ? "  ok" : "  DIFFERS") << "\n";
+    std::cout << "  " << fs::path(dr.platform).filename().string() << ": derived " << fixedText(ops, 2)
+              << ", config has " << fixedText(have, 2) << (match ? "  ok" : "  DIFFERS") << "\n";
     deqJson.push_back(json::object{
         {"type", type}, {"row", dr.id}, {"derived", ops}, {"config", have}, {"match", match}, {"final_ms", got}});
   }
@@ -627,8 +623,8 @@ int calibrateImpl(const std::vector<std::string>& args) {
     const double have = c.chip.tile.engine.dispatchCycles;
     const bool match = std::abs(have - want) <= 0.01 * want + 0.5;
     allMatch = allMatch && match;
-    std::cout << "  " << p.filename().string() << ": derived " << fmt("%.0f", want) << ", config has "
-              << fmt("%.0f", have) << (match ? "  ok" : "  DIFFERS") << "\n";
+    std::cout << "  " << p.filename().string() << ": derived " << fixedText(want, 0) << ", config has "
+              << fixedText(have, 0) << (match ? "  ok" : "  DIFFERS") << "\n";
     cfg.push_back(json::object{{"platform", p.stem().string()}, {"derived", want}, {"config", have}, {"match", match}});
   }
   out["dispatch_cycles"] = cfg;
@@ -714,8 +710,8 @@ int validateHwImpl(const std::vector<std::string>& args) {
     std::cout << line;
     if (!r.decode())
       std::cout << "     (fast DRAM model; the detailed model gives "
-                << fmt("%.1f", streams.at(r.platform).detailedGBps) << " GB/s, "
-                << fmt("%+.1f", 100 * (streams.at(r.platform).detailedGBps / r.measured() - 1)) << "%)\n";
+                << fixedText(streams.at(r.platform).detailedGBps, 1) << " GB/s, "
+                << signedFixedText(100 * (streams.at(r.platform).detailedGBps / r.measured() - 1), 1) << "%)\n";
     rj["kind"] = r.kind;
     rj["unit"] = unit;
     rj["predicted"] = predicted;
@@ -730,8 +726,8 @@ int validateHwImpl(const std::vector<std::string>& args) {
   json::object out{{"rows", rowsJson}};
   if (held > 0) {
     const double mae = sumAbs / static_cast<double>(held);
-    std::cout << "held-out decode rows: " << held << ", mean absolute error " << fmt("%.1f", 100 * mae) << "%, worst "
-              << fmt("%+.1f", 100 * worst) << "% (" << worstId << ")\n";
+    std::cout << "held-out decode rows: " << held << ", mean absolute error " << fixedText(100 * mae, 1) << "%, worst "
+              << signedFixedText(100 * worst, 1) << "% (" << worstId << ")\n";
     out["held_out_decode_rows"] = held;
     out["mae"] = mae;
     out["worst_error"] = worst;

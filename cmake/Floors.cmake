@@ -45,5 +45,5 @@ set(LLMVP_SEES_WORKLOAD workload ${LLMVP_SEES_MODELS})
 set(LLMVP_SEES_CONFIG config ${LLMVP_SEES_WORKLOAD} platform)
 set(LLMVP_SEES_HOST host ${LLMVP_SEES_CONFIG})
 set(LLMVP_SEES_ANALYSIS analysis ${LLMVP_SEES_HOST})
-set(LLMVP_SEES_REPORT report ${LLMVP_SEES_ANALYSIS} firmware/src) # TEMPORARY: HbfReport reads a firmware semaphore number
+set(LLMVP_SEES_REPORT report ${LLMVP_SEES_ANALYSIS})
 set(LLMVP_SEES_TESTBENCH testbench ${LLMVP_SEES_REPORT} firmware/src/fw_main.h)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/ConfigNode.h"
+#include "config/NumberText.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,11 +15,6 @@ std::string show(const YAML::Node& n) {
   if (n.IsMap()) return "a mapping";
   if (n.IsSequence()) return "a list";
   return "nothing";
-}
-std::string fmt(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
 }
 } // namespace
 
@@ -131,7 +127,7 @@ double ConfigNode::number(const std::string& key, double lo, double hi) const {
     fail(key, show(n) + " is not a number");
   }
   if (!std::isfinite(v) || v < lo || v > hi)
-    fail(key, n.Scalar() + " is out of range [" + fmt(lo) + ", " + fmt(hi) + "]");
+    fail(key, n.Scalar() + " is out of range [" + significantText(lo, 6) + ", " + significantText(hi, 6) + "]");
   return v;
 }
 

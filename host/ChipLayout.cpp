@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "config/ConfigNode.h"
+#include "config/NumberText.h"
 #include "firmware/include/manifest.h"
 #include "firmware/include/memmap.h"
 #include "host/Placer.h"
@@ -14,14 +15,7 @@
 
 namespace llmvp::testbench {
 
-namespace {
-std::string gb(std::uint64_t bytes) {
-  std::ostringstream s;
-  s.precision(3);
-  s << std::fixed << static_cast<double>(bytes) / 1e9 << " GB";
-  return s.str();
-}
-} // namespace
+namespace {} // namespace
 
 void Placer::checkDataParallel() const {
   // The model and the request split were checked for the system (testbench/RequestSplit.cpp splitRequests).
@@ -153,7 +147,7 @@ Placer::Placer(const platform::ChipParams& chip, const ModelSpec& spec, const Ru
     const auto len = static_cast<std::uint32_t>(lay_.prompts[0].size());
     if (len == 0) throw ConfigError("prompts: must not be empty");
     lay_.promptLen.assign(b, len);
-    lay_.steps = opt_.prefillChunk != 0 ? opt_.genTokens - 1 : len + opt_.genTokens - 1;
+    lay_.steps = static_cast<std::uint32_t>(decodeSteps(opt_, len));
     lay_.placement.maxContext = len + opt_.genTokens;
   } else {
     // Timing-only: request r has contexts[r] (else `context`) positions
@@ -183,7 +177,7 @@ Placer::Placer(const platform::ChipParams& chip, const ModelSpec& spec, const Ru
       }
       longest = std::max(longest, ctx[r]);
     }
-    lay_.steps = opt_.prefillChunk != 0 ? opt_.genTokens - 1 : opt_.genTokens;
+    lay_.steps = static_cast<std::uint32_t>(decodeSteps(opt_, 0));
     lay_.placement.maxContext = longest + opt_.genTokens;
   }
   checkHbfOptions();
@@ -343,6 +337,7 @@ void Placer::place() {
     // Prefetch staging: depth slots, each as large as the largest layer.
     for (const auto& l : lay_.layers) lay_.stagingSlot = std::max(lay_.stagingSlot, alignUp(l.wBytes, align));
     lay_.placement.prefetchDepth = opt_.hbf.prefetchDepth;
+    lay_.placement.prefetchDma = 1; // DMA 0 runs the decode chains (firmware decode.c)
     lay_.placement.stagingBytes = lay_.stagingSlot * opt_.hbf.prefetchDepth;
     lay_.stagingBase = alloc(lay_.placement.stagingBytes);
   }
@@ -352,9 +347,9 @@ void Placer::place() {
 
   if (hbfCursor - LLMVP_HBF_BASE > lay_.placement.hbfCapacity) {
     std::ostringstream m;
-    m << "model does not fit in HBF: weights " << gb(lay_.placement.hbfWeightBytes) << " + KV prefix "
-      << gb(lay_.placement.hbfPrefixBytes) << " + KV cache " << gb(lay_.placement.hbfKvBytes) << " = "
-      << gb(hbfCursor - LLMVP_HBF_BASE) << " > capacity " << gb(lay_.placement.hbfCapacity)
+    m << "model does not fit in HBF: weights " << gbText(lay_.placement.hbfWeightBytes) << " + KV prefix "
+      << gbText(lay_.placement.hbfPrefixBytes) << " + KV cache " << gbText(lay_.placement.hbfKvBytes) << " = "
+      << gbText(hbfCursor - LLMVP_HBF_BASE) << " > capacity " << gbText(lay_.placement.hbfCapacity)
       << " (chip.hbf: " << chip_.hbf.stacks << " stacks)";
     throw ConfigError(m.str());
   }
@@ -367,12 +362,12 @@ void Placer::place() {
     const std::uint64_t fixed = hbmWeights + hbmPrefix + lay_.placement.otherBytes;
     const std::uint64_t spare = lay_.placement.hbmCapacity > fixed ? lay_.placement.hbmCapacity - fixed : 0;
     std::ostringstream m;
-    m << "model does not fit in HBM: weights " << gb(hbmWeights);
-    if (hbmPrefix != 0) m << " + shared KV prefix " << gb(hbmPrefix) << " (chip.hbf.placement.kv_prefix hbm)";
-    m << " + KV cache " << gb(hbmKv) << " (batch " << opt_.batch << " x " << lay_.placement.maxContext
+    m << "model does not fit in HBM: weights " << gbText(hbmWeights);
+    if (hbmPrefix != 0) m << " + shared KV prefix " << gbText(hbmPrefix) << " (chip.hbf.placement.kv_prefix hbm)";
+    m << " + KV cache " << gbText(hbmKv) << " (batch " << opt_.batch << " x " << lay_.placement.maxContext
       << " positions x " << spec_.layers << " layers" << (opt_.kvBlockTokens ? ", paged" : "") << ") + buffers "
-      << gb(lay_.placement.otherBytes) << " = " << gb(used) << " > capacity " << gb(lay_.placement.hbmCapacity)
-      << (chip_.stackedMemory ? " (chip.stacked: " : " (chip.hbm: ")
+      << gbText(lay_.placement.otherBytes) << " = " << gbText(used) << " > capacity "
+      << gbText(lay_.placement.hbmCapacity) << (chip_.stackedMemory ? " (chip.stacked: " : " (chip.hbm: ")
       << (chip_.stackedMemory ? chip_.stacked.stacks : chip_.hbm.stacks)
       << " stacks); the largest batch at this context is " << (kvHbf ? 0 : spare / perRequest)
       << (opt_.kvBlockTokens ? " (requests as long as the longest)" : "");
@@ -381,7 +376,7 @@ void Placer::place() {
            "chip.hbf.placement.kv_cache=hbf to place it there (the report then shows wear per token and "
            "projected device lifetime)";
     if (lay_.placement.stagingBytes != 0)
-      m << "; the weight prefetch staging takes " << gb(lay_.placement.stagingBytes) << " (chip.hbf.prefetch.depth "
+      m << "; the weight prefetch staging takes " << gbText(lay_.placement.stagingBytes) << " (chip.hbf.prefetch.depth "
         << lay_.placement.prefetchDepth << ")";
     throw ConfigError(m.str());
   }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "config/ConfigNode.h"
+#include "config/NumberText.h"
 #include "firmware/include/manifest.h"
 #include "firmware/include/memmap.h"
 #include "host/Placer.h"
@@ -17,15 +18,6 @@
 #include "workload/Quant.h"
 
 namespace llmvp::testbench {
-
-namespace {
-std::string mb(std::uint64_t bytes) {
-  std::ostringstream s;
-  s.precision(1);
-  s << std::fixed << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
-  return s.str();
-}
-} // namespace
 
 void Placer::placePnm() {
   const platform::ChipParams& chip = chip_;
@@ -67,8 +59,8 @@ void Placer::placePnm() {
     if (unitShard == 0 || rows == 0) return;
     const std::uint64_t perUnit = bytes / rows * ((rows + units - 1) / units);
     if (perUnit > unitShard)
-      throw ConfigError(std::string(what) + ": " + mb(perUnit) + " of rows per " + engines +
-                        " unit exceed a unit's shard of " + mb(unitShard) + " (chip.pnm.unit_shard_mib)");
+      throw ConfigError(std::string(what) + ": " + mibText(perUnit) + " of rows per " + engines +
+                        " unit exceed a unit's shard of " + mibText(unitShard) + " (chip.pnm.unit_shard_mib)");
   };
   // A projection [n][k] by the plan's mode: rows, columns or the tile.
   auto projection = [&](const char* what, std::uint32_t mode, std::uint64_t n, std::uint64_t k, bool linear) {
@@ -135,10 +127,10 @@ void Placer::placePnm() {
     const std::uint64_t kvPerUnit = 2 * std::uint64_t{lay_.placement.maxContext} * headsPerShard * headRow /
                                     std::min<std::uint64_t>(units, lay_.placement.maxContext);
     if (unitShard != 0 && kvPerUnit > unitShard)
-      throw ConfigError("KV cache: " + mb(kvPerUnit) + " of K and V per " + engines + " unit (" +
+      throw ConfigError("KV cache: " + mibText(kvPerUnit) + " of K and V per " + engines + " unit (" +
                         std::to_string(headsPerShard) + " kv heads x " + std::to_string(lay_.placement.maxContext) +
                         " positions over " + std::to_string(units) + " units) exceed a unit's shard of " +
-                        mb(unitShard) + " (chip.pnm.unit_shard_mib)");
+                        mibText(unitShard) + " (chip.pnm.unit_shard_mib)");
     lay_.kvRequestStride = alignUp(std::uint64_t{lay_.placement.maxContext} * headsPerShard * headRow, 64);
     for (auto& l : lay_.layers) {
       l.kCache = allocShard(lay_.kvRequestStride * opt_.batch);
@@ -172,11 +164,11 @@ void Placer::placePnm() {
   const std::uint64_t shards = cursor - LLMVP_HBM_BASE, tilePart = (cap - top) / u;
   if (shards + tilePart > lay_.pnmStride) {
     std::ostringstream m;
-    m << "model does not fit in the " << engines << " memory: each of the " << u << " partitions needs " << mb(shards)
-      << " of shards (weights and KV cache at batch " << opt_.batch << " x " << lay_.placement.maxContext
-      << " positions) + " << mb(tilePart) << " (its share of the " << mb(cap - top)
-      << " the tile reads: embedding, norms, tokens, tile-side weights and KV) > " << mb(lay_.pnmStride)
-      << " (chip.stacked capacity / partitions)";
+    m << "model does not fit in the " << engines << " memory: each of the " << u << " partitions needs "
+      << mibText(shards) << " of shards (weights and KV cache at batch " << opt_.batch << " x "
+      << lay_.placement.maxContext << " positions) + " << mibText(tilePart) << " (its share of the "
+      << mibText(cap - top) << " the tile reads: embedding, norms, tokens, tile-side weights and KV) > "
+      << mibText(lay_.pnmStride) << " (chip.stacked capacity / partitions)";
     throw ConfigError(m.str());
   }
 }

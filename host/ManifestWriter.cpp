@@ -148,7 +148,7 @@ void ManifestWriter::write() const {
   m.pnm_ops = lay_.pnmOps;
   // High Bandwidth Flash: weight prefetch by DMA 1, shared KV prefix.
   m.prefetch_depth = lay_.placement.prefetchDepth;
-  m.prefetch_dma = lay_.placement.prefetchDepth != 0 ? 1u : 0u;
+  m.prefetch_dma = lay_.placement.prefetchDma;
   m.staging_base = lay_.stagingBase;
   m.staging_slot_bytes = lay_.stagingSlot;
   m.kv_prefix_tokens = lay_.placement.kvPrefixTokens;

@@ -7,15 +7,14 @@
 #include <sstream>
 
 #include "firmware/include/manifest.h"
+#include "models/compute/VectorCost.h"
 #include "workload/Quant.h"
 
 namespace llmvp::testbench {
 
 namespace {
-// Per-element operation counts, as the engines count them (PnmEngine.cpp,
-// ComputeTile.cpp): dequantisation of one int8/int4 weight, softmax per score.
-constexpr double kDequantOps = 2;
-constexpr double kSoftmaxOps = 5;
+using models::compute::kPnmDequantOps;
+using models::compute::kSoftmaxOps;
 
 /// Rates of the two sides, per second (bytes, MACs, vector ops).
 struct Rates {
@@ -54,7 +53,7 @@ PnmOpChoice estimate(const Rates& r, const ModelSpec& spec, std::uint32_t b, std
   auto pnm = [&](double rows, double cols) {
     const double active = std::min<double>(r.units, rows);
     const double mac = b * rows * cols / (active * r.unitMacs);
-    const double deq = quant ? rows * cols * kDequantOps / (active * r.unitVec) : 0.0;
+    const double deq = quant ? rows * cols * kPnmDequantOps / (active * r.unitVec) : 0.0;
     return std::max({w / r.u / r.partBw, mac, deq}) * 1e6;
   };
   c.rowsUs = pnm(static_cast<double>(shardOf(n, r.u)), static_cast<double>(k));

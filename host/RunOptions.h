@@ -50,6 +50,21 @@ struct RunOptions {
   [[nodiscard]] bool serving() const { return !serve.empty(); }
 };
 
+/// Decode steps the firmware runs for one batch (manifest `steps`) whose
+/// prompts are `promptTokens` long (functional runs; the options' `context`
+/// when the prompts are seeded). With prefill (prefillChunk > 0) the prefill
+/// yields the first token and genTokens - 1 steps follow; otherwise a
+/// functional run feeds its prompt token by token, the last prompt step
+/// yielding the first token (promptTokens + genTokens - 1 steps), and a
+/// timing-only run starts from a cached context with the prefill's token as
+/// its first input (genTokens steps). Signed: -1 for genTokens 0 with
+/// prefill, which HostRuntime refuses and the estimate prices as no decode.
+[[nodiscard]] inline std::int64_t decodeSteps(const RunOptions& o, std::uint32_t promptTokens) {
+  const std::int64_t gen = o.genTokens;
+  if (o.prefillChunk != 0) return gen - 1;
+  return o.functional ? promptTokens + gen - 1 : gen;
+}
+
 /// Where everything was placed (bytes, addresses).
 struct Placement {
   std::string pnmPlan; ///< near-memory offload plan (PnmPolicy.h describe()), empty without chip.pnm
@@ -70,6 +85,9 @@ struct Placement {
   std::uint64_t hbfCapacity = 0;
   std::uint64_t stagingBytes = 0; ///< prefetch staging slots in HBM (included in otherBytes)
   std::uint32_t prefetchDepth = 0, kvPrefixTokens = 0;
+  /// DMA engine running the weight prefetch (manifest prefetch_dma) when
+  /// prefetchDepth != 0.
+  std::uint32_t prefetchDma = 0;
 };
 
 struct RunResult {

@@ -6,7 +6,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "firmware/src/prefetch.h"
+#include "report/Format.h"
 #include "report/Report.h"
 
 namespace llmvp::testbench {
@@ -15,13 +15,6 @@ namespace {
 constexpr double kNsPerPs = 1e-3;
 constexpr double kSecondsPerYear = 365.25 * 24 * 3600;
 
-std::string num(double v, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << v;
-  return s.str();
-}
-std::string gbText(double bytes) { return num(bytes / 1e9, 3) + " GB"; }
-std::string msText(double ns) { return num(ns / 1e6, 3) + " ms"; }
 } // namespace
 
 void addHbfUse(Report& r, platform::Chip& chip, const Placement& p) {
@@ -42,16 +35,14 @@ void addHbfUse(Report& r, platform::Chip& chip, const Placement& p) {
   h.prefixTokens = p.kvPrefixTokens;
   const double steps = static_cast<double>(r.steps);
   const double tokens = static_cast<double>(r.generatedTokens);
-  // Flash stall: with prefetch, the tile's waits for staged layers (the
-  // weights-ready semaphore); without, the tile's memory waits (its weight
-  // streams come from HBF; the KV-cache reads it also waits on are small).
-  // Flash stall: with HBM staging, the tile's waits for staged layers (the
-  // weights-ready semaphore); else the tile's waits for data from the HBF
-  // window (its weight streams through the buffer).
+  // Flash stall: with HBM staging, the tile's waits for the prefetch DMA
+  // (layers staged); else the tile's waits for data from the HBF window
+  // (its weight streams through the buffer).
   double stallPs = 0, hit = 0, wasted = 0;
   for (std::size_t i = 0; i < chip.tileCount(); ++i) {
     const models::StatsGroup& t = chip.tile(i).stats();
-    stallPs += p.prefetchDepth != 0 ? t.value("sem." + std::to_string(FW_SEM_W_READY) + ".wait") : t.value("hbf_stall");
+    stallPs += p.prefetchDepth != 0 ? static_cast<double>(chip.tile(i).semWaitFor(chip.dma(p.prefetchDma).name()))
+                                    : t.value("hbf_stall");
     hit += t.value("hbf_readahead_hit_bytes");
     wasted += t.value("hbf_readahead_wasted_bytes");
   }
@@ -98,13 +89,13 @@ void printHbfUse(std::ostream& os, const HbfUse& h) {
   os << "  placed " << gbText(h.weightBytes) << " weights";
   if (h.kvBytes > 0) os << " + " << gbText(h.kvBytes) << " KV cache";
   if (h.prefixBytes > 0 && !h.prefixInHbm) os << " + " << gbText(h.prefixBytes) << " shared KV prefix";
-  os << " of " << gbText(h.capacityBytes) << "; peak read " << num(h.peakGBps, 1) << " GB/s\n";
+  os << " of " << gbText(h.capacityBytes) << "; peak read " << fixedText(h.peakGBps, 1) << " GB/s\n";
   if (h.prefetchMode == "sram")
-    os << "  weight prefetch: SRAM buffer " << h.bufferChunks << " chunks = " << num(h.bufferBytes / 1048576.0, 0)
-       << " MiB (>= " << num(h.bufferFactor, 2) << " x " << num(h.peakGBps, 1) << " GB/s x "
-       << num(h.bufferLatencyNs, 0) << " ns chunk read latency)"
+    os << "  weight prefetch: SRAM buffer " << h.bufferChunks << " chunks = " << fixedText(h.bufferBytes / 1048576.0, 0)
+       << " MiB (>= " << fixedText(h.bufferFactor, 2) << " x " << fixedText(h.peakGBps, 1) << " GB/s x "
+       << fixedText(h.bufferLatencyNs, 0) << " ns chunk read latency)"
        << (h.readAhead ? ", reading ahead across descriptors" : "") << "\n";
-  os << "  flash stall " << msText(h.flashStallNsPerStep) << " per step ("
+  os << "  flash stall " << msText(h.flashStallNsPerStep, 3) << " per step ("
      << (h.prefetchMode == "hbm"
              ? "HBM staging depth " + std::to_string(h.prefetchDepth) + ": tile waiting for staged layers"
          : h.prefetchMode == "sram"
@@ -114,18 +105,18 @@ void printHbfUse(std::ostream& os, const HbfUse& h) {
   if (h.readAhead)
     os << "  read-ahead: " << gbText(h.readAheadHitBytesPerStep) << " per step found in flight, "
        << gbText(h.readAheadWastedBytesPerStep) << " read ahead and dropped\n";
-  os << "  " << num(h.pageReadsPerStep, 0) << " page reads per step, " << num(h.retriesPerStep, 1)
-     << " read-retries per step, " << num(h.uncorrectable, 0) << " uncorrectable reads\n";
+  os << "  " << fixedText(h.pageReadsPerStep, 0) << " page reads per step, " << fixedText(h.retriesPerStep, 1)
+     << " read-retries per step, " << fixedText(h.uncorrectable, 0) << " uncorrectable reads\n";
   if (h.prefixTokens != 0)
     os << "  KV prefix: " << h.prefixTokens << " shared precomputed positions in " << (h.prefixInHbm ? "HBM" : "HBF")
        << ", " << gbText(h.prefixBytesPerStep) << " read per step by attention (once for all requests)\n";
   if (h.kvInHbf) {
-    os << "  wear (KV cache in HBF): " << num(h.pagesProgrammedPerToken, 2) << " pages programmed and "
-       << num(h.erasesPerToken, 4) << " P/E cycles consumed per token (" << num(h.blockErasesPerToken, 4)
-       << " erases done per token in this run); most-worn block " << num(h.maxBlockErases, 0) << " P/E cycles";
-    if (h.enduranceErrors > 0) os << ", " << num(h.enduranceErrors, 0) << " writes refused (worn out)";
+    os << "  wear (KV cache in HBF): " << fixedText(h.pagesProgrammedPerToken, 2) << " pages programmed and "
+       << fixedText(h.erasesPerToken, 4) << " P/E cycles consumed per token (" << fixedText(h.blockErasesPerToken, 4)
+       << " erases done per token in this run); most-worn block " << fixedText(h.maxBlockErases, 0) << " P/E cycles";
+    if (h.enduranceErrors > 0) os << ", " << fixedText(h.enduranceErrors, 0) << " writes refused (worn out)";
     os << "\n  projected lifetime "
-       << (h.lifetimeTokens > 0 ? num(h.lifetimeTokens, 0) + " tokens = " + num(h.lifetimeYears, 3) +
+       << (h.lifetimeTokens > 0 ? fixedText(h.lifetimeTokens, 0) + " tokens = " + fixedText(h.lifetimeYears, 3) +
                                       " years at this token rate (ideal wear levelling)"
                                 : std::string("unbounded (no erases in this run)"))
        << "\n";

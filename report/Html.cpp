@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "config/ConfigNode.h"
+#include "report/Format.h"
 
 namespace llmvp::testbench {
 
@@ -21,16 +22,7 @@ const char* const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#94
                                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 const char* color(std::size_t i) { return kPalette[i % (sizeof kPalette / sizeof kPalette[0])]; }
 
-std::string num(double v, int digits = 4) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-  return buf;
-}
-std::string coord(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
+std::string coord(double v) { return fixedText(v, 1); }
 
 double toDouble(const json::value& v) { return v.is_double() ? v.as_double() : v.to_number<double>(); }
 
@@ -97,14 +89,14 @@ public:
       const double y = kTop + kPlotH - (t - y0_) / (y1_ - y0_) * kPlotH;
       s << "<line x1=\"" << kLeft << "\" x2=\"" << kLeft + kPlotW << "\" y1=\"" << coord(y) << "\" y2=\"" << coord(y)
         << "\"/><text stroke=\"none\" x=\"" << kLeft - 4 << "\" y=\"" << coord(y + 3) << "\" text-anchor=\"end\">"
-        << num(logY_ ? std::pow(10.0, t) : t, 3) << "</text>\n";
+        << significantText(logY_ ? std::pow(10.0, t) : t, 3) << "</text>\n";
     }
     {
       for (double t : ticks(x0_, x1_, logX_)) {
         const double x = kLeft + (t - x0_) / (x1_ - x0_) * kPlotW;
         s << "<line x1=\"" << coord(x) << "\" x2=\"" << coord(x) << "\" y1=\"" << kTop << "\" y2=\"" << kTop + kPlotH
           << "\"/><text stroke=\"none\" x=\"" << coord(x) << "\" y=\"" << kTop + kPlotH + 14
-          << "\" text-anchor=\"middle\">" << num(logX_ ? std::pow(10.0, t) : t, 3) << "</text>\n";
+          << "\" text-anchor=\"middle\">" << significantText(logX_ ? std::pow(10.0, t) : t, 3) << "</text>\n";
       }
     }
     s << "</g>\n";
@@ -198,7 +190,7 @@ std::string stackedBars(const std::string& title, const std::string& unit,
     for (std::size_t p = 0; p < bars[i].second.size(); ++p) {
       const double v = bars[i].second[p];
       c.rect(c.px(acc), y, c.px(acc + v) - c.px(acc), h, color(p),
-             bars[i].first + ": " + parts[p] + " " + num(v) + " " + unit);
+             bars[i].first + ": " + parts[p] + " " + significantText(v, 4) + " " + unit);
       acc += v;
     }
     c.text(Chart::kLeft + 4, y + h / 2 + 4, bars[i].first, "start", 10);
@@ -291,8 +283,8 @@ std::string rooflineChart(const std::vector<HtmlRun>& runs) {
         if (bytes <= 0 || flops <= 0 || t <= 0) continue;
         const std::string name = std::string(op.at("op").as_string());
         c.dot(flops / bytes, flops / (t * 1e-9), color(i),
-              runs[i].label + " " + name + ": " + num(flops / bytes) + " FLOP/B, " + num(flops / (t * 1e-9)) +
-                  " FLOP/s");
+              runs[i].label + " " + name + ": " + significantText(flops / bytes, 4) + " FLOP/B, " +
+                  significantText(flops / (t * 1e-9), 4) + " FLOP/s");
         c.text(c.px(flops / bytes) + 5, c.py(flops / (t * 1e-9)) - 4, name, "start", 9);
       }
   }
@@ -348,7 +340,7 @@ std::string text(const json::object& o, const char* key) {
   const auto* v = o.if_contains(key);
   if (!v) return "";
   if (v->is_string()) return std::string(v->as_string());
-  if (v->is_number()) return num(toDouble(*v), 6);
+  if (v->is_number()) return significantText(toDouble(*v), 6);
   return json::serialize(*v);
 }
 
@@ -458,11 +450,13 @@ void writeHtmlReport(std::ostream& os, const std::string& title, const std::vect
     const auto& cfg = r.json.at("config").as_object();
     os << "<tr><td>" << htmlEscape(r.label) << "</td><td>" << htmlEscape(text(cfg, "platform")) << "</td><td>"
        << htmlEscape(text(cfg, "model")) << "</td><td>" << text(cfg, "batch") << "</td><td>" << text(cfg, "context")
-       << "</td><td>" << num(field(res, "tpot_mean_ns") / 1e3) << "</td><td>" << num(field(res, "tpot_p99_ns") / 1e3)
-       << "</td><td>" << num(field(res, "tokens_per_s")) << "</td><td>" << num(field(res, "joules_per_token"))
-       << "</td><td>" << num(field(res, "tokens_per_s_per_w")) << "</td><td>"
-       << num(field(res, "usd_per_million_tokens")) << "</td><td>" << num(field(res, "gco2e_per_million_tokens"))
-       << "</td></tr>\n";
+       << "</td><td>" << significantText(field(res, "tpot_mean_ns") / 1e3, 4) << "</td><td>"
+       << significantText(field(res, "tpot_p99_ns") / 1e3, 4) << "</td><td>"
+       << significantText(field(res, "tokens_per_s"), 4) << "</td><td>"
+       << significantText(field(res, "joules_per_token"), 4) << "</td><td>"
+       << significantText(field(res, "tokens_per_s_per_w"), 4) << "</td><td>"
+       << significantText(field(res, "usd_per_million_tokens"), 4) << "</td><td>"
+       << significantText(field(res, "gco2e_per_million_tokens"), 4) << "</td></tr>\n";
   }
   os << "</table>\n<h2>Charts</h2>\n<div class=\"charts\">\n";
   os << "<div id=\"tpot\">" << tpotChart(runs) << "</div>\n";

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "models/common/Stats.h"
+#include "report/Format.h"
 #include "report/Version.h"
 
 namespace llmvp::testbench {
@@ -17,26 +18,6 @@ namespace {
 constexpr double kNsPerPs = 1e-3;
 constexpr double kJPerPj = 1e-12;
 
-std::string fixed(double v, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << v;
-  return s.str();
-}
-std::string pct(double part, double whole) { return whole > 0 ? fixed(100.0 * part / whole, 1) + "%" : "-"; }
-std::string bytesText(double b) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  int u = 0;
-  while (b >= 1000.0 && u < 4) {
-    b /= 1000.0;
-    ++u;
-  }
-  return fixed(b, u == 0 ? 0 : 2) + " " + units[u];
-}
-std::string timeText(double ns) {
-  if (ns >= 1e6) return fixed(ns / 1e6, 3) + " ms";
-  if (ns >= 1e3) return fixed(ns / 1e3, 3) + " us";
-  return fixed(ns, 1) + " ns";
-}
 } // namespace
 
 double percentile(std::vector<double> v, double p) {
@@ -104,7 +85,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
   double dynamicPj = 0;
   for (const models::IHasStats* m : models::collectStats()) {
     const models::StatsGroup& g = m->stats();
-    const double e = g.value("energy");
+    const double e = g.valueOr("energy", 0); // components without a dynamic-energy model have none
     dynamicPj += e;
     if (e > 0) r.energy.push_back({g.path(), e * kJPerPj});
     if (m->componentKind() == models::ComponentKind::Engine) {
@@ -112,7 +93,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
                    0};
       t.idleNs = std::max(0.0, window - t.busyNs - t.memWaitNs - t.semWaitNs);
       r.engines.push_back(t);
-      r.flops += g.value("flops");
+      r.flops += g.valueOr("flops", 0); // engines that only move data count no flops
       // Per-opcode statistics "op.<name>.count|time|bytes|flops" (models/common/Engine.cpp).
       for (const auto& st : g.stats()) {
         const std::string& n = st.name;
@@ -137,8 +118,7 @@ Report buildReport(const PlatformConfig& platform, const ModelSpec& model, const
     memory(std::string(chip.tile(i).basename()) + ".scratchpad", chip.tile(i).scratchpad().stats(),
            chip.tile(i).scratchpad().peakGBps());
 
-  const models::DType computeType =
-      static_cast<models::DType>(std::min(static_cast<int>(model.weightDtype), static_cast<int>(model.actDtype)));
+  const models::DType computeType = models::computeType(model.weightDtype, model.actDtype);
   r.computeDtype = std::string(models::dtypeName(computeType));
   for (std::size_t i = 0; i < chip.tileCount(); ++i) r.peakFlops += chip.tile(i).peakFlops(computeType);
   for (std::size_t i = 0; i < chip.pnmCount(); ++i) r.peakFlops += chip.pnm(i).peakFlops();
@@ -196,43 +176,45 @@ void printReport(std::ostream& os, const Report& r) {
     os << "Prefill (chunks of " << o.prefillChunk << " tokens, "
        << (r.prefillRowwise ? "one request after another, passes of at most 256 rows" : "requests packed in order")
        << ")\n";
-    os << "  TTFT mean " << timeText(r.ttftMeanNs) << "   p50 " << timeText(r.ttftP50Ns) << "   p99 "
-       << timeText(r.ttftP99Ns) << "   over " << r.ttftNs.size() << " requests\n";
-    os << "  prefill " << timeText(r.prefillNs) << ", then decode " << timeText(r.decodeNs - r.prefillNs) << "\n\n";
+    os << "  TTFT mean " << durationText(r.ttftMeanNs) << "   p50 " << durationText(r.ttftP50Ns) << "   p99 "
+       << durationText(r.ttftP99Ns) << "   over " << r.ttftNs.size() << " requests\n";
+    os << "  prefill " << durationText(r.prefillNs) << ", then decode " << durationText(r.decodeNs - r.prefillNs)
+       << "\n\n";
   }
   if (r.serve.present) printServeReport(os, r.serve);
   os << (r.serve.present ? "Decode steps (time per step, any mix of requests)\n" : "Decode latency\n");
-  os << (r.serve.present ? "  step mean " : "  TPOT mean ") << timeText(r.tpotMeanNs) << "   p50 "
-     << timeText(r.tpotP50Ns) << "   p99 " << timeText(r.tpotP99Ns) << "   over " << r.generatingSteps << " steps\n";
-  os << "  throughput " << fixed(r.tokensPerSecond, 1) << " tokens/s (" << r.generatedTokens << " tokens)\n";
-  os << "  simulated time " << timeText(r.simulatedNs) << " (firmware setup " << timeText(r.setupNs) << ", decode "
-     << timeText(r.decodeNs) << ")\n\n";
+  os << (r.serve.present ? "  step mean " : "  TPOT mean ") << durationText(r.tpotMeanNs) << "   p50 "
+     << durationText(r.tpotP50Ns) << "   p99 " << durationText(r.tpotP99Ns) << "   over " << r.generatingSteps
+     << " steps\n";
+  os << "  throughput " << fixedText(r.tokensPerSecond, 1) << " tokens/s (" << r.generatedTokens << " tokens)\n";
+  os << "  simulated time " << durationText(r.simulatedNs) << " (firmware setup " << durationText(r.setupNs)
+     << ", decode " << durationText(r.decodeNs) << ")\n\n";
 
   os << "Engines (share of decode time)        busy   mem-wait   sem-wait       idle\n";
   for (const auto& e : r.engines)
-    os << "  " << std::left << std::setw(32) << e.name << std::right << std::setw(9) << pct(e.busyNs, r.decodeNs)
-       << std::setw(11) << pct(e.memWaitNs, r.decodeNs) << std::setw(11) << pct(e.semWaitNs, r.decodeNs)
-       << std::setw(11) << pct(e.idleNs, r.decodeNs) << "\n";
+    os << "  " << std::left << std::setw(32) << e.name << std::right << std::setw(9)
+       << percentText(e.busyNs, r.decodeNs) << std::setw(11) << percentText(e.memWaitNs, r.decodeNs) << std::setw(11)
+       << percentText(e.semWaitNs, r.decodeNs) << std::setw(11) << percentText(e.idleNs, r.decodeNs) << "\n";
   os << "\nMemories                             read    written   achieved / peak bandwidth\n";
   for (const auto& m : r.memories)
     os << "  " << std::left << std::setw(28) << m.name << std::right << std::setw(12) << bytesText(m.bytesRead)
-       << std::setw(11) << bytesText(m.bytesWritten) << "   " << fixed(m.achievedGBps, 1) << " / "
-       << fixed(m.peakGBps, 1) << " GB/s (" << pct(m.achievedGBps, m.peakGBps) << ")\n";
-  os << "\nCompute\n  " << fixed(r.flops / 1e9, 2) << " GFLOP, achieved " << fixed(r.achievedFlops / 1e12, 2)
-     << " TFLOP/s of " << fixed(r.peakFlops / 1e12, 1) << " peak " << r.computeDtype << " ("
-     << pct(r.achievedFlops, r.peakFlops) << ")\n";
+       << std::setw(11) << bytesText(m.bytesWritten) << "   " << fixedText(m.achievedGBps, 1) << " / "
+       << fixedText(m.peakGBps, 1) << " GB/s (" << percentText(m.achievedGBps, m.peakGBps) << ")\n";
+  os << "\nCompute\n  " << fixedText(r.flops / 1e9, 2) << " GFLOP, achieved " << fixedText(r.achievedFlops / 1e12, 2)
+     << " TFLOP/s of " << fixedText(r.peakFlops / 1e12, 1) << " peak " << r.computeDtype << " ("
+     << percentText(r.achievedFlops, r.peakFlops) << ")\n";
   printEstimateComparison(os, r.estimate);
   os << "\nEnergy\n";
   std::size_t nameWidth = 40; // wider when a name needs it, so that no name runs into its figure
   for (const auto& e : r.energy) nameWidth = std::max(nameWidth, e.name.size() + 1);
   for (const auto& e : r.energy)
-    os << "  " << std::left << std::setw(static_cast<int>(nameWidth)) << e.name << std::right << fixed(e.joules, 4)
+    os << "  " << std::left << std::setw(static_cast<int>(nameWidth)) << e.name << std::right << fixedText(e.joules, 4)
        << " J\n";
-  os << "  total " << fixed(r.joules, 4) << " J, " << fixed(r.joulesPerToken, 4) << " J/token, average "
-     << fixed(r.averageWatts, 1) << " W\n";
-  os << "\nEfficiency and cost (economics section of the platform)\n  " << fixed(r.tokensPerSecondPerWatt, 3)
-     << " tokens/s/W, $" << fixed(r.usdPerMillionTokens, 3) << " per million tokens, "
-     << fixed(r.gco2ePerMillionTokens, 1) << " gCO2e per million tokens\n";
+  os << "  total " << fixedText(r.joules, 4) << " J, " << fixedText(r.joulesPerToken, 4) << " J/token, average "
+     << fixedText(r.averageWatts, 1) << " W\n";
+  os << "\nEfficiency and cost (economics section of the platform)\n  " << fixedText(r.tokensPerSecondPerWatt, 3)
+     << " tokens/s/W, $" << fixedText(r.usdPerMillionTokens, 3) << " per million tokens, "
+     << fixedText(r.gco2ePerMillionTokens, 1) << " gCO2e per million tokens\n";
   printSystemReport(os, r);
   if (r.hbf.present) printHbfUse(os, r.hbf);
   if (!r.pnmPlan.empty()) os << "\nNear-memory offload (chip.pnm.offload)\n  " << r.pnmPlan << "\n";
@@ -244,7 +226,7 @@ void printReport(std::ostream& os, const Report& r) {
       os << "\n";
     }
   }
-  os << "\nSimulator\n  wall time " << fixed(r.wallSeconds, 3) << " s, " << fixed(r.tokensPerWallSecond, 1)
+  os << "\nSimulator\n  wall time " << fixedText(r.wallSeconds, 3) << " s, " << fixedText(r.tokensPerWallSecond, 1)
      << " simulated tokens per wall second\n";
 }
 

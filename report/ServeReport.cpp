@@ -7,6 +7,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "report/Format.h"
 #include "report/Report.h"
 
 namespace llmvp::testbench {
@@ -22,12 +23,6 @@ LatencyStats stats(const std::vector<double>& v) {
   s.p90Ns = percentile(v, 90);
   s.p99Ns = percentile(v, 99);
   return s;
-}
-
-std::string ms(double ns) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(3) << ns / 1e6;
-  return o.str();
 }
 
 boost::json::object statsJson(const LatencyStats& s) {
@@ -95,14 +90,16 @@ void printServeReport(std::ostream& os, const ServeReport& s) {
      << std::setprecision(2) << s.meanBatch << "\n";
   os << "  latency (ms)        mean       p50       p90       p99\n";
   auto row = [&](const char* name, const LatencyStats& l) {
-    os << "  " << std::left << std::setw(14) << name << std::right << std::setw(10) << ms(l.meanNs) << std::setw(10)
-       << ms(l.p50Ns) << std::setw(10) << ms(l.p90Ns) << std::setw(10) << ms(l.p99Ns) << "\n";
+    os << "  " << std::left << std::setw(14) << name << std::right << std::setw(10) << msNumber(l.meanNs, 3)
+       << std::setw(10) << msNumber(l.p50Ns, 3) << std::setw(10) << msNumber(l.p90Ns, 3) << std::setw(10)
+       << msNumber(l.p99Ns, 3) << "\n";
   };
   row("TTFT", s.ttft);
   row("TPOT", s.tpot);
   row("end-to-end", s.e2e);
   os << "  throughput " << std::setprecision(1) << s.tokensPerSecond << " tokens/s, " << std::setprecision(3)
-     << s.requestsPerSecond << " requests/s over " << ms(s.durationNs) << " ms (first arrival to last completion)\n\n";
+     << s.requestsPerSecond << " requests/s over " << msNumber(s.durationNs, 3)
+     << " ms (first arrival to last completion)\n\n";
   os.unsetf(std::ios::floatfield);
 }
 

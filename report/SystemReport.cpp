@@ -20,36 +20,41 @@ void printSystemReport(std::ostream& os, const Report& r) {
                                        std::to_string(s.pipelineParallel))
      << " (engines, energy and cost above: every chip; memories, compute and the roofline: chip 0)\n";
   if (s.transfers > 0)
-    os << "  stage transfers " << num(s.transfers, 0) << ", per token " << num(s.transferNsPerToken / 1e3, 3)
-       << " us (latency part " << num(s.transferLatencyNsPerToken / 1e3, 3) << " us), "
-       << num(r.tpotMeanNs > 0 ? 100.0 * s.transferNsPerToken / r.tpotMeanNs : 0.0, 1) << "% of TPOT; a stage waits "
-       << num(s.transferWaitNsPerStage / 1e3, 3) << " us per token for its input ("
-       << num(r.tpotMeanNs > 0 ? 100.0 * s.transferWaitNsPerStage / r.tpotMeanNs : 0.0, 1)
+    os << "  stage transfers " << fixedText(s.transfers, 0) << ", per token "
+       << fixedText(s.transferNsPerToken / 1e3, 3) << " us (latency part "
+       << fixedText(s.transferLatencyNsPerToken / 1e3, 3) << " us), "
+       << fixedText(r.tpotMeanNs > 0 ? 100.0 * s.transferNsPerToken / r.tpotMeanNs : 0.0, 1)
+       << "% of TPOT; a stage waits " << fixedText(s.transferWaitNsPerStage / 1e3, 3) << " us per token for its input ("
+       << fixedText(r.tpotMeanNs > 0 ? 100.0 * s.transferWaitNsPerStage / r.tpotMeanNs : 0.0, 1)
        << "% of TPOT: one micro-batch in flight)\n";
   if (s.collectives > 0 || s.transfers == 0)
-    os << "  collectives " << num(s.collectives, 0) << ", per token " << num(s.collectiveNsPerToken / 1e3, 3)
-       << " us (latency part " << num(s.collectiveLatencyNsPerToken / 1e3, 3) << " us, waiting for the last chip "
-       << num(s.collectiveSkewNsPerToken / 1e3, 3) << " us, bandwidth and queueing "
-       << num(std::max(0.0, s.collectiveNsPerToken - s.collectiveLatencyNsPerToken - s.collectiveSkewNsPerToken) / 1e3,
-              3)
-       << " us), " << num(r.tpotMeanNs > 0 ? 100.0 * s.collectiveNsPerToken / r.tpotMeanNs : 0.0, 1) << "% of TPOT\n";
+    os << "  collectives " << fixedText(s.collectives, 0) << ", per token "
+       << fixedText(s.collectiveNsPerToken / 1e3, 3) << " us (latency part "
+       << fixedText(s.collectiveLatencyNsPerToken / 1e3, 3) << " us, waiting for the last chip "
+       << fixedText(s.collectiveSkewNsPerToken / 1e3, 3) << " us, bandwidth and queueing "
+       << fixedText(std::max(0.0, s.collectiveNsPerToken - s.collectiveLatencyNsPerToken - s.collectiveSkewNsPerToken) /
+                        1e3,
+                    3)
+       << " us), " << fixedText(r.tpotMeanNs > 0 ? 100.0 * s.collectiveNsPerToken / r.tpotMeanNs : 0.0, 1)
+       << "% of TPOT\n";
   if (!s.algorithms.empty()) {
     os << "  algorithms:";
-    for (const auto& [a, n] : s.algorithms) os << " " << a << " " << num(n, 0);
+    for (const auto& [a, n] : s.algorithms) os << " " << a << " " << fixedText(n, 0);
     os << "\n";
   }
-  os << "  links " << s.links.size() << ": utilization mean " << num(100.0 * s.linkUtilizationMean, 2) << "%, max "
-     << num(100.0 * s.linkUtilizationMax, 2) << "%, " << num(s.linkBytes / 1e6, 3) << " MB\n";
+  os << "  links " << s.links.size() << ": utilization mean " << fixedText(100.0 * s.linkUtilizationMean, 2)
+     << "%, max " << fixedText(100.0 * s.linkUtilizationMax, 2) << "%, " << fixedText(s.linkBytes / 1e6, 3) << " MB\n";
   os << "  per chip (HBM MB per token, tile active %, collectives engine waiting %):";
   for (std::size_t i = 0; i < s.perChip.size(); ++i) {
     const ChipUse& u = s.perChip[i];
-    os << (i % 4 == 0 ? "\n   " : "") << " " << i << ": " << num(u.hbmBytesPerToken / 1e6, 1) << " MB "
-       << num(100.0 * u.tileActiveShare, 1) << "% " << num(100.0 * u.collWaitShare, 1) << "%"
+    os << (i % 4 == 0 ? "\n   " : "") << " " << i << ": " << fixedText(u.hbmBytesPerToken / 1e6, 1) << " MB "
+       << fixedText(100.0 * u.tileActiveShare, 1) << "% " << fixedText(100.0 * u.collWaitShare, 1) << "%"
        << (i + 1 < s.perChip.size() ? "," : "");
   }
   os << "\n";
-  os << "  link retries " << num(s.retries, 0) << ", stragglers " << num(s.stragglers, 0) << ", substitutions "
-     << num(s.substitutions, 0) << " (" << num(s.retryTimeouts, 0) << " collectives timed out on a retrying link)\n";
+  os << "  link retries " << fixedText(s.retries, 0) << ", stragglers " << fixedText(s.stragglers, 0)
+     << ", substitutions " << fixedText(s.substitutions, 0) << " (" << fixedText(s.retryTimeouts, 0)
+     << " collectives timed out on a retrying link)\n";
 }
 
 boost::json::object systemReportJson(const Report& r) {

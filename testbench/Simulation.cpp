@@ -194,8 +194,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
   // gives each chip's memory traffic per token in its system section.
   std::unique_ptr<BandwidthSampler> bandwidth;
   if (chips == 1) bandwidth = std::make_unique<BandwidthSampler>(chip0);
-  const std::uint64_t steps =
-      options.functional ? std::uint64_t{options.context} + options.genTokens - 1 : std::uint64_t{options.genTokens};
+  const auto steps = static_cast<std::uint64_t>(decodeSteps(options, options.context));
   ProgressLine progress(std::cerr, in.progress, steps, "steps");
   bool marked = false;
   chip0.tracePort().onMark = [&](std::uint32_t step, std::uint32_t phase, models::Ps when) {

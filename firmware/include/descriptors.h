@@ -235,6 +235,8 @@ enum llmvp_pnm_opcode {
 };
 
 #define LLMVP_MOE_NO_EXPERT 0xffffffffu /* a dispatch slot or map entry that is not there */
+#define LLMVP_MAX_TOP_K 64u             /* MOE_DISPATCH, MOE_GATHER: largest k (experts per token) */
+#define LLMVP_MAX_EP 256u /* MOE_DISPATCH, MOE_GATHER, MOE_RETURN: most chips (GEMV_MOE window index is 8 bits) */
 /** u32 words of one MOE_DISPATCH record: n activations of `dt_bytes` bytes
  *  each, padded to a word, then k ids and k weights. */
 static inline uint32_t llmvp_moe_record_words(uint32_t n, uint32_t k, uint32_t dt_bytes) {

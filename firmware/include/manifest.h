@@ -15,6 +15,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "firmware/include/descriptors.h" /* LLMVP_MAX_TOP_K, LLMVP_MAX_EP bound top_k and ep_ranks */
+
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
 #define LLMVP_MANIFEST_VERSION                                                                                         \
   12u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory   \
@@ -303,7 +305,5 @@ typedef struct llmvp_serve_request {
   uint32_t reserved[2];
 } llmvp_serve_request;
 
-#define LLMVP_MAX_TOP_K 64u
 #define LLMVP_MAX_PREFILL_CHUNK 8192u
 #define LLMVP_MAX_EXPERTS 65535u
-#define LLMVP_MAX_EP 256u /* expert-parallel ranks (GEMV_MOE window index is 8 bits) */

@@ -263,6 +263,7 @@ void Engine::run() {
         semWaitBy_[si] = &stats_.add("sem." + std::to_string(si) + ".wait",
                                      "time blocked waiting on semaphore " + std::to_string(si), Unit::Ps);
       *semWaitBy_[si] += static_cast<double>(nowPs() - before);
+      semWaitFor_[sems_.signaller(si)] += nowPs() - before;
       if (trace_ != nullptr && nowPs() > before)
         trace_->span(traceTrack_, "wait sem " + std::to_string(d.wait_sem - 1u), "semaphore", before, nowPs());
     }
@@ -284,6 +285,7 @@ void Engine::run() {
                               bytesRead_.value - read0 + bytesWritten_.value - written0, flopsSoFar() - flops0});
     if (d.signal_sem != 0) {
       syncNow();
+      sems_.noteSignaller(d.signal_sem - 1u, name());
       std::uint32_t one = 1;
       EngineError sigErr;
       const Ps done = access(tlm::TLM_WRITE_COMMAND, params_.semSignalAddress + 4u * (d.signal_sem - 1u),

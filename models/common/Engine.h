@@ -11,6 +11,7 @@
 /// observe (semaphore signal, interrupt).
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -85,6 +86,14 @@ public:
   [[nodiscard]] const StatsGroup& stats() const override { return stats_; }
   [[nodiscard]] ComponentKind componentKind() const override { return ComponentKind::Engine; }
   [[nodiscard]] bool halted() const { return (status_ & ENG_STATUS_ERROR) != 0; }
+  /// Time blocked on semaphore waits that a signal of engine `signaller`
+  /// (its full name, e.g. "chip0.dma1") released: how long this engine
+  /// waited for that engine's work, whichever semaphores the firmware chose
+  /// for it. 0 if it never waited on that engine.
+  [[nodiscard]] Ps semWaitFor(const std::string& signaller) const {
+    const auto it = semWaitFor_.find(signaller);
+    return it != semWaitFor_.end() ? it->second : 0;
+  }
   /// Records a span per descriptor and semaphore wait on `track` of
   /// `recorder` (null: no tracing). Call before the simulation starts.
   void setTrace(TraceRecorder* recorder, TraceRecorder::Track track) {
@@ -171,9 +180,10 @@ private:
   struct OpStats {
     Stat *count = nullptr, *time = nullptr, *bytes = nullptr, *flops = nullptr;
   };
-  std::vector<OpStats> opStats_;    ///< by opcode, created on first use
-  std::vector<Stat*> semWaitBy_;    ///< by semaphore index, created on first wait
-  const Stat* flopsStat_ = nullptr; ///< the derived engine's "flops" counter, if it has one
+  std::vector<OpStats> opStats_;         ///< by opcode, created on first use
+  std::vector<Stat*> semWaitBy_;         ///< by semaphore index, created on first wait
+  std::map<std::string, Ps> semWaitFor_; ///< by the signalling engine's name ("": the control CPU)
+  const Stat* flopsStat_ = nullptr;      ///< the derived engine's "flops" counter, if it has one
   TraceRecorder* trace_ = nullptr;
   TraceRecorder::Track traceTrack_ = 0;
   IOpObserver* observer_ = nullptr;

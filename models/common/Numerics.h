@@ -41,6 +41,28 @@ enum class DType : std::uint8_t {
   return "?";
 }
 
+/// Precision of an element type as a matrix-engine operand: fp32 > bf16 >
+/// fp8; u32 (token ids and positions) ranks below them all.
+[[nodiscard]] constexpr int precisionRank(DType t) {
+  switch (t) {
+  case DType::Fp32: return 3;
+  case DType::Bf16: return 2;
+  case DType::Fp8E4M3: return 1;
+  case DType::U32: return 0;
+  }
+  return 0;
+}
+
+/// The type a matrix engine computes in when it multiplies `activations` by
+/// `weights` (or by the KV cache in attention): the wider of the two, so that
+/// neither operand loses precision. MAC rates and energies per type
+/// (TileParams::macsPerCycle, pjPerMac) are looked up by it. Integer
+/// (quantised) weights are widened to the activation type: pass
+/// `activations` for both.
+[[nodiscard]] constexpr DType computeType(DType weights, DType activations) {
+  return precisionRank(weights) >= precisionRank(activations) ? weights : activations;
+}
+
 /// Parses the config spelling of a floating-point element type.
 [[nodiscard]] inline std::optional<DType> parseFloatDType(std::string_view s) {
   if (s == "fp32") return DType::Fp32;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "models/common/Stats.h"
 
+#include <stdexcept>
 #include <systemc>
 
 namespace llmvp::models {
@@ -16,10 +17,21 @@ const char* unitName(Unit u) {
   return "?";
 }
 
-double StatsGroup::value(const std::string& name) const {
+const Stat* StatsGroup::find(const std::string& name) const {
   for (const auto& s : stats_)
-    if (s.name == name) return s.value;
-  return 0.0;
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+double StatsGroup::value(const std::string& name) const {
+  const Stat* s = find(name);
+  if (s == nullptr) throw std::out_of_range("statistics of " + path_ + ": no statistic \"" + name + "\"");
+  return s->value;
+}
+
+double StatsGroup::valueOr(const std::string& name, double absent) const {
+  const Stat* s = find(name);
+  return s != nullptr ? s->value : absent;
 }
 
 namespace {

@@ -39,8 +39,17 @@ public:
   }
   [[nodiscard]] const std::string& path() const { return path_; }
   [[nodiscard]] const std::deque<Stat>& stats() const { return stats_; }
-  /// Value of the stat `name`, or 0 if absent.
+  /// Value of the statistic `name`. A name the group does not have is a
+  /// caller's bug (a misspelling must not read as 0): throws
+  /// std::out_of_range naming the group and the statistic.
   [[nodiscard]] double value(const std::string& name) const;
+  /// The statistic `name`, or nullptr if the group has none: for statistics
+  /// a module creates on first use (per-semaphore waits, per-opcode counts)
+  /// or only in some configurations.
+  [[nodiscard]] const Stat* find(const std::string& name) const;
+  /// Value of the optional statistic `name`, or `absent` if the group has
+  /// none (see find()).
+  [[nodiscard]] double valueOr(const std::string& name, double absent) const;
 
 private:
   std::string path_;

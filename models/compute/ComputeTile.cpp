@@ -7,29 +7,22 @@
 #include <deque>
 #include <utility>
 
-#include "firmware/include/manifest.h"
+#include "firmware/include/descriptors.h"
 #include "models/common/Operands.h"
 #include "models/compute/Kernels.h"
+#include "models/compute/VectorCost.h"
 
 namespace llmvp::models::compute {
 
 namespace {
-// Vector-engine element-operations per output element, counted from the
-// arithmetic of each kernel in Kernels.cpp (multiply, add, exp, divide and
-// the final conversion each count one).
-constexpr double kRmsnormOps = 4;           // square-accumulate, scale, weight, round
-constexpr double kRopeOps = 4;              // two multiplies, one add, round
-constexpr double kSwigluOps = 5;            // exp, add, divide, multiply, round
-constexpr double kAddOps = 2;               // add, round
-constexpr double kSoftmaxOps = 5;           // scale, max, subtract, exp, sum (per score)
-constexpr double kArgmaxOps = 1;            // compare
-constexpr double kConvertOps = 1;           // embedding gather: round to activation type
-constexpr double kTopkSelectOps = 2;        // per logit: compare against the running k-th, insert
-constexpr double kTopkWeightOps = 4;        // per selected: exp or sigmoid, sum, divide, scale
-constexpr double kCombineOps = 2;           // per output element and slot: multiply, add
-constexpr double kCombineFixedOps = 2;      // per output element: residual add, round
 constexpr std::uint32_t kSkippedSlot = ~0u; // GEMV_MOE: a slot routed to another chip's expert
 
+/// The matrix engine's type for a descriptor's input (dt_in) and weight or
+/// KV-cache (dt_w) operands; integer weights run at the input's type.
+DType computeTypeOf(const llmvp_desc& d) {
+  const auto in = static_cast<DType>(d.dt_in);
+  return isQuantized(d.dt_w) ? in : computeType(static_cast<DType>(d.dt_w), in);
+}
 } // namespace
 
 ComputeTile::ComputeTile(const sc_core::sc_module_name& name, const TileParams& params, ISemaphoreWait& semaphores)
@@ -316,8 +309,7 @@ Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
   }
   const std::uint8_t auxType = quantized ? std::uint8_t{LLMVP_DT_BF16} : d.dt_w; // bias type
   const std::uint64_t bBytes = operandBytes(d.n, 1, 1, auxType);
-  // The wider type sets the rate; quantised weights run at the input's rate.
-  const auto dt = static_cast<DType>(quantized ? d.dt_in : std::min(d.dt_in, d.dt_w));
+  const auto dt = computeTypeOf(d);
   std::uint8_t* x = buffer(0, xBytes);
   std::uint8_t* w = buffer(1, wBytes);
   std::uint8_t* acc = accum ? buffer(2, yBytes) : bias ? buffer(2, bBytes) : nullptr;
@@ -421,7 +413,7 @@ Ps ComputeTile::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
     return start;
   }
   const std::uint32_t group = heads / kvh;
-  const auto dt = static_cast<DType>(std::min(d.dt_in, d.dt_w));
+  const auto dt = computeTypeOf(d);
   const double kvElt = static_cast<double>(dtypeBytes(static_cast<DType>(d.dt_w)));
   std::uint8_t* q = buffer(0, qBytes);
   std::uint8_t* kc = buffer(1, kvBytes);
@@ -720,7 +712,7 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
       ++uses[static_cast<std::size_t>(it - order.begin())];
     }
   }
-  const auto dt = static_cast<DType>(quantized ? d.dt_in : std::min(d.dt_in, d.dt_w));
+  const auto dt = computeTypeOf(d);
   std::uint8_t* x = buffer(0, xBytes);
   std::uint8_t* w = buffer(1, wBytes * order.size());
   std::uint8_t* y = buffer(3, yBytes);
@@ -1043,7 +1035,7 @@ Ps ComputeTile::opGemvHeads(const llmvp_desc& d, Ps start, EngineError& err) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
   }
-  const auto dt = static_cast<DType>(std::min(d.dt_in, d.dt_w));
+  const auto dt = computeTypeOf(d);
   std::uint8_t* x = buffer(0, xBytes);
   std::uint8_t* w = buffer(1, wBytes);
   std::uint8_t* y = buffer(3, yBytes);
@@ -1085,7 +1077,7 @@ Ps ComputeTile::opAttnMla(const llmvp_desc& d, Ps start, EngineError& err) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
   }
-  const auto dt = static_cast<DType>(std::min(d.dt_in, d.dt_w));
+  const auto dt = computeTypeOf(d);
   const double rowElems = static_cast<double>(latent) + rope;
   const double kvElt = static_cast<double>(dtypeBytes(static_cast<DType>(d.dt_w)));
   std::uint8_t* q = buffer(0, qBytes);
@@ -1158,7 +1150,7 @@ Ps ComputeTile::opAttnPrefill(const llmvp_desc& d, Ps start, EngineError& err) {
     return start;
   }
   const std::uint32_t group = heads / kvh;
-  const auto dt = static_cast<DType>(std::min(d.dt_in, d.dt_w));
+  const auto dt = computeTypeOf(d);
   const double kvElt = static_cast<double>(dtypeBytes(static_cast<DType>(d.dt_w)));
   std::uint8_t* q = buffer(0, qBytes);
   std::uint8_t* kc = buffer(1, kvBytes);

@@ -41,8 +41,8 @@ struct RoutingParams {
 struct TileParams {
   EngineParams engine;
   /// Multiply-accumulates per cycle of the matrix engine by operand type
-  /// (indexed by DType: fp32, bf16, fp8). The wider of input and weight type
-  /// selects the rate.
+  /// (indexed by DType: fp32, bf16, fp8). The computeType() of input and
+  /// weight type (Numerics.h) selects the rate.
   std::array<double, 3> macsPerCycle{};
   std::uint32_t matrixRows = 1; ///< input rows processed per pass
   double vectorLanes = 1;       ///< fp32 element-operations per cycle

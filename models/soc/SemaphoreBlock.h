@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <string>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
@@ -26,6 +27,8 @@ public:
 
   void waitAndDecrement(std::uint32_t index) override;
   [[nodiscard]] std::uint32_t count() const override { return LLMVP_SEM_COUNT; }
+  void noteSignaller(std::uint32_t index, const std::string& engine) override { signallers_.at(index) = engine; }
+  [[nodiscard]] const std::string& signaller(std::uint32_t index) const override { return signallers_.at(index); }
   [[nodiscard]] std::uint32_t value(std::uint32_t index) const { return values_.at(index); }
 
 private:
@@ -42,6 +45,7 @@ private:
   const Ps latency_;
   std::array<std::uint32_t, LLMVP_SEM_COUNT> values_{};
   std::array<sc_core::sc_event, LLMVP_SEM_COUNT> changed_;
+  std::array<std::string, LLMVP_SEM_COUNT> signallers_;
   std::multimap<Ps, Pending> pending_; ///< signals not yet due, by time
   sc_core::sc_event due_;
 };

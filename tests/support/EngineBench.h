@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -66,6 +67,8 @@ public:
     --values_[index];
   }
   [[nodiscard]] std::uint32_t count() const override { return LLMVP_SEM_COUNT; }
+  void noteSignaller(std::uint32_t index, const std::string& engine) override { signallers_.at(index) = engine; }
+  [[nodiscard]] const std::string& signaller(std::uint32_t index) const override { return signallers_.at(index); }
   void signal(std::uint32_t index, std::uint32_t value, std::uint64_t ps) {
     values_.at(index) += value;
     signals_.push_back({index, value, ps});
@@ -77,6 +80,7 @@ public:
 private:
   std::array<std::uint32_t, LLMVP_SEM_COUNT> values_{};
   std::array<sc_core::sc_event, LLMVP_SEM_COUNT> changed_;
+  std::array<std::string, LLMVP_SEM_COUNT> signallers_;
   std::vector<Signal> signals_;
 };
 

@@ -7,16 +7,12 @@
 #include "models/common/Numerics.h"
 #include "models/common/Operands.h"
 #include "models/compute/Kernels.h"
+#include "models/compute/VectorCost.h"
 
 namespace llmvp::models::stacked {
 
-namespace {
-// Vector operations per softmax score (as the compute tile counts them:
-// scale, max, subtract, exp, sum).
-constexpr double kSoftmaxOps = 5;
-// Per quantised weight: integer to float, multiply by the group scale.
-constexpr double kDequantOps = 2;
-} // namespace
+using compute::kPnmDequantOps;
+using compute::kSoftmaxOps;
 
 PnmEngine::PnmEngine(const sc_core::sc_module_name& name, const PnmParams& params, ISemaphoreWait& semaphores)
     : Engine(name, params.inDram ? ENG_ID_PIM : ENG_ID_PNM, params.engine, semaphores), pp_(params),
@@ -141,7 +137,7 @@ Ps PnmEngine::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
       [&](std::uint64_t bytes) {
         const double e = elements * static_cast<double>(bytes) / static_cast<double>(wBytes);
         const Ps mac = macPs(e * d.m, active);
-        return quantized ? std::max(mac, vectorPs(e * kDequantOps, active)) : mac;
+        return quantized ? std::max(mac, vectorPs(e * kPnmDequantOps, active)) : mac;
       },
       ENG_FIELD_SRC1, err, compute);
   if (!err.ok()) return computed;
@@ -158,7 +154,7 @@ Ps PnmEngine::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
     }
   }
   const Ps end = rows(true, d.dst, d.m, rowBytes, strideBytes, y, syncTo(computed), ENG_FIELD_DST, err);
-  finish(static_cast<double>(d.m) * elements, quantized ? elements * kDequantOps : 0.0, compute, active, start, end);
+  finish(static_cast<double>(d.m) * elements, quantized ? elements * kPnmDequantOps : 0.0, compute, active, start, end);
   return end;
 }
 
