@@ -38,6 +38,7 @@ const char* engineErrorName(std::uint32_t code) {
   case ENG_ERR_BAD_SEM: return "bad semaphore index";
   case ENG_ERR_RING: return "ring misconfigured";
   case ENG_ERR_FETCH: return "descriptor fetch failed";
+  case ENG_ERR_GROUP: return "collective group not programmed (COLL_GROUP_*)";
   default: return "unknown error";
   }
 }
@@ -102,6 +103,7 @@ ModelSpec stageSpec(const ModelSpec& model, const Shard& shard) {
 HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options, const Shard& shard)
     : chip_(chip), model_(spec), spec_(stageSpec(spec, shard)), opt_(options), shard_(shard),
       layer0_(stageLayers(spec.layers, shard.stages, shard.stage).first) {
+  attachRoutingOracles();
   if (shard_.stages > 1) {
     if (opt_.prefillChunk != 0)
       throw ConfigError("--prefill-chunk: prefill with pipeline parallel stages is not supported yet");
@@ -235,6 +237,18 @@ HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunO
   }
   checkHbfOptions();
   place();
+}
+
+void HostRuntime::attachRoutingOracles() {
+  // The chips of a tensor-parallel group or pipeline use the same seeds, so
+  // the ids they replicate agree, as they would on real hardware; with
+  // data-parallel attention each chip decodes its own requests and draws its own.
+  const auto routing = std::make_shared<const TimingRoutingParams>(routingParams(model_));
+  const std::uint64_t seed = opt_.seed + (shard_.dataParallel ? kDataParallelSeedStride * shard_.rank : 0);
+  for (std::size_t i = 0; i < chip_.tileCount(); ++i) {
+    oracles_.push_back(std::make_unique<TimingRouting>(routing, seed + i));
+    chip_.tile(i).setRoutingOracle(oracles_.back().get());
+  }
 }
 
 void HostRuntime::checkHbfOptions() const {

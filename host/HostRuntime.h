@@ -17,6 +17,7 @@
 #include "platform/Chip.h"
 #include "workload/ModelSpec.h"
 #include "workload/Scenario.h"
+#include "workload/TimingRouting.h"
 #include "workload/Weights.h"
 
 namespace llmvp::testbench {
@@ -50,6 +51,7 @@ struct RunOptions {
   bool captureLogits = false;                      ///< functional: keep the last step's logits
   double maxSimulatedMs = 1e5;
   HbfPlacement hbf; ///< chip.hbf placement and prefetch (ignored without HBF)
+  PnmMapping pnm;   ///< chip.pnm offload policy (ignored without near-memory engines)
   /// Serving scenario (continuous batching, manifest serve_requests): the
   /// requests in arrival order; `batch` is then the number of slots and
   /// context, contexts and genTokens are unused. Empty: one batch as above.
@@ -122,7 +124,11 @@ struct StageLayers {
 
 class HostRuntime {
 public:
-  /// Checks that the run fits the chip; throws ConfigError with sizes if not.
+  /// Data-parallel attention: chip r's tiles draw their timing-only ids from
+  /// seed + r x this (the chips decode different requests).
+  static constexpr std::uint64_t kDataParallelSeedStride = 0x10000;
+  /// Attaches the timing-only routing oracles to the chip's tiles and checks
+  /// that the run fits the chip; throws ConfigError with sizes if not.
   HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options, const Shard& shard = {});
 
   [[nodiscard]] const Placement& placement() const { return placement_; }
@@ -158,6 +164,9 @@ private:
     std::uint64_t prefixK = 0, prefixV = 0; ///< shared KV prefix (HBF)
   };
   void checkHbfOptions() const;
+  /// One TimingRouting per tile (the model's moe.timing_routing), tile i of
+  /// this chip seeded with the run's seed + i.
+  void attachRoutingOracles();
   /// Data-parallel attention: throws ConfigError for what it does not support.
   void checkDataParallel() const;
   /// Places one layer's MLA tensors (absorbed layout) with `alloc`.
@@ -225,13 +234,14 @@ private:
   std::vector<std::uint32_t> blockTable_; ///< paged KV: [batch][blockTableStride_] block ids
   std::uint32_t blockTableStride_ = 0;
   std::vector<std::vector<std::uint32_t>> prompts_;
-  std::uint32_t pnmUnits_ = 0;                 ///< near-memory engines sharing the model (0: no offload)
-  std::uint64_t pnmStride_ = 0;                ///< bytes between the shards of a tensor (one memory partition)
-  std::uint32_t pnmOps_ = 0;                   ///< manifest pnm_ops (PnmPolicy.h)
-  std::map<std::uint64_t, bool> pnmSharded_;   ///< sharded projections by address: true = by columns
-  std::uint64_t serveTable_ = 0;               ///< serving: llmvp_serve_request[requests]
-  std::uint32_t served_ = 0;                   ///< serving: requests finished
-  std::unique_ptr<sc_core::sc_event> running_; ///< serving: the firmware reported RUNNING
+  std::uint32_t pnmUnits_ = 0;                          ///< near-memory engines sharing the model (0: no offload)
+  std::uint64_t pnmStride_ = 0;                         ///< bytes between the shards of a tensor (one memory partition)
+  std::uint32_t pnmOps_ = 0;                            ///< manifest pnm_ops (PnmPolicy.h)
+  std::map<std::uint64_t, bool> pnmSharded_;            ///< sharded projections by address: true = by columns
+  std::uint64_t serveTable_ = 0;                        ///< serving: llmvp_serve_request[requests]
+  std::uint32_t served_ = 0;                            ///< serving: requests finished
+  std::unique_ptr<sc_core::sc_event> running_;          ///< serving: the firmware reported RUNNING
+  std::vector<std::unique_ptr<TimingRouting>> oracles_; ///< per tile: timing-only token and expert ids
 };
 
 } // namespace llmvp::testbench

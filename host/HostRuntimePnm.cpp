@@ -50,9 +50,9 @@ void HostRuntime::placePnm() {
   pnmUnits_ = static_cast<std::uint32_t>(chip_.pnmCount());
   pnmStride_ = chip.stacked.partitionBytes();
   const std::uint64_t u = pnmUnits_;
-  PnmPlan plan = planPnm(chip, spec_, opt_.batch, placement_.maxContext, opt_.kvBlockTokens != 0);
+  PnmPlan plan = planPnm(chip, opt_.pnm, spec_, opt_.batch, placement_.maxContext, opt_.kvBlockTokens != 0);
   // Prefill runs row-wise (firmware plan.h fw_prefill_rows) over the same placement.
-  if (opt_.prefillChunk != 0) planPnmPrefill(plan, chip, spec_, std::min(opt_.prefillChunk, LLMVP_MAX_BATCH));
+  if (opt_.prefillChunk != 0) planPnmPrefill(plan, chip, opt_.pnm, spec_, std::min(opt_.prefillChunk, LLMVP_MAX_BATCH));
   pnmOps_ = plan.ops();
   placement_.pnmPlan = plan.describe();
   const std::uint64_t wb = models::dtypeBytes(spec_.weightDtype);

@@ -2,7 +2,9 @@
 #pragma once
 /// A multi-chip system: N chips (each a platform::Chip with a collectives
 /// engine) joined by a chip-to-chip network (models/interconnect/Network)
-/// whose collectives run in one CollectiveGroup.
+/// whose collectives run in one CollectiveGroup. Hardware only: how a model
+/// is split over the chips is the host's mapping, and each chip's firmware
+/// programs its collective group into its collectives engine.
 
 #include <memory>
 #include <string>
@@ -15,20 +17,9 @@
 
 namespace llmvp::platform {
 
-/// How a model is split over the chips.
-struct ParallelParams {
-  std::uint32_t tensor = 1;   ///< chips sharing every layer (heads, kv heads, FFN columns / rows)
-  std::uint32_t pipeline = 1; ///< stages, each a contiguous range of layers on its own chip
-  /// Data-parallel attention (system.parallel.attention: data): the tensor
-  /// group's chips each own batch / tensor requests and hold the whole
-  /// model but the routed experts, which they split and reach by all-to-all.
-  bool dataAttention = false;
-};
-
 struct SystemParams {
   std::string name;
   std::uint32_t chips = 1; ///< 1: a single chip, no network (the default run)
-  ParallelParams parallel;
   models::interconnect::TopologyParams topology;
   models::interconnect::CollectiveParams collectives;
   models::EngineParams collEngine; ///< the chips' collectives engines
@@ -36,8 +27,6 @@ struct SystemParams {
 
 class System : public sc_core::sc_module {
 public:
-  /// Data-parallel attention: chip i's tiles draw from tile seed + i x this.
-  static constexpr std::uint64_t kDataParallelSeedStride = 0x10000;
   System(const sc_core::sc_module_name& name, const ChipParams& chip, const SystemParams& params,
          models::cpu::FirmwareEntry firmware);
   System(const System&) = delete;

@@ -22,12 +22,9 @@ SimulationOutput simulate(const SimulationInputs& in) {
   RunOptions options = in.options;
   options.maxSimulatedMs = out.platform.sim.maxSimulatedMs;
   options.hbf = out.platform.hbf;
+  options.pnm = out.platform.pnm;
   platform::ChipParams chipParams = out.platform.chip;
-  chipParams.dma.functional = options.functional;
-  chipParams.tile.engine.functional = options.functional;
-  chipParams.pnm.engine.functional = options.functional;
-  chipParams.tile.seed = options.seed;
-  chipParams.tile.routing = routingParams(out.model); // timing-only MoE expert choice
+  chipParams.functional = options.functional;
 
   if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
     throw std::logic_error("SystemC time resolution must be 1 ps");

@@ -115,8 +115,8 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   std::vector<HostRuntime*> ptrs;
   // Chip i is tensor-parallel rank i % T of pipeline stage i / T. With
   // data-parallel attention it owns requests [i * B / T, (i + 1) * B / T).
-  const std::uint32_t stages = sp.parallel.pipeline, tp = sp.parallel.tensor;
-  const bool dataParallel = sp.parallel.dataAttention;
+  const std::uint32_t stages = out.platform.parallel.pipeline, tp = out.platform.parallel.tensor;
+  const bool dataParallel = out.platform.parallel.dataAttention;
   const std::vector<RunOptions> chipOptions =
       dataParallel ? splitRequests(options, out.model, tp) : std::vector<RunOptions>{};
   for (std::uint32_t i = 0; i < sp.chips; ++i) {
@@ -160,7 +160,7 @@ SimulationOutput simulateSystem(const SimulationInputs& in, SimulationOutput out
   s.chips = sp.chips;
   s.name = sp.name;
   s.topology = models::interconnect::topologyName(sp.topology.kind);
-  s.tensorParallel = sp.parallel.tensor;
+  s.tensorParallel = tp;
   s.pipelineParallel = stages;
   s.dataAttention = dataParallel;
   s.chipsAgree = agree;
