@@ -38,7 +38,7 @@ const char* engineErrorName(std::uint32_t code) {
   case ENG_ERR_BAD_SEM: return "bad semaphore index";
   case ENG_ERR_RING: return "ring misconfigured";
   case ENG_ERR_FETCH: return "descriptor fetch failed";
-  case ENG_ERR_GROUP: return "collective group not programmed (COLL_GROUP_*)";
+  case ENG_ERR_GROUP: return "collective without a valid group (descriptor m, k)";
   default: return "unknown error";
   }
 }

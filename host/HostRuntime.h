@@ -234,14 +234,15 @@ private:
   std::vector<std::uint32_t> blockTable_; ///< paged KV: [batch][blockTableStride_] block ids
   std::uint32_t blockTableStride_ = 0;
   std::vector<std::vector<std::uint32_t>> prompts_;
-  std::uint32_t pnmUnits_ = 0;                          ///< near-memory engines sharing the model (0: no offload)
-  std::uint64_t pnmStride_ = 0;                         ///< bytes between the shards of a tensor (one memory partition)
-  std::uint32_t pnmOps_ = 0;                            ///< manifest pnm_ops (PnmPolicy.h)
-  std::map<std::uint64_t, bool> pnmSharded_;            ///< sharded projections by address: true = by columns
-  std::uint64_t serveTable_ = 0;                        ///< serving: llmvp_serve_request[requests]
-  std::uint32_t served_ = 0;                            ///< serving: requests finished
-  std::unique_ptr<sc_core::sc_event> running_;          ///< serving: the firmware reported RUNNING
-  std::vector<std::unique_ptr<TimingRouting>> oracles_; ///< per tile: timing-only token and expert ids
+  std::uint32_t pnmUnits_ = 0;                 ///< near-memory engines sharing the model (0: no offload)
+  std::uint64_t pnmStride_ = 0;                ///< bytes between the shards of a tensor (one memory partition)
+  std::uint32_t pnmOps_ = 0;                   ///< manifest pnm_ops (PnmPolicy.h)
+  std::map<std::uint64_t, bool> pnmSharded_;   ///< sharded projections by address: true = by columns
+  std::uint64_t serveTable_ = 0;               ///< serving: llmvp_serve_request[requests]
+  std::uint32_t served_ = 0;                   ///< serving: requests finished
+  std::unique_ptr<sc_core::sc_event> running_; ///< serving: the firmware reported RUNNING
+  /// Per tile: the timing-only token and expert ids.
+  std::vector<std::unique_ptr<TimingRouting>> oracles_;
 };
 
 } // namespace llmvp::testbench

@@ -97,8 +97,8 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
 /// its next collective; the last of its group to arrive schedules it and
 /// computes the data; every caller returns with its own completion time.
 /// A request names its group, consecutive chips [groupFirst, groupFirst +
-/// groupRanks) (what the chip's firmware programmed into its engine's
-/// COLL_GROUP_* registers); point-to-point transfers reach any chip.
+/// groupRanks) (what the chip's firmware put in the collective's descriptor,
+/// descriptors.h m and k); point-to-point transfers reach any chip.
 class CollectiveGroup : public sc_core::sc_object, public IHasStats {
 public:
   CollectiveGroup(const char* name, Network& net, const CollectiveParams& params);
