@@ -481,7 +481,7 @@ Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOpt
   e.platformName = pc.name;
   e.modelName = model.name;
   e.options = options;
-  e.tensorParallel = pc.system.chips > 1 ? std::max<std::uint32_t>(1, pc.system.parallel.tensor) : 1;
+  e.tensorParallel = pc.system.chips > 1 ? std::max<std::uint32_t>(1, pc.parallel.tensor) : 1;
   e.peaks = peaksOf(pc, model);
   const Workload w = workload(pc, options);
   const double b = options.batch;
@@ -489,9 +489,9 @@ Estimate estimate(const PlatformConfig& pc, const ModelSpec& model, const RunOpt
   const bool pnm = pc.chip.pnmCount > 0;
   PnmPlan pnmPlan;
   if (pnm) {
-    pnmPlan = planPnm(pc.chip, model, options.batch, w.maxContext, options.kvBlockTokens != 0);
+    pnmPlan = planPnm(pc.chip, pc.pnm, model, options.batch, w.maxContext, options.kvBlockTokens != 0);
     if (options.prefillChunk != 0)
-      planPnmPrefill(pnmPlan, pc.chip, model, std::min(options.prefillChunk, LLMVP_MAX_BATCH));
+      planPnmPrefill(pnmPlan, pc.chip, pc.pnm, model, std::min(options.prefillChunk, LLMVP_MAX_BATCH));
   }
 
   // Decode: one step at the mean attended positions of the run's steps (the

@@ -48,7 +48,7 @@ std::array<double, 3> perDtype(const ConfigNode& n, double lo, double hi) {
   return a;
 }
 /// chip.stacked (3D-stacked main memory) and chip.pnm (near-memory engines).
-void loadStacked(const ConfigNode& c, platform::ChipParams& chip) {
+void loadStacked(const ConfigNode& c, platform::ChipParams& chip, PnmMapping& mapping) {
   namespace st = models::stacked;
   chip.stackedMemory = true;
   st::StackedParams& p = chip.stacked;
@@ -92,11 +92,11 @@ void loadStacked(const ConfigNode& c, platform::ChipParams& chip) {
       e.fail("unit_shard_mib", "must be > 0 with placement: dram_die (a unit sees only its bank)");
     if (e.has("offload")) {
       const std::string o = e.choice("offload", {"auto", "pnm", "tile"});
-      chip.pnmOffload = o == "auto"  ? platform::ChipParams::PnmOffload::Auto
-                        : o == "pnm" ? platform::ChipParams::PnmOffload::Pnm
-                                     : platform::ChipParams::PnmOffload::Tile;
+      mapping.offload = o == "auto"  ? PnmMapping::Offload::Auto
+                        : o == "pnm" ? PnmMapping::Offload::Pnm
+                                     : PnmMapping::Offload::Tile;
     }
-    if (e.has("combine")) chip.pnmReduceOnEngines = e.choice("combine", {"tile", "pnm"}) == "pnm";
+    if (e.has("combine")) mapping.reduceOnEngines = e.choice("combine", {"tile", "pnm"}) == "pnm";
     e.finish();
     p.logicPeakWPerStack = q.peakW() * chip.pnmCount / p.stacks;
   }
@@ -262,7 +262,7 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
   }
   if (c.has("stacked")) {
     if (c.has("hbm")) c.fail("hbm", "not allowed with chip.stacked (the 3D stack is the main memory)");
-    loadStacked(c, chip);
+    loadStacked(c, chip, pc.pnm);
   } else {
     const ConfigNode h = c.child("hbm");
     pc.memspecFile = h.path("memspec");

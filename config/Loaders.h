@@ -6,11 +6,11 @@
 #include <string>
 
 #include "config/ConfigNode.h"
-#include "models/compute/ComputeTile.h"
 #include "platform/ChipParams.h"
 #include "platform/System.h"
 #include "workload/ModelSpec.h"
 #include "workload/Scenario.h"
+#include "workload/TimingRouting.h"
 
 namespace llmvp::testbench {
 
@@ -39,6 +39,31 @@ struct HbfPlacement {
   std::uint32_t prefetchDepth = 0;   ///< mode hbm: layers of weights staged in HBM ahead of use (else 0)
 };
 
+/// How the host offloads to the near-memory engines when the chip has them
+/// (chip.pnm; host/PnmPolicy.h).
+struct PnmMapping {
+  /// Which operators go to the engines (chip.pnm.offload): auto (the faster
+  /// of engines and tile by roofline), pnm (every operator the engines
+  /// support), tile (none).
+  enum class Offload : std::uint8_t { Auto, Pnm, Tile };
+  Offload offload = Offload::Auto;
+  /// Column-split partial sums combined by the engines (PNM_REDUCE,
+  /// chip.pnm.combine: pnm) rather than by the tile (tile).
+  bool reduceOnEngines = false;
+};
+
+/// How the host splits a model over a system's chips (system.parallel; one
+/// chip: all 1). Chip i is tensor-parallel rank i % tensor of pipeline stage
+/// i / tensor; its firmware programs that group into its collectives engine.
+struct ParallelMapping {
+  std::uint32_t tensor = 1;   ///< chips sharing every layer (heads, kv heads, FFN columns / rows)
+  std::uint32_t pipeline = 1; ///< stages, each a contiguous range of layers on its own chip
+  /// Data-parallel attention (system.parallel.attention: data): the tensor
+  /// group's chips each own batch / tensor requests and hold the whole
+  /// model but the routed experts, which they split and reach by all-to-all.
+  bool dataAttention = false;
+};
+
 struct PlatformConfig {
   std::string name;
   std::string file;
@@ -49,9 +74,11 @@ struct PlatformConfig {
   /// Multi-chip system (configs/systems/*.yaml, `kind: system`); chips == 1
   /// for a platform file: a single chip without network.
   platform::SystemParams system;
+  ParallelMapping parallel; ///< system.parallel
   std::string systemFile;
   std::string flashspecFile; ///< chip.hbf.flashspec, if the chip has HBF
   HbfPlacement hbf;
+  PnmMapping pnm; ///< chip.pnm.offload and combine (ignored without chip.pnm)
 };
 
 /// Which kind of config a file holds (its `kind:` key).
@@ -85,6 +112,6 @@ void loadFlashSpec(const std::string& path, Overrides& overrides, const std::str
 /// order (decode step, MoE layer, batch row): top_k distinct expert ids,
 /// whitespace separated; blank lines and lines starting with '#' are skipped.
 /// Throws ConfigError naming file and line for a malformed trace.
-[[nodiscard]] models::compute::RoutingParams routingParams(const ModelSpec& spec);
+[[nodiscard]] TimingRoutingParams routingParams(const ModelSpec& spec);
 
 } // namespace llmvp::testbench

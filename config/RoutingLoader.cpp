@@ -9,18 +9,14 @@
 
 namespace llmvp::testbench {
 
-models::compute::RoutingParams routingParams(const ModelSpec& spec) {
-  using D = models::compute::RoutingParams::Distribution;
-  models::compute::RoutingParams p;
+TimingRoutingParams routingParams(const ModelSpec& spec) {
+  TimingRoutingParams p;
   if (!spec.moe.enabled()) return p;
+  p.distribution = spec.moe.distribution;
   switch (spec.moe.distribution) {
-  case RoutingDistribution::Uniform: p.distribution = D::Uniform; break;
-  case RoutingDistribution::Zipf:
-    p.distribution = D::Zipf;
-    p.zipfExponent = spec.moe.zipfExponent;
-    break;
+  case RoutingDistribution::Uniform: break;
+  case RoutingDistribution::Zipf: p.zipfExponent = spec.moe.zipfExponent; break;
   case RoutingDistribution::Trace: {
-    p.distribution = D::Trace;
     std::ifstream in(spec.moe.traceFile);
     if (!in) throw ConfigError(spec.moe.traceFile + ": cannot open routing trace");
     std::string line;

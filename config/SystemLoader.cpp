@@ -56,17 +56,18 @@ PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
   s.chips = static_cast<std::uint32_t>(sys.integer("chips", 1, 4096));
   {
     const ConfigNode p = sys.child("parallel");
-    s.parallel.tensor = static_cast<std::uint32_t>(p.integer("tensor", 1, 4096));
-    s.parallel.pipeline = p.has("pipeline") ? static_cast<std::uint32_t>(p.integer("pipeline", 1, 4096)) : 1;
+    ParallelMapping& m = pc.parallel;
+    m.tensor = static_cast<std::uint32_t>(p.integer("tensor", 1, 4096));
+    m.pipeline = p.has("pipeline") ? static_cast<std::uint32_t>(p.integer("pipeline", 1, 4096)) : 1;
     // Optional: how the tensor group runs the attention (default tensor parallel).
-    s.parallel.dataAttention = p.has("attention") && p.choice("attention", {"tensor", "data"}) == "data";
-    if (s.parallel.dataAttention && s.parallel.pipeline > 1)
+    m.dataAttention = p.has("attention") && p.choice("attention", {"tensor", "data"}) == "data";
+    if (m.dataAttention && m.pipeline > 1)
       p.fail("attention", "data-parallel attention with pipeline stages is not supported yet (pipeline " +
-                              std::to_string(s.parallel.pipeline) + ")");
-    if (s.parallel.tensor * s.parallel.pipeline != s.chips)
-      p.fail(s.parallel.pipeline > 1 ? "pipeline" : "tensor",
-             "tensor " + std::to_string(s.parallel.tensor) + " x pipeline " + std::to_string(s.parallel.pipeline) +
-                 " must equal system.chips (" + std::to_string(s.chips) + "): every chip holds one shard");
+                              std::to_string(m.pipeline) + ")");
+    if (m.tensor * m.pipeline != s.chips)
+      p.fail(m.pipeline > 1 ? "pipeline" : "tensor", "tensor " + std::to_string(m.tensor) + " x pipeline " +
+                                                         std::to_string(m.pipeline) + " must equal system.chips (" +
+                                                         std::to_string(s.chips) + "): every chip holds one shard");
     p.finish();
   }
   {
@@ -118,7 +119,7 @@ PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
         t.links.emplace_back(static_cast<std::uint32_t>(flat[i]), static_cast<std::uint32_t>(flat[i + 1]));
     }
     t.link = linkParams(n.child("link"));
-    t.link.seed = pc.chip.tile.seed;
+    t.link.seed = 0; // error draws: a run seeds them with its --seed
     // A switch section is required by the switched topologies and ignored
     // (but allowed, so one file can be re-shaped with --set) by the others.
     if (t.kind == TopologyKind::Switch || t.kind == TopologyKind::SwitchTree || t.kind == TopologyKind::Dragonfly ||
@@ -163,7 +164,7 @@ PlatformConfig loadSystem(const std::string& path, Overrides& overrides) {
     c.stragglerNs = r.number("straggler_ns", 0, 1e9);
     if (c.policy != SubstitutePolicy::Off && c.timeoutNs <= 0)
       r.fail("timeout_ns", "must be positive when policy is not off");
-    c.seed = pc.chip.tile.seed;
+    c.seed = 0; // straggler draws: a run seeds them with its --seed
     r.finish();
     n.finish();
   }

@@ -25,9 +25,9 @@ void Placer::placePnm() {
   lay_.pnmUnits = static_cast<std::uint32_t>(chip_.pnmCount);
   lay_.pnmStride = chip.stacked.partitionBytes();
   const std::uint64_t u = lay_.pnmUnits;
-  PnmPlan plan = planPnm(chip, spec_, opt_.batch, lay_.placement.maxContext, opt_.kvBlockTokens != 0);
+  PnmPlan plan = planPnm(chip, opt_.pnm, spec_, opt_.batch, lay_.placement.maxContext, opt_.kvBlockTokens != 0);
   // Prefill runs row-wise (firmware plan.h fw_prefill_rows) over the same placement.
-  if (opt_.prefillChunk != 0) planPnmPrefill(plan, chip, spec_, std::min(opt_.prefillChunk, LLMVP_MAX_BATCH));
+  if (opt_.prefillChunk != 0) planPnmPrefill(plan, chip, opt_.pnm, spec_, std::min(opt_.prefillChunk, LLMVP_MAX_BATCH));
   lay_.pnmOps = plan.ops();
   lay_.placement.pnmPlan = plan.describe();
   const std::uint64_t wb = models::dtypeBytes(spec_.weightDtype);

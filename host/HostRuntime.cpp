@@ -20,6 +20,7 @@ const char* engineErrorName(std::uint32_t code) {
   case ENG_ERR_BAD_SEM: return "bad semaphore index";
   case ENG_ERR_RING: return "ring misconfigured";
   case ENG_ERR_FETCH: return "descriptor fetch failed";
+  case ENG_ERR_GROUP: return "collective without a valid group (descriptor m, k)";
   default: return "unknown error";
   }
 }
@@ -70,8 +71,26 @@ std::string HostRuntime::describeError() const {
 }
 
 HostRuntime::HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options, const Shard& shard)
-    : chip_(chip), model_(spec), opt_(options), lay_(placeModel(spec, chip.params(), options, shard)) {
+    : chip_(chip), model_(spec), opt_(options), oracles_(attachRoutingOracles(chip, spec, options, shard)),
+      lay_(placeModel(spec, chip.params(), options, shard)) {
   if (opt_.serving()) result_.served.assign(opt_.serve.size(), {});
+}
+
+std::vector<std::unique_ptr<TimingRouting>> HostRuntime::attachRoutingOracles(platform::Chip& chip,
+                                                                              const ModelSpec& model,
+                                                                              const RunOptions& options,
+                                                                              const Shard& shard) {
+  // The chips of a tensor-parallel group or pipeline use the same seeds, so
+  // the ids they replicate agree, as they would on real hardware; with
+  // data-parallel attention each chip decodes its own requests and draws its own.
+  const auto routing = std::make_shared<const TimingRoutingParams>(routingParams(model));
+  const std::uint64_t seed = options.seed + (shard.dataParallel ? kDataParallelSeedStride * shard.rank : 0);
+  std::vector<std::unique_ptr<TimingRouting>> oracles;
+  for (std::size_t i = 0; i < chip.tileCount(); ++i) {
+    oracles.push_back(std::make_unique<TimingRouting>(routing, seed + i));
+    chip.tile(i).setRoutingOracle(oracles.back().get());
+  }
+  return oracles;
 }
 
 RunResult HostRuntime::run() { return runAll({this}).front(); }

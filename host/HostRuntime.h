@@ -14,13 +14,18 @@
 #include "host/RunOptions.h"
 #include "platform/Chip.h"
 #include "workload/ModelSpec.h"
+#include "workload/TimingRouting.h"
 #include "workload/Weights.h"
 
 namespace llmvp::testbench {
 
 class HostRuntime {
 public:
-  /// Checks that the run fits the chip; throws ConfigError with sizes if not.
+  /// Data-parallel attention: chip r's tiles draw their timing-only ids from
+  /// seed + r x this (the chips decode different requests).
+  static constexpr std::uint64_t kDataParallelSeedStride = 0x10000;
+  /// Attaches the timing-only routing oracles to the chip's tiles and checks
+  /// that the run fits the chip; throws ConfigError with sizes if not.
   HostRuntime(platform::Chip& chip, const ModelSpec& spec, const RunOptions& options, const Shard& shard = {});
 
   [[nodiscard]] const Placement& placement() const { return lay_.placement; }
@@ -37,6 +42,10 @@ private:
   /// Checks how the firmware ended and reads the tokens (and logits).
   void finish(double wallSeconds);
   [[nodiscard]] std::string describeError() const;
+  /// One TimingRouting per tile of `chip` (the model's moe.timing_routing),
+  /// tile i seeded with the run's seed + i, attached to the tile.
+  [[nodiscard]] static std::vector<std::unique_ptr<TimingRouting>>
+  attachRoutingOracles(platform::Chip& chip, const ModelSpec& model, const RunOptions& options, const Shard& shard);
   // ---- serving (continuous batching; HostServe.cpp) ----
   /// Starts the host thread that submits each request at its arrival time.
   void startServe();
@@ -44,6 +53,9 @@ private:
   platform::Chip& chip_;
   const ModelSpec model_; ///< the whole model (weights are drawn for it)
   const RunOptions opt_;
+  /// Per tile: the timing-only token and expert ids (before the layout: a
+  /// malformed routing trace is reported before a capacity error).
+  const std::vector<std::unique_ptr<TimingRouting>> oracles_;
   const ChipLayout lay_;
   RunResult result_;
   bool done_ = false, failed_ = false;

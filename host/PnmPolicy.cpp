@@ -62,8 +62,8 @@ PnmOpChoice estimate(const Rates& r, const ModelSpec& spec, std::uint32_t b, std
 }
 
 /// Engines or tile, rows or columns.
-void choose(PnmOpChoice& c, platform::ChipParams::PnmOffload offload, bool preferCols) {
-  using O = platform::ChipParams::PnmOffload;
+void choose(PnmOpChoice& c, PnmMapping::Offload offload, bool preferCols) {
+  using O = PnmMapping::Offload;
   const bool cols = c.colsUs > 0 && (preferCols || c.colsUs < c.rowsUs);
   const double pnm = cols ? c.colsUs : c.rowsUs;
   const bool onPnm = offload == O::Pnm || (offload == O::Auto && pnm < c.tileUs);
@@ -106,17 +106,17 @@ std::array<PnmPlan::Class, 5> PnmPlan::classes() const {
            {lmHead, LLMVP_PNM_SHIFT_LM_HEAD, "lm_head"}}};
 }
 
-PnmPlan planPnm(const platform::ChipParams& chip, const ModelSpec& spec, std::uint32_t batch, std::uint32_t context,
-                bool pagedKv) {
+PnmPlan planPnm(const platform::ChipParams& chip, const PnmMapping& mapping, const ModelSpec& spec, std::uint32_t batch,
+                std::uint32_t context, bool pagedKv) {
   const Rates r = ratesOf(chip, spec.actDtype);
-  const auto offload = chip.pnmOffload;
+  const auto offload = mapping.offload;
   const std::uint64_t u = r.u, h = spec.hidden;
   // Column shards must be whole quantisation groups and non-empty.
   auto colsOk = [&](std::uint64_t k) {
     return k >= u && (spec.quant == WeightQuant::None || k % (u * spec.quantGroup) == 0);
   };
   PnmPlan p;
-  p.reduce = chip.pnmReduceOnEngines;
+  p.reduce = mapping.reduceOnEngines;
   const bool mla = spec.mla.enabled;
   // Attention of one request over `context` positions.
   const bool attnOk = !mla && !pagedKv;
@@ -132,7 +132,7 @@ PnmPlan planPnm(const platform::ChipParams& chip, const ModelSpec& spec, std::ui
     p.attnPnmUs = std::max({kv * perEngine / r.partBw, macs * perEngine / (active * r.unitMacs),
                             scores * perEngine * kSoftmaxOps / (active * r.unitVec)}) *
                   1e6;
-    using O = platform::ChipParams::PnmOffload;
+    using O = PnmMapping::Offload;
     p.attn = offload == O::Pnm || (offload == O::Auto && p.attnPnmUs < p.attnTileUs);
   }
   if (!mla) {
@@ -154,7 +154,8 @@ PnmPlan planPnm(const platform::ChipParams& chip, const ModelSpec& spec, std::ui
   return p;
 }
 
-void planPnmPrefill(PnmPlan& plan, const platform::ChipParams& chip, const ModelSpec& spec, std::uint32_t rows) {
+void planPnmPrefill(PnmPlan& plan, const platform::ChipParams& chip, const PnmMapping& mapping, const ModelSpec& spec,
+                    std::uint32_t rows) {
   const Rates r = ratesOf(chip, spec.actDtype);
   const std::uint64_t h = spec.hidden;
   // The [n][k] shape and kind of each class, as planPnm estimates them.
@@ -172,7 +173,7 @@ void planPnmPrefill(PnmPlan& plan, const platform::ChipParams& chip, const Model
   const auto classes = plan.classes();
   for (std::size_t i = 0; i < classes.size(); ++i) {
     const auto& [choice, shift, name] = classes[i];
-    if (choice.mode == LLMVP_PNM_TILE || chip.pnmOffload != platform::ChipParams::PnmOffload::Auto) continue;
+    if (choice.mode == LLMVP_PNM_TILE || mapping.offload != PnmMapping::Offload::Auto) continue;
     // The tile streams every shard at once (DESC_F_SHARDS), as it streams the interleaved view.
     const PnmOpChoice at = estimate(r, spec, rows, shapes[i].n, shapes[i].k, shapes[i].linear, true);
     const double engines = choice.mode == LLMVP_PNM_COLS ? at.colsUs : at.rowsUs;

@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <string>
 
+#include "config/Loaders.h"
 #include "platform/ChipParams.h"
 #include "workload/ModelSpec.h"
 
@@ -76,11 +77,13 @@ struct PnmPlan {
 };
 
 /// The plan for `spec` at `batch` rows and `context` positions per request
-/// on `chip` (pnmCount engines); `pagedKv`: the KV cache is paged.
-[[nodiscard]] PnmPlan planPnm(const platform::ChipParams& chip, const ModelSpec& spec, std::uint32_t batch,
-                              std::uint32_t context, bool pagedKv);
+/// on `chip` (pnmCount engines) under the offload policy `mapping`;
+/// `pagedKv`: the KV cache is paged.
+[[nodiscard]] PnmPlan planPnm(const platform::ChipParams& chip, const PnmMapping& mapping, const ModelSpec& spec,
+                              std::uint32_t batch, std::uint32_t context, bool pagedKv);
 
 /// Fills plan.prefillRows and plan.prefillTile for prefill passes of `rows` rows.
-void planPnmPrefill(PnmPlan& plan, const platform::ChipParams& chip, const ModelSpec& spec, std::uint32_t rows);
+void planPnmPrefill(PnmPlan& plan, const platform::ChipParams& chip, const PnmMapping& mapping, const ModelSpec& spec,
+                    std::uint32_t rows);
 
 } // namespace llmvp::testbench

@@ -42,6 +42,7 @@ struct RunOptions {
   bool captureLogits = false;                      ///< functional: keep the last step's logits
   double maxSimulatedMs = 1e5;
   HbfPlacement hbf; ///< chip.hbf placement and prefetch (ignored without HBF)
+  PnmMapping pnm;   ///< chip.pnm offload policy (ignored without near-memory engines)
   /// Serving scenario (continuous batching, manifest serve_requests): the
   /// requests in arrival order; `batch` is then the number of slots and
   /// context, contexts and genTokens are unused. Empty: one batch as above.

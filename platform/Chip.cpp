@@ -41,8 +41,8 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
   models::EngineParams dmaParams = params.dma;
   dmaParams.semSignalAddress = LLMVP_SEM_BASE + SEM_SIGNAL(0);
   for (std::uint32_t i = 0; i < params.dmaCount; ++i) {
-    auto& d = *dmas_.emplace_back(
-        std::make_unique<models::dma::DmaEngine>(("dma" + std::to_string(i)).c_str(), dmaParams, sems_));
+    auto& d = *dmas_.emplace_back(std::make_unique<models::dma::DmaEngine>(("dma" + std::to_string(i)).c_str(),
+                                                                           dmaParams, sems_, params.functional));
     d.memSocket.bind(fabric_.initiatorSocket);
     fabric_.addPort(port(d.basename(), LLMVP_DMA_BASE(i), LLMVP_MMIO_STRIDE, params.mmioPort));
     fabric_.targetSocket.bind(d.regSocket);
@@ -52,10 +52,9 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
     models::compute::TileParams tp = params.tile;
     tp.engine.semSignalAddress = LLMVP_SEM_BASE + SEM_SIGNAL(0);
     tp.scratchpadBase = LLMVP_SPAD_BASE(i);
-    tp.seed = params.tile.seed + i;
     tp.hbfBuffer = hbfBufferParams(params);
-    auto& t = *tiles_.emplace_back(
-        std::make_unique<models::compute::ComputeTile>(("tile" + std::to_string(i)).c_str(), tp, sems_));
+    auto& t = *tiles_.emplace_back(std::make_unique<models::compute::ComputeTile>(("tile" + std::to_string(i)).c_str(),
+                                                                                  tp, sems_, params.functional));
     t.memSocket.bind(fabric_.initiatorSocket);
     fabric_.addPort(port(t.basename(), LLMVP_TILE_BASE(i), LLMVP_MMIO_STRIDE, params.mmioPort));
     fabric_.targetSocket.bind(t.regSocket);
@@ -67,9 +66,8 @@ Chip::Chip(const sc_core::sc_module_name& name, const ChipParams& params, models
   if (collectives.group != nullptr) {
     models::EngineParams cp = collectives.engine;
     cp.semSignalAddress = LLMVP_SEM_BASE + SEM_SIGNAL(0);
-    cp.functional = params.dma.functional;
     coll_ = std::make_unique<models::interconnect::CollectiveEngine>("coll0", cp, sems_, *collectives.group,
-                                                                     collectives.rank);
+                                                                     collectives.chip, params.functional);
     coll_->memSocket.bind(fabric_.initiatorSocket);
     fabric_.addPort(port(coll_->basename(), LLMVP_COLL_BASE(0), LLMVP_MMIO_STRIDE, params.mmioPort));
     fabric_.targetSocket.bind(coll_->regSocket);
@@ -107,7 +105,8 @@ void Chip::buildStacked(const ChipParams& params) {
     const std::string n = (params.pnm.inDram ? "pim" : "pnm") + std::to_string(i);
     auto& r = *pnmRouters_.emplace_back(std::make_unique<models::stacked::NearMemoryRouter>(
         (n + "_router").c_str(), LLMVP_HBM_BASE, LLMVP_HBM_BASE + i * part, part));
-    auto& e = *pnms_.emplace_back(std::make_unique<models::stacked::PnmEngine>(n.c_str(), pp, sems_));
+    auto& e =
+        *pnms_.emplace_back(std::make_unique<models::stacked::PnmEngine>(n.c_str(), pp, sems_, params.functional));
     e.memSocket.bind(r.engineSocket);
     r.internalSocket.bind(stacked_->internalSocket);
     r.externalSocket.bind(fabric_.initiatorSocket);

@@ -29,10 +29,11 @@
 namespace llmvp::platform {
 
 /// A chip's place in a multi-chip system: with a group, the chip gets a
-/// collectives engine (LLMVP_COLL_BASE(0), LLMVP_IRQ_COLL(0)) of that rank.
+/// collectives engine (LLMVP_COLL_BASE(0), LLMVP_IRQ_COLL(0)) that meets the
+/// other chips' engines there as chip `chip`.
 struct CollectivePort {
   models::interconnect::CollectiveGroup* group = nullptr;
-  std::uint32_t rank = 0;
+  std::uint32_t chip = 0; ///< this chip's id in the system (network chip id)
   models::EngineParams engine;
 };
 

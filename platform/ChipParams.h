@@ -30,6 +30,9 @@ struct EnergyParams {
 
 struct ChipParams {
   std::string name;
+  /// Memories hold data and the engines compute real results (llmvp run
+  /// --functional); else timing only. Given to every engine at construction.
+  bool functional = false;
   models::cpu::CpuParams cpu;
   double registerLatencyNs = 1;
   models::soc::SramParams ctrlSram;
@@ -60,15 +63,6 @@ struct ChipParams {
   /// Near-memory engines, one per memory partition (chip.pnm; 0: none).
   std::uint32_t pnmCount = 0;
   models::stacked::PnmParams pnm;
-  /// Which operators the host puts on the near-memory engines
-  /// (chip.pnm.offload; host/PnmPolicy.h): auto (the faster of
-  /// engines and tile by roofline), pnm (every operator the engines
-  /// support), tile (none).
-  enum class PnmOffload : std::uint8_t { Auto, Pnm, Tile };
-  PnmOffload pnmOffload = PnmOffload::Auto;
-  /// Column-split partial sums combined by the engines (PNM_REDUCE,
-  /// chip.pnm.combine: pnm) rather than by the tile (tile).
-  bool pnmReduceOnEngines = false;
 };
 
 } // namespace llmvp::platform

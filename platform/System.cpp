@@ -9,16 +9,10 @@ class System::Networked : public sc_core::sc_module {
 public:
   Networked(const sc_core::sc_module_name& name, const ChipParams& chip, const SystemParams& params,
             models::cpu::FirmwareEntry firmware)
-      : sc_module(name), network("network", params.topology),
-        group("collectives", network, params.collectives, params.parallel.tensor) {
+      : sc_module(name), network("network", params.topology), group("collectives", network, params.collectives) {
     for (std::uint32_t i = 0; i < params.chips; ++i) {
-      ChipParams cp = chip;
-      // Same seed on every chip: the replicated parts (timing-only argmax ids)
-      // agree, as they would on real hardware. With data-parallel attention
-      // the chips decode different requests: each draws its own.
-      if (params.parallel.dataAttention) cp.tile.seed = chip.tile.seed + kDataParallelSeedStride * i;
       CollectivePort port{&group, i, params.collEngine};
-      chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(i)).c_str(), cp, firmware, port));
+      chips.push_back(std::make_unique<Chip>(("chip" + std::to_string(i)).c_str(), chip, firmware, port));
     }
   }
 

@@ -6,6 +6,9 @@
 /// CollectiveGroup, all in the module "system". One chip (a platform file,
 /// or a system file with chips: 1) is that chip alone: no network, no
 /// collectives engine, and the chip is the top-level module "chip0".
+/// Hardware only: how a model is split over the chips is the host's
+/// mapping, and each chip's firmware names the group of every collective in
+/// its descriptors.
 
 #include <memory>
 #include <string>
@@ -18,20 +21,9 @@
 
 namespace llmvp::platform {
 
-/// How a model is split over the chips.
-struct ParallelParams {
-  std::uint32_t tensor = 1;   ///< chips sharing every layer (heads, kv heads, FFN columns / rows)
-  std::uint32_t pipeline = 1; ///< stages, each a contiguous range of layers on its own chip
-  /// Data-parallel attention (system.parallel.attention: data): the tensor
-  /// group's chips each own batch / tensor requests and hold the whole
-  /// model but the routed experts, which they split and reach by all-to-all.
-  bool dataAttention = false;
-};
-
 struct SystemParams {
   std::string name;
-  std::uint32_t chips = 1; ///< 1: a single chip, no network (the default run)
-  ParallelParams parallel;
+  std::uint32_t chips = 1;                       ///< 1: a single chip, no network (the default run)
   models::interconnect::TopologyParams topology; ///< unused with one chip
   models::interconnect::CollectiveParams collectives;
   models::EngineParams collEngine; ///< the chips' collectives engines
@@ -39,8 +31,6 @@ struct SystemParams {
 
 class System {
 public:
-  /// Data-parallel attention: chip i's tiles draw from tile seed + i x this.
-  static constexpr std::uint64_t kDataParallelSeedStride = 0x10000;
   /// Builds params.chips chips; with more than one, inside the module "system".
   System(const ChipParams& chip, const SystemParams& params, models::cpu::FirmwareEntry firmware);
   System(const System&) = delete;

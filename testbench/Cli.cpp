@@ -85,11 +85,10 @@ int estimateOnly(const SimulationInputs& in, const std::string& jsonFile) {
   overrides.checkAllUsed();
   // The roofline models one chip or one chip's shard of a tensor-parallel
   // group (docs/estimate.md); a run reports the others without it.
-  if (platform.system.chips > 1 && platform.system.parallel.pipeline > 1)
+  if (platform.system.chips > 1 && platform.parallel.pipeline > 1)
     throw ConfigError("llmvp estimate: pipeline stages (system.parallel.pipeline " +
-                      std::to_string(platform.system.parallel.pipeline) +
-                      ") are not modelled by the roofline; use llmvp run");
-  if (platform.system.chips > 1 && platform.system.parallel.dataAttention)
+                      std::to_string(platform.parallel.pipeline) + ") are not modelled by the roofline; use llmvp run");
+  if (platform.system.chips > 1 && platform.parallel.dataAttention)
     throw ConfigError("llmvp estimate: data-parallel attention (system.parallel.attention: data) is not modelled "
                       "by the roofline; use llmvp run");
   RunOptions options = in.options;

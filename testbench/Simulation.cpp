@@ -74,15 +74,15 @@ void scaleToSystem(Report& r, const PlatformConfig& pc, std::uint32_t chips) {
 
 /// The system section of the report: network, collectives, stage transfers
 /// and per-chip balance of a networked system.
-void addSystemReport(Report& report, platform::System& system, bool chipsAgree) {
+void addSystemReport(Report& report, platform::System& system, const ParallelMapping& parallel, bool chipsAgree) {
   const platform::SystemParams& sp = system.params();
   SystemReport& s = report.system;
   s.chips = sp.chips;
   s.name = sp.name;
   s.topology = models::interconnect::topologyName(sp.topology.kind);
-  s.tensorParallel = sp.parallel.tensor;
-  s.pipelineParallel = sp.parallel.pipeline;
-  s.dataAttention = sp.parallel.dataAttention;
+  s.tensorParallel = parallel.tensor;
+  s.pipelineParallel = parallel.pipeline;
+  s.dataAttention = parallel.dataAttention;
   s.chipsAgree = chipsAgree;
   const auto& g = system.group().stats();
   const double steps = std::max<double>(1.0, static_cast<double>(report.steps));
@@ -94,7 +94,7 @@ void addSystemReport(Report& report, platform::System& system, bool chipsAgree) 
   // of a step is on the critical path, so their times add up per token; the
   // T ranks of a stage send at the same time and count once. Every chip
   // RECVs once per step, and the chips of a stage wait alike.
-  const std::uint32_t tp = sp.parallel.tensor;
+  const std::uint32_t tp = parallel.tensor;
   s.transfers = g.value("transfers");
   s.transferNsPerToken = g.value("transfer_time") * kNsPerPs / steps / tp;
   s.transferLatencyNsPerToken = g.value("transfer_latency_part") * kNsPerPs / steps / tp;
@@ -145,12 +145,9 @@ SimulationOutput simulate(const SimulationInputs& in) {
   RunOptions options = in.options;
   options.maxSimulatedMs = out.platform.sim.maxSimulatedMs;
   options.hbf = out.platform.hbf;
+  options.pnm = out.platform.pnm;
   platform::ChipParams chipParams = out.platform.chip;
-  chipParams.dma.functional = options.functional;
-  chipParams.tile.engine.functional = options.functional;
-  chipParams.pnm.engine.functional = options.functional;
-  chipParams.tile.seed = options.seed;
-  chipParams.tile.routing = routingParams(out.model); // timing-only MoE expert choice
+  chipParams.functional = options.functional;
 
   if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
     throw std::logic_error("SystemC time resolution must be 1 ps");
@@ -176,8 +173,9 @@ SimulationOutput simulate(const SimulationInputs& in) {
   // pipeline stage i / T; with data-parallel attention it owns requests
   // [i * B / T, (i + 1) * B / T). One chip holds the whole model and batch.
   const std::uint32_t chips = static_cast<std::uint32_t>(system.chipCount());
-  const std::uint32_t stages = sp.parallel.pipeline, tp = sp.parallel.tensor;
-  const bool dataParallel = chips > 1 && sp.parallel.dataAttention;
+  const ParallelMapping& parallel = out.platform.parallel;
+  const std::uint32_t stages = parallel.pipeline, tp = parallel.tensor;
+  const bool dataParallel = chips > 1 && parallel.dataAttention;
   const std::vector<RunOptions> chipOptions =
       dataParallel ? splitRequests(options, out.model, tp) : std::vector<RunOptions>(chips, options);
   std::vector<std::unique_ptr<HostRuntime>> hosts;
@@ -240,7 +238,7 @@ SimulationOutput simulate(const SimulationInputs& in) {
     if (chip0.hbf() != nullptr) addHbfUse(out.report, chip0, out.placement);
     out.report.pnmPlan = out.placement.pnmPlan;
   } else {
-    addSystemReport(out.report, system, agree);
+    addSystemReport(out.report, system, parallel, agree);
   }
   if (recorder) {
     recorder->write(traceOut);

@@ -132,16 +132,19 @@ enum llmvp_opcode {
                               / sum_i exp(l_i - l_0), or (LLMVP_ROUTER_SIGMOID)
                               s_j = sigmoid(l_j) / sum_i sigmoid(l_i), sums in
                               slot order, each times arg1 (fp32 bits). In
-                              timing-only mode the ids come from the tile's
-                              routing model (uniform, Zipf or trace) */
+                              timing-only mode the ids come from the routing
+                              oracle the host attached to the tile */
   /* ---- collectives engine (one per chip, all chips of the system) ----
    * src0 this chip's input, dst its result (both dt_in: FP32 or BF16),
    * n = elements per rank (below), arg0 = LLMVP_COLL_ALG_* (0: the system's
    * configured choice), arg1 = tag naming the call site (the reliability
    * policy substitutes a late chip's input by its input at the same tag in
-   * the previous call). Every chip must issue the same sequence of
-   * collectives with the same op, n, type, tag and algorithm. Sums are fp32
-   * in chip order, rounded once to dt_in. */
+   * the previous call), m = chips in the group and k = the system chip id of
+   * its rank 0: the collective runs among chips [k, k + m), which must hold
+   * this chip (else, or with m = 0, ENG_ERR_GROUP). Every chip of a group
+   * must issue the same sequence of collectives with the same op, n, type,
+   * tag and algorithm. Sums are fp32 in chip order, rounded once to dt_in.
+   * "chips" below are the group's. */
   LLMVP_OP_ALL_REDUCE = 0x40,     /* dst[n] = sum over chips of src0[n] */
   LLMVP_OP_ALL_GATHER = 0x41,     /* dst[chips][n]: block c = chip c's src0[n] */
   LLMVP_OP_REDUCE_SCATTER = 0x42, /* src0[chips][n]; dst[n] = sum over chips of their block (this chip's index) */

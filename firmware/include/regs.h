@@ -55,6 +55,7 @@
 #define ENG_ERR_BAD_SEM 5u    /* semaphore index out of range */
 #define ENG_ERR_RING 6u       /* ring misconfigured (size 0, TAIL - HEAD > SIZE) */
 #define ENG_ERR_FETCH 7u      /* descriptor fetch failed */
+#define ENG_ERR_GROUP 8u      /* collective group (descriptor m, k) empty, past the chips or without this one */
 
 /* ENG_ERR_INFO values: which descriptor field was bad. */
 #define ENG_FIELD_OPCODE 1u

@@ -495,6 +495,8 @@ static void put_coll_chain(const fw_ctx* c) {
     d.n = m->batch * m->hidden;
     d.arg0 = LLMVP_COLL_ALG_CONFIG;
     d.arg1 = i; /* call site: layer i / 2, attention (even) or FFN (odd) */
+    d.m = fw_coll_ranks(m);
+    d.k = fw_coll_first(m);
     d.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
     d.signal_sem = fw_sem_field(FW_SEM_COLL_OUT);
     tail = ring_writer_put(&w, d);
@@ -513,6 +515,8 @@ static void put_coll_chain(const fw_ctx* c) {
           (records ? llmvp_moe_record_words(m->hidden, m->top_k, (uint32_t)fw_dtype_bytes(m->dt_act)) : m->hidden);
     d.arg0 = LLMVP_COLL_ALG_CONFIG;
     d.arg1 = (uint32_t)i; /* call site: MoE layer i / 2, dispatch (even) or combine (odd) */
+    d.m = fw_coll_ranks(m);
+    d.k = fw_coll_first(m);
     d.wait_sem = fw_sem_field(FW_SEM_COLL_IN);
     d.signal_sem = fw_sem_field(FW_SEM_COLL_OUT);
     tail = ring_writer_put(&w, d);

@@ -105,6 +105,16 @@ static inline uint64_t fw_expert_rows(const llmvp_manifest* m, uint64_t rows) {
 static inline int fw_pp(const llmvp_manifest* m) { return m->pp_stages > 1u; }
 static inline int fw_pp_first(const llmvp_manifest* m) { return !fw_pp(m) || m->pp_stage == 0u; }
 static inline int fw_pp_last(const llmvp_manifest* m) { return !fw_pp(m) || m->pp_stage + 1u == m->pp_stages; }
+/** The group of this chip's collectives (descriptors.h m, k): its
+ *  expert-parallel group with all-to-all dispatch, else its tensor-parallel
+ *  group. A group is consecutive system chips; with pipeline stages, stage
+ *  s's groups of R chips start at chip s * R (manifest.h pp_stage). */
+static inline uint32_t fw_coll_ranks(const llmvp_manifest* m) {
+  return fw_ep_dispatch(m) ? m->ep_ranks : fw_tp(m) ? m->tp_ranks : 1u;
+}
+static inline uint32_t fw_coll_first(const llmvp_manifest* m) {
+  return (fw_pp(m) ? m->pp_stage : 0u) * fw_coll_ranks(m);
+}
 /** The collectives engine runs: tensor or pipeline parallel. */
 static inline int fw_uses_coll(const llmvp_manifest* m) { return fw_tp(m) || fw_pp(m) || fw_ep_dispatch(m); }
 /** The collectives chain (chains.c put_coll_chain): two all-reduces per

@@ -7,9 +7,9 @@
 namespace llmvp::models {
 
 Engine::Engine(const sc_core::sc_module_name& name, std::uint32_t engineId, const EngineParams& params,
-               ISemaphoreWait& semaphores)
+               ISemaphoreWait& semaphores, bool functional)
     : sc_module(name), regSocket("regSocket"), memSocket("memSocket"), id_(engineId), params_(params),
-      sems_(semaphores), stats_(this->name()),
+      functional_(functional), sems_(semaphores), stats_(this->name()),
       descriptors_(stats_.add("descriptors", "descriptors executed", Unit::Count)),
       busyPs_(stats_.add("busy", "time executing operations (compute, dispatch)", Unit::Ps)),
       memWaitPs_(stats_.add("mem_wait", "time within operations waiting on memory or the fabric", Unit::Ps)),

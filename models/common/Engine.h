@@ -38,7 +38,6 @@ struct EngineParams {
   std::uint32_t maxOutstanding = 4;   ///< streamed requests in flight
   double registerLatencyNs = 1.0;     ///< MMIO access latency of the register block
   std::uint64_t semSignalAddress = 0; ///< chip address of SEM_SIGNAL(0)
-  bool functional = false;            ///< move and compute real data
 };
 
 /// Lower-case name of an opcode (descriptors.h) for statistics and traces;
@@ -78,8 +77,10 @@ public:
   IrqLine irq;                                          ///< bound by the platform to the interrupt controller
 
   SC_HAS_PROCESS(Engine);
+  /// `functional`: move and compute real data (the chip's mode,
+  /// platform::ChipParams::functional); else timing only.
   Engine(const sc_core::sc_module_name& name, std::uint32_t engineId, const EngineParams& params,
-         ISemaphoreWait& semaphores);
+         ISemaphoreWait& semaphores, bool functional);
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -135,6 +136,8 @@ protected:
   }
   [[nodiscard]] Ps cyclesPs(double cycles) const { return cyclesToPs(cycles, params_.clockMhz); }
   [[nodiscard]] const EngineParams& params() const { return params_; }
+  /// Payloads carry data and operations compute results (else timing only).
+  [[nodiscard]] bool functional() const { return functional_; }
   [[nodiscard]] StatsGroup& statsGroup() { return stats_; }
 
 private:
@@ -158,6 +161,7 @@ private:
 
   const std::uint32_t id_;
   const EngineParams params_;
+  const bool functional_;
   ISemaphoreWait& sems_;
   tlm_utils::tlm_quantumkeeper qk_;
   sc_core::sc_event doorbell_;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <stdexcept>
 #include <utility>
 
 #include "firmware/include/descriptors.h"
@@ -25,9 +26,11 @@ DType computeTypeOf(const llmvp_desc& d) {
 }
 } // namespace
 
-ComputeTile::ComputeTile(const sc_core::sc_module_name& name, const TileParams& params, ISemaphoreWait& semaphores)
-    : Engine(name, ENG_ID_TILE, params.engine, semaphores), tp_(params), spad_("scratchpad", params.scratchpad),
-      rng_(params.seed), macs_(statsGroup().add("macs", "matrix-engine multiply-accumulates", Unit::Count)),
+ComputeTile::ComputeTile(const sc_core::sc_module_name& name, const TileParams& params, ISemaphoreWait& semaphores,
+                         bool functional)
+    : Engine(name, ENG_ID_TILE, params.engine, semaphores, functional), tp_(params),
+      spad_("scratchpad", params.scratchpad),
+      macs_(statsGroup().add("macs", "matrix-engine multiply-accumulates", Unit::Count)),
       flops_(statsGroup().add("flops", "floating-point operations (2 per MAC + vector ops)", Unit::Flop)),
       vectorOps_(statsGroup().add("vector_ops", "vector-engine element-operations", Unit::Count)),
       matrixBusy_(statsGroup().add("matrix_busy", "matrix-engine busy time", Unit::Ps)),
@@ -54,7 +57,7 @@ bool ComputeTile::inScratchpad(std::uint64_t addr, std::uint64_t bytes) const {
 }
 
 std::uint8_t* ComputeTile::buffer(std::size_t slot, std::uint64_t bytes) {
-  return buffers_.get(params().functional, slot, bytes);
+  return buffers_.get(functional(), slot, bytes);
 }
 
 Ps ComputeTile::read(std::uint64_t addr, std::uint64_t bytes, Ps at, std::uint8_t* dst, std::uint32_t field,
@@ -327,7 +330,7 @@ Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
                           ? stream(d.src1, wBytes, start, ready, w, chunkPs, ENG_FIELD_SRC1, err, compute)
                           : streamShards(shards, start, ready, chunkPs, err, compute);
   if (!err.ok()) return computed;
-  if (params().functional && shards.size() > 1) {
+  if (functional() && shards.size() > 1) {
     // The whole matrix in fp32 from its shards (each a complete matrix, with
     // its own scales when quantised): the same sums as unsharded weights.
     std::vector<float> whole(static_cast<std::size_t>(elements));
@@ -350,7 +353,7 @@ Ps ComputeTile::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
     gemv(x, static_cast<DType>(d.dt_in), reinterpret_cast<const std::uint8_t*>(whole.data()), DType::Fp32,
          accum ? acc : nullptr, y, static_cast<DType>(d.dt_out), d.m, d.n, d.k, bias ? acc : nullptr,
          static_cast<DType>(auxType));
-  } else if (params().functional) {
+  } else if (functional()) {
     if (quantized) {
       std::vector<float> deq(static_cast<std::size_t>(elements));
       dequantize(w, d.dt_w, d.n, d.k, d.w_group, deq.data());
@@ -457,7 +460,7 @@ Ps ComputeTile::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
     valued = stream(d.src2, kvBytes, start, scored + softmax, vc, dotPs, ENG_FIELD_SRC2, err, compute);
   }
   if (!err.ok()) return valued;
-  if (params().functional)
+  if (functional())
     attention(q, static_cast<DType>(d.dt_in), kc, vc, static_cast<DType>(d.dt_w), out, static_cast<DType>(d.dt_out),
               ctx, heads, kvh, hd);
   const Ps end = write(d.dst, qBytes, valued, out, ENG_FIELD_DST, err);
@@ -495,7 +498,7 @@ Ps ComputeTile::opElementwise(const llmvp_desc& d, Ps start, EngineError& err) {
   const double opsPer = norm ? kRmsnormOps : d.opcode == LLMVP_OP_SWIGLU ? kSwigluOps : kAddOps;
   const double ops = static_cast<double>(count) * opsPer;
   const Ps compute = vectorPs(ops);
-  if (params().functional) {
+  if (functional()) {
     const auto ta = static_cast<DType>(d.dt_in), tb = static_cast<DType>(d.dt_w), ty = static_cast<DType>(d.dt_out);
     if (norm)
       rmsnorm(a, ta, b, tb, y, ty, d.m, d.n, bitsFloat(d.arg0));
@@ -526,7 +529,7 @@ Ps ComputeTile::opRope(const llmvp_desc& d, Ps start, EngineError& err) {
   if (!err.ok()) return ready;
   const double ops = static_cast<double>(d.m) * d.n * d.k * kRopeOps;
   const Ps compute = vectorPs(ops);
-  if (params().functional) rope(x, static_cast<DType>(d.dt_out), pos.data(), d.m, d.n, d.k, bitsFloat(d.arg0));
+  if (functional()) rope(x, static_cast<DType>(d.dt_out), pos.data(), d.m, d.n, d.k, bitsFloat(d.arg0));
   const Ps end = write(d.dst, xBytes, ready + compute, x, ENG_FIELD_DST, err);
   return finishVectorOp(ops, true, compute, start, end);
 }
@@ -561,7 +564,7 @@ Ps ComputeTile::opEmbed(const llmvp_desc& d, Ps start, EngineError& err) {
   }
   const double ops = static_cast<double>(d.m) * d.n * kConvertOps;
   const Ps compute = vectorPs(ops);
-  if (params().functional)
+  if (functional())
     convert(rows, static_cast<DType>(d.dt_w), y, static_cast<DType>(d.dt_out), std::uint64_t{d.m} * d.n);
   const Ps end = write(d.dst, yBytes, ready + compute, y, ENG_FIELD_DST, err);
   return finishVectorOp(ops, false, compute, start, end);
@@ -583,11 +586,12 @@ Ps ComputeTile::opArgmax(const llmvp_desc& d, Ps start, EngineError& err) {
   const double ops = static_cast<double>(d.m) * d.n * kArgmaxOps;
   const Ps compute = vectorPs(ops);
   std::vector<std::uint32_t> ids(d.m);
-  if (params().functional) {
+  if (functional()) {
     argmax(x, static_cast<DType>(d.dt_in), ids.data(), d.m, d.n);
   } else {
     // Timing-only: no logits exist; draw ids so later gathers touch varied rows.
-    for (auto& id : ids) id = static_cast<std::uint32_t>(rng_() % d.n);
+    RoutingOracle& o = oracle("ARGMAX");
+    for (auto& id : ids) id = o.token(d.n);
   }
   // Token ids are control data: always written.
   const Ps end = write(d.dst, std::uint64_t{d.m} * 4, ready + compute, reinterpret_cast<std::uint8_t*>(ids.data()),
@@ -595,33 +599,11 @@ Ps ComputeTile::opArgmax(const llmvp_desc& d, Ps start, EngineError& err) {
   return finishVectorOp(ops, false, compute, start, end);
 }
 
-void ComputeTile::drawExperts(std::uint32_t n, std::uint32_t k, std::uint32_t* ids) {
-  using D = RoutingParams::Distribution;
-  const RoutingParams& rp = tp_.routing;
-  if (rp.distribution == D::Trace && !rp.trace.empty()) {
-    const auto& rec = rp.trace[traceNext_++ % rp.trace.size()];
-    for (std::uint32_t j = 0; j < k; ++j) ids[j] = j < rec.size() ? rec[j] % n : j; // host validated sizes
-    return;
-  }
-  if (rp.distribution == D::Zipf && zipfCdf_.size() != n) {
-    zipfCdf_.assign(n, 0.0);
-    double c = 0;
-    for (std::uint32_t i = 0; i < n; ++i)
-      zipfCdf_[i] = c += 1.0 / std::pow(static_cast<double>(i) + 1, rp.zipfExponent);
-  }
-  for (std::uint32_t j = 0; j < k; ++j) {
-    std::uint32_t e = 0;
-    do {
-      if (rp.distribution == D::Zipf) {
-        const double u = std::uniform_real_distribution<double>(0.0, zipfCdf_.back())(rng_);
-        e = static_cast<std::uint32_t>(std::upper_bound(zipfCdf_.begin(), zipfCdf_.end(), u) - zipfCdf_.begin());
-        if (e >= n) e = n - 1;
-      } else {
-        e = static_cast<std::uint32_t>(rng_() % n);
-      }
-    } while (std::find(ids, ids + j, e) != ids + j); // k distinct experts
-    ids[j] = e;
-  }
+RoutingOracle& ComputeTile::oracle(const char* op) {
+  if (oracle_ == nullptr)
+    throw std::logic_error(std::string(name()) + ": timing-only " + op +
+                           " needs a routing oracle for its ids (ComputeTile::setRoutingOracle)");
+  return *oracle_;
 }
 
 Ps ComputeTile::opTopk(const llmvp_desc& d, Ps start, EngineError& err) {
@@ -644,7 +626,7 @@ Ps ComputeTile::opTopk(const llmvp_desc& d, Ps start, EngineError& err) {
   std::vector<std::uint32_t> record(slots * 2);
   std::uint32_t* ids = record.data();
   auto* weights = reinterpret_cast<float*>(record.data() + slots);
-  if (params().functional) {
+  if (functional()) {
     std::vector<float> logits(d.n);
     for (std::uint32_t r = 0; r < d.m; ++r) {
       for (std::uint32_t i = 0; i < d.n; ++i) logits[i] = loadElement(x, DType::Fp32, std::size_t{r} * d.n + i);
@@ -652,8 +634,9 @@ Ps ComputeTile::opTopk(const llmvp_desc& d, Ps start, EngineError& err) {
            weights + std::size_t{r} * d.k);
     }
   } else {
+    RoutingOracle& o = oracle("TOPK");
     for (std::uint32_t r = 0; r < d.m; ++r) {
-      drawExperts(d.n, d.k, ids + std::size_t{r} * d.k);
+      o.choose(d.n, d.k, ids + std::size_t{r} * d.k);
       for (std::uint32_t j = 0; j < d.k; ++j)
         weights[std::size_t{r} * d.k + j] = bitsFloat(d.arg1) / static_cast<float>(d.k);
     }
@@ -734,7 +717,7 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
   const Ps computeEnd =
       order.empty() ? ready : gatherStream(segments, start, ready, w, chunkPs, ENG_FIELD_SRC1, err, compute);
   if (!err.ok()) return computeEnd;
-  if (params().functional) {
+  if (functional()) {
     const std::uint64_t xRow = operandBytes(d.k, 1, 1, d.dt_in), yRow = operandBytes(d.n, 1, 1, d.dt_out);
     std::vector<float> deq(quantized ? static_cast<std::size_t>(elements) * order.size() : 0);
     for (std::size_t e = 0; quantized && e < order.size(); ++e)
@@ -783,23 +766,23 @@ Ps ComputeTile::opMoeCombine(const llmvp_desc& d, Ps start, EngineError& err) {
   std::uint8_t* e = buffer(0, eBytes);
   std::uint8_t* acc = buffer(2, yBytes);
   std::uint8_t* y = buffer(3, yBytes);
-  std::vector<float> weights(params().functional ? slots : 0);
+  std::vector<float> weights(functional() ? slots : 0);
   Ps ready = read(d.src0, eBytes, start, e, ENG_FIELD_SRC0, err);
   if (err.ok())
     ready = std::max(ready, read(d.src1 + slots * 4, slots * 4, start,
-                                 params().functional ? reinterpret_cast<std::uint8_t*>(weights.data()) : nullptr,
+                                 functional() ? reinterpret_cast<std::uint8_t*>(weights.data()) : nullptr,
                                  ENG_FIELD_SRC1, err));
   // Without DESC_F_ACCUM the sum starts from zero (an expert-parallel
   // partial for the all-reduce) and src2 is not read.
   if ((d.flags & DESC_F_ACCUM) == 0) {
-    if (params().functional) std::fill_n(acc, yBytes, std::uint8_t{0});
+    if (functional()) std::fill_n(acc, yBytes, std::uint8_t{0});
   } else if (err.ok()) {
     ready = std::max(ready, read(d.src2, yBytes, start, acc, ENG_FIELD_SRC2, err));
   }
   if (!err.ok()) return ready;
   const double ops = static_cast<double>(d.m) * d.n * (d.k * kCombineOps + kCombineFixedOps);
   const Ps compute = vectorPs(ops);
-  if (params().functional)
+  if (functional())
     moeCombine(e, static_cast<DType>(d.dt_in), weights.data(), acc, y, static_cast<DType>(d.dt_out), d.m, d.n, d.k);
   const Ps end = write(d.dst, yBytes, ready + compute, y, ENG_FIELD_DST, err);
   return finishVectorOp(ops, true, compute, start, end);
@@ -1004,7 +987,7 @@ Ps ComputeTile::opMoeReturn(const llmvp_desc& d, Ps start, EngineError& err) {
   if (!err.ok()) return got;
   const double ops = static_cast<double>(terms) * d.n + static_cast<double>(d.m) * d.n * kCombineFixedOps;
   const Ps compute = vectorPs(ops);
-  if (params().functional)
+  if (functional())
     for (std::uint32_t r = 0; r < d.m; ++r)
       for (std::uint32_t o = 0; o < d.n; ++o) {
         // The chips' partials from 0 in chip order, then the residual.
@@ -1050,7 +1033,7 @@ Ps ComputeTile::opGemvHeads(const llmvp_desc& d, Ps start, EngineError& err) {
       [&](std::uint64_t n) { return weightChunkPs(n, wBytes, elements, d.m, dt, false); }, ENG_FIELD_SRC1, err,
       compute);
   if (!err.ok()) return computed;
-  if (params().functional)
+  if (functional())
     gemvHeads(x, static_cast<DType>(d.dt_in), w, static_cast<DType>(d.dt_w), y, static_cast<DType>(d.dt_out), d.m,
               heads, d.n, d.k);
   const Ps end = write(d.dst, yBytes, computed, y, ENG_FIELD_DST, err);
@@ -1083,7 +1066,7 @@ Ps ComputeTile::opAttnMla(const llmvp_desc& d, Ps start, EngineError& err) {
   std::uint8_t* q = buffer(0, qBytes);
   std::uint8_t* cache = buffer(1, cacheBytes);
   std::uint8_t* out = buffer(3, outBytes);
-  std::vector<std::uint8_t> qr(params().functional ? qrBytes : 0);
+  std::vector<std::uint8_t> qr(functional() ? qrBytes : 0);
   Ps qReady = read(d.src0, qBytes, start, q, ENG_FIELD_SRC0, err);
   if (err.ok())
     qReady = std::max(qReady, read(d.src2, qrBytes, start, qr.empty() ? nullptr : qr.data(), ENG_FIELD_SRC2, err));
@@ -1119,7 +1102,7 @@ Ps ComputeTile::opAttnMla(const llmvp_desc& d, Ps start, EngineError& err) {
     streamed = stream(d.src1, cacheBytes, start, qReady, cache, rowPs, ENG_FIELD_SRC1, err, compute);
   }
   if (!err.ok()) return streamed;
-  if (params().functional)
+  if (functional())
     attentionMla(q, qr.data(), static_cast<DType>(d.dt_in), cache, static_cast<DType>(d.dt_w), out,
                  static_cast<DType>(d.dt_out), ctx, heads, latent, rope, scaleDim);
   const Ps end = write(d.dst, outBytes, streamed + softmax, out, ENG_FIELD_DST, err);
@@ -1173,7 +1156,7 @@ Ps ComputeTile::opAttnPrefill(const llmvp_desc& d, Ps start, EngineError& err) {
   if (!err.ok()) return scored;
   const Ps valued = stream(d.src2, kvBytes, start, scored + softmax, vc, dotPs, ENG_FIELD_SRC2, err, compute);
   if (!err.ok()) return valued;
-  if (params().functional) {
+  if (functional()) {
     const std::uint64_t row = operandBytes(heads, hd, 1, d.dt_in), orow = operandBytes(heads, hd, 1, d.dt_out);
     for (std::uint32_t i = 0; i < rows; ++i)
       attention(q + i * row, static_cast<DType>(d.dt_in), kc, vc, static_cast<DType>(d.dt_w), out + i * orow,

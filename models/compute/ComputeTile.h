@@ -16,27 +16,16 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <random>
 #include <vector>
 
 #include "models/common/Engine.h"
 #include "models/common/Numerics.h"
 #include "models/common/Operands.h"
 #include "models/compute/ReadAhead.h"
+#include "models/compute/RoutingOracle.h"
 #include "models/soc/Sram.h"
 
 namespace llmvp::models::compute {
-
-/// Where timing-only TOPK descriptors take expert ids from (no logits exist).
-/// A workload property: the host fills it from the model's moe.timing_routing.
-struct RoutingParams {
-  enum class Distribution : std::uint8_t { Uniform, Zipf, Trace };
-  Distribution distribution = Distribution::Uniform;
-  double zipfExponent = 1.0; ///< Zipf: expert i drawn with weight 1 / (i + 1)^s
-  /// Trace: one record (top_k ids) per TOPK row in execution order (step,
-  /// MoE layer, batch row), reused from the start when exhausted.
-  std::vector<std::vector<std::uint32_t>> trace;
-};
 
 struct TileParams {
   EngineParams engine;
@@ -54,8 +43,6 @@ struct TileParams {
   double pjPerVectorOp = 0;         ///< vector energy per element-operation
   soc::SramParams scratchpad;
   std::uint64_t scratchpadBase = 0; ///< chip address of the scratchpad
-  std::uint64_t seed = 0;           ///< timing-only ARGMAX draws token ids from it
-  RoutingParams routing;            ///< timing-only TOPK expert choice (seeded by `seed`)
   /// Weight-stream buffer for reads from a slow window (the HBF; issue 5):
   /// streams there use its depth instead of engine.maxOutstanding and, with
   /// readAhead, continue across descriptors (ReadAhead.h). size 0: none.
@@ -71,7 +58,8 @@ struct WeightShard {
 
 class ComputeTile : public Engine {
 public:
-  ComputeTile(const sc_core::sc_module_name& name, const TileParams& params, ISemaphoreWait& semaphores);
+  ComputeTile(const sc_core::sc_module_name& name, const TileParams& params, ISemaphoreWait& semaphores,
+              bool functional);
 
   /// Fabric-side access to the scratchpad (bind to the fabric).
   [[nodiscard]] tlm::tlm_target_socket<>& scratchpadSocket() { return spad_.socket; }
@@ -81,6 +69,10 @@ public:
   [[nodiscard]] double peakFlops(DType t) const;
   /// The HBF weight-stream buffer (its window size is 0 without HBF).
   [[nodiscard]] const ReadAhead& hbfBuffer() const { return hbfBuffer_; }
+  /// Where timing-only ARGMAX and TOPK take token and expert ids from (not
+  /// owned; null: none, and such a descriptor stops the simulation with a
+  /// std::logic_error naming the tile). Set before the simulation starts.
+  void setRoutingOracle(RoutingOracle* oracle) { oracle_ = oracle; }
 
 protected:
   Ps execute(const llmvp_desc& d, Ps start, EngineError& err) override;
@@ -144,15 +136,13 @@ private:
   Ps opGemvHeads(const llmvp_desc& d, Ps start, EngineError& err);
   Ps opAttnMla(const llmvp_desc& d, Ps start, EngineError& err);
   Ps opAttnPrefill(const llmvp_desc& d, Ps start, EngineError& err);
-  /// Timing-only expert choice of one row (k distinct ids < n).
-  void drawExperts(std::uint32_t n, std::uint32_t k, std::uint32_t* ids);
+  /// The routing oracle for a timing-only `op`; throws if none is attached.
+  [[nodiscard]] RoutingOracle& oracle(const char* op);
 
   const TileParams tp_;
   soc::Sram spad_;
-  std::mt19937_64 rng_;
-  OperandBuffers buffers_;      ///< functional operand buffers
-  std::size_t traceNext_ = 0;   ///< next routing-trace record
-  std::vector<double> zipfCdf_; ///< cumulative Zipf weights (built on first use)
+  OperandBuffers buffers_;          ///< functional operand buffers
+  RoutingOracle* oracle_ = nullptr; ///< timing-only token and expert ids
 
   Stat& macs_;
   Stat& flops_;

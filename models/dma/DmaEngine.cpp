@@ -8,8 +8,9 @@
 
 namespace llmvp::models::dma {
 
-DmaEngine::DmaEngine(const sc_core::sc_module_name& name, const EngineParams& params, ISemaphoreWait& semaphores)
-    : Engine(name, ENG_ID_DMA, params, semaphores),
+DmaEngine::DmaEngine(const sc_core::sc_module_name& name, const EngineParams& params, ISemaphoreWait& semaphores,
+                     bool functional)
+    : Engine(name, ENG_ID_DMA, params, semaphores, functional),
       bytesCopied_(statsGroup().add("bytes_copied", "bytes written by copies", Unit::Bytes)) {}
 
 Ps DmaEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
@@ -38,7 +39,7 @@ Ps DmaEngine::copy(const llmvp_desc& d, Ps start, EngineError& err) {
   const std::uint32_t depth = params().maxOutstanding;
   std::vector<Ps> writeDone(depth, start);
   Ps issue = start, end = start;
-  const bool functional = params().functional;
+  const bool functional = Engine::functional();
   std::uint64_t i = 0;
   for (std::uint64_t e = 0; e < d.n; e += chunkElems, ++i) {
     const std::uint64_t n = std::min<std::uint64_t>(chunkElems, d.n - e);

@@ -12,7 +12,8 @@ namespace llmvp::models::dma {
 
 class DmaEngine : public Engine {
 public:
-  DmaEngine(const sc_core::sc_module_name& name, const EngineParams& params, ISemaphoreWait& semaphores);
+  DmaEngine(const sc_core::sc_module_name& name, const EngineParams& params, ISemaphoreWait& semaphores,
+            bool functional);
 
 protected:
   Ps execute(const llmvp_desc& d, Ps start, EngineError& err) override;

@@ -4,12 +4,15 @@
 namespace llmvp::models::interconnect {
 
 CollectiveEngine::CollectiveEngine(const sc_core::sc_module_name& name, const EngineParams& params,
-                                   ISemaphoreWait& semaphores, CollectiveGroup& group, std::uint32_t chip)
-    : Engine(name, ENG_ID_COLL, params, semaphores), group_(group), chip_(chip),
+                                   ISemaphoreWait& semaphores, CollectiveGroup& group, std::uint32_t chip,
+                                   bool functional)
+    : Engine(name, ENG_ID_COLL, params, semaphores, functional), group_(group), chip_(chip),
       networkPs_(statsGroup().add("network_wait", "time from input read to result ready at this chip", Unit::Ps)) {}
 
 Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   CollectiveGroup::Request req;
+  req.groupFirst = d.k;
+  req.groupRanks = d.m;
   switch (d.opcode) {
   case LLMVP_OP_NOP: return start;
   case LLMVP_OP_ALL_REDUCE: req.op = CollectiveOp::AllReduce; break;
@@ -26,12 +29,16 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
     err = {ENG_ERR_BAD_DTYPE, ENG_FIELD_DTYPE};
     return start;
   }
+  if (!group_.validGroup(chip_, req)) {
+    err = {ENG_ERR_GROUP, ENG_FIELD_DIMS};
+    return start;
+  }
   const bool variable = d.src2 != 0;
   if (d.n == 0 || d.arg0 > LLMVP_COLL_ALG_IN_SWITCH || (variable && req.op != CollectiveOp::AllToAll)) {
     err = {ENG_ERR_BAD_SHAPE, ENG_FIELD_DIMS};
     return start;
   }
-  const std::uint64_t ranks = group_.ranks();
+  const std::uint64_t ranks = d.m;
   const bool gathered_in = req.op == CollectiveOp::ReduceScatter || req.op == CollectiveOp::AllToAll;
   const bool gathered_out = req.op == CollectiveOp::AllGather || req.op == CollectiveOp::AllToAll;
   const std::uint64_t eb = dtypeBytes(static_cast<DType>(d.dt_in));
@@ -39,7 +46,7 @@ Ps CollectiveEngine::execute(const llmvp_desc& d, Ps start, EngineError& err) {
   const std::uint64_t outBytes = d.n * eb * (gathered_out ? ranks : 1);
   // Dispatch records travel in timing-only runs too: their expert ids steer
   // the receivers' expert GEMVs.
-  const bool carry = params().functional || words;
+  const bool carry = functional() || words;
   if (carry) {
     in_.assign(inBytes, 0);
     out_.assign(outBytes, 0);
@@ -116,7 +123,7 @@ Ps CollectiveEngine::transfer(const llmvp_desc& d, Ps start, EngineError& err) {
   const auto dtype = static_cast<DType>(d.dt_in);
   const std::uint64_t bytes = d.n * dtypeBytes(dtype);
   // Token ids travel in timing-only runs too: the next stage embeds them.
-  const bool carry = params().functional || dtype == DType::U32;
+  const bool carry = functional() || dtype == DType::U32;
   in_.assign(carry ? bytes : 0, 0);
   bool ok = true;
   Ps end = start;

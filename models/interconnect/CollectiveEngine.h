@@ -4,7 +4,9 @@
 /// REDUCE_SCATTER, ALL_TO_ALL, SEND, RECV: descriptors.h), reads its input over the chip
 /// fabric, meets the other chips' engines in the system's CollectiveGroup
 /// (which times the messages on the network's links), and writes the result
-/// to its destination (the scratchpad for decode's small messages).
+/// to its destination (the scratchpad for decode's small messages). A
+/// collective runs among the chips its descriptor names (m chips from chip
+/// k, descriptors.h): the firmware programs the group.
 
 #include "models/common/Engine.h"
 #include "models/interconnect/Collectives.h"
@@ -14,7 +16,7 @@ namespace llmvp::models::interconnect {
 class CollectiveEngine : public Engine {
 public:
   CollectiveEngine(const sc_core::sc_module_name& name, const EngineParams& params, ISemaphoreWait& semaphores,
-                   CollectiveGroup& group, std::uint32_t chip);
+                   CollectiveGroup& group, std::uint32_t chip, bool functional);
 
 private:
   Ps execute(const llmvp_desc& d, Ps start, EngineError& err) override;
@@ -22,7 +24,7 @@ private:
   Ps transfer(const llmvp_desc& d, Ps start, EngineError& err);
 
   CollectiveGroup& group_;
-  const std::uint32_t chip_; ///< this chip in the system (group_ finds its group)
+  const std::uint32_t chip_; ///< this chip's id in the system
   std::vector<std::uint8_t> in_, out_;
   Stat& networkPs_;
 };

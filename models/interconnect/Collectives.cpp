@@ -391,10 +391,8 @@ CollectiveTiming schedule(Network& net, const Members& m, const CollectiveParams
 
 // ---- CollectiveGroup --------------------------------------------------------
 
-CollectiveGroup::CollectiveGroup(const char* name, Network& net, const CollectiveParams& params,
-                                 std::uint32_t groupSize)
-    : sc_object(name), net_(net), params_(params), groupSize_(groupSize == 0 ? net.chips() : groupSize),
-      groups_(net.chips() / groupSize_), seq_(net.chips(), 0), rng_(params.seed), stats_(this->name()),
+CollectiveGroup::CollectiveGroup(const char* name, Network& net, const CollectiveParams& params)
+    : sc_object(name), net_(net), params_(params), seq_(net.chips(), 0), rng_(params.seed), stats_(this->name()),
       calls_count_(stats_.add("calls", "collectives completed", Unit::Count)),
       time_(
           stats_.add("time", "sum over collectives of the ranks' mean time from input ready to result done", Unit::Ps)),
@@ -419,10 +417,6 @@ CollectiveGroup::CollectiveGroup(const char* name, Network& net, const Collectiv
                                "sum over RECVs of the time from the receiver ready to the message there (waiting "
                                "for the previous stage included)",
                                Unit::Ps)) {
-  // Groups are whole blocks of chips (the loader checks tensor x pipeline = chips).
-  if (net.chips() % groupSize_ != 0)
-    throw std::logic_error("CollectiveGroup: groups of " + std::to_string(groupSize_) + " do not divide " +
-                           std::to_string(net.chips()) + " chips");
   for (Algorithm a : {Algorithm::Ring, Algorithm::RecursiveDoubling, Algorithm::Direct, Algorithm::InSwitch})
     perAlgorithm_.push_back(
         &stats_.add(std::string("algorithm.") + algorithmName(a), "collectives run with it", Unit::Count));
@@ -462,8 +456,8 @@ Ps CollectiveGroup::recv(std::uint32_t to, std::uint32_t from, std::uint32_t tag
   return done;
 }
 
-std::uint64_t CollectiveGroup::inputElements(const Request& r) const {
-  const std::uint64_t n = groupSize_;
+std::uint64_t CollectiveGroup::inputElements(const Request& r) {
+  const std::uint64_t n = r.groupRanks;
   switch (r.op) {
   case CollectiveOp::AllReduce:
   case CollectiveOp::AllGather: return r.elements;
@@ -473,8 +467,8 @@ std::uint64_t CollectiveGroup::inputElements(const Request& r) const {
   return 0;
 }
 
-std::uint64_t CollectiveGroup::outputElements(const Request& r) const {
-  const std::uint64_t n = groupSize_;
+std::uint64_t CollectiveGroup::outputElements(const Request& r) {
+  const std::uint64_t n = r.groupRanks;
   switch (r.op) {
   case CollectiveOp::AllReduce:
   case CollectiveOp::ReduceScatter: return r.elements;
@@ -484,16 +478,23 @@ std::uint64_t CollectiveGroup::outputElements(const Request& r) const {
   return 0;
 }
 
+bool CollectiveGroup::validGroup(std::uint32_t chip, const Request& req) const {
+  const std::uint64_t end = std::uint64_t{req.groupFirst} + req.groupRanks;
+  return req.groupRanks != 0 && end <= net_.chips() && chip >= req.groupFirst && chip < end;
+}
+
 Ps CollectiveGroup::run(std::uint32_t chip, const Request& req, bool& ok) {
+  ok = validGroup(chip, req);
+  if (!ok) return req.ready;
   // The chips of one group make the same calls in the same order: their
   // k-th calls meet.
-  const std::uint32_t n = groupSize_, group = chip / n, rank = chip % n;
-  const std::uint64_t id = seq_.at(chip)++ * groups_ + group;
+  const std::uint32_t n = req.groupRanks, rank = chip - req.groupFirst;
+  const auto id = std::make_tuple(seq_.at(chip)++, req.groupFirst, n);
   Call& c = calls_[id];
   if (c.req.empty()) {
     c.req.resize(n);
     c.arrived.assign(n, false);
-    for (std::uint32_t r = 0; r < n; ++r) c.members.push_back(group * n + r);
+    for (std::uint32_t r = 0; r < n; ++r) c.members.push_back(req.groupFirst + r);
   }
   c.req[rank] = req;
   c.arrived[rank] = true;

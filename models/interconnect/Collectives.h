@@ -96,17 +96,19 @@ CollectiveTiming schedule(Network& net, const CollectiveParams& p, CollectiveOp 
 /// The chips' meeting point. Each chip's collectives engine calls run() for
 /// its next collective; the last of its group to arrive schedules it and
 /// computes the data; every caller returns with its own completion time.
-/// Groups are consecutive blocks of `groupSize` chips (the tensor-parallel
-/// group of each pipeline stage; 0: every chip); point-to-point transfers
-/// reach any chip.
+/// A request names its group, consecutive chips [groupFirst, groupFirst +
+/// groupRanks) (what the chip's firmware put in the collective's descriptor,
+/// descriptors.h m and k); point-to-point transfers reach any chip.
 class CollectiveGroup : public sc_core::sc_object, public IHasStats {
 public:
-  CollectiveGroup(const char* name, Network& net, const CollectiveParams& params, std::uint32_t groupSize = 0);
+  CollectiveGroup(const char* name, Network& net, const CollectiveParams& params);
 
   struct Request {
     CollectiveOp op = CollectiveOp::AllReduce;
     Algorithm algorithm = Algorithm::Auto; ///< Auto: the group's configured algorithm
     std::uint32_t tag = 0;                 ///< call site (previous data for substitution is per tag)
+    std::uint32_t groupFirst = 0;          ///< the group's first chip (its rank 0)
+    std::uint32_t groupRanks = 0;          ///< chips in the group; the caller is one of them
     DType dtype = DType::Fp32;
     std::uint64_t elements = 0;          ///< per-rank message in elements (see schedule())
     const std::uint8_t* input = nullptr; ///< functional: this rank's input (null: timing only)
@@ -119,9 +121,14 @@ public:
     /// Variable all-to-all: where the counts the ranks sent here go (ranks entries).
     std::uint32_t* recvCounts = nullptr;
   };
-  /// Blocks (SystemC thread) until every chip of `chip`'s group arrived;
-  /// returns this chip's completion time, or false in `ok` if the requests
-  /// disagree or the algorithm cannot run here.
+  /// Whether `chip` may run a collective in the group of `req`: the group
+  /// lies within the network and holds the chip.
+  [[nodiscard]] bool validGroup(std::uint32_t chip, const Request& req) const;
+  /// Blocks (SystemC thread) until every chip of the request's group
+  /// arrived; returns this chip's completion time, or false in `ok` if the
+  /// group is not valid for `chip` (then at once), the requests disagree or
+  /// the algorithm cannot run here. The chips of a group meet in the order
+  /// of their calls for that group: their k-th calls meet.
   Ps run(std::uint32_t chip, const Request& req, bool& ok);
   /// Bytes that carry a variable all-to-all message's element count.
   static constexpr std::uint64_t kCountBytes = 4;
@@ -139,8 +146,6 @@ public:
   Ps recv(std::uint32_t to, std::uint32_t from, std::uint32_t tag, DType dtype, std::uint64_t elements,
           std::uint8_t* out, Ps ready, bool& ok);
 
-  /// Chips in a collective's group (the tensor-parallel group).
-  [[nodiscard]] std::uint32_t ranks() const { return groupSize_; }
   /// Chips of the network: the peers of point-to-point transfers.
   [[nodiscard]] std::uint32_t chips() const { return net_.chips(); }
   [[nodiscard]] const CollectiveParams& params() const { return params_; }
@@ -158,14 +163,14 @@ private:
     std::vector<Ps> done;
   };
   void complete(Call& c);
-  [[nodiscard]] std::uint64_t inputElements(const Request& r) const;
-  [[nodiscard]] std::uint64_t outputElements(const Request& r) const;
+  [[nodiscard]] static std::uint64_t inputElements(const Request& r);
+  [[nodiscard]] static std::uint64_t outputElements(const Request& r);
 
   Network& net_;
   const CollectiveParams params_;
-  const std::uint32_t groupSize_, groups_;
   std::vector<std::uint64_t> seq_; ///< per chip: collectives called
-  std::map<std::uint64_t, Call> calls_;
+  /// Calls in progress by (the chips' call number, group first chip, group ranks).
+  std::map<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>, Call> calls_;
   std::map<std::uint64_t, std::vector<float>> previous_; ///< (tag, rank) -> last input
   std::mt19937_64 rng_;
   sc_core::sc_event completed_;

@@ -254,7 +254,6 @@ inline void expectSameEngine(const models::EngineParams& a, const models::Engine
   EXPECT_EQ(a.maxOutstanding, b.maxOutstanding);
   EXPECT_EQ(a.registerLatencyNs, b.registerLatencyNs);
   EXPECT_EQ(a.semSignalAddress, b.semSignalAddress);
-  EXPECT_EQ(a.functional, b.functional);
 }
 inline void expectSameSram(const models::soc::SramParams& a, const models::soc::SramParams& b, const char* what) {
   SCOPED_TRACE(what);
@@ -302,7 +301,6 @@ inline void expectSamePlatform(const PlatformConfig& a, const PlatformConfig& b)
   EXPECT_EQ(x.tile.dequantOps, y.tile.dequantOps);
   expectSameSram(x.tile.scratchpad, y.tile.scratchpad, "scratchpad");
   EXPECT_EQ(x.tile.scratchpadBase, y.tile.scratchpadBase);
-  EXPECT_EQ(x.tile.seed, y.tile.seed);
   expectSameDram(x.hbm, y.hbm);
   EXPECT_EQ(x.energy.staticW, y.energy.staticW);
 }
@@ -421,9 +419,9 @@ inline std::string emitSystem(const PlatformConfig& pc, const std::string& platf
     << "system:\n"
     << "  chips: " << num(s.chips) << "\n"
     << "  parallel:\n"
-    << "    tensor: " << num(s.parallel.tensor) << "\n"
-    << "    pipeline: " << num(s.parallel.pipeline) << "\n"
-    << "    attention: " << (s.parallel.dataAttention ? "data" : "tensor") << "\n"
+    << "    tensor: " << num(pc.parallel.tensor) << "\n"
+    << "    pipeline: " << num(pc.parallel.pipeline) << "\n"
+    << "    attention: " << (pc.parallel.dataAttention ? "data" : "tensor") << "\n"
     << "  topology:\n"
     << "    kind: " << topologyName(t.kind) << "\n";
   if (t.kind == TopologyKind::Torus) {
@@ -483,12 +481,14 @@ inline std::string emitSystem(const PlatformConfig& pc, const std::string& platf
   return y.str();
 }
 
-inline void expectSameSystem(const platform::SystemParams& a, const platform::SystemParams& b) {
+inline void expectSameSystem(const PlatformConfig& pa, const PlatformConfig& pb) {
+  EXPECT_EQ(pa.parallel.tensor, pb.parallel.tensor);
+  EXPECT_EQ(pa.parallel.pipeline, pb.parallel.pipeline);
+  EXPECT_EQ(pa.parallel.dataAttention, pb.parallel.dataAttention);
+  const platform::SystemParams& a = pa.system;
+  const platform::SystemParams& b = pb.system;
   EXPECT_EQ(a.name, b.name);
   EXPECT_EQ(a.chips, b.chips);
-  EXPECT_EQ(a.parallel.tensor, b.parallel.tensor);
-  EXPECT_EQ(a.parallel.pipeline, b.parallel.pipeline);
-  EXPECT_EQ(a.parallel.dataAttention, b.parallel.dataAttention);
   const auto& ta = a.topology;
   const auto& tb = b.topology;
   EXPECT_EQ(ta.kind, tb.kind);

@@ -438,7 +438,7 @@ TEST(RoundTrip, EveryShippedSystem) {
     TempDir dir;
     std::ofstream(dir.file("system.yaml")) << emitSystem(a, fs::absolute(a.file).string());
     const PlatformConfig b = platformWith({}, dir.file("system.yaml"));
-    expectSameSystem(a.system, b.system);
+    expectSameSystem(a, b);
     ++n;
   }
   EXPECT_GE(n, 5);
@@ -454,19 +454,19 @@ TEST(RoundTrip, SystemWithNonDefaultValues) {
   TempDir dir;
   std::ofstream(dir.file("system.yaml")) << emitSystem(a, fs::absolute(a.file).string());
   const PlatformConfig b = platformWith({}, dir.file("system.yaml"));
-  expectSameSystem(a.system, b.system);
+  expectSameSystem(a, b);
   EXPECT_EQ(b.system.topology.link.readRequestBytes, 24u);
-  EXPECT_EQ(b.system.parallel.pipeline, 8u);
+  EXPECT_EQ(b.parallel.pipeline, 8u);
 }
 
 TEST(RoundTrip, SystemWithDataParallelAttention) {
   const PlatformConfig a = platformWith({"system.parallel.attention=data"}, config("systems/lowlat8.yaml"));
-  EXPECT_TRUE(a.system.parallel.dataAttention);
+  EXPECT_TRUE(a.parallel.dataAttention);
   TempDir dir;
   std::ofstream(dir.file("system.yaml")) << emitSystem(a, fs::absolute(a.file).string());
   const PlatformConfig b = platformWith({}, dir.file("system.yaml"));
-  expectSameSystem(a.system, b.system);
-  EXPECT_TRUE(b.system.parallel.dataAttention);
+  expectSameSystem(a, b);
+  EXPECT_TRUE(b.parallel.dataAttention);
 }
 
 TEST(RoundTrip, ModelWithNonDefaultValues) {

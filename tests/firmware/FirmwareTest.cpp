@@ -18,6 +18,7 @@
 #include "firmware/src/engine.h"
 #include "firmware/src/fw_errors.h"
 #include "firmware/src/fw_main.h"
+#include "firmware/src/plan.h"
 #include "tests/firmware/FakeChip.h"
 
 namespace llmvp::test {
@@ -591,6 +592,31 @@ TEST(FirmwareEngineDriver, PostRestartsTheRingBeforeTheCounterWraps) {
   EXPECT_EQ(chip.dma().ringSize, 12u);
   EXPECT_EQ(chip.dma().ctrl, ENG_CTRL_ENABLE);
   EXPECT_EQ(chip.dma().irqEnable, ENG_IRQ_DONE | ENG_IRQ_ERROR);
+}
+
+// ---- collective groups ------------------------------------------------------------------
+
+/// The group the firmware puts in its collective descriptors (m chips from
+/// chip k) follows from the manifest's ranks alone.
+TEST(FirmwareCollectiveGroup, FollowsTheManifestsRanks) {
+  struct Case {
+    const char* name;
+    std::uint32_t tpRanks, tpRank, ppStages, ppStage, epRanks, epDispatch;
+    std::uint32_t ranks, first;
+  };
+  for (const Case& c :
+       {Case{"tensor parallel", 4, 2, 0, 0, 4, 0, 4, 0}, Case{"stage 1 of tensor x pipeline", 4, 3, 2, 1, 4, 0, 4, 4},
+        Case{"pipeline only", 1, 0, 4, 3, 0, 0, 1, 3}, Case{"data-parallel attention", 1, 0, 0, 0, 8, 1, 8, 0}}) {
+    llmvp_manifest m{};
+    m.tp_ranks = c.tpRanks;
+    m.tp_rank = c.tpRank;
+    m.pp_stages = c.ppStages;
+    m.pp_stage = c.ppStage;
+    m.ep_ranks = c.epRanks;
+    m.ep_dispatch = c.epDispatch;
+    EXPECT_EQ(fw_coll_ranks(&m), c.ranks) << c.name;
+    EXPECT_EQ(fw_coll_first(&m), c.first) << c.name;
+  }
 }
 
 } // namespace

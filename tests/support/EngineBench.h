@@ -97,7 +97,6 @@ inline models::EngineParams defaultEngineParams() {
   p.maxOutstanding = 2;
   p.registerLatencyNs = 1.0;
   p.semSignalAddress = kSemWindow + SEM_SIGNAL(0);
-  p.functional = true;
   return p;
 }
 
@@ -131,14 +130,15 @@ public:
   std::unique_ptr<Tester> spadTester;
   std::unique_ptr<models::Engine> other;
 
-  explicit EngineBench(const models::EngineParams& p, BenchTiming timing = {}) {
+  /// `functional` false: a timing-only engine.
+  explicit EngineBench(const models::EngineParams& p, BenchTiming timing = {}, bool functional = true) {
     setupMemory(timing);
-    dma = std::make_unique<models::dma::DmaEngine>("dma", p, sems);
+    dma = std::make_unique<models::dma::DmaEngine>("dma", p, sems, functional);
     bind(*dma);
   }
-  explicit EngineBench(const models::compute::TileParams& p, BenchTiming timing = {}) {
+  explicit EngineBench(const models::compute::TileParams& p, BenchTiming timing = {}, bool functional = true) {
     setupMemory(timing);
-    tile = std::make_unique<models::compute::ComputeTile>("tile", p, sems);
+    tile = std::make_unique<models::compute::ComputeTile>("tile", p, sems, functional);
     bind(*tile);
     spadChecker = std::make_unique<ProtocolChecker>("spadChecker");
     spadTester = std::make_unique<Tester>("spadTester");

@@ -14,8 +14,9 @@ namespace llmvp::models::stacked {
 using compute::kPnmDequantOps;
 using compute::kSoftmaxOps;
 
-PnmEngine::PnmEngine(const sc_core::sc_module_name& name, const PnmParams& params, ISemaphoreWait& semaphores)
-    : Engine(name, params.inDram ? ENG_ID_PIM : ENG_ID_PNM, params.engine, semaphores), pp_(params),
+PnmEngine::PnmEngine(const sc_core::sc_module_name& name, const PnmParams& params, ISemaphoreWait& semaphores,
+                     bool functional)
+    : Engine(name, params.inDram ? ENG_ID_PIM : ENG_ID_PNM, params.engine, semaphores, functional), pp_(params),
       macs_(statsGroup().add("macs", "multiply-accumulates", Unit::Count)),
       flops_(statsGroup().add("flops", "floating-point operations (2 per MAC + vector ops)", Unit::Flop)),
       vectorOps_(
@@ -27,7 +28,7 @@ PnmEngine::PnmEngine(const sc_core::sc_module_name& name, const PnmParams& param
                                      Unit::Ps)) {}
 
 std::uint8_t* PnmEngine::buffer(std::size_t slot, std::uint64_t bytes) {
-  return buffers_.get(params().functional, slot, bytes);
+  return buffers_.get(functional(), slot, bytes);
 }
 
 Ps PnmEngine::macPs(double macs, double active) const { return cyclesPs(macs / (active * pp_.macsPerCyclePerUnit)); }
@@ -141,7 +142,7 @@ Ps PnmEngine::opGemv(const llmvp_desc& d, Ps start, EngineError& err) {
       },
       ENG_FIELD_SRC1, err, compute);
   if (!err.ok()) return computed;
-  if (params().functional) {
+  if (functional()) {
     const auto dx = static_cast<DType>(d.dt_in), dy = static_cast<DType>(d.dt_out);
     if (quantized) {
       std::vector<float> deq(static_cast<std::size_t>(elements));
@@ -190,14 +191,14 @@ Ps PnmEngine::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
     // at position ctx - 1, before the cache is read.
     const std::uint64_t inRow = operandBytes(kvh, hd, 1, d.dt_in), cacheRow = kvBytes / ctx;
     const std::uint64_t at = std::uint64_t{ctx - 1} * cacheRow;
-    std::vector<std::uint8_t> row(params().functional ? inRow : 0), conv(params().functional ? cacheRow : 0);
+    std::vector<std::uint8_t> row(functional() ? inRow : 0), conv(functional() ? cacheRow : 0);
     Ps appended = start;
     for (int i = 0; i < 2 && err.ok(); ++i) {
       const std::uint64_t from = i == 0 ? d.arg1 : d.w_group, to = (i == 0 ? d.src1 : d.src2) + at;
       const std::uint32_t field = i == 0 ? ENG_FIELD_SRC0 : ENG_FIELD_SRC2;
       const Ps got = read(from, inRow, start, row.empty() ? nullptr : row.data(), field, err);
       if (!err.ok()) return got;
-      if (params().functional)
+      if (functional())
         compute::convert(row.data(), static_cast<DType>(d.dt_in), conv.data(), static_cast<DType>(d.dt_w),
                          std::uint64_t{kvh} * hd);
       appended = std::max(appended, rows(true, to, 1, cacheRow, cacheRow, conv.empty() ? nullptr : conv.data(),
@@ -216,7 +217,7 @@ Ps PnmEngine::opAttn(const llmvp_desc& d, Ps start, EngineError& err) {
   if (!err.ok()) return scored;
   const Ps valued = streamRead(d.src2, kvBytes, start, scored + softmax, vc, dotPs, ENG_FIELD_SRC2, err, compute);
   if (!err.ok()) return valued;
-  if (params().functional)
+  if (functional())
     compute::attention(q, static_cast<DType>(d.dt_in), kc, vc, static_cast<DType>(d.dt_w), out,
                        static_cast<DType>(d.dt_out), ctx, heads, kvh, hd);
   const Ps end = rows(true, d.dst, 1, outBytes, outBytes, out, syncTo(valued), ENG_FIELD_DST, err);
@@ -259,7 +260,7 @@ Ps PnmEngine::opReduce(const llmvp_desc& d, Ps start, EngineError& err) {
     summed = std::max(arrived, ready) + compute;
   }
   if (!err.ok()) return summed;
-  if (params().functional) {
+  if (functional()) {
     const auto di = static_cast<DType>(d.dt_in), dout = static_cast<DType>(d.dt_out);
     for (std::uint64_t i = 0; i < count; ++i) {
       float s = accum ? loadElement(acc, dout, i) : 0.0f;

@@ -56,7 +56,7 @@ struct PnmParams {
 
 class PnmEngine : public Engine {
 public:
-  PnmEngine(const sc_core::sc_module_name& name, const PnmParams& params, ISemaphoreWait& semaphores);
+  PnmEngine(const sc_core::sc_module_name& name, const PnmParams& params, ISemaphoreWait& semaphores, bool functional);
   [[nodiscard]] const PnmParams& pnmParams() const { return pp_; }
   /// Peak FLOP/s of the engine (2 per MAC, any float type).
   [[nodiscard]] double peakFlops() const { return 2.0 * pp_.units * pp_.macsPerCyclePerUnit * params().clockMhz * 1e6; }

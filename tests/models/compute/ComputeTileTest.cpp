@@ -618,11 +618,21 @@ TEST(TileFunctional, ArgmaxTiesGoToTheLowestIndex) {
   for (std::uint32_t r = 0; r < m; ++r) EXPECT_EQ(b.mem.get<std::uint32_t>(kD + 4 * r), expected[r]) << "row " << r;
 }
 
-TEST(TileTimingOnly, ArgmaxReadsNoDataAndWritesValidTokenIds) {
-  auto tp = defaultTileParams();
-  tp.engine.functional = false;
-  tp.seed = 42;
-  EngineBench b(tp);
+/// Hands out ids in a fixed pattern and records what the tile asked.
+class CountingOracle : public models::compute::RoutingOracle {
+public:
+  std::uint32_t tokens = 0, rows = 0;
+  std::uint32_t token(std::uint32_t vocab) override { return tokens++ % vocab; }
+  void choose(std::uint32_t experts, std::uint32_t topK, std::uint32_t* ids) override {
+    for (std::uint32_t j = 0; j < topK; ++j) ids[j] = (rows + j) % experts;
+    ++rows;
+  }
+};
+
+TEST(TileTimingOnly, ArgmaxReadsNoDataAndWritesTheOraclesTokenIds) {
+  EngineBench b(defaultTileParams(), BenchTiming{}, false);
+  CountingOracle oracle;
+  b.tile->setRoutingOracle(&oracle);
   constexpr std::uint32_t m = 8, n = 50;
   b.runDescs({tileDesc(LLMVP_OP_ARGMAX, kA, 0, 0, kD, m, n, 0, DType::Bf16, DType::Fp32, DType::U32)});
   expectIdleWithoutError(b, 1);
@@ -630,7 +640,38 @@ TEST(TileTimingOnly, ArgmaxReadsNoDataAndWritesValidTokenIds) {
   const auto writes = b.mem.accessesTo(kD, m * 4, tlm::TLM_WRITE_COMMAND);
   ASSERT_EQ(writes.size(), 1u);
   EXPECT_TRUE(writes[0].carriesData) << "token ids are control data";
-  for (std::uint32_t r = 0; r < m; ++r) EXPECT_LT(b.mem.get<std::uint32_t>(kD + 4 * r), n);
+  EXPECT_EQ(oracle.tokens, m);
+  for (std::uint32_t r = 0; r < m; ++r) EXPECT_EQ(b.mem.get<std::uint32_t>(kD + 4 * r), r);
+}
+
+llmvp_desc topkDesc(std::uint32_t m, std::uint32_t experts, std::uint32_t topK) {
+  llmvp_desc d = tileDesc(LLMVP_OP_TOPK, kA, 0, 0, kD, m, experts, topK, DType::Fp32, DType::Fp32, DType::U32);
+  d.arg1 = models::floatBits(1.0f); // combine weights sum to 1
+  return d;
+}
+
+TEST(TileTimingOnly, TopkTakesEachRowsExpertsFromTheOracle) {
+  EngineBench b(defaultTileParams(), BenchTiming{}, false);
+  CountingOracle oracle;
+  b.tile->setRoutingOracle(&oracle);
+  constexpr std::uint32_t m = 3, experts = 8, topK = 2;
+  b.runDescs({topkDesc(m, experts, topK)});
+  expectIdleWithoutError(b, 1);
+  EXPECT_EQ(oracle.rows, m);
+  for (std::uint32_t r = 0; r < m; ++r)
+    for (std::uint32_t j = 0; j < topK; ++j)
+      EXPECT_EQ(b.mem.get<std::uint32_t>(kD + 4 * (r * topK + j)), r + j) << "row " << r << " slot " << j;
+}
+
+TEST(TileTimingOnly, TopkWithoutARoutingOracleIsAClearError) {
+  EngineBench b(defaultTileParams(), BenchTiming{}, false);
+  try {
+    b.runDescs({topkDesc(2, 8, 2)});
+    ADD_FAILURE() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("tile: timing-only TOPK needs a routing oracle"), std::string::npos)
+        << e.what();
+  }
 }
 
 // ---- timing -------------------------------------------------------------------------

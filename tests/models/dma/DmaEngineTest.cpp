@@ -504,9 +504,7 @@ INSTANTIATE_TEST_SUITE_P(Conversions, DmaCopy,
                          [](const testing::TestParamInfo<CopyCase>& i) { return testing::PrintToString(i.param); });
 
 TEST(DmaCopyTimingOnly, MovesNoDataButTimesEveryChunk) {
-  models::EngineParams p = defaultEngineParams();
-  p.functional = false;
-  EngineBench b(p);
+  EngineBench b(defaultEngineParams(), BenchTiming{}, false);
   fillRandom(b.mem, kSrc, DType::Fp32, 200, 9);
   b.putDesc(0, copyDesc(kSrc, kDst, 200));
   runScript([&] {

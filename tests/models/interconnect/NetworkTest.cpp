@@ -476,7 +476,7 @@ TEST(Collectives, AGroupUnderOneLeafReducesInItsLeafSwitch) {
 /// the same time: each group sums its own.
 struct TwoGroups : sc_core::sc_module {
   Network net{"net", topo(TopologyKind::Switch, 4)};
-  CollectiveGroup group{"group", net, coll(), 2};
+  CollectiveGroup group{"group", net, coll()};
   Network two{"two", topo(TopologyKind::Switch, 2)}; ///< the reference: two chips alone
   std::array<float, 4> result{};
   std::array<Ps, 4> done{};
@@ -500,6 +500,8 @@ struct TwoGroups : sc_core::sc_module {
     r.elements = 1;
     r.input = reinterpret_cast<const std::uint8_t*>(&in);
     r.output = reinterpret_cast<std::uint8_t*>(&out);
+    r.groupFirst = c / 2 * 2;
+    r.groupRanks = 2;
     r.ready = c < 2 ? 0 : 500000; // the second group starts later
     sc_core::wait(sc_core::sc_time::from_value(r.ready));
     bool good = true;
@@ -513,7 +515,7 @@ struct TwoGroups : sc_core::sc_module {
 /// chip 0 sends 3 words to chip 1 and 1 to itself, chip 1 sends 0 and 2.
 struct VariableExchange : sc_core::sc_module {
   Network net{"net", topo(TopologyKind::Switch, 2)};
-  CollectiveGroup group{"group", net, coll(), 0};
+  CollectiveGroup group{"group", net, coll()};
   std::array<std::array<std::uint32_t, 8>, 2> out{}; ///< [chip][2 blocks of 4 words]
   std::array<std::array<std::uint32_t, 2>, 2> received{};
   bool ok = true;
@@ -534,6 +536,7 @@ struct VariableExchange : sc_core::sc_module {
     r.elements = 4;
     r.input = reinterpret_cast<const std::uint8_t*>(in.data());
     r.output = reinterpret_cast<std::uint8_t*>(out[c].data());
+    r.groupRanks = 2;
     r.sendCounts = c == 0 ? std::vector<std::uint32_t>{1, 3} : std::vector<std::uint32_t>{0, 2};
     r.recvCounts = received[c].data();
     bool good = true;
@@ -556,16 +559,29 @@ TEST(Collectives, VariableAllToAllMovesTheCountedWordsAndReportsCounts) {
   EXPECT_EQ(top.group.stats().value("algorithm.direct"), 1.0);
 }
 
-TEST(Collectives, GroupsMustBeWholeBlocksOfChips) {
+TEST(Collectives, AGroupMustHoldTheChipAndLieInTheNetwork) {
   Network net("net", topo(TopologyKind::Switch, 4));
-  EXPECT_THROW(CollectiveGroup("bad", net, coll(), 3), std::logic_error);
+  CollectiveGroup group("group", net, coll());
+  CollectiveGroup::Request r;
+  r.groupFirst = 2;
+  r.groupRanks = 2;
+  EXPECT_TRUE(group.validGroup(3, r));
+  EXPECT_FALSE(group.validGroup(1, r)) << "chip 1 is not in [2, 4)";
+  r.groupRanks = 3;
+  EXPECT_FALSE(group.validGroup(3, r)) << "[2, 5) is beyond 4 chips";
+  r.groupRanks = 0;
+  EXPECT_FALSE(group.validGroup(2, r)) << "no group programmed";
+  // run() refuses such a request at once, without waiting for other chips.
+  bool ok = true;
+  r.ready = 1234;
+  EXPECT_EQ(group.run(2, r, ok), 1234u);
+  EXPECT_FALSE(ok);
 }
 
 TEST(Collectives, GroupsOfChipsReduceTheirOwnData) {
   TwoGroups top("top");
   sc_core::sc_start();
   ASSERT_TRUE(top.ok);
-  EXPECT_EQ(top.group.ranks(), 2u);
   EXPECT_EQ(top.group.chips(), 4u);
   EXPECT_EQ(top.result, (std::array<float, 4>{3, 3, 12, 12}));
   // Each group times as two chips alone: 2 ring steps of 4 B (2 B each).

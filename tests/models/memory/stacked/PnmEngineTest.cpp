@@ -38,7 +38,7 @@ PnmParams pnmParams() {
 }
 
 EngineBench bench(const PnmParams& p) {
-  return EngineBench([&](models::ISemaphoreWait& s) { return std::make_unique<PnmEngine>("pnm", p, s); },
+  return EngineBench([&](models::ISemaphoreWait& s) { return std::make_unique<PnmEngine>("pnm", p, s, true); },
                      BenchTiming{});
 }
 
