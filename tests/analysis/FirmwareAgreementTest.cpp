@@ -54,27 +54,20 @@ Observed observe(const std::string& file, const std::string& model, RunOptions o
   if (edit) edit(spec);
   options.maxSimulatedMs = pc.sim.maxSimulatedMs;
   options.hbf = pc.hbf;
-  platform::ChipParams chipParams = pc.chip;
-  chipParams.tile.routing = routingParams(spec);
+  options.pnm = pc.pnm;
   tlm::tlm_global_quantum::instance().set(sc_core::sc_time(pc.sim.quantumNs, sc_core::SC_NS));
-  std::unique_ptr<platform::Chip> chip;
-  std::unique_ptr<platform::System> system;
-  std::vector<std::unique_ptr<HostRuntime>> hosts;
-  if (pc.system.chips > 1) {
-    platform::SystemParams sp = pc.system;
-    sp.topology.link.seed = options.seed;
-    sp.collectives.seed = options.seed;
-    system = std::make_unique<platform::System>("system", chipParams, sp, &fw_main);
-  } else {
-    chip = std::make_unique<platform::Chip>("chip0", chipParams, &fw_main);
-  }
+  platform::SystemParams sp = pc.system;
+  sp.topology.link.seed = options.seed;
+  sp.collectives.seed = options.seed;
+  platform::System system(pc.chip, sp, &fw_main);
   OpCollector ops;
   ops.attachAll();
+  std::vector<std::unique_ptr<HostRuntime>> hosts;
   std::vector<HostRuntime*> ptrs;
-  for (std::uint32_t i = 0; i < pc.system.chips; ++i) {
-    const std::uint32_t tp = pc.system.parallel.tensor;
-    const Shard shard{system ? tp : 1, system ? i % tp : 0, 1, 0, false};
-    hosts.push_back(std::make_unique<HostRuntime>(system ? system->chip(i) : *chip, spec, options, shard));
+  const std::uint32_t chips = static_cast<std::uint32_t>(system.chipCount()), tp = pc.parallel.tensor;
+  for (std::uint32_t i = 0; i < chips; ++i) {
+    const Shard shard{chips > 1 ? tp : 1, chips > 1 ? i % tp : 0, 1, 0, false};
+    hosts.push_back(std::make_unique<HostRuntime>(system.chip(i), spec, options, shard));
     ptrs.push_back(hosts.back().get());
   }
   const RunResult r = HostRuntime::runAll(ptrs).front();
@@ -82,7 +75,7 @@ Observed observe(const std::string& file, const std::string& model, RunOptions o
   Observed o;
   o.estimate = estimate(pc, spec, options);
   o.buckets = splitPhases(o.estimate, ops, r.prefillEnd.empty() ? 0 : r.prefillEnd.back());
-  if (system) {
+  if (chips > 1) {
     const auto others = [](const auto& kv) { return kv.first.engine.rfind("system.chip0.", 0) != 0; };
     for (Buckets* b : {&o.buckets.decode, &o.buckets.prefill})
       b->erase(std::remove_if(b->begin(), b->end(), others), b->end());
