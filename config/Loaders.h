@@ -6,9 +6,9 @@
 #include <string>
 
 #include "config/ConfigNode.h"
-#include "models/compute/ComputeTile.h"
+#include "models/compute/TileParams.h"
 #include "platform/ChipParams.h"
-#include "platform/System.h"
+#include "platform/SystemParams.h"
 #include "workload/ModelSpec.h"
 #include "workload/Scenario.h"
 

@@ -15,27 +15,9 @@
 #include "models/interconnect/Collectives.h"
 #include "models/interconnect/Network.h"
 #include "platform/Chip.h"
+#include "platform/SystemParams.h"
 
 namespace llmvp::platform {
-
-/// How a model is split over the chips.
-struct ParallelParams {
-  std::uint32_t tensor = 1;   ///< chips sharing every layer (heads, kv heads, FFN columns / rows)
-  std::uint32_t pipeline = 1; ///< stages, each a contiguous range of layers on its own chip
-  /// Data-parallel attention (system.parallel.attention: data): the tensor
-  /// group's chips each own batch / tensor requests and hold the whole
-  /// model but the routed experts, which they split and reach by all-to-all.
-  bool dataAttention = false;
-};
-
-struct SystemParams {
-  std::string name;
-  std::uint32_t chips = 1; ///< 1: a single chip, no network (the default run)
-  ParallelParams parallel;
-  models::interconnect::TopologyParams topology; ///< unused with one chip
-  models::interconnect::CollectiveParams collectives;
-  models::EngineParams collEngine; ///< the chips' collectives engines
-};
 
 class System {
 public:
