@@ -7,7 +7,7 @@
 
 #include "config/ConfigNode.h"
 #include "platform/ChipParams.h"
-#include "platform/System.h"
+#include "platform/SystemParams.h"
 #include "workload/ModelSpec.h"
 #include "workload/Scenario.h"
 #include "workload/TimingRouting.h"

@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include "config/Loaders.h"
+#include "models/interconnect/Collectives.h"
+#include "models/interconnect/Network.h"
 
 namespace llmvp::testbench {
 

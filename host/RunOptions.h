@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "config/Loaders.h"
-#include "models/common/Time.h"
+#include "models/common/Picoseconds.h"
 #include "workload/Scenario.h"
 
 namespace llmvp::testbench {

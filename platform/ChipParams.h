@@ -6,15 +6,15 @@
 #include <cstdint>
 #include <string>
 
-#include "models/common/Engine.h"
-#include "models/compute/ComputeTile.h"
-#include "models/cpu/ControlCpu.h"
-#include "models/interconnect/Fabric.h"
+#include "models/common/EngineParams.h"
+#include "models/compute/TileParams.h"
+#include "models/cpu/CpuParams.h"
+#include "models/interconnect/FabricParams.h"
 #include "models/memory/dram/DramParams.h"
 #include "models/memory/flash/HbfParams.h"
-#include "models/memory/stacked/PnmEngine.h"
+#include "models/memory/stacked/PnmParams.h"
 #include "models/memory/stacked/StackedParams.h"
-#include "models/soc/Sram.h"
+#include "models/soc/SramParams.h"
 
 namespace llmvp::platform {
 

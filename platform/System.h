@@ -18,16 +18,9 @@
 #include "models/interconnect/Collectives.h"
 #include "models/interconnect/Network.h"
 #include "platform/Chip.h"
+#include "platform/SystemParams.h"
 
 namespace llmvp::platform {
-
-struct SystemParams {
-  std::string name;
-  std::uint32_t chips = 1;                       ///< 1: a single chip, no network (the default run)
-  models::interconnect::TopologyParams topology; ///< unused with one chip
-  models::interconnect::CollectiveParams collectives;
-  models::EngineParams collEngine; ///< the chips' collectives engines
-};
 
 class System {
 public:

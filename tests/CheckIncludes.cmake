@@ -16,7 +16,9 @@
 #     except the firmware's own unit tests (tests/firmware);
 #   - no #include with "..";
 #   - the host's placement (host/ChipLayout.h, host/RunOptions.h, host/Placer.h)
-#     includes neither <systemc> nor platform/Chip.h: it runs without a chip.
+#     and what it is computed from (platform/ChipParams.h, config/Loaders.h,
+#     workload/*.h) reach, through every project header they include, neither
+#     SystemC/TLM nor platform/Chip.h: they run without a chip.
 include(${SRC}/cmake/Floors.cmake)
 
 set(floors firmware models platform workload config host analysis report testbench)
@@ -92,12 +94,53 @@ foreach(f ${files})
   endif()
 endforeach()
 
-foreach(f host/ChipLayout.h host/RunOptions.h host/Placer.h)
-  file(STRINGS ${SRC}/${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*(<systemc>|<tlm>|\"platform/Chip.h\")")
+# The host's placement and the configuration it is computed from run without
+# SystemC: no header these reach, following project includes, includes
+# SystemC or TLM (nor platform/Chip.h, the built chip). The message lists the
+# include chain from the header checked.
+file(GLOB workload_headers RELATIVE ${SRC} ${SRC}/workload/*.h)
+set(sysfree_roots host/ChipLayout.h host/RunOptions.h host/Placer.h platform/ChipParams.h config/Loaders.h
+                  ${workload_headers})
+set(queue ${sysfree_roots})
+set(seen ${sysfree_roots})
+while(queue)
+  list(POP_FRONT queue f)
+  string(MAKE_C_IDENTIFIER "${f}" id)
+  file(STRINGS ${SRC}/${f} lines REGEX "^[ \t]*#[ \t]*include")
   foreach(line ${lines})
-    list(APPEND violations "${f}: ${line}: the placement must not need a built chip")
+    set(bad "")
+    if(line MATCHES "#[ \t]*include[ \t]*<(systemc|tlm|tlm_utils/[^>]*|sysc/[^>]*)>")
+      set(bad "<${CMAKE_MATCH_1}>")
+    elseif(line MATCHES "#[ \t]*include[ \t]*\"([^\"]+)\"")
+      set(inc ${CMAKE_MATCH_1})
+      if(NOT inc MATCHES "/")
+        get_filename_component(dir ${f} DIRECTORY)
+        set(inc ${dir}/${inc})
+      endif()
+      if(inc STREQUAL "platform/Chip.h")
+        set(bad "\"${inc}\"")
+      elseif(EXISTS ${SRC}/${inc})
+        list(FIND seen ${inc} known)
+        if(known GREATER -1)
+          continue()
+        endif()
+        list(APPEND seen ${inc})
+        list(APPEND queue ${inc})
+        string(MAKE_C_IDENTIFIER "${inc}" inc_id)
+        set(from_${inc_id} ${f})
+      endif()
+    endif()
+    if(bad)
+      set(chain ${f})
+      set(at ${id})
+      while(DEFINED from_${at})
+        set(chain "${from_${at}} -> ${chain}")
+        string(MAKE_C_IDENTIFIER "${from_${at}}" at)
+      endwhile()
+      list(APPEND violations "${chain} includes ${bad}: the host's placement and its configuration run without SystemC")
+    endif()
   endforeach()
-endforeach()
+endwhile()
 
 list(LENGTH violations n)
 if(n GREATER 0)

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "models/common/Time.h"
+#include "models/common/Picoseconds.h"
 
 namespace llmvp::testbench {
 

@@ -22,6 +22,7 @@
 
 #include "firmware/include/descriptors.h"
 #include "firmware/include/regs.h"
+#include "models/common/EngineParams.h"
 #include "models/common/Interrupts.h"
 #include "models/common/RegisterTarget.h"
 #include "models/common/Semaphores.h"
@@ -30,15 +31,6 @@
 #include "models/common/Trace.h"
 
 namespace llmvp::models {
-
-struct EngineParams {
-  double clockMhz = 1000.0;
-  double dispatchCycles = 0.0;        ///< decode/dispatch cost per descriptor
-  std::uint64_t chunkBytes = 1 << 20; ///< size of one streamed memory request
-  std::uint32_t maxOutstanding = 4;   ///< streamed requests in flight
-  double registerLatencyNs = 1.0;     ///< MMIO access latency of the register block
-  std::uint64_t semSignalAddress = 0; ///< chip address of SEM_SIGNAL(0)
-};
 
 /// Lower-case name of an opcode (descriptors.h) for statistics and traces;
 /// "op0xNN" for unknown values.

@@ -23,31 +23,10 @@
 #include "models/common/Operands.h"
 #include "models/compute/ReadAhead.h"
 #include "models/compute/RoutingOracle.h"
+#include "models/compute/TileParams.h"
 #include "models/soc/Sram.h"
 
 namespace llmvp::models::compute {
-
-struct TileParams {
-  EngineParams engine;
-  /// Multiply-accumulates per cycle of the matrix engine by operand type
-  /// (indexed by DType: fp32, bf16, fp8). The computeType() of input and
-  /// weight type (Numerics.h) selects the rate.
-  std::array<double, 3> macsPerCycle{};
-  std::uint32_t matrixRows = 1; ///< input rows processed per pass
-  double vectorLanes = 1;       ///< fp32 element-operations per cycle
-  /// Vector element-operations to dequantise one weight, int8 and int4
-  /// (chip.tile.vector.dequant_ops; optional, default 2: integer to float,
-  /// multiply by the group scale).
-  std::array<double, 2> dequantOps{2, 2};
-  std::array<double, 3> pjPerMac{}; ///< matrix energy by type
-  double pjPerVectorOp = 0;         ///< vector energy per element-operation
-  soc::SramParams scratchpad;
-  std::uint64_t scratchpadBase = 0; ///< chip address of the scratchpad
-  /// Weight-stream buffer for reads from a slow window (the HBF; issue 5):
-  /// streams there use its depth instead of engine.maxOutstanding and, with
-  /// readAhead, continue across descriptors (ReadAhead.h). size 0: none.
-  ReadAheadParams hbfBuffer;
-};
 
 /// One shard of a DESC_F_SHARDS weight matrix (descriptors.h): rows [r0, r0 +
 /// rows) x columns [c0, c0 + cols) of [n][k], a complete matrix of `bytes` at `addr`.

@@ -26,7 +26,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "models/common/Time.h"
+#include "models/common/Picoseconds.h"
 
 namespace llmvp::models::compute {
 

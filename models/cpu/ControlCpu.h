@@ -15,14 +15,9 @@
 
 #include "models/common/Stats.h"
 #include "models/common/Time.h"
+#include "models/cpu/CpuParams.h"
 
 namespace llmvp::models::cpu {
-
-struct CpuParams {
-  double clockMhz = 1000.0;
-  double accessCycles = 4.0;        ///< core cycles to issue one HAL access
-  std::size_t stackBytes = 1 << 20; ///< firmware thread stack
-};
 
 /// Firmware entry point: returns 0 on success.
 using FirmwareEntry = int (*)();

@@ -16,20 +16,9 @@
 #include "models/common/Stats.h"
 #include "models/common/Time.h"
 #include "models/common/Trace.h"
+#include "models/interconnect/FabricParams.h"
 
 namespace llmvp::models::interconnect {
-
-struct FabricPortParams {
-  std::string name;
-  std::uint64_t base = 0;
-  std::uint64_t size = 0;
-  double latencyNs = 0.0;     ///< one-way traversal latency to this port
-  double bandwidthGBps = 1.0; ///< port bandwidth
-};
-
-struct FabricParams {
-  double pjPerBit = 0.0; ///< transport energy per bit moved
-};
 
 class Fabric : public sc_core::sc_module, public IHasStats {
 public:

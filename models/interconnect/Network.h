@@ -16,27 +16,10 @@
 #include <vector>
 
 #include "models/interconnect/Link.h"
+#include "models/interconnect/NetworkParams.h"
 #include "models/interconnect/Switch.h"
 
 namespace llmvp::models::interconnect {
-
-enum class TopologyKind { Ring, Torus, FullMesh, Switch, SwitchTree, Dragonfly, Custom };
-/// The config name of a topology kind (`system.topology.kind`).
-[[nodiscard]] const char* topologyName(TopologyKind k);
-
-struct TopologyParams {
-  TopologyKind kind = TopologyKind::Switch;
-  std::uint32_t chips = 1;
-  std::vector<std::uint32_t> dims;    ///< Torus: 2 or 3 sizes, product == chips
-  std::uint32_t chipsPerLeaf = 0;     ///< SwitchTree: chips per leaf switch
-  std::uint32_t uplinks = 1;          ///< SwitchTree: links from a leaf to the spine
-  std::uint32_t groups = 0;           ///< Dragonfly: groups (chips = groups x switchesPerGroup x chipsPerLeaf)
-  std::uint32_t switchesPerGroup = 0; ///< Dragonfly: switches in a group, all-to-all connected by local links
-  std::uint32_t globalLinks = 0;      ///< Dragonfly: global links per switch (to other groups)
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> links; ///< Custom: bidirectional chip pairs
-  LinkParams link;                                            ///< every link (chip-chip, chip-switch, switch-switch)
-  SwitchParams switchParams;
-};
 
 /// A topology that cannot be built (bad sizes, disconnected). The message
 /// names the parameter; the loader adds the file and key.

@@ -12,15 +12,9 @@
 #include "models/common/BackingStore.h"
 #include "models/common/Stats.h"
 #include "models/common/Time.h"
+#include "models/soc/SramParams.h"
 
 namespace llmvp::models::soc {
-
-struct SramParams {
-  std::uint64_t bytes = 0;
-  double latencyNs = 1.0;       ///< access latency
-  double bandwidthGBps = 100.0; ///< sustained bandwidth of the array
-  double pjPerBit = 0.0;        ///< access energy
-};
 
 class Sram : public sc_core::sc_module, public IHasStats {
 public:
