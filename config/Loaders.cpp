@@ -250,7 +250,7 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
     const ConfigNode v = n.child("vector");
     chip.tile.vectorLanes = v.number("lanes", 1, 1e9);
     chip.tile.pjPerVectorOp = v.number("pj_per_op", 0, 1e4);
-    if (v.has("dequant_ops")) { // optional (issue 9): default 2 per weight (TileParams)
+    if (v.has("dequant_ops")) { // optional: default 2 per weight (TileParams)
       const ConfigNode q = v.child("dequant_ops");
       chip.tile.dequantOps = {q.number("int8", 0, 1e4), q.number("int4", 0, 1e4)};
       q.finish();

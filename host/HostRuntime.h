@@ -67,7 +67,7 @@ struct Placement {
   std::uint32_t maxContext = 0; ///< KV positions per request
   std::uint64_t tokens = 0, logits = 0;
   std::uint32_t tokenStride = 0;
-  // High Bandwidth Flash (issue 5)
+  // High Bandwidth Flash
   bool weightsInHbf = false, kvInHbf = false;
   std::uint64_t hbfWeightBytes = 0; ///< weights placed in HBF (included in weightBytes)
   std::uint64_t hbfKvBytes = 0;     ///< KV cache placed in HBF (included in kvBytes)
@@ -176,9 +176,9 @@ private:
   /// A linear projection [n][k], group-quantised when spec.quant says so.
   void writeLinear(std::uint64_t addr, const float* values, std::uint64_t n, std::uint64_t k);
   [[nodiscard]] std::string describeError() const;
-  // ---- near-memory offload (issue 6; HostRuntimePnm.cpp) ----
+  // ---- near-memory offload (HostRuntimePnm.cpp) ----
   /// Shards the model over the near-memory engines' partitions per the
-  /// offload plan (PnmPolicy.h; manifest.h versions 6 and 7); what stays on
+  /// offload plan (PnmPolicy.h; manifest.h pnm_units, pnm_ops); what stays on
   /// the tile goes to the stacks' interleaved view. Throws ConfigError if it
   /// does not fit or breaks a shard limit.
   void placePnm();

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Multi-chip runs (issue 7): builds a platform::System, one host runtime per
+// Multi-chip runs: builds a platform::System, one host runtime per
 // chip (tensor-parallel shards or pipeline stages), runs them together and adds the system
 // section to the report.
 #include <algorithm>

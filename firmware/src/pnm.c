@@ -38,7 +38,7 @@ static uint64_t dma_bound(const llmvp_manifest* m) {
 }
 
 static uint32_t op_mode(const llmvp_manifest* m, uint32_t shift) { return (m->pnm_ops >> shift) & 3u; }
-/** A prefill pass runs sharded class `shift` on the tile, one GEMV per shard (manifest.h version 10). */
+/** A prefill pass runs sharded class `shift` on the tile, one GEMV per shard (manifest.h LLMVP_PNM_PREFILL_TILE). */
 static int tile_over_shards(const fw_ctx* c, uint32_t shift) {
   return c->prefill != 0u && op_mode(&c->m, shift) != LLMVP_PNM_TILE &&
          (c->m.pnm_ops & LLMVP_PNM_PREFILL_TILE(shift)) != 0u;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Serving with continuous batching (manifest serve_requests != 0; issue 4
- * scenarios). Requests arrive over time through the mailbox (MBOX_SUBMITTED);
+ * Serving with continuous batching (manifest serve_requests != 0; the host
+ * plays a scenario). Requests arrive over time through the mailbox (MBOX_SUBMITTED);
  * each iteration the firmware
  *   1. admits submitted requests, oldest first, into free slots (a slot is a
  *      KV-cache row of max_context positions: the host sized the cache for

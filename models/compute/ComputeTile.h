@@ -56,7 +56,7 @@ struct TileParams {
   std::uint64_t scratchpadBase = 0; ///< chip address of the scratchpad
   std::uint64_t seed = 0;           ///< timing-only ARGMAX draws token ids from it
   RoutingParams routing;            ///< timing-only TOPK expert choice (seeded by `seed`)
-  /// Weight-stream buffer for reads from a slow window (the HBF; issue 5):
+  /// Weight-stream buffer for reads from a slow window (the HBF):
   /// streams there use its depth instead of engine.maxOutstanding and, with
   /// readAhead, continue across descriptors (ReadAhead.h). size 0: none.
   ReadAheadParams hbfBuffer;
