@@ -256,7 +256,7 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
       q.finish();
     }
     v.finish();
-    chip.tile.scratchpad = sramParams(n.child("scratchpad"), "mib", 1024 * 1024);
+    chip.tile.scratchpad = sramParams(n.child("scratchpad"), "mib", std::uint64_t{1024} * 1024);
     if (chip.tile.scratchpad.bytes > (1ull << 30)) n.fail("scratchpad.mib", "exceeds the 1 GiB scratchpad window");
     n.finish();
   }

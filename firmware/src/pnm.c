@@ -341,6 +341,7 @@ static void put_attention_block(const fw_ctx* c, pnm_writers* pw, const llmvp_la
     put_go(c, pw);
     /* O by columns with kv heads a multiple of U: engine p's heads are its
      * wo columns, so it goes on without a barrier (fused). */
+    /* NOLINTNEXTLINE(clang-analyzer-core.DivideZero): pnm.c runs with pnm_units != 0 only */
     const int fused = op_mode(m, LLMVP_PNM_SHIFT_O) == LLMVP_PNM_COLS && m->kv_heads % m->pnm_units == 0u &&
                       !tile_over_shards(c, LLMVP_PNM_SHIFT_O);
     for (uint32_t p = 0; p < m->pnm_units; ++p) {

@@ -146,6 +146,7 @@ static int prefill_pass(fw_ctx* c, serve_state* st, fw_fault* f) {
   fw_trace_mark(st->steps, TRACE_PH_COLLECT);
   uint32_t out = 0;
   for (uint32_t i = 0; i < c->prefill_segs; ++i) {
+    /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): the pass keeps prefill_segs, so slot_of[i] is set */
     prefill_done(c, st, slot_of[i], c->seg_rows[i], out);
     out += c->seg_out[i] != 0u;
   }
