@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// Analytical roofline estimate of a run (issue 9, `llmvp estimate`;
+/// Analytical roofline estimate of a run (`llmvp estimate`;
 /// docs/estimate.md): for every operator of the firmware's descriptor chains
 /// (QKV/O projections, attention, FFN or experts, LM head, norms, ...), the
 /// bytes it must move and the work it must do, divided by the platform's

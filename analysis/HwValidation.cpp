@@ -166,7 +166,7 @@ RowsFile loadRows(const std::string& path) {
     throw ConfigError(path + ": calibration.kernel_overhead_row: \"" + f.kernelOverheadRow +
                       "\" is not a decode row with role calibration");
   for (const auto& [type, id] : f.dequantRows) {
-    const auto d = std::find_if(f.rows.begin(), f.rows.end(), [&](const HwRow& r) { return r.id == id; });
+    const auto d = std::find_if(f.rows.begin(), f.rows.end(), [&want = id](const HwRow& r) { return r.id == want; });
     if (d == f.rows.end() || d->role != "calibration" || d->kind != "decode" || d->quant.weights != type)
       throw ConfigError(path + ": calibration.dequant_rows." + type + ": \"" + id +
                         "\" is not a decode row with role calibration and " + type + " weights");
@@ -291,7 +291,7 @@ std::string modelFor(const HwRow& r, const WorkDir& dir, const std::string& tag)
   std::ifstream in(r.model);
   std::stringstream s;
   s << in.rdbuf();
-  const std::string file = dir.file(tag + "-model.yaml");
+  std::string file = dir.file(tag + "-model.yaml");
   std::ofstream out(file);
   out << s.str() << "\nquantization:\n  weights: " << r.quant.weights << "\n  group_size: " << r.quant.groupSize
       << "\n";
@@ -563,7 +563,8 @@ int calibrateImpl(const std::vector<std::string>& args) {
   json::array deqJson;
   bool dequantMatch = true;
   for (const auto& [type, id] : f.dequantRows) {
-    const HwRow& dr = *std::find_if(f.rows.begin(), f.rows.end(), [&](const HwRow& r) { return r.id == id; });
+    const HwRow& dr =
+        *std::find_if(f.rows.begin(), f.rows.end(), [&want = id](const HwRow& r) { return r.id == want; });
     const std::string key = "chip.tile.vector.dequant_ops." + type;
     const double target = dr.measured();
     std::cout << "\nDequantisation (" << key << ", vector operations per weight) from row " << dr.id << " (" << dr.setup

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// Calibration against and validation with measured hardware (issue 9).
+/// Calibration against and validation with measured hardware.
 ///
 /// A rows file (configs/validation/hardware.yaml) lists public measurements
 /// (../shared/reference/measured-decode.md and the rows named there), each

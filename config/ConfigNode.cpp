@@ -88,8 +88,8 @@ ConfigNode ConfigNode::load(const std::string& path, Overrides* overrides, const
   return ConfigNode(root, path, "");
 }
 
-ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string keyPath)
-    : node_(std::move(node)), file_(std::move(file)), keyPath_(std::move(keyPath)),
+ConfigNode::ConfigNode(const YAML::Node& node, std::string file, std::string keyPath)
+    : node_(node), file_(std::move(file)), keyPath_(std::move(keyPath)),
       used_(std::make_shared<std::set<std::string>>()) {}
 
 std::string ConfigNode::where(const std::string& key) const {
@@ -196,7 +196,7 @@ std::vector<ConfigNode> ConfigNode::mappings(const std::string& key) const {
 }
 
 std::string ConfigNode::choice(const std::string& key, std::initializer_list<const char*> allowed) const {
-  const std::string v = string(key);
+  std::string v = string(key);
   std::string list;
   for (const char* a : allowed) {
     if (v == a) return v;
@@ -206,7 +206,7 @@ std::string ConfigNode::choice(const std::string& key, std::initializer_list<con
 }
 
 std::string ConfigNode::path(const std::string& key) const {
-  const std::string rel = string(key);
+  std::string rel = string(key);
   const std::filesystem::path p(rel);
   if (p.is_absolute()) return rel;
   return (std::filesystem::path(file_).parent_path() / p).lexically_normal().string();

@@ -53,7 +53,7 @@ public:
   /// Loads `path` (throws ConfigError if unreadable or malformed).
   static ConfigNode load(const std::string& path, Overrides* overrides, const std::string& prefix,
                          const std::vector<std::string>& exclude = {}, const std::vector<std::string>& optional = {});
-  ConfigNode(YAML::Node node, std::string file, std::string keyPath);
+  ConfigNode(const YAML::Node& node, std::string file, std::string keyPath);
 
   [[nodiscard]] ConfigNode child(const std::string& key) const;
   [[nodiscard]] bool has(const std::string& key) const;

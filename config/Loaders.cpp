@@ -250,13 +250,13 @@ PlatformConfig loadPlatform(const std::string& path, Overrides& overrides) {
     const ConfigNode v = n.child("vector");
     chip.tile.vectorLanes = v.number("lanes", 1, 1e9);
     chip.tile.pjPerVectorOp = v.number("pj_per_op", 0, 1e4);
-    if (v.has("dequant_ops")) { // optional (issue 9): default 2 per weight (TileParams)
+    if (v.has("dequant_ops")) { // optional: default 2 per weight (TileParams)
       const ConfigNode q = v.child("dequant_ops");
       chip.tile.dequantOps = {q.number("int8", 0, 1e4), q.number("int4", 0, 1e4)};
       q.finish();
     }
     v.finish();
-    chip.tile.scratchpad = sramParams(n.child("scratchpad"), "mib", 1024 * 1024);
+    chip.tile.scratchpad = sramParams(n.child("scratchpad"), "mib", std::uint64_t{1024} * 1024);
     if (chip.tile.scratchpad.bytes > (1ull << 30)) n.fail("scratchpad.mib", "exceeds the 1 GiB scratchpad window");
     n.finish();
   }

@@ -2,7 +2,7 @@
 // The layout with near-memory offload: decides per operator between the
 // near-memory engines and the compute tile, for decode and for prefill
 // passes (PnmPolicy.h), shards what the
-// engines run over their memory partitions (manifest.h versions 6 and 7)
+// engines run over their memory partitions (manifest.h pnm_units, pnm_ops)
 // and puts what the tile runs in the stacks' interleaved view
 // (StackedParams.h), where the tile streams it from every vault.
 #include <algorithm>

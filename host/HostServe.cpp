@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The host side of serving with continuous batching (manifest.h version 7):
+// The host side of serving with continuous batching (manifest.h serve_requests):
 // the host submits each request of the scenario at its arrival time through
 // the mailbox; the firmware admits, prefills, decodes and retires them
 // (firmware/src/serve.h).

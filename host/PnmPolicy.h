@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// Near-memory offload policy (issue 6): which operators of a decode step
+/// Near-memory offload policy: which operators of a decode step
 /// the host puts on the near-memory engines and how it shards them, from
 /// the rooflines of the engines and of the compute tile (docs/near-memory.md
 /// "Offload policy"). Every rate comes from the platform config; nothing is

@@ -44,7 +44,7 @@ struct ChipParams {
   models::compute::TileParams tile;
   models::dram::DramParams hbm;
   EnergyParams energy;
-  // ---- High Bandwidth Flash (issue 5): optional, chip.hbf ----
+  // ---- High Bandwidth Flash: optional, chip.hbf ----
   bool hasHbf = false;
   models::flash::HbfParams hbf; ///< stacks and geometry; at LLMVP_HBF_BASE
   PortTiming hbfPort;
@@ -54,7 +54,7 @@ struct ChipParams {
   /// max_outstanding. readAhead: the buffer streams across descriptors.
   double hbfBufferFactor = 0;
   bool hbfReadAhead = false;
-  // ---- 3D-stacked DRAM and near-memory engines (issue 6) ----
+  // ---- 3D-stacked DRAM and near-memory engines ----
   /// Main memory is a StackedDram (chip.stacked) at the HBM window instead
   /// of the HBM model (chip.hbm absent).
   bool stackedMemory = false;

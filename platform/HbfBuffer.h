@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// Sizing of the compute tile's weight-stream buffer for High Bandwidth
-/// Flash (issue 5; chip.hbf.prefetch.mode sram). Little's law: to keep a
+/// Flash (chip.hbf.prefetch.mode sram). Little's law: to keep a
 /// memory of bandwidth B and read latency L busy, B x L bytes must be in
 /// flight; the buffer holds factor x B x L (FlashAccel sizes its SRAM at
 /// more than 2 x bandwidth x read latency: ../shared/reference/devices.md),

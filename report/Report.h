@@ -42,7 +42,7 @@ struct EnergyItem {
   double joules = 0;
 };
 
-/// Multi-chip systems (issue 7): the network and the collectives.
+/// Multi-chip systems: the network and the collectives.
 struct LinkUse {
   std::string name;
   double bytes = 0, utilization = 0, retries = 0;
@@ -78,7 +78,7 @@ struct SystemReport {
   std::vector<ChipUse> perChip;
 };
 
-/// High Bandwidth Flash: placement, stall, reliability and wear (issue 5).
+/// High Bandwidth Flash: placement, stall, reliability and wear.
 struct HbfUse {
   bool present = false;
   double capacityBytes = 0, peakGBps = 0;

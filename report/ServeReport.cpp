@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Serving scenarios: per-request TTFT, TPOT and end-to-end latency, their
-// percentiles, and throughput (issue 4).
+// percentiles, and throughput.
 #include <algorithm>
 #include <iomanip>
 #include <numeric>

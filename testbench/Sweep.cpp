@@ -319,6 +319,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& logFile) {
       ::close(fd);
     }
     std::vector<char*> raw;
+    raw.reserve(argv.size() + 1);
     for (const auto& a : argv) raw.push_back(const_cast<char*>(a.c_str()));
     raw.push_back(nullptr);
     ::execv(raw[0], raw.data());

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// Serving scenarios (issue 4): requests of different prompt and generation
+/// Serving scenarios: requests of different prompt and generation
 /// lengths arriving over time, served with continuous batching
 /// (docs/config-reference.md "Scenario files").
 

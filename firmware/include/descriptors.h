@@ -210,7 +210,7 @@ enum llmvp_opcode {
 #define LLMVP_COLL_ALG_RECURSIVE_DOUBLING 2u
 #define LLMVP_COLL_ALG_DIRECT 3u
 #define LLMVP_COLL_ALG_IN_SWITCH 4u
-/* ---- near-memory engines (issue 6): PNM on a logic base die, PIM in the
+/* ---- near-memory engines: PNM on a logic base die, PIM in the
  * DRAM dies (models/memory/stacked/PnmEngine.h). Weight and KV operands are
  * read from the engine's own memory partition at internal bandwidth; other
  * operands (activations, results) cross the fabric. */

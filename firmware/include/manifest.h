@@ -18,11 +18,35 @@
 #include "firmware/include/descriptors.h" /* LLMVP_MAX_TOP_K, LLMVP_MAX_EP bound top_k and ep_ranks */
 
 #define LLMVP_MANIFEST_MAGIC 0x504D4C4Cu /* "LLMP" */
-#define LLMVP_MANIFEST_VERSION                                                                                         \
-  12u /* 2: q/k/v biases, mixture of experts; 3: MLA; 4: HBF prefetch, KV prefix; 5: tensor parallel; 6: near-memory   \
-         offload; 7: serving (continuous batching); 8: near-memory per-operator placement; 9: expert parallel; 10:     \
-         prefill with near-memory offload; 11: pipeline parallel; 12: data-parallel attention with all-to-all          \
-         expert dispatch */
+/*
+ * Manifest versions. The firmware accepts LLMVP_MANIFEST_VERSION only. What
+ * each version added (fields of llmvp_manifest; "layer": fields of
+ * llmvp_layer_entry):
+ *    1  dense decode: model, run, tensors, requests, tokens, firmware memory,
+ *       logits
+ *    2  q/k/v biases (attn_bias; layer bq, bk, bv), mixture of experts
+ *       (experts .. routed_scale_bits; layer router, exp_*), group-quantised
+ *       weights (dt_linear, w_group), paged KV cache (kv_block_tokens,
+ *       block_table_stride, block_table)
+ *    3  multi-head latent attention (mla_*; layer mla_*), prefill
+ *       (prefill_chunk)
+ *    4  HBF weight prefetch and shared KV prefix (prefetch_depth,
+ *       prefetch_dma, staging_*, kv_prefix_tokens; layer w_base, w_bytes,
+ *       prefix_k, prefix_v)
+ *    5  tensor parallel (tp_ranks, tp_rank)
+ *    6  near-memory offload (pnm_units, pnm_stride)
+ *    7  serving with continuous batching (serve_requests, serve_table;
+ *       llmvp_serve_request)
+ *    8  near-memory per-operator placement (pnm_ops)
+ *    9  expert parallel (ep_ranks, ep_rank)
+ *   10  prefill with near-memory offload (pnm_ops bits
+ *       LLMVP_PNM_PREFILL_TILE)
+ *   11  pipeline parallel (pp_stages, pp_stage)
+ *   12  data-parallel attention with all-to-all expert dispatch (ep_dispatch)
+ * This is the one list of versions; docs/register-map.md describes the
+ * fields and points here.
+ */
+#define LLMVP_MANIFEST_VERSION 12u
 #define LLMVP_MAX_BATCH 256u
 
 /* debug_flags: deliberate faults for firmware/host error-path bring-up. */
@@ -41,7 +65,7 @@ typedef struct llmvp_layer_entry {
   uint64_t w_down;    /* [hidden][ffn] */
   uint64_t k_cache;   /* request r: k_cache + r * kv_request_stride, [max_context][kv_heads][head_dim] */
   uint64_t v_cache;   /* same layout as k_cache */
-  /* version 2 */
+  /* q/k/v biases, mixture of experts */
   uint64_t bq, bk, bv; /* q/k/v biases [q_dim], [kv_dim], [kv_dim] (dt_w) when attn_bias, else 0 */
   /* MoE layers (layer >= first_moe_layer when experts != 0); w_gate/w_up/w_down
    * then hold the shared experts ([shared_ffn][hidden], [hidden][shared_ffn])
@@ -51,7 +75,7 @@ typedef struct llmvp_layer_entry {
   uint64_t exp_up;        /* same layout */
   uint64_t exp_down;      /* expert e: exp_down + e * expert_stride, [hidden][expert_ffn] */
   uint64_t expert_stride; /* bytes between experts, a multiple of 64 */
-  /* ---- multi-head latent attention (version 3; mla_kv_lora != 0) ----
+  /* ---- multi-head latent attention (mla_kv_lora != 0) ----
    * wq/wk/wv/bq/bk/bv and v_cache are unused (0); wo is [hidden][heads*v];
    * k_cache holds the latent cache rows [kv_lora + rope] (dt_kv): request r
    * at k_cache + r * kv_request_stride, or paged as for GQA. */
@@ -64,7 +88,7 @@ typedef struct llmvp_layer_entry {
   uint64_t mla_kv_norm;  /* [kv_lora] */
   uint64_t mla_w_uk;     /* [heads][kv_lora][nope]: the key up-projection, transposed per head */
   uint64_t mla_w_uv;     /* [heads][v][kv_lora] */
-  /* ---- High Bandwidth Flash (issue 5), version 4 ---- */
+  /* ---- High Bandwidth Flash: weight prefetch, shared KV prefix ---- */
   uint64_t w_base, w_bytes;    /* the layer's weights, one contiguous region (attn_norm .. last tensor):
                                   what the weight prefetch copies (manifest prefetch_depth) */
   uint64_t prefix_k, prefix_v; /* kv_prefix_tokens != 0: the shared precomputed KV prefix of this
@@ -106,7 +130,7 @@ typedef struct llmvp_manifest {
   /* optional outputs */
   uint64_t logits; /* 0, or where the LM head writes logits [batch][vocab] (dt_act)
                       instead of the scratchpad, for the host to inspect */
-  /* version 2 */
+  /* q/k/v biases, mixture of experts */
   uint32_t attn_bias;         /* nonzero: q/k/v projections add layer biases bq/bk/bv */
   uint32_t experts;           /* routed experts per MoE layer; 0: dense model */
   uint32_t top_k;             /* experts per token (1 .. experts, <= LLMVP_MAX_TOP_K) */
@@ -130,7 +154,7 @@ typedef struct llmvp_manifest {
   uint32_t kv_block_tokens;
   uint32_t block_table_stride; /* entries per request (>= max_context / kv_block_tokens) */
   uint64_t block_table;
-  /* ---- multi-head latent attention (version 3) ----
+  /* ---- multi-head latent attention ----
    * mla_kv_lora != 0: attention is MLA in absorbed form (docs/architecture.md
    * "Multi-head latent attention"); head_dim is then nope + rope (the softmax
    * scale dimension) and kv_heads is ignored. */
@@ -140,7 +164,7 @@ typedef struct llmvp_manifest {
   uint32_t mla_rope;    /* RoPE dims (per query head; one shared key) */
   uint32_t mla_v;       /* per-head value dims */
   uint32_t mla_reserved;
-  /* ---- prefill (version 3) ----
+  /* ---- prefill ----
    * prefill_chunk != 0: before the decode steps the firmware prefills every
    * request r over positions cached_len .. prompt_len-1 in passes of at
    * most prefill_chunk rows (GEMMs over the pass's rows; the requests'
@@ -152,7 +176,7 @@ typedef struct llmvp_manifest {
    * then processes position prompt_len + s (steps may be 0). */
   uint32_t prefill_chunk;
   uint32_t prefill_reserved;
-  /* ---- High Bandwidth Flash (issue 5), version 4 ----
+  /* ---- High Bandwidth Flash ----
    * Weight prefetch (prefetch_depth != 0): DMA engine prefetch_dma copies
    * layer l's weights region (layer entry w_base, w_bytes) into staging slot
    * l % prefetch_depth at staging_base + slot * staging_slot_bytes while the
@@ -170,16 +194,16 @@ typedef struct llmvp_manifest {
   uint64_t staging_slot_bytes;
   uint32_t kv_prefix_tokens;
   uint32_t reserved_hbf;
-  /* version 4: multi-chip tensor parallel (issue 7). With tp_ranks > 1,
-   * heads, kv_heads and ffn above are this chip's shard (the host splits
-   * wq/wk/wv/w_gate/w_up by rows and wo/w_down by columns), and the
-   * firmware all-reduces the partial outputs of the attention output and
-   * FFN down projections with the collectives engine (LLMVP_COLL_BASE(0))
-   * before adding them to the residual stream. MoE layers run expert
-   * parallel (ep_ranks below). */
+  /* ---- multi-chip tensor parallel ----
+   * With tp_ranks > 1, heads, kv_heads and ffn above are this chip's shard
+   * (the host splits wq/wk/wv/w_gate/w_up by rows and wo/w_down by
+   * columns), and the firmware all-reduces the partial outputs of the
+   * attention output and FFN down projections with the collectives engine
+   * (LLMVP_COLL_BASE(0)) before adding them to the residual stream. MoE
+   * layers run expert parallel (ep_ranks below). */
   uint32_t tp_ranks; /* chips in the tensor-parallel group; 0 or 1: one chip, no collectives */
   uint32_t tp_rank;  /* this chip's index in the group */
-  /* ---- version 4: near-memory (PNM/PIM) offload (issue 6) ----
+  /* ---- near-memory (PNM/PIM) offload ----
    * With pnm_units != 0 the host sharded the model over the memory
    * partitions of pnm_units near-memory engines (LLMVP_PNM_BASE(p)): shard p
    * of a sharded tensor is at (its address) + p * pnm_stride. Sharded are the
@@ -191,9 +215,9 @@ typedef struct llmvp_manifest {
    * [max_context][n_p][head_dim] at k_cache + p * pnm_stride + r *
    * kv_request_stride, r the KV row). Everything else is unsharded. */
   uint32_t pnm_units;
-  uint32_t pnm_ops; /* version 8: LLMVP_PNM_OPS_* (below) */
+  uint32_t pnm_ops; /* per-operator placement: LLMVP_PNM_OPS_* (below) */
   uint64_t pnm_stride;
-  /* ---- version 8: near-memory per-operator placement (issue 6) ----
+  /* ---- near-memory per-operator placement ----
    * pnm_ops holds, 2 bits per projection class at LLMVP_PNM_SHIFT_*, where
    * it runs: LLMVP_PNM_TILE (the tile, the whole matrix at its address,
    * normally in the interleaved view of the stacks), LLMVP_PNM_ROWS (the
@@ -210,14 +234,14 @@ typedef struct llmvp_manifest {
    * the sharded KV cache; else on the tile over an unsharded cache (layout
    * of the single-chip chains, paged or MLA allowed). Mixture-of-experts
    * FFNs and MLA attention blocks always run on the tile.
-   * Version 10: prefill (prefill_chunk != 0) runs row-wise (plan.h
+   * Prefill (prefill_chunk != 0) runs row-wise (plan.h
    * fw_prefill_rowwise) through the same chains, with a pass's rows as the
    * batch; a sharded projection class whose LLMVP_PNM_PREFILL_TILE bit is
    * set runs in prefill passes on the tile instead, one GEMV over all its
    * shards (DESC_F_SHARDS, descriptors.h; pnm_stride then a multiple of 4
    * KiB, at most LLMVP_MAX_SHARDS engines). Attention stays where
    * LLMVP_PNM_OPS_ATTN puts it. */
-  /* ---- version 7: serving with continuous batching (issue 4 scenarios) ----
+  /* ---- serving with continuous batching ----
    * serve_requests != 0: requests arrive over time instead of one batch.
    * `batch` is then the number of slots (requests in flight at most); slot s
    * owns the KV cache of request row s (k_cache + s * kv_request_stride, or
@@ -235,7 +259,7 @@ typedef struct llmvp_manifest {
   uint32_t serve_requests;
   uint32_t serve_reserved;
   uint64_t serve_table; /* llmvp_serve_request[serve_requests] */
-  /* ---- version 9: expert parallel (issue 7) ----
+  /* ---- expert parallel ----
    * ep_ranks > 1 (MoE model with tp_ranks > 1; then ep_ranks == tp_ranks
    * and ep_rank == tp_rank): `experts` above stays the model's count and
    * this chip holds experts [ep_rank * E, +E), E = experts / ep_ranks, at
@@ -244,7 +268,7 @@ typedef struct llmvp_manifest {
    * chip routes every row). */
   uint32_t ep_ranks; /* 0 or 1: all experts on this chip */
   uint32_t ep_rank;
-  /* ---- version 11: pipeline parallel (issue 7) ----
+  /* ---- pipeline parallel ----
    * pp_stages > 1: chip pp_stage of the system runs a contiguous range of
    * the model's layers as pipeline stage pp_stage; `layers`, the layer
    * table and first_moe_layer are the stage's own. Per step, stage 0 embeds
@@ -263,7 +287,7 @@ typedef struct llmvp_manifest {
    * or HBF prefetch. */
   uint32_t pp_stages; /* 0 or 1: no pipeline */
   uint32_t pp_stage;
-  /* ---- version 12: data-parallel attention, all-to-all expert dispatch (issue 7) ----
+  /* ---- data-parallel attention, all-to-all expert dispatch ----
    * ep_dispatch != 0 (MoE model, ep_ranks > 1, tp_ranks <= 1): the chip owns
    * its `batch` rows and their KV cache and holds the whole attention, the
    * dense layers, the shared experts, the router, the embedding and the LM
@@ -294,7 +318,7 @@ typedef struct llmvp_manifest {
 #define LLMVP_PNM_SHIFT_LM_HEAD 8u
 #define LLMVP_PNM_OPS_ATTN (1u << 10)
 #define LLMVP_PNM_OPS_REDUCE (1u << 11)
-/* Prefill passes run class `shift` (LLMVP_PNM_SHIFT_*) on the tile over its shards (version 10). */
+/* Prefill passes run class `shift` (LLMVP_PNM_SHIFT_*) on the tile over its shards. */
 #define LLMVP_PNM_PREFILL_TILE(shift) (1u << (12u + (shift) / 2u))
 #define LLMVP_PNM_OPS_BITS 17u /* pnm_ops bits in use */
 

@@ -35,7 +35,7 @@
 #define LLMVP_HBM_BASE 0x0000010000000000ull
 #define LLMVP_HBM_WINDOW 0x0000010000000000ull
 
-/* High Bandwidth Flash window (issue 5; present when the platform has chip.hbf). */
+/* High Bandwidth Flash window (present when the platform has chip.hbf). */
 #define LLMVP_HBF_BASE 0x0000020000000000ull
 #define LLMVP_HBF_WINDOW 0x0000020000000000ull
 

@@ -450,7 +450,7 @@ void fw_write_attn_rows(const fw_ctx* c, uint32_t step) {
           paged ? (uint32_t)(m->block_table + (uint64_t)fw_kv_row(c, r) * m->block_table_stride * 4u) : 0u;
       rows[i].cache_offset = paged ? 0u : (uint64_t)fw_kv_row(c, r) * m->kv_request_stride;
     }
-    hal_write_block(c->rings.attn_rows + (uint64_t)r0 * LLMVP_ATTN_ROW_BYTES, rows, n * LLMVP_ATTN_ROW_BYTES);
+    hal_write_block(c->rings.attn_rows + (uint64_t)r0 * LLMVP_ATTN_ROW_BYTES, rows, (size_t)n * LLMVP_ATTN_ROW_BYTES);
   }
 }
 

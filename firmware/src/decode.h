@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Decode executor: from the manifest address to the last generated token.
+ * Decode executor: the prefill (manifest prefill_chunk != 0) and the
+ * manifest.steps decode steps of one batch, on the engines fw_step_start
+ * (step.h) set up.
  *
  * Per step s: write tokens_in / positions into the scratchpad (one burst),
  * patch the position-dependent descriptors (s > 0), ring the DMA then the
@@ -17,10 +19,10 @@
 extern "C" {
 #endif
 
-/** Runs the whole decode described by the manifest at `manifest_addr`.
- *  Writes MBOX_STATUS = RUNNING once planned and MBOX_STEP per step; does
- *  not write DONE/ERROR (fw_main does). Returns 0, or -1 with `f` set. */
-int fw_decode(fw_ctx* c, uint64_t manifest_addr, fw_fault* f);
+/** Runs the prefill and the decode steps of the manifest in c->m (after
+ *  fw_step_start; not for serving, see serve.h). Writes MBOX_STEP per step;
+ *  does not write DONE/ERROR (fw_main does). Returns 0, or -1 with `f` set. */
+int fw_decode(fw_ctx* c, fw_fault* f);
 
 #ifdef __cplusplus
 }

@@ -38,7 +38,7 @@ static uint64_t dma_bound(const llmvp_manifest* m) {
 }
 
 static uint32_t op_mode(const llmvp_manifest* m, uint32_t shift) { return (m->pnm_ops >> shift) & 3u; }
-/** A prefill pass runs sharded class `shift` on the tile, one GEMV per shard (manifest.h version 10). */
+/** A prefill pass runs sharded class `shift` on the tile, one GEMV per shard (manifest.h LLMVP_PNM_PREFILL_TILE). */
 static int tile_over_shards(const fw_ctx* c, uint32_t shift) {
   return c->prefill != 0u && op_mode(&c->m, shift) != LLMVP_PNM_TILE &&
          (c->m.pnm_ops & LLMVP_PNM_PREFILL_TILE(shift)) != 0u;
@@ -341,6 +341,7 @@ static void put_attention_block(const fw_ctx* c, pnm_writers* pw, const llmvp_la
     put_go(c, pw);
     /* O by columns with kv heads a multiple of U: engine p's heads are its
      * wo columns, so it goes on without a barrier (fused). */
+    /* NOLINTNEXTLINE(clang-analyzer-core.DivideZero): pnm.c runs with pnm_units != 0 only */
     const int fused = op_mode(m, LLMVP_PNM_SHIFT_O) == LLMVP_PNM_COLS && m->kv_heads % m->pnm_units == 0u &&
                       !tile_over_shards(c, LLMVP_PNM_SHIFT_O);
     for (uint32_t p = 0; p < m->pnm_units; ++p) {

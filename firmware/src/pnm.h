@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Near-memory offload (manifest.pnm_units = U != 0): each operator runs
- * where manifest.pnm_ops says (manifest.h version 7; the host's policy,
+ * where manifest.pnm_ops says (manifest.h; the host's policy,
  * host/PnmPolicy.h): projections on the engines by output rows (in
  * place) or input columns (fp32 partial sums in the scratchpad, added by
  * the tile or by PNM_REDUCE on the engines), or on the tile; attention on

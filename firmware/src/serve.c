@@ -7,6 +7,7 @@
 #include "firmware/src/chains.h"
 #include "firmware/src/fw_util.h"
 #include "firmware/src/mailbox.h"
+#include "firmware/src/step.h"
 #include "firmware/src/trace.h"
 
 #define SLOT_FREE 0u
@@ -145,6 +146,7 @@ static int prefill_pass(fw_ctx* c, serve_state* st, fw_fault* f) {
   fw_trace_mark(st->steps, TRACE_PH_COLLECT);
   uint32_t out = 0;
   for (uint32_t i = 0; i < c->prefill_segs; ++i) {
+    /* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): the pass keeps prefill_segs, so slot_of[i] is set */
     prefill_done(c, st, slot_of[i], c->seg_rows[i], out);
     out += c->seg_out[i] != 0u;
   }
@@ -173,7 +175,7 @@ static int decode_step(fw_ctx* c, serve_state* st, fw_fault* f) {
   c->m.batch = rows;
   const uint32_t tile_len = (uint32_t)fw_tile_chain_len(&c->m);
   const uint32_t dma_len = (uint32_t)fw_dma_chain_len(c->m.layers, rows);
-  fw_step_write_inputs(c);
+  fw_step_write_inputs(c, 0);
   fw_load_kv_blocks(c, 0);
   if (changed || !st->on_decode) { /* the rings' size is the chain's length */
     fw_step_switch_rings(c, c->rings.tile_base, tile_len, c->rings.dma_base, dma_len);
@@ -193,7 +195,7 @@ static int decode_step(fw_ctx* c, serve_state* st, fw_fault* f) {
   if (rc != 0) return -1;
   fw_trace_mark(st->steps, TRACE_PH_COLLECT);
   c->m.batch = rows;
-  fw_step_collect(c);
+  fw_step_collect(c, 0);
   c->m.batch = batch;
   for (uint32_t r = 0; r < rows; ++r) {
     serve_slot* sl = &st->slot[c->row_slot[r]];

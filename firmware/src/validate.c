@@ -60,7 +60,7 @@ static int check_model(const llmvp_manifest* m, fw_fault* f) {
   return 0;
 }
 
-/** Near-memory per-operator modes (manifest version 7): 0 if consistent. */
+/** Near-memory per-operator modes (manifest pnm_ops): 0 if consistent. */
 static int check_pnm_ops(const llmvp_manifest* m) {
   const uint32_t ops = m->pnm_ops, u = m->pnm_units;
   if ((ops >> LLMVP_PNM_OPS_BITS) != 0u) return -1;
@@ -129,7 +129,7 @@ static int check_run(const llmvp_manifest* m, fw_fault* f) {
   return 0;
 }
 
-/** HBF weight prefetch and shared KV prefix (manifest version 3). */
+/** HBF weight prefetch and shared KV prefix (manifest prefetch_depth, kv_prefix_tokens). */
 static int check_hbf(const llmvp_manifest* m, fw_fault* f) {
   if (m->kv_prefix_tokens != 0u && (m->kv_block_tokens != 0u || m->prefill_chunk != 0u))
     return bad(f, FW_MFIELD_KV_PREFIX, 0);
@@ -171,7 +171,7 @@ static int load_requests(fw_ctx* c, fw_fault* f) {
   return 0;
 }
 
-/** Serving (manifest version 7): requests arrive later (serve.c checks each). */
+/** Serving (manifest serve_requests): requests arrive later (serve.c checks each). */
 static int check_serve(const llmvp_manifest* m, fw_fault* f) {
   const uint64_t bytes = (uint64_t)m->serve_requests * sizeof(llmvp_serve_request);
   const int in_mem = inside(m->serve_table, bytes, LLMVP_CTRL_SRAM_BASE, LLMVP_CTRL_SRAM_WINDOW) ||

@@ -11,7 +11,7 @@ namespace llmvp::models {
 
 class BackingStore {
 public:
-  static constexpr std::uint64_t kPageBytes = 64 * 1024;
+  static constexpr std::uint64_t kPageBytes = std::uint64_t{64} * 1024;
 
   explicit BackingStore(std::uint64_t sizeBytes) : size_(sizeBytes) {}
   BackingStore(const BackingStore&) = delete;

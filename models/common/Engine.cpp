@@ -288,7 +288,7 @@ void Engine::run() {
       sems_.noteSignaller(d.signal_sem - 1u, name());
       std::uint32_t one = 1;
       EngineError sigErr;
-      const Ps done = access(tlm::TLM_WRITE_COMMAND, params_.semSignalAddress + 4u * (d.signal_sem - 1u),
+      const Ps done = access(tlm::TLM_WRITE_COMMAND, params_.semSignalAddress + std::uint64_t{4} * (d.signal_sem - 1u),
                              reinterpret_cast<std::uint8_t*>(&one), 4, nowPs(), false, ENG_FIELD_SEM, sigErr);
       advanceTo(done);
       if (!sigErr.ok()) {

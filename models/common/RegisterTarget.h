@@ -48,9 +48,9 @@ private:
       std::uint32_t v = 0;
       if (gp.is_read()) {
         if (!readReg(addr + 4 * w, v)) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
-        std::memcpy(data + 4 * w, &v, 4);
+        std::memcpy(data + std::size_t{4} * w, &v, 4);
       } else if (gp.is_write()) {
-        std::memcpy(&v, data + 4 * w, 4);
+        std::memcpy(&v, data + std::size_t{4} * w, 4);
         if (!writeReg(addr + 4 * w, v, when)) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
       } else {
         return tlm::TLM_COMMAND_ERROR_RESPONSE;

@@ -706,6 +706,7 @@ Ps ComputeTile::opGemvMoe(const llmvp_desc& d, Ps start, EngineError& err) {
   // expert boundaries: small experts are not limited by their count.
   const double elements = static_cast<double>(d.n) * d.k;
   std::vector<Segment> segments;
+  segments.reserve(order.size());
   for (const std::uint32_t e : order) segments.push_back({d.src1 + std::uint64_t{e} * stride, wBytes});
   std::uint64_t consumed = 0; // bytes handed to the matrix engine; chunks never straddle experts
   auto chunkPs = [&](std::uint64_t n) {
@@ -809,7 +810,7 @@ bool dispatchShape(const llmvp_desc& d, std::uint8_t act, DispatchShape& s) {
     return false;
   const auto eb = static_cast<std::uint32_t>(dtypeBytes(static_cast<DType>(act)));
   s.words = llmvp_moe_record_words(s.n, s.k, eb);
-  s.actWords = s.words - 2u * s.k;
+  s.actWords = s.words - std::uint64_t{2} * s.k;
   return true;
 }
 } // namespace

@@ -42,7 +42,7 @@ void dequantize(const std::uint8_t* w, std::uint8_t dt, std::uint64_t n, std::ui
       const std::uint64_t i = o * k + j;
       int q = 0;
       if (dt == LLMVP_DT_INT8) {
-        q = static_cast<std::int8_t>(w[i]);
+        q = static_cast<std::int8_t>(w[i]); // NOLINT(bugprone-signed-char-misuse): an int8 weight is signed
       } else {
         const unsigned nib = (w[i / 2] >> ((i % 2) * 4)) & 0xfu;
         q = static_cast<int>(nib) - (nib >= 8 ? 16 : 0);

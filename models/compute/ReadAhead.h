@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// Weight-stream read buffer of a compute tile for one address window (the
-/// High Bandwidth Flash, issue 5): an SRAM buffer of `depth` chunk slots
+/// High Bandwidth Flash): an SRAM buffer of `depth` chunk slots
 /// between a slow, deep memory and the matrix engine.
 ///
 /// - A chunk read is issued when a slot is free: a slot frees when the

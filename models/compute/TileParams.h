@@ -28,7 +28,7 @@ struct TileParams {
   double pjPerVectorOp = 0;         ///< vector energy per element-operation
   soc::SramParams scratchpad;
   std::uint64_t scratchpadBase = 0; ///< chip address of the scratchpad
-  /// Weight-stream buffer for reads from a slow window (the HBF; issue 5):
+  /// Weight-stream buffer for reads from a slow window (the HBF):
   /// streams there use its depth instead of engine.maxOutstanding and, with
   /// readAhead, continue across descriptors (ReadAhead.h). size 0: none.
   ReadAheadParams hbfBuffer;

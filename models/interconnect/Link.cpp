@@ -45,6 +45,7 @@ Ps Link::serializationPs(std::uint64_t payload, std::uint64_t requests) const {
   const std::uint64_t n = packets(payload);
   if (n <= params_.credits) return wire;
   const Ps packetPs = bytesToPs(static_cast<double>(wireBytes(params_.maxPayloadBytes)), gbps());
+  // NOLINTNEXTLINE(clang-analyzer-core.DivideZero): credits >= 1 (SystemLoader.cpp)
   const std::uint64_t windows = (n + params_.credits - 1) / params_.credits;
   const Ps window = std::max<Ps>(packetPs * params_.credits, 2 * latency_ + packetPs);
   const std::uint64_t lastPackets = n - (windows - 1) * params_.credits;

@@ -66,7 +66,7 @@ AddressMapper::AddressMapper(const DramParams& p) : groupsPerSid_(p.bankGroups),
   count[index(AddressField::Channel)] = p.channelsPerStack;
   count[index(AddressField::Row)] = p.rows;
   count[index(AddressField::Ignored)] = 1;
-  if (p.widthBits % 8 != 0 || p.rowBytes % beatBytes != 0)
+  if (p.widthBits % 8 != 0 || beatBytes == 0 || p.rowBytes % beatBytes != 0)
     throw std::invalid_argument("width_bits must be a multiple of 8 that divides row_bytes");
   for (const auto& f : kFields)
     if (!isPow2(count[index(f.field)]))

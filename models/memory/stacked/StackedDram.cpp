@@ -20,6 +20,7 @@ const StackedParams& checked(const StackedParams& p) {
 
 StackedDram::StackedDram(const sc_core::sc_module_name& name, const StackedParams& params)
     : sc_module(name), socket("socket"), internalSocket("internalSocket"), params_(checked(params)),
+      // NOLINTNEXTLINE(clang-analyzer-core.DivideZero): checked() refuses 0 stacks or vaults
       vaultsPerPartition_(params.vaults() / params.partitions()),
       vaultPsPerByte_(1000.0 / (params.vaultGBps * params.throttle())),
       interfacePsPerByte_(1000.0 / params.interfaceGBpsPerStack), vaultLatency_(nsToPs(params.vaultLatencyNs)),
