@@ -5,20 +5,17 @@
 // impossible simulated figure.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <numeric>
 #include <string>
 
 #include "analysis/Estimate.h"
 #include "config/Loaders.h"
+#include "tests/support/Cli.h"
 
 namespace llmvp::testbench {
 namespace {
 
-std::string config(const std::string& rel) {
-  const char* d = std::getenv("LLMVP_SOURCE_DIR");
-  return std::string(d ? d : LLMVP_SOURCE_DIR_DEFAULT) + "/configs/" + rel;
-}
+using test::config;
 
 struct Inputs {
   PlatformConfig platform;

@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,16 +22,14 @@
 #include "host/HostRuntime.h"
 #include "platform/Chip.h"
 #include "platform/System.h"
+#include "tests/support/Cli.h"
 
 namespace llmvp::testbench {
 namespace {
 
 using Buckets = std::vector<std::pair<OpCollector::Key, OpCollector::Sum>>;
 
-std::string config(const std::string& rel) {
-  const char* d = std::getenv("LLMVP_SOURCE_DIR");
-  return std::string(d ? d : LLMVP_SOURCE_DIR_DEFAULT) + "/configs/" + rel;
-}
+using test::config;
 
 /// The estimate of a run and the descriptors its firmware issued.
 struct Observed {

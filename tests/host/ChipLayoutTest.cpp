@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // placeModel on shipped platforms and models: no chip is built and no
 // simulation runs; the layout is checked against the chip's parameters.
-#include <cstdlib>
 #include <gtest/gtest.h>
 #include <numeric>
 #include <set>
@@ -11,14 +10,12 @@
 #include "config/Loaders.h"
 #include "firmware/include/memmap.h"
 #include "host/ChipLayout.h"
+#include "tests/support/Cli.h"
 
 namespace llmvp::testbench {
 namespace {
 
-std::string config(const std::string& rel) {
-  const char* d = std::getenv("LLMVP_SOURCE_DIR");
-  return std::string(d ? d : LLMVP_SOURCE_DIR_DEFAULT) + "/configs/" + rel;
-}
+using test::config;
 
 struct Inputs {
   PlatformConfig platform;
